@@ -1,0 +1,58 @@
+package tupu
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a machine-readable error class. Its value is the wire string
+// clients see in extensions.code.
+type Code string
+
+// The codes of the public contract.
+const (
+	NotFound        Code = "NOT_FOUND"
+	BadUserInput    Code = "BAD_USER_INPUT"
+	Unauthenticated Code = "UNAUTHENTICATED"
+	Forbidden       Code = "FORBIDDEN"
+	Conflict        Code = "CONFLICT"
+	ComplexityLimit Code = "COMPLEXITY_LIMIT"
+	Unavailable     Code = "UNAVAILABLE"
+	Internal        Code = "INTERNAL"
+)
+
+// InternalMessage is all a client learns of an unexpected error.
+const InternalMessage = "internal error"
+
+// Error is an error meant for the user: a code and a message safe to show.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err: the code of the first *Error in its
+// chain, or Internal for anything else.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// ErrorMessage returns the message to show for err. Errors that are not an
+// *Error may carry paths or internals, so they get a fixed message.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return InternalMessage
+}

@@ -1,0 +1,224 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"tupu"
+)
+
+// edgeValue is what an edge key maps to: the provenance of the relation.
+type edgeValue struct {
+	Source *tupu.Source `json:"source,omitempty"`
+	Note   string       `json:"note,omitempty"`
+}
+
+// Edge is a relation seen from one of its ends.
+type Edge struct {
+	Predicate tupu.Predicate
+	Direction tupu.Direction // Out: the entity is the subject
+	Other     *tupu.Entity   // the far end
+	Source    *tupu.Source
+	Note      string
+	Cursor    []byte
+}
+
+// EdgeFilter selects the edges of an entity. Empty fields select all.
+type EdgeFilter struct {
+	Direction  tupu.Direction // Out, In, or Both (or empty)
+	Predicates []tupu.Predicate
+	Kind       tupu.Kind // the far end's kind
+}
+
+// EdgePage is one page of an entity's edges with their total count.
+type EdgePage struct {
+	Edges   []Edge
+	Total   int
+	HasNext bool
+	HasPrev bool
+}
+
+func edgeKey(entity string, dir byte, pred tupu.Predicate, kind tupu.Kind, other string) []byte {
+	return join(entity, string(dir), string(pred), string(kind), other)
+}
+
+// edgeGroups returns the edge prefixes (entity, dir, predicate, kind) of
+// entity that the filter selects, with how many edges each holds.
+func (t *Tx) edgeGroups(entity string, f EdgeFilter) (prefixes [][]byte, total int) {
+	r := newRanges(t.tx.Bucket(bucketEdgeCounts), prefix(entity))
+	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
+		parts := bytes.Split(k[len(entity)+1:], []byte{sep})
+		if len(parts) != 3 {
+			continue
+		}
+		dir, pred, kind := parts[0][0], tupu.Predicate(parts[1]), tupu.Kind(parts[2])
+		if (f.Direction == tupu.Out && dir != dirOut) || (f.Direction == tupu.In && dir != dirIn) ||
+			(len(f.Predicates) > 0 && !slices.Contains(f.Predicates, pred)) ||
+			(f.Kind != "" && f.Kind != kind) {
+			continue
+		}
+		prefixes = append(prefixes, append(slices.Clone(k), sep))
+		total += int(readU64(v))
+	}
+	return prefixes, total
+}
+
+// CountEdges returns how many edges of entity the filter selects. It reads
+// counters, not the edges.
+func (t *Tx) CountEdges(entity string, f EdgeFilter) int {
+	_, n := t.edgeGroups(entity, f)
+	return n
+}
+
+// Edges pages through the edges of entity that the filter selects, ordered
+// by direction (IN first), predicate, the far end's kind, the far end's key.
+// The far end of each edge is loaded in the same transaction.
+func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error) {
+	groups, total := t.edgeGroups(entity, f)
+	out := &EdgePage{Total: total}
+	if len(groups) == 0 {
+		return out, nil
+	}
+	p, err := newRanges(t.tx.Bucket(bucketEdges), groups...).page(args)
+	if err != nil {
+		return nil, err
+	}
+	out.HasNext, out.HasPrev = p.hasNext, p.hasPrev
+	for _, it := range p.items {
+		parts := bytes.SplitN(it.key[len(entity)+1:], []byte{sep}, 4)
+		if len(parts) != 4 {
+			return nil, fmt.Errorf("malformed edge key %q", it.key)
+		}
+		var v edgeValue
+		if err := json.Unmarshal(it.value, &v); err != nil {
+			return nil, fmt.Errorf("decode edge: %w", err)
+		}
+		other, err := t.Entity(string(parts[3]))
+		if err != nil {
+			return nil, fmt.Errorf("edge %q points at a missing entity: %w", it.key, err)
+		}
+		dir := tupu.Out
+		if parts[0][0] == dirIn {
+			dir = tupu.In
+		}
+		out.Edges = append(out.Edges, Edge{
+			Predicate: tupu.Predicate(parts[1]),
+			Direction: dir,
+			Other:     other,
+			Source:    v.Source,
+			Note:      v.Note,
+			Cursor:    it.key,
+		})
+	}
+	return out, nil
+}
+
+// Relation returns the relation (subject, predicate, object), or NOT_FOUND.
+func (t *Tx) Relation(subject string, pred tupu.Predicate, object string) (*tupu.Relation, error) {
+	obj, err := t.Entity(object)
+	if err != nil {
+		return nil, err
+	}
+	v := t.tx.Bucket(bucketEdges).Get(edgeKey(subject, dirOut, pred, obj.Kind, object))
+	if v == nil {
+		return nil, tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
+	}
+	var ev edgeValue
+	if err := json.Unmarshal(v, &ev); err != nil {
+		return nil, fmt.Errorf("decode edge: %w", err)
+	}
+	return &tupu.Relation{Subject: subject, Predicate: pred, Object: object, Source: ev.Source, Note: ev.Note}, nil
+}
+
+// PutRelation writes a relation at both of its ends. Both entities must exist.
+func (t *Tx) PutRelation(r *tupu.Relation) error {
+	subj, err := t.Entity(r.Subject)
+	if err != nil {
+		return err
+	}
+	obj, err := t.Entity(r.Object)
+	if err != nil {
+		return err
+	}
+	v, err := json.Marshal(edgeValue{Source: r.Source, Note: r.Note})
+	if err != nil {
+		return err
+	}
+	edges := t.tx.Bucket(bucketEdges)
+	for _, e := range []struct {
+		from, to string
+		dir      byte
+		kind     tupu.Kind
+	}{{subj.Key, obj.Key, dirOut, obj.Kind}, {obj.Key, subj.Key, dirIn, subj.Kind}} {
+		k := edgeKey(e.from, e.dir, r.Predicate, e.kind, e.to)
+		if edges.Get(k) == nil {
+			if err := t.addCount(bucketEdgeCounts, join(e.from, string(e.dir), string(r.Predicate), string(e.kind)), 1); err != nil {
+				return err
+			}
+		}
+		if err := edges.Put(k, v); err != nil {
+			return err
+		}
+	}
+	t.changed = true
+	return nil
+}
+
+// DeleteRelation removes a relation from both of its ends, or returns
+// NOT_FOUND.
+func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) error {
+	subj, err := t.Entity(subject)
+	if err != nil {
+		return err
+	}
+	obj, err := t.Entity(object)
+	if err != nil {
+		return err
+	}
+	edges := t.tx.Bucket(bucketEdges)
+	out := edgeKey(subject, dirOut, pred, obj.Kind, object)
+	if edges.Get(out) == nil {
+		return tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
+	}
+	for _, e := range []struct {
+		key   []byte
+		count []byte
+	}{
+		{out, join(subject, string(dirOut), string(pred), string(obj.Kind))},
+		{edgeKey(object, dirIn, pred, subj.Kind, subject), join(object, string(dirIn), string(pred), string(subj.Kind))},
+	} {
+		if err := edges.Delete(e.key); err != nil {
+			return err
+		}
+		if err := t.addCount(bucketEdgeCounts, e.count, -1); err != nil {
+			return err
+		}
+	}
+	t.changed = true
+	return nil
+}
+
+// relationsOf returns every relation that touches entity, each once.
+func (t *Tx) relationsOf(entity string) ([]tupu.Relation, error) {
+	var rels []tupu.Relation
+	var after []byte
+	for {
+		p, err := t.Edges(entity, EdgeFilter{}, PageArgs{First: 100, After: after})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range p.Edges {
+			r := tupu.Relation{Subject: entity, Predicate: e.Predicate, Object: e.Other.Key}
+			if e.Direction == tupu.In {
+				r.Subject, r.Object = e.Other.Key, entity
+			}
+			rels = append(rels, r)
+			after = e.Cursor
+		}
+		if !p.HasNext {
+			return rels, nil
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"tupu"
+)
+
+// Entity returns the entity with the given key, or NOT_FOUND.
+func (t *Tx) Entity(key string) (*tupu.Entity, error) {
+	v := t.tx.Bucket(bucketEntities).Get([]byte(key))
+	if v == nil {
+		return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q", key)
+	}
+	return decodeEntity(v)
+}
+
+func decodeEntity(v []byte) (*tupu.Entity, error) {
+	var e tupu.Entity
+	if err := json.Unmarshal(v, &e); err != nil {
+		return nil, fmt.Errorf("decode entity: %w", err)
+	}
+	return &e, nil
+}
+
+// EntityByName returns the entity whose name, English name or alias is
+// name (Latin letters case-insensitively), or NOT_FOUND. When several
+// match, a canonical name beats an English name beats an alias, and then
+// the smaller key wins.
+func (t *Tx) EntityByName(name string) (*tupu.Entity, error) {
+	r := newRanges(t.tx.Bucket(bucketNames), prefix(tupu.NormalizeName(name)))
+	best, bestRank := []byte(nil), byte(0xff)
+	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
+		if len(v) == 1 && v[0] < bestRank {
+			best, bestRank = k[len(r.prefixes[0]):], v[0]
+		}
+	}
+	if best == nil {
+		return nil, tupu.Errorf(tupu.NotFound, "no entity is named %q", name)
+	}
+	return t.Entity(string(best))
+}
+
+// EntityPage is one page of entities.
+type EntityPage struct {
+	Entities []*tupu.Entity
+	Cursors  [][]byte
+	HasNext  bool
+	HasPrev  bool
+}
+
+// Entities pages through the entities of one kind, or of every kind when
+// kind is empty, in key order.
+func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
+	var (
+		p   page
+		err error
+	)
+	if kind == "" {
+		p, err = newRanges(t.tx.Bucket(bucketEntities), nil).page(args)
+	} else {
+		p, err = newRanges(t.tx.Bucket(bucketKinds), prefix(string(kind))).page(args)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &EntityPage{HasNext: p.hasNext, HasPrev: p.hasPrev}
+	for _, it := range p.items {
+		var e *tupu.Entity
+		if kind == "" {
+			e, err = decodeEntity(it.value)
+		} else {
+			e, err = t.Entity(string(it.key[len(kind)+1:]))
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.Entities = append(out.Entities, e)
+		out.Cursors = append(out.Cursors, it.key)
+	}
+	return out, nil
+}
+
+// CountEntities returns how many entities there are of one kind, or of
+// every kind when kind is empty. It reads counters, not the entities.
+func (t *Tx) CountEntities(kind tupu.Kind) int {
+	b := t.tx.Bucket(bucketKindCounts)
+	if kind != "" {
+		return int(readU64(b.Get([]byte(kind))))
+	}
+	n := 0
+	b.ForEach(func(_, v []byte) error { n += int(readU64(v)); return nil })
+	return n
+}
+
+// PutEntity writes e and its indexes. Its version must already be set.
+func (t *Tx) PutEntity(e *tupu.Entity) error {
+	old, err := t.Entity(e.Key)
+	if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
+		return err
+	}
+	if old != nil {
+		if old.Kind != e.Kind {
+			// The kind is part of every edge key that points here.
+			return tupu.Errorf(tupu.BadUserInput, "entity %q: kind cannot change from %s to %s", e.Key, old.Kind, e.Kind)
+		}
+		if err := t.unindexEntity(old); err != nil {
+			return err
+		}
+	}
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := t.tx.Bucket(bucketEntities).Put([]byte(e.Key), v); err != nil {
+		return err
+	}
+	t.changed = true
+	return t.indexEntity(e, old == nil)
+}
+
+func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
+	if isNew {
+		if err := t.tx.Bucket(bucketKinds).Put(join(string(e.Kind), e.Key), nil); err != nil {
+			return err
+		}
+		if err := t.addCount(bucketKindCounts, []byte(e.Kind), 1); err != nil {
+			return err
+		}
+	}
+	names := t.tx.Bucket(bucketNames)
+	for n, rank := range nameRanks(e) {
+		if err := names.Put(join(n, e.Key), []byte{rank}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) unindexEntity(e *tupu.Entity) error {
+	names := t.tx.Bucket(bucketNames)
+	for n := range nameRanks(e) {
+		if err := names.Delete(join(n, e.Key)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nameRanks maps each normalized name of e to its best rank.
+func nameRanks(e *tupu.Entity) map[string]byte {
+	ranks := map[string]byte{}
+	add := func(n string, rank byte) {
+		n = tupu.NormalizeName(n)
+		if r, ok := ranks[n]; n != "" && (!ok || rank < r) {
+			ranks[n] = rank
+		}
+	}
+	add(e.Name, rankName)
+	add(e.NameEn, rankNameEn)
+	for _, a := range e.Aliases {
+		add(a, rankAlias)
+	}
+	return ranks
+}
+
+// DeleteEntity removes an entity with its facts and every relation that
+// touches it.
+func (t *Tx) DeleteEntity(key string) error {
+	e, err := t.Entity(key)
+	if err != nil {
+		return err
+	}
+	rels, err := t.relationsOf(key)
+	if err != nil {
+		return err
+	}
+	for _, r := range rels {
+		if err := t.DeleteRelation(r.Subject, r.Predicate, r.Object); err != nil {
+			return err
+		}
+	}
+	facts, err := t.Facts(key, "", "")
+	if err != nil {
+		return err
+	}
+	for _, f := range facts {
+		if err := t.DeleteFact(f.Entity, f.Property, f.Period); err != nil {
+			return err
+		}
+	}
+	if err := t.unindexEntity(e); err != nil {
+		return err
+	}
+	if err := t.tx.Bucket(bucketKinds).Delete(join(string(e.Kind), e.Key)); err != nil {
+		return err
+	}
+	if err := t.addCount(bucketKindCounts, []byte(e.Kind), -1); err != nil {
+		return err
+	}
+	t.changed = true
+	return t.tx.Bucket(bucketEntities).Delete([]byte(key))
+}
+
+// addCount adds delta to the counter at key, deleting it at zero.
+func (t *Tx) addCount(bucket, key []byte, delta int) error {
+	b := t.tx.Bucket(bucket)
+	n := int(readU64(b.Get(key))) + delta
+	if n <= 0 {
+		return b.Delete(key)
+	}
+	return b.Put(slices.Clone(key), u64(uint64(n)))
+}

@@ -1,0 +1,174 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"tupu"
+)
+
+// PageArgs selects a page of a keyset-ordered list, Relay style: First
+// items after After, or Last items before Before. Cursors are index keys.
+type PageArgs struct {
+	First, Last   int // at most one is non-zero
+	After, Before []byte
+}
+
+// item is one index entry on a page.
+type item struct {
+	key, value []byte
+}
+
+// page is one page of index entries, copied out of the transaction.
+type page struct {
+	items            []item
+	hasNext, hasPrev bool
+}
+
+// ranges is a sorted set of disjoint key prefixes read as one list, in
+// key order. A named relation over two predicates is two ranges.
+type ranges struct {
+	c        *bolt.Cursor
+	prefixes [][]byte
+}
+
+func newRanges(b *bolt.Bucket, prefixes ...[]byte) *ranges {
+	p := slices.Clone(prefixes)
+	slices.SortFunc(p, bytes.Compare)
+	return &ranges{c: b.Cursor(), prefixes: p}
+}
+
+// owns reports whether a cursor key belongs to one of the ranges.
+func (r *ranges) owns(k []byte) bool {
+	for _, p := range r.prefixes {
+		if bytes.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// after returns the first entry whose key is greater than k, or the first
+// entry of all when k is nil.
+func (r *ranges) after(k []byte) (key, value []byte) {
+	for _, p := range r.prefixes {
+		var ck, cv []byte
+		switch {
+		case k == nil || bytes.Compare(k, p) < 0:
+			ck, cv = r.c.Seek(p)
+		case bytes.HasPrefix(k, p):
+			ck, cv = r.c.Seek(k)
+			if bytes.Equal(ck, k) {
+				ck, cv = r.c.Next()
+			}
+		default: // k sorts after every key with this prefix
+			continue
+		}
+		if ck != nil && bytes.HasPrefix(ck, p) {
+			return ck, cv
+		}
+	}
+	return nil, nil
+}
+
+// before returns the last entry whose key is less than k, or the last
+// entry of all when k is nil.
+func (r *ranges) before(k []byte) (key, value []byte) {
+	for i := len(r.prefixes) - 1; i >= 0; i-- {
+		p := r.prefixes[i]
+		var ck, cv []byte
+		switch {
+		case k == nil || (!bytes.HasPrefix(k, p) && bytes.Compare(k, p) > 0):
+			ck, cv = r.last(p)
+		case bytes.HasPrefix(k, p):
+			if ck, _ = r.c.Seek(k); ck == nil {
+				ck, cv = r.c.Last()
+			} else {
+				ck, cv = r.c.Prev()
+			}
+		default: // k sorts before every key with this prefix
+			continue
+		}
+		if ck != nil && bytes.HasPrefix(ck, p) {
+			return ck, cv
+		}
+	}
+	return nil, nil
+}
+
+// last returns the last entry with prefix p (or the entry before it).
+func (r *ranges) last(p []byte) (key, value []byte) {
+	end := prefixEnd(p)
+	if end == nil {
+		return r.c.Last()
+	}
+	if k, _ := r.c.Seek(end); k == nil {
+		return r.c.Last()
+	}
+	return r.c.Prev()
+}
+
+// prefixEnd returns the smallest key greater than every key with prefix p,
+// or nil if there is none.
+func prefixEnd(p []byte) []byte {
+	end := slices.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		if end[i] < 0xff {
+			end[i]++
+			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// page walks the ranges from a cursor. A cursor outside the ranges is
+// refused: it belongs to another list.
+func (r *ranges) page(args PageArgs) (page, error) {
+	for _, c := range [][]byte{args.After, args.Before} {
+		if c != nil && !r.owns(c) {
+			return page{}, tupu.Errorf(tupu.BadUserInput, "cursor does not belong to this list")
+		}
+	}
+	var p page
+	if args.Last > 0 {
+		k, v := r.before(args.Before)
+		for k != nil && len(p.items) < args.Last && (args.After == nil || bytes.Compare(k, args.After) > 0) {
+			p.items = append(p.items, item{slices.Clone(k), slices.Clone(v)})
+			k, v = r.before(k)
+		}
+		slices.Reverse(p.items)
+	} else {
+		k, v := r.after(args.After)
+		for k != nil && len(p.items) < args.First && (args.Before == nil || bytes.Compare(k, args.Before) < 0) {
+			p.items = append(p.items, item{slices.Clone(k), slices.Clone(v)})
+			k, v = r.after(k)
+		}
+	}
+	if len(p.items) > 0 {
+		first, last := p.items[0].key, p.items[len(p.items)-1].key
+		k, _ := r.before(first)
+		p.hasPrev = k != nil
+		k, _ = r.after(last)
+		p.hasNext = k != nil
+	} else {
+		// An empty page still says whether anything lies at or beyond
+		// the cursors it was given.
+		if args.After != nil {
+			k, _ := r.before(args.After)
+			p.hasPrev = k != nil || r.has(args.After)
+		}
+		if args.Before != nil {
+			k, _ := r.after(args.Before)
+			p.hasNext = k != nil || r.has(args.Before)
+		}
+	}
+	return p, nil
+}
+
+// has reports whether key k is present.
+func (r *ranges) has(k []byte) bool {
+	ck, _ := r.c.Seek(k)
+	return bytes.Equal(ck, k)
+}

@@ -1,0 +1,172 @@
+// Package store keeps the graph in a bbolt file: entities, facts, relations
+// indexed from both ends, a name index and a per-kind index, with keyset
+// paging over all of them. It speaks in the domain's types; nothing about
+// bbolt leaks past it, so another backend can take its place.
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"tupu"
+)
+
+// Store is an open graph database. It is safe for concurrent use.
+type Store struct {
+	db    *bolt.DB
+	reads atomic.Uint64
+}
+
+// Options tune Open.
+type Options struct {
+	// Timeout bounds the wait for the file lock another process holds.
+	// Zero means one second: a second server on the same file should
+	// fail fast, not hang.
+	Timeout time.Duration
+	// ReadOnly opens the file without taking the write lock.
+	ReadOnly bool
+}
+
+// Open opens or creates the database at path. It returns UNAVAILABLE when
+// another process holds the file, and an error when the file was written
+// by an incompatible version of the storage schema.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = time.Second
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, tupu.Errorf(tupu.Unavailable, "database %s is in use by another process (gave up after %s)", path, opts.Timeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if opts.ReadOnly {
+		err = db.View(checkSchema)
+	} else {
+		err = db.Update(initSchema)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func initSchema(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if meta.Get(keySchemaVersion) == nil {
+		return meta.Put(keySchemaVersion, u64(schemaVersion))
+	}
+	return checkSchema(tx)
+}
+
+func checkSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return errors.New("not a tupu database (no meta bucket)")
+	}
+	v := meta.Get(keySchemaVersion)
+	if len(v) != 8 {
+		return errors.New("not a tupu database (no schema version)")
+	}
+	if got := binary.BigEndian.Uint64(v); got != schemaVersion {
+		return fmt.Errorf("storage schema version is %d, this program reads version %d", got, schemaVersion)
+	}
+	return nil
+}
+
+// Close closes the database file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.db.Path() }
+
+// View runs fn in a read transaction. The Tx is only valid inside fn.
+func (s *Store) View(fn func(*Tx) error) error {
+	s.reads.Add(1)
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// Update runs fn in a write transaction: all of fn's writes commit, or none.
+func (s *Store) Update(fn func(*Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		t := &Tx{tx: tx}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if t.changed {
+			return bumpGraphVersion(tx)
+		}
+		return nil
+	})
+}
+
+// ReadTransactions returns how many read transactions the store has run:
+// the measure of how well callers batch their reads.
+func (s *Store) ReadTransactions() uint64 { return s.reads.Load() }
+
+// GraphVersion returns a number that grows with every committed change.
+func (s *Store) GraphVersion() (uint64, error) {
+	var v uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion))
+		return nil
+	})
+	return v, err
+}
+
+// Check runs bbolt's consistency check over the whole file and returns the
+// first problem found. On a damaged data page bbolt's check can panic in a
+// goroutine of its own, which no recover here can catch: check a file of
+// unknown health in a process of its own.
+func (s *Store) Check() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			return e
+		}
+		return nil
+	})
+}
+
+// Tx is a transaction on the store. It is only valid inside the function
+// given to View or Update; values it returns are copies and outlive it.
+type Tx struct {
+	tx      *bolt.Tx
+	changed bool
+}
+
+func bumpGraphVersion(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	return meta.Put(keyGraphVersion, u64(readU64(meta.Get(keyGraphVersion))+1))
+}
+
+func u64(v uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, v)
+}
+
+func readU64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}

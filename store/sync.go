@@ -1,0 +1,212 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"tupu"
+)
+
+// SyncResult counts what Sync changed.
+type SyncResult struct {
+	Added, Updated, Removed, Unchanged int
+}
+
+// Changed reports whether Sync wrote anything.
+func (r SyncResult) Changed() bool { return r.Added+r.Updated+r.Removed > 0 }
+
+// Sync makes the store hold the dataset, in one transaction. It is
+// idempotent: what is already there unchanged is left alone (entity
+// versions stay), what changed is rewritten with its version raised, and
+// what the store holds from the dataset's documents but the dataset no
+// longer has is removed. Statements citing other documents are kept.
+// The dataset must be valid (see tupu.Dataset.Validate).
+func (s *Store) Sync(d *tupu.Dataset) (SyncResult, error) {
+	if err := d.Validate(); err != nil {
+		return SyncResult{}, err
+	}
+	var res SyncResult
+	err := s.Update(func(t *Tx) error {
+		var err error
+		res, err = t.sync(d)
+		return err
+	})
+	return res, err
+}
+
+func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
+	var res SyncResult
+	owned := map[string]bool{}
+	for i := range d.Documents {
+		doc := &d.Documents[i]
+		owned[doc.Key] = true
+		old, err := t.Document(doc.Key)
+		switch {
+		case err == nil && sameJSON(old, doc):
+			res.Unchanged++
+			continue
+		case err == nil:
+			res.Updated++
+		case tupu.ErrorCode(err) == tupu.NotFound:
+			res.Added++
+		default:
+			return res, err
+		}
+		if err := t.PutDocument(doc); err != nil {
+			return res, err
+		}
+	}
+	ownedBy := func(s *tupu.Source) bool { return s != nil && owned[s.Document] }
+
+	// Entities first, so relations and facts find their ends.
+	keep := map[string]bool{}
+	for i := range d.Entities {
+		e := d.Entities[i]
+		keep[e.Key] = true
+		old, err := t.Entity(e.Key)
+		switch {
+		case err == nil:
+			e.Version = old.Version
+			if sameJSON(old, &e) {
+				res.Unchanged++
+				continue
+			}
+			if old.Kind != e.Kind {
+				// The far end's kind is inside edge keys: re-create.
+				if err := t.DeleteEntity(e.Key); err != nil {
+					return res, err
+				}
+			}
+			e.Version = old.Version + 1
+			res.Updated++
+		case tupu.ErrorCode(err) == tupu.NotFound:
+			e.Version = 1
+			res.Added++
+		default:
+			return res, err
+		}
+		if err := t.PutEntity(&e); err != nil {
+			return res, err
+		}
+	}
+
+	relations := map[string]bool{}
+	for i := range d.Relations {
+		r := d.Relations[i]
+		relations[string(join(r.Subject, string(r.Predicate), r.Object))] = true
+		old, err := t.Relation(r.Subject, r.Predicate, r.Object)
+		switch {
+		case err == nil && sameJSON(old, &r):
+			res.Unchanged++
+			continue
+		case err == nil:
+			res.Updated++
+		case tupu.ErrorCode(err) == tupu.NotFound:
+			res.Added++
+		default:
+			return res, err
+		}
+		if err := t.PutRelation(&r); err != nil {
+			return res, err
+		}
+	}
+
+	facts := map[string]bool{}
+	for i := range d.Facts {
+		f := d.Facts[i]
+		k := factKey(f.Entity, f.Property, f.Period)
+		facts[string(k)] = true
+		newV, err := json.Marshal(&f)
+		if err != nil {
+			return res, err
+		}
+		if old := t.tx.Bucket(bucketFacts).Get(k); old != nil {
+			if bytes.Equal(old, newV) {
+				res.Unchanged++
+				continue
+			}
+			res.Updated++
+		} else {
+			res.Added++
+		}
+		if err := t.PutFact(&f); err != nil {
+			return res, err
+		}
+	}
+
+	// Remove what the dataset's documents no longer state.
+	var staleFacts []tupu.Fact
+	err := t.tx.Bucket(bucketFacts).ForEach(func(k, v []byte) error {
+		var f tupu.Fact
+		if err := json.Unmarshal(v, &f); err != nil {
+			return err
+		}
+		if !facts[string(k)] && ownedBy(&f.Source) {
+			staleFacts = append(staleFacts, f)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, f := range staleFacts {
+		if err := t.DeleteFact(f.Entity, f.Property, f.Period); err != nil {
+			return res, err
+		}
+		res.Removed++
+	}
+	var staleRelations []tupu.Relation
+	err = t.tx.Bucket(bucketEdges).ForEach(func(k, v []byte) error {
+		parts := bytes.SplitN(k, []byte{sep}, 5)
+		if len(parts) != 5 || parts[1][0] != dirOut {
+			return nil
+		}
+		var ev edgeValue
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return err
+		}
+		id := string(join(string(parts[0]), string(parts[2]), string(parts[4])))
+		if !relations[id] && ownedBy(ev.Source) {
+			staleRelations = append(staleRelations, tupu.Relation{Subject: string(parts[0]), Predicate: tupu.Predicate(parts[2]), Object: string(parts[4])})
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, r := range staleRelations {
+		if err := t.DeleteRelation(r.Subject, r.Predicate, r.Object); err != nil {
+			return res, err
+		}
+		res.Removed++
+	}
+	var staleEntities []string
+	err = t.tx.Bucket(bucketEntities).ForEach(func(k, v []byte) error {
+		e, err := decodeEntity(v)
+		if err != nil {
+			return err
+		}
+		if !keep[e.Key] && ownedBy(e.Source) {
+			staleEntities = append(staleEntities, e.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	for _, key := range staleEntities {
+		if err := t.DeleteEntity(key); err != nil {
+			return res, err
+		}
+		res.Removed++
+	}
+	return res, nil
+}
+
+// sameJSON reports whether a and b encode the same, which is what the store
+// would hold for each (nil and empty lists alike).
+func sameJSON(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}

@@ -1,0 +1,123 @@
+// Package tupu holds the domain of the knowledge graph: entities, the facts
+// stated about them, the relations between them, the documents that every
+// fact and relation cites, and the errors the service reports. It imports
+// only the standard library; the store and the GraphQL layer translate to
+// and from these types.
+package tupu
+
+import (
+	"strings"
+)
+
+// Entity is a thing the graph knows about. Key identifies it for good: IDs
+// seen by clients are derived from it, so it never changes once published.
+type Entity struct {
+	Key         string   `json:"key"`
+	Kind        Kind     `json:"kind"`
+	Name        string   `json:"name"`
+	NameEn      string   `json:"nameEn,omitempty"`
+	Aliases     []string `json:"aliases,omitempty"`
+	Description string   `json:"description,omitempty"`
+	// Source is where a document names the entity.
+	Source *Source `json:"source,omitempty"`
+	// Note records a curator's reading of an ambiguous passage.
+	Note string `json:"note,omitempty"`
+	// Version counts the writes to the entity, starting at 1.
+	Version int `json:"version"`
+}
+
+// Names returns every name the entity is known by: its name, English name
+// and aliases, without duplicates, in that order.
+func (e *Entity) Names() []string {
+	names := make([]string, 0, 2+len(e.Aliases))
+	seen := make(map[string]bool, cap(names))
+	for _, n := range append([]string{e.Name, e.NameEn}, e.Aliases...) {
+		if n == "" || seen[NormalizeName(n)] {
+			continue
+		}
+		seen[NormalizeName(n)] = true
+		names = append(names, n)
+	}
+	return names
+}
+
+// Qualifier says how a figure relates to the true value when the source
+// does not state it exactly.
+type Qualifier string
+
+// The qualifiers the source's wording maps to.
+const (
+	MoreThan Qualifier = "more_than" // 以上, 超过, 多, 余
+	AtLeast  Qualifier = "at_least"  // 不低于
+	AtMost   Qualifier = "at_most"   // 不超过, 最高不超过
+	About    Qualifier = "about"     // 约, 近
+)
+
+// Qualifiers lists the valid qualifiers.
+var Qualifiers = []Qualifier{MoreThan, AtLeast, AtMost, About}
+
+// Fact is one statement about an entity: a figure or a short text.
+// Its identity is (Entity, Property, Period).
+type Fact struct {
+	Entity    string    `json:"entity"`
+	Property  string    `json:"property"`
+	Label     string    `json:"label,omitempty"`
+	Value     *float64  `json:"value,omitempty"`
+	Text      string    `json:"text,omitempty"`
+	Unit      string    `json:"unit,omitempty"`
+	Period    string    `json:"period,omitempty"`
+	Qualifier Qualifier `json:"qualifier,omitempty"`
+	Source    Source    `json:"source"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// Relation links two entities. Its identity is (Subject, Predicate, Object).
+type Relation struct {
+	Subject   string    `json:"subject"`
+	Predicate Predicate `json:"predicate"`
+	Object    string    `json:"object"`
+	Source    *Source   `json:"source,omitempty"`
+	Note      string    `json:"note,omitempty"`
+}
+
+// Source points at the words of a document that state something.
+type Source struct {
+	Document string `json:"document"` // the document's key
+	Quote    string `json:"quote"`
+}
+
+// Document is a text that facts and relations cite.
+type Document struct {
+	Key         string `json:"key"`
+	Title       string `json:"title"`
+	Publisher   string `json:"publisher,omitempty"`
+	PublishedAt string `json:"publishedAt,omitempty"`
+	Language    string `json:"language,omitempty"`
+	Note        string `json:"note,omitempty"`
+	// Text is the document as printed. Quotes are matched against
+	// QuotableText, which removes line breaks.
+	Text string `json:"text"`
+}
+
+// QuotableText returns the text quotes are matched against: the printed
+// text with its line breaks removed, since printed columns break lines
+// in the middle of words and numbers.
+func (d *Document) QuotableText() string {
+	return strings.NewReplacer("\r", "", "\n", "").Replace(d.Text)
+}
+
+// Direction says which end of a relation an entity is on.
+type Direction string
+
+// The directions of a relation seen from one entity.
+const (
+	Out  Direction = "OUT" // the entity is the subject
+	In   Direction = "IN"  // the entity is the object
+	Both Direction = "BOTH"
+)
+
+// NormalizeName folds a name for exact lookup: Latin letters
+// case-insensitively, surrounding space ignored.
+func NormalizeName(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
