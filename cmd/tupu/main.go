@@ -1,0 +1,194 @@
+// Command tupu serves the knowledge graph over GraphQL from an embedded
+// bbolt file, seeding an empty file with the curated data set.
+//
+//	tupu [serve] [--addr 127.0.0.1:8080] [--db ./data/tupu.db]
+//	tupu seed [--db ./data/tupu.db]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"tupu"
+	"tupu/graph"
+	"tupu/playground"
+	"tupu/seed"
+	"tupu/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tupu:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `tupu serves a source-grounded knowledge graph over GraphQL.
+
+Usage:
+  tupu [serve] [flags]   start the service (the default command)
+  tupu seed [flags]      write the built-in data set into the database
+
+Flags (each also read from the environment variable in brackets):
+`
+
+// config is what the flags and the environment set.
+type config struct {
+	addr string
+	db   string
+}
+
+func parseFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	c := &config{}
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "TUPU_ADDR", "127.0.0.1:8080"), "address to listen on [TUPU_ADDR]")
+	fs.StringVar(&c.db, "db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file [TUPU_DB]")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, nil
+}
+
+func envOr(getenv func(string) string, name, fallback string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "seed") {
+		cmd, args = args[0], args[1:]
+	}
+	c, err := parseFlags("tupu "+cmd, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	switch cmd {
+	case "seed":
+		return runSeed(c, stdout)
+	default:
+		return serve(ctx, c, log)
+	}
+}
+
+// runSeed makes the database hold the built-in data set, whatever it held
+// from the same documents before.
+func runSeed(c *config, stdout io.Writer) error {
+	s, err := store.Open(c.db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		return err
+	}
+	res, err := s.Sync(d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %s from %s: %d added, %d updated, %d removed, %d unchanged\n",
+		c.db, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged)
+	return nil
+}
+
+// seedIfEmpty loads the built-in data set into a database with no entities.
+func seedIfEmpty(s *store.Store, log *slog.Logger) error {
+	empty := false
+	if err := s.View(func(tx *store.Tx) error { empty = tx.CountEntities("") == 0; return nil }); err != nil {
+		return err
+	}
+	if !empty {
+		return nil
+	}
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		return err
+	}
+	if _, err := s.Sync(d); err != nil {
+		return err
+	}
+	log.Info("seeded an empty database", "data", seed.Describe(d))
+	return nil
+}
+
+func serve(ctx context.Context, c *config, log *slog.Logger) error {
+	s, err := store.Open(c.db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := seedIfEmpty(s, log); err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(s, graph.Options{Logger: log}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if _, err := s.GraphVersion(); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	playground.Mount(mux, "/graphql", ExampleQuery)
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", c.db)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

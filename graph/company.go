@@ -1,0 +1,39 @@
+package graph
+
+import (
+	"context"
+
+	"tupu/graph/exec"
+	"tupu/graph/model"
+)
+
+type companyResolver struct{ *Resolver }
+
+var _ exec.CompanyResolver = (*companyResolver)(nil)
+
+// Company returns the resolver of Company's fields.
+func (r *Resolver) Company() exec.CompanyResolver { return &companyResolver{r} }
+
+func (r *companyResolver) Facts(ctx context.Context, obj *model.Company, property, period *string) ([]*model.Fact, error) {
+	return facts(ctx, obj, property, period)
+}
+
+func (r *companyResolver) Relations(ctx context.Context, obj *model.Company, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+}
+
+func (r *companyResolver) Parks(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
+	p, err := related(ctx, obj, companyParks, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return parkConnection(p), nil
+}
+
+func (r *companyResolver) Labs(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
+	p, err := related(ctx, obj, companyLabs, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return labConnection(p), nil
+}

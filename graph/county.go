@@ -1,0 +1,31 @@
+package graph
+
+import (
+	"context"
+
+	"tupu/graph/exec"
+	"tupu/graph/model"
+)
+
+type countyResolver struct{ *Resolver }
+
+var _ exec.CountyResolver = (*countyResolver)(nil)
+
+// County returns the resolver of County's fields.
+func (r *Resolver) County() exec.CountyResolver { return &countyResolver{r} }
+
+func (r *countyResolver) Facts(ctx context.Context, obj *model.County, property, period *string) ([]*model.Fact, error) {
+	return facts(ctx, obj, property, period)
+}
+
+func (r *countyResolver) Relations(ctx context.Context, obj *model.County, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+}
+
+func (r *countyResolver) PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error) {
+	p, err := related(ctx, obj, countyPartnerDistricts, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return districtConnection(p), nil
+}

@@ -1,0 +1,45 @@
+package graph
+
+import (
+	"context"
+
+	"tupu/graph/exec"
+	"tupu/graph/model"
+)
+
+type parkResolver struct{ *Resolver }
+
+var _ exec.ParkResolver = (*parkResolver)(nil)
+
+// Park returns the resolver of Park's fields.
+func (r *Resolver) Park() exec.ParkResolver { return &parkResolver{r} }
+
+func (r *parkResolver) Facts(ctx context.Context, obj *model.Park, property, period *string) ([]*model.Fact, error) {
+	return facts(ctx, obj, property, period)
+}
+
+func (r *parkResolver) Relations(ctx context.Context, obj *model.Park, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+}
+
+func (r *parkResolver) District(ctx context.Context, obj *model.Park) (*model.District, error) {
+	e, err := relatedOne(ctx, obj, parkDistrict)
+	d, _ := e.(*model.District)
+	return d, err
+}
+
+func (r *parkResolver) Companies(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
+	p, err := related(ctx, obj, parkCompanies, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return companyConnection(p), nil
+}
+
+func (r *parkResolver) Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
+	p, err := related(ctx, obj, parkLabs, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return labConnection(p), nil
+}

@@ -1,0 +1,241 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"tupu"
+	"tupu/graph/exec"
+	"tupu/graph/model"
+	"tupu/store"
+)
+
+type queryResolver struct{ *Resolver }
+
+var _ exec.QueryResolver = (*queryResolver)(nil)
+
+// Query returns the resolver of the root query's fields.
+func (r *Resolver) Query() exec.QueryResolver { return &queryResolver{r} }
+
+func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
+	key, isEntity, err := model.ParseID(id)
+	if err != nil {
+		return nil, err
+	}
+	if isEntity {
+		e, err := loadersFrom(ctx).entities.Load(ctx, key)
+		if tupu.ErrorCode(err) == tupu.NotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return model.NewEntity(e), nil
+	}
+	d, err := loadersFrom(ctx).documents.Load(ctx, key)
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return model.NewDocument(d), nil
+}
+
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if len(ids) > MaxPageSize {
+		return nil, tupu.Errorf(tupu.BadUserInput, "at most %d ids at a time, got %d", MaxPageSize, len(ids))
+	}
+	nodes := make([]model.Node, len(ids))
+	for i, id := range ids {
+		n, err := r.Node(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		nodes[i] = n
+	}
+	return nodes, nil
+}
+
+func (r *queryResolver) Entity(ctx context.Context, key *string, name *string) (model.Entity, error) {
+	if (key == nil) == (name == nil) {
+		return nil, tupu.Errorf(tupu.BadUserInput, "give exactly one of key and name")
+	}
+	var e *tupu.Entity
+	var err error
+	if key != nil {
+		e, err = loadersFrom(ctx).entities.Load(ctx, *key)
+	} else {
+		err = r.store.View(func(tx *store.Tx) error {
+			e, err = tx.EntityByName(*name)
+			return err
+		})
+	}
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return model.NewEntity(e), nil
+}
+
+// members pages through the entities of a kind (all kinds when empty).
+func (r *queryResolver) members(kind tupu.Kind, first *int, after *string, last *int, before *string) (*page, error) {
+	args, err := pageArgs(first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	var p *page
+	err = r.store.View(func(tx *store.Tx) error {
+		ep, err := tx.Entities(kind, args)
+		if err != nil {
+			return err
+		}
+		p = entitiesPage(ep, tx.CountEntities(kind))
+		return nil
+	})
+	return p, err
+}
+
+func (r *queryResolver) Entities(ctx context.Context, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.EntityConnection, error) {
+	var k tupu.Kind
+	if kind != nil {
+		k = tupu.Kind(*kind)
+	}
+	p, err := r.members(k, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return entityConnection(p), nil
+}
+
+func (r *queryResolver) Districts(ctx context.Context, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error) {
+	p, err := r.members(tupu.KindDistrict, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return districtConnection(p), nil
+}
+
+func (r *queryResolver) Parks(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
+	p, err := r.members(tupu.KindPark, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return parkConnection(p), nil
+}
+
+func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
+	p, err := r.members(tupu.KindCompany, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return companyConnection(p), nil
+}
+
+func (r *queryResolver) Labs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
+	p, err := r.members(tupu.KindLab, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return labConnection(p), nil
+}
+
+func (r *queryResolver) TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error) {
+	p, err := r.members(tupu.KindTalentProgram, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return talentProgramConnection(p), nil
+}
+
+func (r *queryResolver) Counties(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountyConnection, error) {
+	p, err := r.members(tupu.KindCounty, first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	return countyConnection(p), nil
+}
+
+// Search pages through name matches. The cursor of a result is its rank
+// and key: results sort by score, then key, so the page after a cursor
+// starts past that pair even if matches were added in between.
+func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.EntityKind, first *int, after *string) (*model.SearchConnection, error) {
+	args, err := pageArgs(first, after, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var afterScore float64
+	var afterKey string
+	if args.After != nil {
+		score, key, ok := strings.Cut(string(args.After), ":")
+		if afterScore, err = strconv.ParseFloat(score, 64); !ok || err != nil {
+			return nil, tupu.Errorf(tupu.BadUserInput, "%q is not a search cursor", *after)
+		}
+		afterKey = key
+	}
+	ks := make([]tupu.Kind, len(kinds))
+	for i, k := range kinds {
+		ks[i] = tupu.Kind(k)
+	}
+	var matches []store.Match
+	err = r.store.View(func(tx *store.Tx) error {
+		matches, err = tx.SearchNames(query, ks)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if args.After != nil {
+		for start < len(matches) && (matches[start].Score > afterScore ||
+			(matches[start].Score == afterScore && matches[start].Entity.Key <= afterKey)) {
+			start++
+		}
+	}
+	end := min(start+args.First, len(matches))
+	c := &model.SearchConnection{TotalCount: len(matches), Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
+	cursors := make([][]byte, 0, end-start)
+	for _, m := range matches[start:end] {
+		cursor := []byte(fmt.Sprintf("%g:%s", m.Score, m.Entity.Key))
+		res := &model.SearchResult{Entity: model.NewEntity(m.Entity), Score: m.Score, Matched: m.Matched}
+		cursors = append(cursors, cursor)
+		c.Nodes = append(c.Nodes, res)
+		c.Edges = append(c.Edges, &model.SearchEdge{Cursor: encodeCursor(cursor), Node: res})
+	}
+	c.PageInfo = pageInfo(cursors, end < len(matches), start > 0)
+	return c, nil
+}
+
+func (r *queryResolver) Document(ctx context.Context, key string) (*model.Document, error) {
+	d, err := loadersFrom(ctx).documents.Load(ctx, key)
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return model.NewDocument(d), nil
+}
+
+func (r *queryResolver) Kinds(ctx context.Context) ([]*model.KindInfo, error) {
+	out := make([]*model.KindInfo, len(tupu.Kinds))
+	err := r.store.View(func(tx *store.Tx) error {
+		for i, k := range tupu.Kinds {
+			out[i] = &model.KindInfo{Kind: model.EntityKind(k.Kind), Label: k.Label, Description: k.About, Count: tx.CountEntities(k.Kind)}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (r *queryResolver) Predicates(ctx context.Context) ([]*model.PredicateInfo, error) {
+	out := make([]*model.PredicateInfo, len(tupu.Predicates))
+	for i, p := range tupu.Predicates {
+		out[i] = &model.PredicateInfo{Predicate: string(p.Predicate), Label: p.Label, Description: p.About}
+	}
+	return out, nil
+}

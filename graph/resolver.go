@@ -1,0 +1,160 @@
+// Package graph is the GraphQL layer: the hand-written resolvers of the
+// schema in schema.graphql, the per-request loaders that batch their reads,
+// and the HTTP handler that serves them. The executable schema gqlgen
+// generates lives in graph/exec, the models in graph/model.
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"tupu"
+	"tupu/graph/exec"
+	"tupu/graph/model"
+	"tupu/store"
+)
+
+// Resolver is the root of the resolvers; it holds what they share.
+type Resolver struct {
+	store *store.Store
+}
+
+// A named relation of a typed entity ("a park's companies"): the edges of
+// one direction and predicates whose far end is of one kind.
+type namedRelation struct {
+	direction  tupu.Direction
+	predicates []tupu.Predicate
+	kind       tupu.Kind // empty: any kind
+}
+
+// The named relations of the schema, in one place.
+var (
+	districtParks           = namedRelation{tupu.In, []tupu.Predicate{tupu.PredLocatedIn}, tupu.KindPark}
+	districtCompanies       = namedRelation{tupu.In, []tupu.Predicate{tupu.PredLocatedIn}, tupu.KindCompany}
+	districtTalentPrograms  = namedRelation{tupu.Out, []tupu.Predicate{tupu.PredRuns, tupu.PredDrawsOn}, tupu.KindTalentProgram}
+	districtPartnerCounties = namedRelation{tupu.Out, []tupu.Predicate{tupu.PredPairedWith}, tupu.KindCounty}
+	parkDistrict            = namedRelation{tupu.Out, []tupu.Predicate{tupu.PredLocatedIn}, tupu.KindDistrict}
+	parkCompanies           = namedRelation{tupu.Out, []tupu.Predicate{tupu.PredHosts}, tupu.KindCompany}
+	parkLabs                = namedRelation{tupu.Out, []tupu.Predicate{tupu.PredHosts}, tupu.KindLab}
+	companyParks            = namedRelation{tupu.In, []tupu.Predicate{tupu.PredHosts}, tupu.KindPark}
+	companyLabs             = namedRelation{tupu.Out, []tupu.Predicate{tupu.PredBuilt}, tupu.KindLab}
+	labBuilder              = namedRelation{tupu.In, []tupu.Predicate{tupu.PredBuilt}, ""}
+	labPartners             = namedRelation{tupu.In, []tupu.Predicate{tupu.PredPartnerOf}, ""}
+	labPark                 = namedRelation{tupu.In, []tupu.Predicate{tupu.PredHosts}, tupu.KindPark}
+	programDistrict         = namedRelation{tupu.In, []tupu.Predicate{tupu.PredRuns}, tupu.KindDistrict}
+	countyPartnerDistricts  = namedRelation{tupu.In, []tupu.Predicate{tupu.PredPairedWith}, tupu.KindDistrict}
+)
+
+func (n namedRelation) query(entity string) edgeQuery {
+	preds := make([]string, len(n.predicates))
+	for i, p := range n.predicates {
+		preds[i] = string(p)
+	}
+	return edgeQuery{entity: entity, direction: n.direction, predicates: strings.Join(preds, ","), kind: n.kind}
+}
+
+// related loads one page of a named relation of entity through the loaders.
+func related(ctx context.Context, entity model.Entity, n namedRelation, first *int, after *string, last *int, before *string) (*page, error) {
+	args, err := pageArgs(first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	q := n.query(entity.Entry().Key)
+	q.first, q.last, q.after, q.before = args.First, args.Last, string(args.After), string(args.Before)
+	p, err := loadersFrom(ctx).edges.Load(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return edgesPage(p), nil
+}
+
+// relatedOne returns the first entity of a named relation, or nil.
+func relatedOne(ctx context.Context, entity model.Entity, n namedRelation) (model.Entity, error) {
+	one := 1
+	p, err := related(ctx, entity, n, &one, nil, nil, nil)
+	if err != nil || len(p.entities) == 0 {
+		return nil, err
+	}
+	return model.NewEntity(p.entities[0]), nil
+}
+
+// facts loads the facts of an entity.
+func facts(ctx context.Context, entity model.Entity, property, period *string) ([]*model.Fact, error) {
+	q := factQuery{entity: entity.Entry().Key}
+	if property != nil {
+		q.property = *property
+	}
+	if period != nil {
+		q.period = *period
+	}
+	fs, err := loadersFrom(ctx).facts.Load(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Fact, len(fs))
+	for i := range fs {
+		out[i] = model.NewFact(&fs[i])
+	}
+	return out, nil
+}
+
+// relations loads a page of an entity's relations, any predicate.
+func relations(ctx context.Context, entity model.Entity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
+	args, err := pageArgs(first, after, last, before)
+	if err != nil {
+		return nil, err
+	}
+	q := edgeQuery{entity: entity.Entry().Key, direction: tupu.Both,
+		first: args.First, last: args.Last, after: string(args.After), before: string(args.Before)}
+	if direction != nil {
+		q.direction = tupu.Direction(*direction)
+	}
+	if predicate != nil {
+		if _, ok := tupu.PredicateByName(*predicate); !ok {
+			return nil, tupu.Errorf(tupu.BadUserInput, "predicate %q is unknown", *predicate)
+		}
+		q.predicates = *predicate
+	}
+	if kind != nil {
+		q.kind = tupu.Kind(*kind)
+	}
+	p, err := loadersFrom(ctx).edges.Load(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c := &model.RelationConnection{TotalCount: p.Total, Edges: []*model.RelationEdge{}, Nodes: []model.Entity{}}
+	cursors := make([][]byte, len(p.Edges))
+	for i, e := range p.Edges {
+		node := model.NewEntity(e.Other)
+		cursors[i] = e.Cursor
+		c.Nodes = append(c.Nodes, node)
+		c.Edges = append(c.Edges, &model.RelationEdge{
+			Cursor: encodeCursor(e.Cursor), Predicate: string(e.Predicate), Direction: model.Direction(e.Direction),
+			Node: node, Source: model.NewSource(e.Source), Note: optionalString(e.Note),
+		})
+	}
+	c.PageInfo = pageInfo(cursors, p.HasNext, p.HasPrev)
+	return c, nil
+}
+
+func optionalString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+type sourceResolver struct{ *Resolver }
+
+var _ exec.SourceResolver = (*sourceResolver)(nil)
+
+// Source returns the resolver of Source's fields.
+func (r *Resolver) Source() exec.SourceResolver { return &sourceResolver{r} }
+
+func (r *sourceResolver) Document(ctx context.Context, obj *model.Source) (*model.Document, error) {
+	d, err := loadersFrom(ctx).documents.Load(ctx, obj.DocumentKey)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewDocument(d), nil
+}
