@@ -11,11 +11,11 @@ import (
 	"tupu/store"
 )
 
-// batchWait is how long a loader collects keys before it reads the store.
-// gqlgen resolves the elements of a list concurrently, so the fields of one
-// level of a nested query arrive within this window and share one read
-// transaction.
-const batchWait = 500 * time.Microsecond
+// DefaultBatchWait is how long a loader collects keys before it reads the
+// store. gqlgen resolves the elements of a list concurrently, so the fields
+// of one level of a nested query arrive within this window and share one
+// read transaction.
+const DefaultBatchWait = 500 * time.Microsecond
 
 // edgeQuery is one page of one entity's edges; loaders key on it, so it
 // holds only comparable values.
@@ -63,7 +63,7 @@ type loaders struct {
 	documents *dataloadgen.Loader[string, *tupu.Document]
 }
 
-func newLoaders(s *store.Store) *loaders {
+func newLoaders(s *store.Store, batchWait time.Duration) *loaders {
 	wait := dataloadgen.WithWait(batchWait)
 	return &loaders{
 		entities: dataloadgen.NewLoader(batch(s, func(tx *store.Tx, key string) (*tupu.Entity, error) {
@@ -110,8 +110,8 @@ func batch[K comparable, V any](s *store.Store, read func(*store.Tx, K) (V, erro
 type loadersKey struct{}
 
 // withLoaders returns ctx carrying fresh loaders for one request.
-func withLoaders(ctx context.Context, s *store.Store) context.Context {
-	return context.WithValue(ctx, loadersKey{}, newLoaders(s))
+func withLoaders(ctx context.Context, s *store.Store, batchWait time.Duration) context.Context {
+	return context.WithValue(ctx, loadersKey{}, newLoaders(s, batchWait))
 }
 
 func loadersFrom(ctx context.Context) *loaders {

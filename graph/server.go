@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -29,6 +30,8 @@ type Options struct {
 	// ParserTokenLimit bounds the tokens of a document; zero means 5,000.
 	// gqlgen leaves it off, and a huge document costs seconds to validate.
 	ParserTokenLimit int
+	// BatchWait is how long loaders collect keys; zero means DefaultBatchWait.
+	BatchWait time.Duration
 }
 
 // NewHandler returns the GraphQL endpoint over s: POST with a JSON body,
@@ -40,6 +43,9 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.BatchWait == 0 {
+		opts.BatchWait = DefaultBatchWait
 	}
 	if opts.ParserTokenLimit == 0 {
 		opts.ParserTokenLimit = 5000
@@ -58,7 +64,7 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes)
-		srv.ServeHTTP(w, r.WithContext(withLoaders(r.Context(), s)))
+		srv.ServeHTTP(w, r.WithContext(withLoaders(r.Context(), s, opts.BatchWait)))
 	})
 }
 

@@ -1,0 +1,564 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tupu/graph"
+	"tupu/seed"
+	"tupu/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// server is the real GraphQL handler over a store seeded with the
+// built-in data set.
+type server struct {
+	store *store.Store
+	url   string
+}
+
+func mustServe(tb testing.TB) *server {
+	tb.Helper()
+	s, err := store.Open(filepath.Join(tb.TempDir(), "tupu.db"), store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Sync(d); err != nil {
+		tb.Fatal(err)
+	}
+	// A generous batch window keeps the batching test deterministic under
+	// the race detector on a busy machine.
+	ts := httptest.NewServer(graph.NewHandler(s, graph.Options{BatchWait: 5 * time.Millisecond}))
+	tb.Cleanup(func() {
+		ts.Close()
+		if err := s.Check(); err != nil {
+			tb.Errorf("consistency check: %v", err)
+		}
+		s.Close()
+	})
+	return &server{store: s, url: ts.URL}
+}
+
+// response is a GraphQL response with its data left raw for decoding
+// into whatever shape a test expects.
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	status int
+	raw    []byte
+}
+
+func (s *server) post(tb testing.TB, query string, vars map[string]any) *response {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := http.Post(s.url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	r := &response{status: resp.StatusCode, raw: buf.Bytes()}
+	if err := json.Unmarshal(r.raw, r); err != nil {
+		tb.Fatalf("response is not JSON: %v\n%s", err, r.raw)
+	}
+	return r
+}
+
+// mustQuery posts a query that must succeed and decodes its data into v.
+func (s *server) mustQuery(tb testing.TB, query string, vars map[string]any, v any) {
+	tb.Helper()
+	r := s.post(tb, query, vars)
+	if len(r.Errors) > 0 || r.status != http.StatusOK {
+		tb.Fatalf("status %d, errors: %s", r.status, r.raw)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.Data, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// errorCode posts a query that must fail and returns its first error code.
+func (s *server) errorCode(tb testing.TB, query string, vars map[string]any) string {
+	tb.Helper()
+	r := s.post(tb, query, vars)
+	if len(r.Errors) == 0 {
+		tb.Fatalf("want an error, got %s", r.raw)
+	}
+	code, _ := r.Errors[0].Extensions["code"].(string)
+	return code
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(tb testing.TB, name string, got []byte) {
+	tb.Helper()
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+		tb.Fatal(err)
+	}
+	pretty.WriteByte('\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v (run go test ./graph -update to create it)", err)
+	}
+	if !bytes.Equal(pretty.Bytes(), want) {
+		tb.Errorf("response differs from %s (run go test ./graph -update if the change is right)\ngot:\n%s", path, pretty.String())
+	}
+}
+
+const nestedQuery = `query Nested {
+  entity(name: "渝北区") {
+    ... on District {
+      name
+      nameEn
+      facts(property: "gdp") { value unit period source { quote document { key title } } }
+      parks(first: 10) {
+        totalCount
+        nodes {
+          name
+          companies(first: 20) {
+            totalCount
+            nodes {
+              name
+              labs(first: 10) {
+                nodes {
+                  name
+                  builder { name }
+                  partners(first: 10) { totalCount nodes { name nameEn kind } }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}`
+
+func TestNestedQuery(t *testing.T) {
+	s := mustServe(t)
+	r := s.post(t, nestedQuery, nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %s", r.raw)
+	}
+	golden(t, "nested.json", r.Data)
+
+	var data struct {
+		Entity struct {
+			Parks struct {
+				Nodes []struct {
+					Name      string
+					Companies struct {
+						Nodes []struct {
+							Name string
+							Labs struct {
+								Nodes []struct {
+									Name     string
+									Builder  struct{ Name string }
+									Partners struct{ Nodes []struct{ Name string } }
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	partners := map[string]string{}
+	for _, p := range data.Entity.Parks.Nodes {
+		for _, c := range p.Companies.Nodes {
+			for _, l := range c.Labs.Nodes {
+				if l.Builder.Name != c.Name {
+					t.Errorf("lab %s: builder %q, want the company that lists it, %q", l.Name, l.Builder.Name, c.Name)
+				}
+				for _, pa := range l.Partners.Nodes {
+					partners[l.Name] = pa.Name
+				}
+			}
+		}
+	}
+	for lab, partner := range map[string]string{
+		"智能座舱联合实验室":      "美国高通公司",
+		"车用视觉传感器联合实验室":   "SONY",
+		"应用处理器与雷达技术联合实验室": "德州仪器",
+		"车联网与智慧交通实验室":    "重庆邮电大学",
+	} {
+		if partners[lab] != partner {
+			t.Errorf("partner of %s: got %q, want %q", lab, partners[lab], partner)
+		}
+	}
+}
+
+// TestNestedQuery_batches counts the store's read transactions: the nested
+// query reads a handful of batches, one per level, not one per object.
+func TestNestedQuery_batches(t *testing.T) {
+	s := mustServe(t)
+	s.mustQuery(t, nestedQuery, nil, nil) // warm the query cache
+	before := s.store.ReadTransactions()
+	var data json.RawMessage
+	s.mustQuery(t, nestedQuery, nil, &data)
+	reads := s.store.ReadTransactions() - before
+	objects := strings.Count(string(data), `"name"`)
+	t.Logf("%d objects in %d read transactions", objects, reads)
+	if objects < 20 {
+		t.Fatalf("the nested query returned only %d named objects; the test needs a real fan-out", objects)
+	}
+	// entity(name), facts, documents, parks, companies, labs, builders,
+	// partners: eight levels at most, whatever the fan-out.
+	if reads > 8 {
+		t.Errorf("%d read transactions for %d objects, want at most 8 (one per level)", reads, objects)
+	}
+}
+
+func TestPaging(t *testing.T) {
+	s := mustServe(t)
+	type pageData struct {
+		TotalCount int
+		PageInfo   struct {
+			HasNextPage, HasPreviousPage bool
+			StartCursor, EndCursor       *string
+		}
+		Edges []struct {
+			Cursor string
+			Node   struct{ Key string }
+		}
+		Nodes []struct{ Key string }
+	}
+	const q = `query($first: Int, $after: String, $last: Int, $before: String) {
+	  entities(kind: COMPANY, first: $first, after: $after, last: $last, before: $before) {
+	    totalCount
+	    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+	    edges { cursor node { key } }
+	    nodes { key }
+	  }
+	}`
+	fetch := func(vars map[string]any) pageData {
+		var d struct{ Entities pageData }
+		s.mustQuery(t, q, vars, &d)
+		return d.Entities
+	}
+
+	t.Run("forward_walks_every_entity_once", func(t *testing.T) {
+		var keys []string
+		vars := map[string]any{"first": 3}
+		pages := 0
+		for {
+			p := fetch(vars)
+			pages++
+			if pages > 1 && !p.PageInfo.HasPreviousPage {
+				t.Errorf("page %d: hasPreviousPage false", pages)
+			}
+			for i, e := range p.Edges {
+				if p.Nodes[i].Key != e.Node.Key {
+					t.Errorf("nodes and edges disagree at %d", i)
+				}
+				keys = append(keys, e.Node.Key)
+			}
+			if !p.PageInfo.HasNextPage {
+				if len(keys) != p.TotalCount {
+					t.Errorf("walked %d companies, totalCount says %d", len(keys), p.TotalCount)
+				}
+				break
+			}
+			vars = map[string]any{"first": 3, "after": *p.PageInfo.EndCursor}
+		}
+		if pages < 3 {
+			t.Fatalf("only %d pages: the test needs more companies", pages)
+		}
+		for i := 1; i < len(keys); i++ {
+			if keys[i-1] >= keys[i] {
+				t.Errorf("keys out of order or repeated: %q then %q", keys[i-1], keys[i])
+			}
+		}
+	})
+
+	t.Run("backward_matches_forward", func(t *testing.T) {
+		all := fetch(map[string]any{"first": 100})
+		last := fetch(map[string]any{"last": 2})
+		n := len(all.Nodes)
+		if len(last.Nodes) != 2 || last.Nodes[0].Key != all.Nodes[n-2].Key || last.Nodes[1].Key != all.Nodes[n-1].Key {
+			t.Fatalf("last 2 = %v, want the last two of %v", last.Nodes, all.Nodes)
+		}
+		if last.PageInfo.HasNextPage || !last.PageInfo.HasPreviousPage {
+			t.Errorf("last page: pageInfo %+v", last.PageInfo)
+		}
+		before := fetch(map[string]any{"last": 2, "before": *last.PageInfo.StartCursor})
+		if len(before.Nodes) != 2 || before.Nodes[1].Key != all.Nodes[n-3].Key {
+			t.Errorf("the 2 before %s = %v", last.Nodes[0].Key, before.Nodes)
+		}
+	})
+
+	t.Run("nested_connection_second_page", func(t *testing.T) {
+		const nq = `query($after: String) { entity(key: "xiantao-data-valley") { ... on Park {
+		  companies(first: 5, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { key } } } } }`
+		var d1, d2 struct {
+			Entity struct {
+				Companies struct {
+					TotalCount int
+					PageInfo   struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+					Nodes []struct{ Key string }
+				}
+			}
+		}
+		s.mustQuery(t, nq, nil, &d1)
+		if !d1.Entity.Companies.PageInfo.HasNextPage {
+			t.Fatalf("仙桃数据谷 should host more than 5 companies: %+v", d1)
+		}
+		s.mustQuery(t, nq, map[string]any{"after": d1.Entity.Companies.PageInfo.EndCursor}, &d2)
+		if len(d2.Entity.Companies.Nodes) == 0 || d2.Entity.Companies.Nodes[0].Key <= d1.Entity.Companies.Nodes[4].Key {
+			t.Errorf("second page %v does not follow first %v", d2.Entity.Companies.Nodes, d1.Entity.Companies.Nodes)
+		}
+	})
+
+	t.Run("limits", func(t *testing.T) {
+		for _, vars := range []map[string]any{
+			{"first": 101}, {"last": 101}, {"first": -1}, {"first": 1, "last": 1},
+			{"first": 1, "after": "not a cursor!"},
+		} {
+			if code := s.errorCode(t, q, vars); code != "BAD_USER_INPUT" {
+				t.Errorf("%v: code %q, want BAD_USER_INPUT", vars, code)
+			}
+		}
+	})
+
+	t.Run("cursor_from_another_list", func(t *testing.T) {
+		parks := struct {
+			Parks struct{ PageInfo struct{ EndCursor string } }
+		}{}
+		s.mustQuery(t, `{ parks(first: 1) { pageInfo { endCursor } } }`, nil, &parks)
+		if code := s.errorCode(t, q, map[string]any{"first": 1, "after": parks.Parks.PageInfo.EndCursor}); code != "BAD_USER_INPUT" {
+			t.Errorf("code %q, want BAD_USER_INPUT", code)
+		}
+	})
+}
+
+func TestEntityLookup(t *testing.T) {
+	s := mustServe(t)
+	for _, tc := range []struct{ by, value, wantKey string }{
+		{"key", "xiantao-data-valley", "xiantao-data-valley"},
+		{"name", "重庆仙桃数据谷", "xiantao-data-valley"},
+		{"name", "仙桃数据谷", "xiantao-data-valley"},
+		{"name", "Chongqing Xiantao Data Valley", "xiantao-data-valley"},
+		{"name", "chongqing xiantao data valley", "xiantao-data-valley"},
+		{"name", "传音", "transsion-chongqing"},
+		{"name", "TI", "texas-instruments"},
+		{"name", "ti", "texas-instruments"},
+		{"name", "临空人才专项", "linkong-talent-special-fund"},
+		{"name", "临空英才专项", "linkong-talent-special-fund"},
+	} {
+		var d struct{ Entity *struct{ Key string } }
+		s.mustQuery(t, `query($key: String, $name: String) { entity(key: $key, name: $name) { key } }`, map[string]any{tc.by: tc.value}, &d)
+		if d.Entity == nil || d.Entity.Key != tc.wantKey {
+			t.Errorf("entity(%s: %q) = %+v, want %s", tc.by, tc.value, d.Entity, tc.wantKey)
+		}
+	}
+	var d struct{ Entity *struct{ Key string } }
+	s.mustQuery(t, `{ entity(name: "no such thing") { key } }`, nil, &d)
+	if d.Entity != nil {
+		t.Errorf("unknown name: got %+v, want null", d.Entity)
+	}
+	if code := s.errorCode(t, `{ entity { key } }`, nil); code != "BAD_USER_INPUT" {
+		t.Errorf("entity without key or name: code %q", code)
+	}
+}
+
+func TestNode(t *testing.T) {
+	s := mustServe(t)
+	var d struct {
+		Entity struct {
+			ID, Key string
+			Source  struct{ Document struct{ ID, Key string } }
+		}
+	}
+	s.mustQuery(t, `{ entity(name: "云阳县") { id key source { document { id key } } } }`, nil, &d)
+
+	var n struct {
+		Node  struct{ Typename, Key string } `json:"node"`
+		Doc   struct{ Typename, Key string }
+		Nodes []*struct{ Key string }
+	}
+	s.mustQuery(t, `query($id: ID!, $doc: ID!, $ids: [ID!]!) {
+	  node(id: $id) { typename: __typename ... on Entity { key } }
+	  doc: node(id: $doc) { typename: __typename ... on Document { key } }
+	  nodes(ids: $ids) { ... on Entity { key } }
+	}`, map[string]any{
+		"id": d.Entity.ID, "doc": d.Entity.Source.Document.ID,
+		"ids": []string{d.Entity.ID, "RTpuby1zdWNoLWtleQ"}, // the second names no entity
+	}, &n)
+	if n.Node.Typename != "County" || n.Node.Key != d.Entity.Key {
+		t.Errorf("node(id) = %+v, want County %s", n.Node, d.Entity.Key)
+	}
+	if n.Doc.Typename != "Document" || n.Doc.Key != "yubei-2021" {
+		t.Errorf("node(document id) = %+v", n.Doc)
+	}
+	if len(n.Nodes) != 2 || n.Nodes[0] == nil || n.Nodes[0].Key != d.Entity.Key || n.Nodes[1] != nil {
+		t.Errorf("nodes = %+v, want [%s, null]", n.Nodes, d.Entity.Key)
+	}
+	if code := s.errorCode(t, `{ node(id: "!!") { id } }`, nil); code != "BAD_USER_INPUT" {
+		t.Errorf("malformed id: code %q, want BAD_USER_INPUT", code)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	s := mustServe(t)
+	for _, tc := range []struct{ name, query, code string }{
+		{"syntax", `{ entities(`, "GRAPHQL_PARSE_FAILED"},
+		{"unknown_field", `{ nope }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"unknown_predicate", `{ entity(key: "yubei-district") { relations(predicate: "nope") { totalCount } } }`, "BAD_USER_INPUT"},
+		{"page_too_big", `{ parks(first: 1000) { totalCount } }`, "BAD_USER_INPUT"},
+		{"too_many_ids", `{ nodes(ids: [` + strings.Repeat(`"x",`, 101) + `]) { id } }`, "BAD_USER_INPUT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code := s.errorCode(t, tc.query, nil); code != tc.code {
+				t.Errorf("code %q, want %q", code, tc.code)
+			}
+		})
+	}
+	t.Run("bad_json_keeps_serving", func(t *testing.T) {
+		resp, err := http.Post(s.url, "application/json", strings.NewReader(`{"query": `))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("status %d, want 4xx", resp.StatusCode)
+		}
+		s.mustQuery(t, `{ districts { totalCount } }`, nil, nil)
+	})
+}
+
+func TestFactsAndRelations(t *testing.T) {
+	s := mustServe(t)
+	var d struct {
+		Entity struct {
+			Facts []struct {
+				Property, Unit, Period string
+				Value                  *float64
+				Source                 struct{ Quote string }
+			}
+			Relations struct {
+				TotalCount int
+				Edges      []struct {
+					Predicate, Direction string
+					Node                 struct{ Key string }
+					Source               *struct{ Quote string }
+				}
+			}
+			PartnerDistricts struct{ Nodes []struct{ Key string } }
+		}
+	}
+	s.mustQuery(t, `{ entity(name: "云阳县") { facts { property value unit period source { quote } }
+	  relations(first: 100) { totalCount edges { predicate direction node { key } source { quote } } }
+	  ... on County { partnerDistricts { nodes { key } } } } }`, nil, &d)
+	if len(d.Entity.PartnerDistricts.Nodes) != 1 || d.Entity.PartnerDistricts.Nodes[0].Key != "yubei-district" {
+		t.Errorf("云阳县 partnerDistricts = %+v", d.Entity.PartnerDistricts)
+	}
+	if d.Entity.Relations.TotalCount != len(d.Entity.Relations.Edges) {
+		t.Errorf("totalCount %d, %d edges", d.Entity.Relations.TotalCount, len(d.Entity.Relations.Edges))
+	}
+	paired := false
+	for _, e := range d.Entity.Relations.Edges {
+		if e.Source == nil || e.Source.Quote == "" {
+			t.Errorf("relation %s %s has no source", e.Predicate, e.Node.Key)
+		}
+		if e.Predicate == "paired_with" && e.Direction == "IN" && e.Node.Key == "yubei-district" {
+			paired = true
+		}
+	}
+	if !paired {
+		t.Errorf("云阳县 has no IN paired_with edge from 渝北区: %+v", d.Entity.Relations.Edges)
+	}
+	for _, f := range d.Entity.Facts {
+		if f.Source.Quote == "" {
+			t.Errorf("fact %s has no quote", f.Property)
+		}
+	}
+}
+
+func TestTalentProgramLevel(t *testing.T) {
+	s := mustServe(t)
+	var d struct {
+		TalentPrograms struct {
+			Nodes []struct {
+				Name     string
+				Level    *string
+				District *struct{ Key string }
+			}
+		}
+	}
+	s.mustQuery(t, `{ talentPrograms { nodes { name level district { key } } } }`, nil, &d)
+	levels := map[string]string{}
+	for _, p := range d.TalentPrograms.Nodes {
+		if p.Level != nil {
+			levels[p.Name] = *p.Level
+		}
+		if p.Level != nil && *p.Level == "DISTRICT" && (p.District == nil || p.District.Key != "yubei-district") {
+			t.Errorf("%s is a district program but its district is %+v", p.Name, p.District)
+		}
+	}
+	if levels["重庆英才计划"] != "MUNICIPAL" || levels["临空英才计划"] != "DISTRICT" {
+		t.Errorf("levels = %v", levels)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	s := mustServe(t)
+	var d struct {
+		Search struct {
+			TotalCount int
+			Nodes      []struct {
+				Entity  struct{ Key, Kind string }
+				Score   float64
+				Matched string
+			}
+		}
+	}
+	s.mustQuery(t, `{ search(query: "数据谷") { totalCount nodes { entity { key kind } score matched } } }`, nil, &d)
+	if len(d.Search.Nodes) == 0 || d.Search.Nodes[0].Entity.Key != "xiantao-data-valley" {
+		t.Fatalf("search 数据谷: %+v", d.Search)
+	}
+	s.mustQuery(t, `{ search(query: "实验室", kinds: [LAB], first: 2) { totalCount nodes { entity { key kind } score matched } } }`, nil, &d)
+	if d.Search.TotalCount < 4 || len(d.Search.Nodes) != 2 {
+		t.Errorf("search 实验室 in labs: %+v", d.Search)
+	}
+	for _, n := range d.Search.Nodes {
+		if n.Entity.Kind != "LAB" {
+			t.Errorf("kinds filter let through %+v", n)
+		}
+	}
+	s.mustQuery(t, `{ search(query: "qualcomm") { nodes { entity { key } score } } }`, nil, &d)
+	if len(d.Search.Nodes) == 0 || d.Search.Nodes[0].Score < 3 {
+		t.Errorf("search qualcomm: %+v", d.Search)
+	}
+}
