@@ -206,10 +206,10 @@ func TestNestedQuery(t *testing.T) {
 		}
 	}
 	for lab, partner := range map[string]string{
-		"智能座舱联合实验室":      "美国高通公司",
-		"车用视觉传感器联合实验室":   "SONY",
+		"智能座舱联合实验室":       "美国高通公司",
+		"车用视觉传感器联合实验室":    "SONY",
 		"应用处理器与雷达技术联合实验室": "德州仪器",
-		"车联网与智慧交通实验室":    "重庆邮电大学",
+		"车联网与智慧交通实验室":     "重庆邮电大学",
 	} {
 		if partners[lab] != partner {
 			t.Errorf("partner of %s: got %q, want %q", lab, partners[lab], partner)
