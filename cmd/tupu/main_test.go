@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the server's goroutines
+// while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var servingURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/)`)
+
+// waitForURL waits until the log says where the server listens.
+func waitForURL(tb testing.TB, log func() string, exited <-chan error) string {
+	tb.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		if m := servingURL.FindStringSubmatch(log()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-exited:
+			tb.Fatalf("the program exited before serving: %v\n%s", err, log())
+		case <-deadline:
+			tb.Fatalf("the program did not start serving:\n%s", log())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func get(tb testing.TB, url string) (int, string) {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func postQuery(tb testing.TB, url, query string) map[string]any {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]string{"query": query})
+	resp, err := http.Post(url+"graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		tb.Fatal(err)
+	}
+	if out["errors"] != nil {
+		tb.Fatalf("errors: %v", out["errors"])
+	}
+	return out
+}
+
+// TestRun starts the program in-process on a fresh database: it seeds it,
+// serves the playground, the health check and the example query, and stops
+// cleanly when its context ends.
+func TestRun(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sub", "tupu.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	exited := make(chan error, 1)
+	go func() {
+		exited <- run(ctx, []string{"--addr", "127.0.0.1:0"}, func(name string) string {
+			return map[string]string{"TUPU_DB": db}[name] // the database path from the environment
+		}, io.Discard, &stderr)
+	}()
+	url := waitForURL(t, stderr.String, exited)
+
+	if status, body := get(t, url+"healthz"); status != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", status, body)
+	}
+	status, page := get(t, url)
+	if status != 200 || !strings.Contains(page, "GraphiQL") || !strings.Contains(page, "DistrictToPartners") {
+		t.Errorf("playground: status %d, page without GraphiQL or the example query", status)
+	}
+	data := postQuery(t, url, ExampleQuery)
+	if !strings.Contains(mustJSON(t, data), "智能座舱联合实验室") {
+		t.Errorf("the example query does not reach the labs: %s", mustJSON(t, data))
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("database not created at TUPU_DB: %v", err)
+	}
+
+	cancel()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("run returned %v after shutdown", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	if !strings.Contains(stderr.String(), "stopped") {
+		t.Errorf("no clean stop in the log:\n%s", stderr.String())
+	}
+}
+
+func mustJSON(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRun_badFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"--nope"}, func(string) string { return "" }, io.Discard, &stderr)
+	if err == nil || !strings.Contains(stderr.String(), "-addr") {
+		t.Errorf("unknown flag: err %v, usage:\n%s", err, stderr.String())
+	}
+}
+
+// buildBinary builds the real program once per test run.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "tupu-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "tupu")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &buildError{out}
+	}
+	return bin, nil
+})
+
+type buildError struct{ out []byte }
+
+func (e *buildError) Error() string { return "go build: " + string(e.out) }
+
+// start runs the built program with args and returns it with its log and
+// a channel that receives its exit status once.
+func start(tb testing.TB, args ...string) (*exec.Cmd, *syncBuffer, <-chan error) {
+	tb.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	var log syncBuffer
+	cmd.Stderr, cmd.Stdout = &log, &log
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		exited <- cmd.Wait()
+		close(done)
+	}()
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	return cmd, &log, exited
+}
+
+// TestBinary_signals runs the real binary, checks that a second process on
+// the same database fails fast with a clear error, and that SIGTERM and
+// SIGINT each stop the server cleanly.
+func TestBinary_signals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "tupu.db")
+			cmd, log, exited := start(t, "serve", "--addr", "127.0.0.1:0", "--db", db)
+			url := waitForURL(t, log.String, exited)
+			postQuery(t, url, `{ districts { totalCount } }`)
+
+			second, secondLog, secondExited := start(t, "--addr", "127.0.0.1:0", "--db", db)
+			select {
+			case err := <-secondExited:
+				if err == nil || !strings.Contains(secondLog.String(), "in use by another process") {
+					t.Errorf("second process on the same database: %v\n%s", err, secondLog.String())
+				}
+			case <-time.After(10 * time.Second):
+				second.Process.Kill()
+				t.Errorf("a second process on the same database hangs instead of failing")
+			}
+
+			cmd.Process.Signal(sig)
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Errorf("exit after %v: %v\n%s", sig, err, log.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatalf("no exit after %v", sig)
+			}
+			if !strings.Contains(log.String(), "stopped") {
+				t.Errorf("no clean stop in the log:\n%s", log.String())
+			}
+		})
+	}
+}
+
+// TestBinary_seed runs `tupu seed` twice: the second run changes nothing.
+func TestBinary_seed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	db := filepath.Join(t.TempDir(), "tupu.db")
+	var lines []string
+	for range 2 {
+		_, log, exited := start(t, "seed", "--db", db)
+		if err := <-exited; err != nil {
+			t.Fatalf("tupu seed: %v\n%s", err, log.String())
+		}
+		sc := bufio.NewScanner(strings.NewReader(log.String()))
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+	}
+	if len(lines) != 2 || !strings.Contains(lines[1], " 0 added, 0 updated, 0 removed") || strings.Contains(lines[0], " 0 added") {
+		t.Errorf("seeding twice:\n%s", strings.Join(lines, "\n"))
+	}
+}
