@@ -23,17 +23,9 @@ func (r *companyResolver) Relations(ctx context.Context, obj *model.Company, pre
 }
 
 func (r *companyResolver) Parks(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
-	p, err := related(ctx, obj, companyParks, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return parkConnection(p), nil
+	return relatedConnection(ctx, obj, companyParks, parkConnection, first, after, last, before)
 }
 
 func (r *companyResolver) Labs(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
-	p, err := related(ctx, obj, companyLabs, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return labConnection(p), nil
+	return relatedConnection(ctx, obj, companyLabs, labConnection, first, after, last, before)
 }

@@ -23,9 +23,5 @@ func (r *countyResolver) Relations(ctx context.Context, obj *model.County, predi
 }
 
 func (r *countyResolver) PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error) {
-	p, err := related(ctx, obj, countyPartnerDistricts, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return districtConnection(p), nil
+	return relatedConnection(ctx, obj, countyPartnerDistricts, districtConnection, first, after, last, before)
 }

@@ -23,33 +23,17 @@ func (r *districtResolver) Relations(ctx context.Context, obj *model.District, p
 }
 
 func (r *districtResolver) Parks(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
-	p, err := related(ctx, obj, districtParks, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return parkConnection(p), nil
+	return relatedConnection(ctx, obj, districtParks, parkConnection, first, after, last, before)
 }
 
 func (r *districtResolver) Companies(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
-	p, err := related(ctx, obj, districtCompanies, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return companyConnection(p), nil
+	return relatedConnection(ctx, obj, districtCompanies, companyConnection, first, after, last, before)
 }
 
 func (r *districtResolver) TalentPrograms(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error) {
-	p, err := related(ctx, obj, districtTalentPrograms, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return talentProgramConnection(p), nil
+	return relatedConnection(ctx, obj, districtTalentPrograms, talentProgramConnection, first, after, last, before)
 }
 
 func (r *districtResolver) PartnerCounties(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.CountyConnection, error) {
-	p, err := related(ctx, obj, districtPartnerCounties, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return countyConnection(p), nil
+	return relatedConnection(ctx, obj, districtPartnerCounties, countyConnection, first, after, last, before)
 }

@@ -27,11 +27,7 @@ func (r *labResolver) Builder(ctx context.Context, obj *model.Lab) (model.Entity
 }
 
 func (r *labResolver) Partners(ctx context.Context, obj *model.Lab, first *int, after *string, last *int, before *string) (*model.EntityConnection, error) {
-	p, err := related(ctx, obj, labPartners, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return entityConnection(p), nil
+	return relatedConnection(ctx, obj, labPartners, entityConnection, first, after, last, before)
 }
 
 func (r *labResolver) Park(ctx context.Context, obj *model.Lab) (*model.Park, error) {

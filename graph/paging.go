@@ -107,65 +107,71 @@ func typed[N model.Entity](p *page) (nodes []N, cursors []string) {
 	return nodes, cursors
 }
 
-func entityConnection(p *page) *model.EntityConnection {
-	nodes, cursors := typed[model.Entity](p)
-	c := &model.EntityConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.EntityEdge, len(nodes))}
+// connection assembles a typed connection from a page: newEdge makes an
+// edge of a node and its cursor, build the connection of its parts.
+func connection[N model.Entity, E, C any](p *page, newEdge func(string, N) E, build func(int, *model.PageInfo, []E, []N) C) C {
+	nodes, cursors := typed[N](p)
+	edges := make([]E, len(nodes))
 	for i, n := range nodes {
-		c.Edges[i] = &model.EntityEdge{Cursor: cursors[i], Node: n}
+		edges[i] = newEdge(cursors[i], n)
 	}
-	return c
+	return build(p.total, p.info, edges, nodes)
+}
+
+func entityConnection(p *page) *model.EntityConnection {
+	return connection(p,
+		func(c string, n model.Entity) *model.EntityEdge { return &model.EntityEdge{Cursor: c, Node: n} },
+		func(total int, info *model.PageInfo, edges []*model.EntityEdge, nodes []model.Entity) *model.EntityConnection {
+			return &model.EntityConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }
 
 func districtConnection(p *page) *model.DistrictConnection {
-	nodes, cursors := typed[*model.District](p)
-	c := &model.DistrictConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.DistrictEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.DistrictEdge{Cursor: cursors[i], Node: n}
-	}
-	return c
+	return connection(p,
+		func(c string, n *model.District) *model.DistrictEdge { return &model.DistrictEdge{Cursor: c, Node: n} },
+		func(total int, info *model.PageInfo, edges []*model.DistrictEdge, nodes []*model.District) *model.DistrictConnection {
+			return &model.DistrictConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }
 
 func parkConnection(p *page) *model.ParkConnection {
-	nodes, cursors := typed[*model.Park](p)
-	c := &model.ParkConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.ParkEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.ParkEdge{Cursor: cursors[i], Node: n}
-	}
-	return c
+	return connection(p,
+		func(c string, n *model.Park) *model.ParkEdge { return &model.ParkEdge{Cursor: c, Node: n} },
+		func(total int, info *model.PageInfo, edges []*model.ParkEdge, nodes []*model.Park) *model.ParkConnection {
+			return &model.ParkConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }
 
 func companyConnection(p *page) *model.CompanyConnection {
-	nodes, cursors := typed[*model.Company](p)
-	c := &model.CompanyConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.CompanyEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.CompanyEdge{Cursor: cursors[i], Node: n}
-	}
-	return c
+	return connection(p,
+		func(c string, n *model.Company) *model.CompanyEdge { return &model.CompanyEdge{Cursor: c, Node: n} },
+		func(total int, info *model.PageInfo, edges []*model.CompanyEdge, nodes []*model.Company) *model.CompanyConnection {
+			return &model.CompanyConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }
 
 func labConnection(p *page) *model.LabConnection {
-	nodes, cursors := typed[*model.Lab](p)
-	c := &model.LabConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.LabEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.LabEdge{Cursor: cursors[i], Node: n}
-	}
-	return c
+	return connection(p,
+		func(c string, n *model.Lab) *model.LabEdge { return &model.LabEdge{Cursor: c, Node: n} },
+		func(total int, info *model.PageInfo, edges []*model.LabEdge, nodes []*model.Lab) *model.LabConnection {
+			return &model.LabConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }
 
 func talentProgramConnection(p *page) *model.TalentProgramConnection {
-	nodes, cursors := typed[*model.TalentProgram](p)
-	c := &model.TalentProgramConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.TalentProgramEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.TalentProgramEdge{Cursor: cursors[i], Node: n}
-	}
-	return c
+	return connection(p,
+		func(c string, n *model.TalentProgram) *model.TalentProgramEdge {
+			return &model.TalentProgramEdge{Cursor: c, Node: n}
+		},
+		func(total int, info *model.PageInfo, edges []*model.TalentProgramEdge, nodes []*model.TalentProgram) *model.TalentProgramConnection {
+			return &model.TalentProgramConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }
 
 func countyConnection(p *page) *model.CountyConnection {
-	nodes, cursors := typed[*model.County](p)
-	c := &model.CountyConnection{TotalCount: p.total, PageInfo: p.info, Nodes: nodes, Edges: make([]*model.CountyEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.CountyEdge{Cursor: cursors[i], Node: n}
-	}
-	return c
+	return connection(p,
+		func(c string, n *model.County) *model.CountyEdge { return &model.CountyEdge{Cursor: c, Node: n} },
+		func(total int, info *model.PageInfo, edges []*model.CountyEdge, nodes []*model.County) *model.CountyConnection {
+			return &model.CountyConnection{TotalCount: total, PageInfo: info, Edges: edges, Nodes: nodes}
+		})
 }

@@ -29,17 +29,9 @@ func (r *parkResolver) District(ctx context.Context, obj *model.Park) (*model.Di
 }
 
 func (r *parkResolver) Companies(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
-	p, err := related(ctx, obj, parkCompanies, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return companyConnection(p), nil
+	return relatedConnection(ctx, obj, parkCompanies, companyConnection, first, after, last, before)
 }
 
 func (r *parkResolver) Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
-	p, err := related(ctx, obj, parkLabs, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return labConnection(p), nil
+	return relatedConnection(ctx, obj, parkLabs, labConnection, first, after, last, before)
 }

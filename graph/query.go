@@ -82,22 +82,23 @@ func (r *queryResolver) Entity(ctx context.Context, key *string, name *string) (
 	return model.NewEntity(e), nil
 }
 
-// members pages through the entities of a kind (all kinds when empty).
-func (r *queryResolver) members(kind tupu.Kind, first *int, after *string, last *int, before *string) (*page, error) {
+// members pages through the entities of a kind (all kinds when empty) as
+// a typed connection.
+func members[C any](r *queryResolver, kind tupu.Kind, conn func(*page) C, first *int, after *string, last *int, before *string) (C, error) {
+	var c C
 	args, err := pageArgs(first, after, last, before)
 	if err != nil {
-		return nil, err
+		return c, err
 	}
-	var p *page
 	err = r.store.View(func(tx *store.Tx) error {
 		ep, err := tx.Entities(kind, args)
 		if err != nil {
 			return err
 		}
-		p = entitiesPage(ep, tx.CountEntities(kind))
+		c = conn(entitiesPage(ep, tx.CountEntities(kind)))
 		return nil
 	})
-	return p, err
+	return c, err
 }
 
 func (r *queryResolver) Entities(ctx context.Context, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.EntityConnection, error) {
@@ -105,59 +106,31 @@ func (r *queryResolver) Entities(ctx context.Context, kind *model.EntityKind, fi
 	if kind != nil {
 		k = tupu.Kind(*kind)
 	}
-	p, err := r.members(k, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return entityConnection(p), nil
+	return members(r, k, entityConnection, first, after, last, before)
 }
 
 func (r *queryResolver) Districts(ctx context.Context, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error) {
-	p, err := r.members(tupu.KindDistrict, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return districtConnection(p), nil
+	return members(r, tupu.KindDistrict, districtConnection, first, after, last, before)
 }
 
 func (r *queryResolver) Parks(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
-	p, err := r.members(tupu.KindPark, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return parkConnection(p), nil
+	return members(r, tupu.KindPark, parkConnection, first, after, last, before)
 }
 
 func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
-	p, err := r.members(tupu.KindCompany, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return companyConnection(p), nil
+	return members(r, tupu.KindCompany, companyConnection, first, after, last, before)
 }
 
 func (r *queryResolver) Labs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
-	p, err := r.members(tupu.KindLab, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return labConnection(p), nil
+	return members(r, tupu.KindLab, labConnection, first, after, last, before)
 }
 
 func (r *queryResolver) TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error) {
-	p, err := r.members(tupu.KindTalentProgram, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return talentProgramConnection(p), nil
+	return members(r, tupu.KindTalentProgram, talentProgramConnection, first, after, last, before)
 }
 
 func (r *queryResolver) Counties(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountyConnection, error) {
-	p, err := r.members(tupu.KindCounty, first, after, last, before)
-	if err != nil {
-		return nil, err
-	}
-	return countyConnection(p), nil
+	return members(r, tupu.KindCounty, countyConnection, first, after, last, before)
 }
 
 // Search pages through name matches. The cursor of a result is its rank

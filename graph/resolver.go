@@ -68,6 +68,16 @@ func related(ctx context.Context, entity model.Entity, n namedRelation, first *i
 	return edgesPage(p), nil
 }
 
+// relatedConnection loads one page of a named relation as a typed connection.
+func relatedConnection[C any](ctx context.Context, entity model.Entity, n namedRelation, conn func(*page) C, first *int, after *string, last *int, before *string) (C, error) {
+	p, err := related(ctx, entity, n, first, after, last, before)
+	if err != nil {
+		var none C
+		return none, err
+	}
+	return conn(p), nil
+}
+
 // relatedOne returns the first entity of a named relation, or nil.
 func relatedOne(ctx context.Context, entity model.Entity, n namedRelation) (model.Entity, error) {
 	one := 1
