@@ -1948,6 +1948,7 @@ schema {
   query: Query
 }
 
+"The entry points of the graph."
 type Query {
   """
   Fetches an object by its globally unique ID. Returns null if no object has

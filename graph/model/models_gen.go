@@ -163,6 +163,7 @@ type PredicateInfo struct {
 	Description string `json:"description"`
 }
 
+// The entry points of the graph.
 type Query struct {
 }
 
