@@ -2,9 +2,12 @@ package tupu
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Dataset is a whole curated graph: what a seed file or an import holds.
@@ -35,130 +38,191 @@ func ValidateKey(field, key string) error {
 }
 
 // ValidatePeriod returns BAD_USER_INPUT unless period is empty or an
-// ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD) or interval of two dates.
+// ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD) or an interval of two dates
+// whose start is not after its end.
 func ValidatePeriod(field, period string) error {
-	if period != "" && !periodPattern.MatchString(period) {
-		return Errorf(BadUserInput, "%s: %q is not an ISO 8601 date or interval such as 2020, 2021-01/2021-08", field, period)
+	if period == "" {
+		return nil
+	}
+	bad := Errorf(BadUserInput, "%s: %q is not an ISO 8601 date or interval such as 2020, 2021-01/2021-08", field, period)
+	if !periodPattern.MatchString(period) {
+		return bad
+	}
+	start, end, isInterval := strings.Cut(period, "/")
+	from, err1 := parseDate(start)
+	to, err2 := from, error(nil)
+	if isInterval {
+		to, err2 = parseDate(end)
+	}
+	if err1 != nil || err2 != nil {
+		return bad
+	}
+	if to.Before(from) {
+		return Errorf(BadUserInput, "%s: %q ends before it starts", field, period)
 	}
 	return nil
 }
 
-// Validate checks the dataset as a whole and returns every problem found,
-// each naming its entry: a key that repeats, an unknown kind or predicate,
-// a relation or fact that points at no entity, a quote its document does
-// not contain. The error is BAD_USER_INPUT; nil means the dataset is sound.
+// parseDate reads a date of 4, 7 or 10 characters (YYYY, YYYY-MM,
+// YYYY-MM-DD), refusing impossible months and days.
+func parseDate(s string) (time.Time, error) {
+	layout := map[int]string{4: "2006", 7: "2006-01", 10: "2006-01-02"}[len(s)]
+	if layout == "" {
+		return time.Time{}, fmt.Errorf("bad date %q", s)
+	}
+	return time.Parse(layout, s)
+}
+
+// Problem is one thing wrong with one entry of a dataset.
+type Problem struct {
+	Section string // "documents", "entities", "relations" or "facts"
+	Index   int    // the entry's index in its section
+	Entry   string // what names the entry: a key, or subject predicate object
+	Message string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s[%d] %s: %s", p.Section, p.Index, p.Entry, p.Message)
+}
+
+// Validate checks the dataset as a whole: it returns BAD_USER_INPUT listing
+// every problem (see Problems), or nil when the dataset is sound.
 func (d *Dataset) Validate() error {
-	var problems []string
-	add := func(entry string, format string, args ...any) {
-		problems = append(problems, entry+": "+fmt.Sprintf(format, args...))
+	problems := d.Problems()
+	if len(problems) == 0 {
+		return nil
+	}
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		lines[i] = p.String()
+	}
+	return Errorf(BadUserInput, "%d problems:\n%s", len(problems), strings.Join(lines, "\n"))
+}
+
+// Problems returns every problem of the dataset, each naming its entry: a
+// key that repeats, an unknown kind or predicate, a relation or fact that
+// points at no entity, a quote its document does not contain, a period
+// that is no date, a figure that is no number.
+func (d *Dataset) Problems() []Problem {
+	var problems []Problem
+	var section, entry string
+	var index int
+	at := func(sec string, i int, e string) { section, index, entry = sec, i, e }
+	add := func(format string, args ...any) {
+		problems = append(problems, Problem{section, index, entry, fmt.Sprintf(format, args...)})
 	}
 
 	docs := make(map[string]string, len(d.Documents))
 	for i, doc := range d.Documents {
-		entry := fmt.Sprintf("documents[%d] %q", i, doc.Key)
+		at("documents", i, strconv.Quote(doc.Key))
 		if err := ValidateKey("key", doc.Key); err != nil {
-			add(entry, "%v", err)
+			add("%v", err)
 		}
 		if _, dup := docs[doc.Key]; dup {
-			add(entry, "key repeats")
+			add("key repeats")
 		}
 		if strings.TrimSpace(doc.Title) == "" {
-			add(entry, "title is empty")
+			add("title is empty")
 		}
 		if strings.TrimSpace(doc.Text) == "" {
-			add(entry, "text is empty")
+			add("text is empty")
 		}
 		if err := ValidatePeriod("publishedAt", doc.PublishedAt); err != nil {
-			add(entry, "%v", err)
+			add("%v", err)
 		}
 		docs[doc.Key] = doc.QuotableText()
 	}
-	checkSource := func(entry string, s *Source) {
+	checkSource := func(s *Source) {
 		if s == nil {
-			add(entry, "no source: every statement cites a document and a quote")
+			add("no source: every statement cites a document and a quote")
 			return
 		}
 		text, ok := docs[s.Document]
 		switch {
 		case !ok:
-			add(entry, "document %q is not in the dataset", s.Document)
+			add("document %q is not in the dataset", s.Document)
 		case strings.TrimSpace(s.Quote) == "":
-			add(entry, "quote is empty")
+			add("quote is empty")
 		case !strings.Contains(text, s.Quote):
-			add(entry, "quote %q is not found in document %q", s.Quote, s.Document)
+			add("quote %q is not found in document %q", s.Quote, s.Document)
 		}
 	}
 
 	entities := make(map[string]bool, len(d.Entities))
 	for i, e := range d.Entities {
-		entry := fmt.Sprintf("entities[%d] %q", i, e.Key)
+		at("entities", i, strconv.Quote(e.Key))
 		if err := ValidateKey("key", e.Key); err != nil {
-			add(entry, "%v", err)
+			add("%v", err)
 		}
 		if entities[e.Key] {
-			add(entry, "key repeats")
+			add("key repeats")
 		}
 		entities[e.Key] = true
 		if _, ok := KindByName(string(e.Kind)); !ok {
-			add(entry, "kind %q is unknown", e.Kind)
+			add("kind %q is unknown", e.Kind)
 		}
 		if strings.TrimSpace(e.Name) == "" {
-			add(entry, "name is empty")
+			add("name is empty")
 		}
-		checkSource(entry, e.Source)
+		for _, a := range e.Aliases {
+			if strings.TrimSpace(a) == "" {
+				add("an alias is empty")
+			}
+		}
+		checkSource(e.Source)
 	}
 
 	relations := make(map[string]bool, len(d.Relations))
 	for i, r := range d.Relations {
-		entry := fmt.Sprintf("relations[%d] %s %s %s", i, r.Subject, r.Predicate, r.Object)
+		at("relations", i, fmt.Sprintf("%s %s %s", r.Subject, r.Predicate, r.Object))
 		if _, ok := PredicateByName(string(r.Predicate)); !ok {
-			add(entry, "predicate %q is unknown", r.Predicate)
+			add("predicate %q is unknown", r.Predicate)
 		}
 		if !entities[r.Subject] {
-			add(entry, "subject %q is not an entity", r.Subject)
+			add("subject %q is not an entity", r.Subject)
 		}
 		if !entities[r.Object] {
-			add(entry, "object %q is not an entity", r.Object)
+			add("object %q is not an entity", r.Object)
 		}
 		if r.Subject == r.Object {
-			add(entry, "an entity cannot relate to itself")
+			add("an entity cannot relate to itself")
 		}
 		id := r.Subject + "\x00" + string(r.Predicate) + "\x00" + r.Object
 		if relations[id] {
-			add(entry, "relation repeats")
+			add("relation repeats")
 		}
 		relations[id] = true
-		checkSource(entry, r.Source)
+		checkSource(r.Source)
 	}
 
 	facts := make(map[string]bool, len(d.Facts))
 	for i, f := range d.Facts {
-		entry := fmt.Sprintf("facts[%d] %s %s %s", i, f.Entity, f.Property, f.Period)
+		at("facts", i, fmt.Sprintf("%s %s %s", f.Entity, f.Property, f.Period))
 		if !entities[f.Entity] {
-			add(entry, "entity %q is not an entity", f.Entity)
+			add("entity %q is not an entity", f.Entity)
 		}
 		if !propertyPattern.MatchString(f.Property) {
-			add(entry, "property %q is not snake_case", f.Property)
+			add("property %q is not snake_case", f.Property)
 		}
 		if f.Value == nil && strings.TrimSpace(f.Text) == "" {
-			add(entry, "neither value nor text")
+			add("neither value nor text")
+		}
+		if f.Value != nil && (math.IsInf(*f.Value, 0) || math.IsNaN(*f.Value)) {
+			add("value %v is not a finite number", *f.Value)
 		}
 		if err := ValidatePeriod("period", f.Period); err != nil {
-			add(entry, "%v", err)
+			add("%v", err)
 		}
 		if f.Qualifier != "" && !slices.Contains(Qualifiers, f.Qualifier) {
-			add(entry, "qualifier %q is not one of %v", f.Qualifier, Qualifiers)
+			add("qualifier %q is not one of %v", f.Qualifier, Qualifiers)
 		}
 		id := f.Entity + "\x00" + f.Property + "\x00" + f.Period
 		if facts[id] {
-			add(entry, "fact repeats (same entity, property and period)")
+			add("fact repeats (same entity, property and period)")
 		}
 		facts[id] = true
-		checkSource(entry, &f.Source)
+		checkSource(&f.Source)
 	}
 
-	if len(problems) == 0 {
-		return nil
-	}
-	return &Error{Code: BadUserInput, Message: fmt.Sprintf("%d problems:\n%s", len(problems), strings.Join(problems, "\n"))}
+	return problems
 }

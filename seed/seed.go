@@ -7,7 +7,9 @@ package seed
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -81,17 +83,35 @@ func Load(fsys fs.FS) (*tupu.Dataset, error) {
 	if len(names) == 0 {
 		return nil, tupu.Errorf(tupu.BadUserInput, "seed: no *.yaml files")
 	}
+	if other, _ := fs.Glob(fsys, "*.yml"); len(other) > 0 {
+		return nil, tupu.Errorf(tupu.BadUserInput, "seed: %s: name seed files *.yaml", other[0])
+	}
 	slices.Sort(names)
 	var d tupu.Dataset
-	for _, name := range names {
+	// Where each file's entries start in the merged sections, so that a
+	// problem found in the merged data set names its file and entry.
+	starts := make([]map[string]int, len(names))
+	for i, name := range names {
+		starts[i] = map[string]int{"documents": len(d.Documents), "entities": len(d.Entities),
+			"relations": len(d.Relations), "facts": len(d.Facts)}
 		if err := loadFile(fsys, name, &d); err != nil {
 			return nil, err
 		}
 	}
-	if err := d.Validate(); err != nil {
-		return nil, tupu.Errorf(tupu.BadUserInput, "seed: %v", err)
+	problems := d.Problems()
+	if len(problems) == 0 {
+		return &d, nil
 	}
-	return &d, nil
+	lines := make([]string, len(problems))
+	for i, p := range problems {
+		file := 0
+		for file+1 < len(names) && starts[file+1][p.Section] <= p.Index {
+			file++
+		}
+		p.Index -= starts[file][p.Section]
+		lines[i] = names[file] + ": " + p.String()
+	}
+	return nil, tupu.Errorf(tupu.BadUserInput, "seed: %d problems:\n%s", len(problems), strings.Join(lines, "\n"))
 }
 
 func loadFile(fsys fs.FS, name string, d *tupu.Dataset) error {
@@ -100,8 +120,13 @@ func loadFile(fsys fs.FS, name string, d *tupu.Dataset) error {
 		return err
 	}
 	var f file
-	if err := yaml.NewDecoder(bytes.NewReader(raw), yaml.Strict()).Decode(&f); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(raw), yaml.Strict())
+	if err := dec.Decode(&f); err != nil {
 		return tupu.Errorf(tupu.BadUserInput, "seed: %s: %s", name, yaml.FormatError(err, false, true))
+	}
+	var more any
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return tupu.Errorf(tupu.BadUserInput, "seed: %s: holds more than one YAML document; one file, one document", name)
 	}
 	doc := f.Document
 	if doc.Key == "" {

@@ -49,20 +49,35 @@ func edgeKey(entity string, dir byte, pred tupu.Predicate, kind tupu.Kind, other
 func (t *Tx) edgeGroups(entity string, f EdgeFilter) (prefixes [][]byte, total int) {
 	r := newRanges(t.tx.Bucket(bucketEdgeCounts), prefix(entity))
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
-		parts := bytes.Split(k[len(entity)+1:], []byte{sep})
-		if len(parts) != 3 {
-			continue
-		}
-		dir, pred, kind := parts[0][0], tupu.Predicate(parts[1]), tupu.Kind(parts[2])
-		if (f.Direction == tupu.Out && dir != dirOut) || (f.Direction == tupu.In && dir != dirIn) ||
-			(len(f.Predicates) > 0 && !slices.Contains(f.Predicates, pred)) ||
-			(f.Kind != "" && f.Kind != kind) {
+		if !f.selects(entity, k) {
 			continue
 		}
 		prefixes = append(prefixes, append(slices.Clone(k), sep))
 		total += int(readU64(v))
 	}
 	return prefixes, total
+}
+
+// selects reports whether an edge key of entity, or a prefix of one down
+// to the far end's kind, lies in a group the filter selects.
+func (f EdgeFilter) selects(entity string, key []byte) bool {
+	if !bytes.HasPrefix(key, prefix(entity)) {
+		return false
+	}
+	parts := bytes.SplitN(key[len(entity)+1:], []byte{sep}, 4)
+	if len(parts) < 3 || len(parts[0]) != 1 {
+		return false
+	}
+	dir, pred, kind := parts[0][0], tupu.Predicate(parts[1]), tupu.Kind(parts[2])
+	switch {
+	case dir != dirIn && dir != dirOut,
+		f.Direction == tupu.Out && dir != dirOut,
+		f.Direction == tupu.In && dir != dirIn,
+		len(f.Predicates) > 0 && !slices.Contains(f.Predicates, pred),
+		f.Kind != "" && f.Kind != kind:
+		return false
+	}
+	return true
 }
 
 // CountEdges returns how many edges of entity the filter selects. It reads
@@ -76,6 +91,14 @@ func (t *Tx) CountEdges(entity string, f EdgeFilter) int {
 // by direction (IN first), predicate, the far end's kind, the far end's key.
 // The far end of each edge is loaded in the same transaction.
 func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error) {
+	// A cursor is checked against the filter, not the groups that hold
+	// edges now: the group of a cursor may have lost its last edge since.
+	err := checkCursors(args, func(c []byte) bool {
+		return f.selects(entity, c) && bytes.Count(c[len(entity)+1:], []byte{sep}) == 3
+	})
+	if err != nil {
+		return nil, err
+	}
 	groups, total := t.edgeGroups(entity, f)
 	out := &EdgePage{Total: total}
 	if len(groups) == 0 {
@@ -145,6 +168,9 @@ func (t *Tx) PutRelation(r *tupu.Relation) error {
 	v, err := json.Marshal(edgeValue{Source: r.Source, Note: r.Note})
 	if err != nil {
 		return err
+	}
+	if r.Subject == r.Object {
+		return tupu.Errorf(tupu.BadUserInput, "relation %s %s %s: an entity cannot relate to itself", r.Subject, r.Predicate, r.Object)
 	}
 	edges := t.tx.Bucket(bucketEdges)
 	for _, e := range []struct {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -59,9 +60,16 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 		err error
 	)
 	if kind == "" {
-		p, err = newRanges(t.tx.Bucket(bucketEntities), nil).page(args)
+		err = checkCursors(args, func(c []byte) bool { return tupu.ValidateKey("cursor", string(c)) == nil })
+		if err == nil {
+			p, err = newRanges(t.tx.Bucket(bucketEntities), nil).page(args)
+		}
 	} else {
-		p, err = newRanges(t.tx.Bucket(bucketKinds), prefix(string(kind))).page(args)
+		kp := prefix(string(kind))
+		err = checkCursors(args, func(c []byte) bool { return bytes.HasPrefix(c, kp) })
+		if err == nil {
+			p, err = newRanges(t.tx.Bucket(bucketKinds), kp).page(args)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -40,16 +40,6 @@ func newRanges(b *bolt.Bucket, prefixes ...[]byte) *ranges {
 	return &ranges{c: b.Cursor(), prefixes: p}
 }
 
-// owns reports whether a cursor key belongs to one of the ranges.
-func (r *ranges) owns(k []byte) bool {
-	for _, p := range r.prefixes {
-		if bytes.HasPrefix(k, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // after returns the first entry whose key is greater than k, or the first
 // entry of all when k is nil.
 func (r *ranges) after(k []byte) (key, value []byte) {
@@ -123,14 +113,19 @@ func prefixEnd(p []byte) []byte {
 	return nil
 }
 
-// page walks the ranges from a cursor. A cursor outside the ranges is
-// refused: it belongs to another list.
-func (r *ranges) page(args PageArgs) (page, error) {
+// checkCursors returns BAD_USER_INPUT unless each cursor of args passes
+// belongs: a cursor from another list must not silently restart this one.
+func checkCursors(args PageArgs, belongs func([]byte) bool) error {
 	for _, c := range [][]byte{args.After, args.Before} {
-		if c != nil && !r.owns(c) {
-			return page{}, tupu.Errorf(tupu.BadUserInput, "cursor does not belong to this list")
+		if c != nil && !belongs(c) {
+			return tupu.Errorf(tupu.BadUserInput, "cursor does not belong to this list")
 		}
 	}
+	return nil
+}
+
+// page walks the ranges from a cursor; the caller has checked the cursors.
+func (r *ranges) page(args PageArgs) (page, error) {
 	var p page
 	if args.Last > 0 {
 		k, v := r.before(args.Before)
@@ -145,6 +140,27 @@ func (r *ranges) page(args PageArgs) (page, error) {
 			p.items = append(p.items, item{slices.Clone(k), slices.Clone(v)})
 			k, v = r.after(k)
 		}
+	}
+	if args.First == 0 && args.Last == 0 {
+		// An empty page: is there anything beyond the cursors it was
+		// given, on each side?
+		switch {
+		case args.Before != nil:
+			k, _ := r.after(args.Before)
+			p.hasNext = k != nil || r.has(args.Before)
+		default:
+			k, _ := r.after(args.After)
+			p.hasNext = k != nil
+		}
+		switch {
+		case args.After != nil:
+			k, _ := r.before(args.After)
+			p.hasPrev = k != nil || r.has(args.After)
+		case args.Before != nil:
+			k, _ := r.before(args.Before)
+			p.hasPrev = k != nil
+		}
+		return p, nil
 	}
 	if len(p.items) > 0 {
 		first, last := p.items[0].key, p.items[len(p.items)-1].key

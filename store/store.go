@@ -68,6 +68,15 @@ func Open(path string, opts Options) (*Store, error) {
 }
 
 func initSchema(tx *bolt.Tx) error {
+	if tx.Bucket(bucketMeta) == nil {
+		// Only a file with no buckets at all is ours to initialise; any
+		// other belongs to another program.
+		empty := true
+		tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		if !empty {
+			return errors.New("not a tupu database (no meta bucket)")
+		}
+	}
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err

@@ -71,14 +71,14 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 				res.Unchanged++
 				continue
 			}
-			if old.Kind != e.Kind {
-				// The far end's kind is inside edge keys: re-create.
-				if err := t.DeleteEntity(e.Key); err != nil {
-					return res, err
-				}
-			}
 			e.Version = old.Version + 1
 			res.Updated++
+			if old.Kind != e.Kind {
+				if err := t.changeKind(&e, func(s *tupu.Source) bool { return !ownedBy(s) }); err != nil {
+					return res, err
+				}
+				continue
+			}
 		case tupu.ErrorCode(err) == tupu.NotFound:
 			e.Version = 1
 			res.Added++
@@ -209,4 +209,47 @@ func sameJSON(a, b any) bool {
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// changeKind rewrites an entity whose kind changed. The far end's kind is
+// inside edge keys, so the entity is deleted and written again; the
+// relations and facts that keep cites are put back with it.
+func (t *Tx) changeKind(e *tupu.Entity, keep func(*tupu.Source) bool) error {
+	rels, err := t.relationsOf(e.Key)
+	if err != nil {
+		return err
+	}
+	var kept []*tupu.Relation
+	for _, r := range rels {
+		full, err := t.Relation(r.Subject, r.Predicate, r.Object)
+		if err != nil {
+			return err
+		}
+		if keep(full.Source) {
+			kept = append(kept, full)
+		}
+	}
+	facts, err := t.Facts(e.Key, "", "")
+	if err != nil {
+		return err
+	}
+	if err := t.DeleteEntity(e.Key); err != nil {
+		return err
+	}
+	if err := t.PutEntity(e); err != nil {
+		return err
+	}
+	for _, r := range kept {
+		if err := t.PutRelation(r); err != nil {
+			return err
+		}
+	}
+	for i := range facts {
+		if keep(&facts[i].Source) {
+			if err := t.PutFact(&facts[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
