@@ -18,10 +18,10 @@ func (r *countyResolver) Facts(ctx context.Context, obj *model.County, property,
 	return facts(ctx, obj, property, period)
 }
 
-func (r *countyResolver) Relations(ctx context.Context, obj *model.County, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
-	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+func (r *countyResolver) Relations(ctx context.Context, obj *model.County, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }
 
-func (r *countyResolver) PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error) {
-	return relatedConnection(ctx, obj, countyPartnerDistricts, districtConnection, first, after, last, before)
+func (r *countyResolver) PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.DistrictConnection, error) {
+	return relatedConnection(ctx, obj, countyPartnerDistricts, districtConnection, first, after, last, before, filter, orderBy)
 }

@@ -18,22 +18,22 @@ func (r *districtResolver) Facts(ctx context.Context, obj *model.District, prope
 	return facts(ctx, obj, property, period)
 }
 
-func (r *districtResolver) Relations(ctx context.Context, obj *model.District, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
-	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+func (r *districtResolver) Relations(ctx context.Context, obj *model.District, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }
 
-func (r *districtResolver) Parks(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
-	return relatedConnection(ctx, obj, districtParks, parkConnection, first, after, last, before)
+func (r *districtResolver) Parks(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.ParkConnection, error) {
+	return relatedConnection(ctx, obj, districtParks, parkConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *districtResolver) Companies(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
-	return relatedConnection(ctx, obj, districtCompanies, companyConnection, first, after, last, before)
+func (r *districtResolver) Companies(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error) {
+	return relatedConnection(ctx, obj, districtCompanies, companyConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *districtResolver) TalentPrograms(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error) {
-	return relatedConnection(ctx, obj, districtTalentPrograms, talentProgramConnection, first, after, last, before)
+func (r *districtResolver) TalentPrograms(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.TalentProgramConnection, error) {
+	return relatedConnection(ctx, obj, districtTalentPrograms, talentProgramConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *districtResolver) PartnerCounties(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.CountyConnection, error) {
-	return relatedConnection(ctx, obj, districtPartnerCounties, countyConnection, first, after, last, before)
+func (r *districtResolver) PartnerCounties(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CountyConnection, error) {
+	return relatedConnection(ctx, obj, districtPartnerCounties, countyConnection, first, after, last, before, filter, orderBy)
 }

@@ -18,16 +18,16 @@ func (r *labResolver) Facts(ctx context.Context, obj *model.Lab, property, perio
 	return facts(ctx, obj, property, period)
 }
 
-func (r *labResolver) Relations(ctx context.Context, obj *model.Lab, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
-	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+func (r *labResolver) Relations(ctx context.Context, obj *model.Lab, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }
 
 func (r *labResolver) Builder(ctx context.Context, obj *model.Lab) (model.Entity, error) {
 	return relatedOne(ctx, obj, labBuilder)
 }
 
-func (r *labResolver) Partners(ctx context.Context, obj *model.Lab, first *int, after *string, last *int, before *string) (*model.EntityConnection, error) {
-	return relatedConnection(ctx, obj, labPartners, entityConnection, first, after, last, before)
+func (r *labResolver) Partners(ctx context.Context, obj *model.Lab, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.EntityConnection, error) {
+	return relatedConnection(ctx, obj, labPartners, entityConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *labResolver) Park(ctx context.Context, obj *model.Lab) (*model.Park, error) {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"encoding/json"
 	"context"
 	"strings"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/vikstrous/dataloadgen"
 
 	"tupu"
+	"tupu/graph/model"
 	"tupu/store"
 )
 
@@ -28,6 +30,21 @@ type edgeQuery struct {
 	last       int
 	after      string
 	before     string
+	// list is a filter and an order, JSON-encoded so the key stays
+	// comparable; empty for a plain page in key order.
+	list string
+}
+
+// setPage sets the page, filter and order of q.
+func (q *edgeQuery) setPage(args store.PageArgs, filter *model.EntityFilter, orderBy *model.EntityOrder) error {
+	q.first, q.last, q.after, q.before = args.First, args.Last, string(args.After), string(args.Before)
+	lq, err := newListQuery(filter, orderBy, args)
+	if err != nil || lq == nil {
+		return err
+	}
+	b, err := json.Marshal(lq)
+	q.list = string(b)
+	return err
 }
 
 func (q edgeQuery) filter() store.EdgeFilter {
@@ -70,6 +87,13 @@ func newLoaders(s *store.Store, batchWait time.Duration) *loaders {
 			return tx.Entity(key)
 		}), wait),
 		edges: dataloadgen.NewLoader(batch(s, func(tx *store.Tx, q edgeQuery) (*store.EdgePage, error) {
+			if q.list != "" {
+				var lq listQuery
+				if err := json.Unmarshal([]byte(q.list), &lq); err != nil {
+					return nil, err
+				}
+				return tx.QueryEdges(q.entity, q.filter(), lq.Filter, lq.Order, q.first, cursorKey(q.after))
+			}
 			return tx.Edges(q.entity, q.filter(), store.PageArgs{
 				First: q.first, Last: q.last, After: cursorKey(q.after), Before: cursorKey(q.before),
 			})

@@ -18,6 +18,6 @@ func (r *otherEntityResolver) Facts(ctx context.Context, obj *model.OtherEntity,
 	return facts(ctx, obj, property, period)
 }
 
-func (r *otherEntityResolver) Relations(ctx context.Context, obj *model.OtherEntity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
-	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+func (r *otherEntityResolver) Relations(ctx context.Context, obj *model.OtherEntity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }

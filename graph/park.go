@@ -18,8 +18,8 @@ func (r *parkResolver) Facts(ctx context.Context, obj *model.Park, property, per
 	return facts(ctx, obj, property, period)
 }
 
-func (r *parkResolver) Relations(ctx context.Context, obj *model.Park, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
-	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+func (r *parkResolver) Relations(ctx context.Context, obj *model.Park, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }
 
 func (r *parkResolver) District(ctx context.Context, obj *model.Park) (*model.District, error) {
@@ -28,10 +28,10 @@ func (r *parkResolver) District(ctx context.Context, obj *model.Park) (*model.Di
 	return d, err
 }
 
-func (r *parkResolver) Companies(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
-	return relatedConnection(ctx, obj, parkCompanies, companyConnection, first, after, last, before)
+func (r *parkResolver) Companies(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error) {
+	return relatedConnection(ctx, obj, parkCompanies, companyConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *parkResolver) Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
-	return relatedConnection(ctx, obj, parkLabs, labConnection, first, after, last, before)
+func (r *parkResolver) Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error) {
+	return relatedConnection(ctx, obj, parkLabs, labConnection, first, after, last, before, filter, orderBy)
 }

@@ -83,54 +83,66 @@ func (r *queryResolver) Entity(ctx context.Context, key *string, name *string) (
 }
 
 // members pages through the entities of a kind (all kinds when empty) as
-// a typed connection.
-func members[C any](r *queryResolver, kind tupu.Kind, conn func(*page) C, first *int, after *string, last *int, before *string) (C, error) {
+// a typed connection, filtered and ordered when asked.
+func members[C any](r *queryResolver, kind tupu.Kind, conn func(*page) C, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (C, error) {
 	var c C
 	args, err := pageArgs(first, after, last, before)
 	if err != nil {
 		return c, err
 	}
+	q, err := newListQuery(filter, orderBy, args)
+	if err != nil {
+		return c, err
+	}
 	err = r.store.View(func(tx *store.Tx) error {
-		ep, err := tx.Entities(kind, args)
+		if q == nil {
+			ep, err := tx.Entities(kind, args)
+			if err != nil {
+				return err
+			}
+			c = conn(entitiesPage(ep, tx.CountEntities(kind)))
+			return nil
+		}
+		fp, err := tx.QueryEntities(kind, q.Filter, q.Order, args.First, args.After)
 		if err != nil {
 			return err
 		}
-		c = conn(entitiesPage(ep, tx.CountEntities(kind)))
+		c = conn(&page{entities: fp.Entities, cursors: fp.Cursors, total: fp.Total, info: pageInfo(fp.Cursors, fp.HasNext, fp.HasPrev)})
 		return nil
 	})
 	return c, err
 }
 
-func (r *queryResolver) Entities(ctx context.Context, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.EntityConnection, error) {
+func (r *queryResolver) Entities(ctx context.Context, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.EntityConnection, error) {
 	var k tupu.Kind
 	if kind != nil {
 		k = tupu.Kind(*kind)
 	}
-	return members(r, k, entityConnection, first, after, last, before)
+	return members(r, k, entityConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *queryResolver) Districts(ctx context.Context, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error) {
-	return members(r, tupu.KindDistrict, districtConnection, first, after, last, before)
+func (r *queryResolver) Districts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.DistrictConnection, error) {
+	return members(r, tupu.KindDistrict, districtConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *queryResolver) Parks(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ParkConnection, error) {
-	return members(r, tupu.KindPark, parkConnection, first, after, last, before)
+func (r *queryResolver) Parks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.ParkConnection, error) {
+	return members(r, tupu.KindPark, parkConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error) {
-	return members(r, tupu.KindCompany, companyConnection, first, after, last, before)
+func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error) {
+	return members(r, tupu.KindCompany, companyConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *queryResolver) Labs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.LabConnection, error) {
-	return members(r, tupu.KindLab, labConnection, first, after, last, before)
+func (r *queryResolver) Labs(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error) {
+	return members(r, tupu.KindLab, labConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *queryResolver) TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error) {
-	return members(r, tupu.KindTalentProgram, talentProgramConnection, first, after, last, before)
+func (r *queryResolver) TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.TalentProgramConnection, error) {
+	return members(r, tupu.KindTalentProgram, talentProgramConnection, first, after, last, before, filter, orderBy)
 }
 
-func (r *queryResolver) Counties(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountyConnection, error) {
-	return members(r, tupu.KindCounty, countyConnection, first, after, last, before)
+func (r *queryResolver) Counties(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CountyConnection, error) {
+	return members(r, tupu.KindCounty, countyConnection, first, after, last, before, filter, orderBy)
 }
 
 // Search pages through name matches. The cursor of a result is its rank
@@ -198,7 +210,7 @@ func (r *queryResolver) Kinds(ctx context.Context) ([]*model.KindInfo, error) {
 	out := make([]*model.KindInfo, len(tupu.Kinds))
 	err := r.store.View(func(tx *store.Tx) error {
 		for i, k := range tupu.Kinds {
-			out[i] = &model.KindInfo{Kind: model.EntityKind(k.Kind), Label: k.Label, Description: k.About, Count: tx.CountEntities(k.Kind)}
+			out[i] = &model.KindInfo{Info: k, Count: tx.CountEntities(k.Kind)}
 		}
 		return nil
 	})
@@ -208,7 +220,7 @@ func (r *queryResolver) Kinds(ctx context.Context) ([]*model.KindInfo, error) {
 func (r *queryResolver) Predicates(ctx context.Context) ([]*model.PredicateInfo, error) {
 	out := make([]*model.PredicateInfo, len(tupu.Predicates))
 	for i, p := range tupu.Predicates {
-		out[i] = &model.PredicateInfo{Predicate: string(p.Predicate), Label: p.Label, Description: p.About}
+		out[i] = &model.PredicateInfo{Info: p}
 	}
 	return out, nil
 }

@@ -54,13 +54,15 @@ func (n namedRelation) query(entity string) edgeQuery {
 }
 
 // related loads one page of a named relation of entity through the loaders.
-func related(ctx context.Context, entity model.Entity, n namedRelation, first *int, after *string, last *int, before *string) (*page, error) {
+func related(ctx context.Context, entity model.Entity, n namedRelation, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*page, error) {
 	args, err := pageArgs(first, after, last, before)
 	if err != nil {
 		return nil, err
 	}
 	q := n.query(entity.Entry().Key)
-	q.first, q.last, q.after, q.before = args.First, args.Last, string(args.After), string(args.Before)
+	if err := q.setPage(args, filter, orderBy); err != nil {
+		return nil, err
+	}
 	p, err := loadersFrom(ctx).edges.Load(ctx, q)
 	if err != nil {
 		return nil, err
@@ -69,8 +71,8 @@ func related(ctx context.Context, entity model.Entity, n namedRelation, first *i
 }
 
 // relatedConnection loads one page of a named relation as a typed connection.
-func relatedConnection[C any](ctx context.Context, entity model.Entity, n namedRelation, conn func(*page) C, first *int, after *string, last *int, before *string) (C, error) {
-	p, err := related(ctx, entity, n, first, after, last, before)
+func relatedConnection[C any](ctx context.Context, entity model.Entity, n namedRelation, conn func(*page) C, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (C, error) {
+	p, err := related(ctx, entity, n, first, after, last, before, filter, orderBy)
 	if err != nil {
 		var none C
 		return none, err
@@ -81,7 +83,7 @@ func relatedConnection[C any](ctx context.Context, entity model.Entity, n namedR
 // relatedOne returns the first entity of a named relation, or nil.
 func relatedOne(ctx context.Context, entity model.Entity, n namedRelation) (model.Entity, error) {
 	one := 1
-	p, err := related(ctx, entity, n, &one, nil, nil, nil)
+	p, err := related(ctx, entity, n, &one, nil, nil, nil, nil, nil)
 	if err != nil || len(p.entities) == 0 {
 		return nil, err
 	}
@@ -109,13 +111,15 @@ func facts(ctx context.Context, entity model.Entity, property, period *string) (
 }
 
 // relations loads a page of an entity's relations, any predicate.
-func relations(ctx context.Context, entity model.Entity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
+func relations(ctx context.Context, entity model.Entity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
 	args, err := pageArgs(first, after, last, before)
 	if err != nil {
 		return nil, err
 	}
-	q := edgeQuery{entity: entity.Entry().Key, direction: tupu.Both,
-		first: args.First, last: args.Last, after: string(args.After), before: string(args.Before)}
+	q := edgeQuery{entity: entity.Entry().Key, direction: tupu.Both}
+	if err := q.setPage(args, filter, orderBy); err != nil {
+		return nil, err
+	}
 	if direction != nil {
 		q.direction = tupu.Direction(*direction)
 	}

@@ -15,9 +15,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/text/language"
 
 	"tupu"
 	"tupu/graph/exec"
+	"tupu/graph/model"
 	"tupu/store"
 )
 
@@ -64,8 +66,30 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes)
-		srv.ServeHTTP(w, r.WithContext(withLoaders(r.Context(), s, opts.BatchWait)))
+		ctx := withLoaders(r.Context(), s, opts.BatchWait)
+		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
+		srv.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// languages are what labels can be asked for in; Chinese first, the
+// sources' language, so a request that prefers neither gets it.
+var languages = language.NewMatcher([]language.Tag{language.Chinese, language.English})
+
+// acceptLanguage reads an Accept-Language header: English if the client
+// prefers it to Chinese, else Chinese.
+func acceptLanguage(header string) model.Language {
+	if header == "" {
+		return model.LanguageZh
+	}
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(tags) == 0 {
+		return model.LanguageZh
+	}
+	if _, i, conf := languages.Match(tags...); i == 1 && conf != language.No {
+		return model.LanguageEn
+	}
+	return model.LanguageZh
 }
 
 // presentError is the one place where errors get their extensions.code:

@@ -18,8 +18,8 @@ func (r *talentProgramResolver) Facts(ctx context.Context, obj *model.TalentProg
 	return facts(ctx, obj, property, period)
 }
 
-func (r *talentProgramResolver) Relations(ctx context.Context, obj *model.TalentProgram, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error) {
-	return relations(ctx, obj, predicate, direction, kind, first, after, last, before)
+func (r *talentProgramResolver) Relations(ctx context.Context, obj *model.TalentProgram, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
+	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }
 
 // Level reads the program's `level` fact, whose text is the source's own
@@ -31,11 +31,8 @@ func (r *talentProgramResolver) Level(ctx context.Context, obj *model.TalentProg
 		return nil, err
 	}
 	for _, f := range fs {
-		if f.Text == nil {
-			continue
-		}
 		var level model.TalentProgramLevel
-		switch *f.Text {
+		switch deref(f.Text()) {
 		case "市级":
 			level = model.TalentProgramLevelMunicipal
 		case "区级":

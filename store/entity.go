@@ -130,6 +130,11 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 }
 
 func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
+	for _, k := range []string{string(e.Kind), allKinds} {
+		if err := t.tx.Bucket(bucketByName).Put(join(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
+			return err
+		}
+	}
 	if isNew {
 		if err := t.tx.Bucket(bucketKinds).Put(join(string(e.Kind), e.Key), nil); err != nil {
 			return err
@@ -148,6 +153,11 @@ func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 }
 
 func (t *Tx) unindexEntity(e *tupu.Entity) error {
+	for _, k := range []string{string(e.Kind), allKinds} {
+		if err := t.tx.Bucket(bucketByName).Delete(join(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
+			return err
+		}
+	}
 	names := t.tx.Bucket(bucketNames)
 	for n := range nameRanks(e) {
 		if err := names.Delete(join(n, e.Key)); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -36,7 +37,11 @@ func factKey(entity, property, period string) []byte {
 // PutFact writes a fact about an existing entity, replacing the fact with
 // the same entity, property and period.
 func (t *Tx) PutFact(f *tupu.Fact) error {
-	if _, err := t.Entity(f.Entity); err != nil {
+	e, err := t.Entity(f.Entity)
+	if err != nil {
+		return err
+	}
+	if err := t.unindexFact(e.Kind, f.Entity, f.Property, f.Period); err != nil {
 		return err
 	}
 	v, err := json.Marshal(f)
@@ -44,7 +49,53 @@ func (t *Tx) PutFact(f *tupu.Fact) error {
 		return err
 	}
 	t.changed = true
-	return t.tx.Bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v)
+	if err := t.tx.Bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
+		return err
+	}
+	if err := t.tx.Bucket(bucketFactProps).Put(join(f.Property, f.Entity, f.Period), nil); err != nil {
+		return err
+	}
+	if n, _, ok := f.Normalized(); ok {
+		return t.tx.Bucket(bucketFactValues).Put(factValueKey(f.Property, e.Kind, n, f.Entity, f.Period), nil)
+	}
+	return nil
+}
+
+func factValueKey(property string, kind tupu.Kind, value float64, entity, period string) []byte {
+	k := prefix(property)
+	k = append(k, sortableFloat(value)...)
+	return append(append(k, sep), join(string(kind), entity, period)...)
+}
+
+// parseFactValueKey splits a factvalues key after its property prefix.
+func parseFactValueKey(rest []byte) (value float64, kind tupu.Kind, entity, period string, ok bool) {
+	if len(rest) < 9 || rest[8] != sep {
+		return 0, "", "", "", false
+	}
+	parts := bytes.SplitN(rest[9:], []byte{sep}, 3)
+	if len(parts) != 3 {
+		return 0, "", "", "", false
+	}
+	return readSortableFloat(rest[:8]), tupu.Kind(parts[0]), string(parts[1]), string(parts[2]), true
+}
+
+// unindexFact removes the index entries of the stored fact, if any.
+func (t *Tx) unindexFact(kind tupu.Kind, entity, property, period string) error {
+	v := t.tx.Bucket(bucketFacts).Get(factKey(entity, property, period))
+	if v == nil {
+		return nil
+	}
+	var old tupu.Fact
+	if err := json.Unmarshal(v, &old); err != nil {
+		return fmt.Errorf("decode fact: %w", err)
+	}
+	if err := t.tx.Bucket(bucketFactProps).Delete(join(property, entity, period)); err != nil {
+		return err
+	}
+	if n, _, ok := old.Normalized(); ok {
+		return t.tx.Bucket(bucketFactValues).Delete(factValueKey(property, kind, n, entity, period))
+	}
+	return nil
 }
 
 // DeleteFact removes a fact, or returns NOT_FOUND.
@@ -53,6 +104,13 @@ func (t *Tx) DeleteFact(entity, property, period string) error {
 	k := factKey(entity, property, period)
 	if b.Get(k) == nil {
 		return tupu.Errorf(tupu.NotFound, "no fact %s %s %s", entity, property, period)
+	}
+	e, err := t.Entity(entity)
+	if err != nil {
+		return err
+	}
+	if err := t.unindexFact(e.Kind, entity, property, period); err != nil {
+		return err
 	}
 	t.changed = true
 	return b.Delete(k)

@@ -1,5 +1,10 @@
 package store
 
+import (
+	"encoding/binary"
+	"math"
+)
+
 // The storage schema: every bucket and key layout lives in this file.
 //
 // Keys are byte strings that sort the way pages are walked. Parts of a
@@ -16,13 +21,18 @@ package store
 //	edges       entKey 0 dir 0 predicate 0 kind 0 other   -> JSON edgeValue
 //	edgecounts  entKey 0 dir 0 predicate 0 kind           -> uint64 number of edges under that prefix
 //	kindcounts  kind                                      -> uint64 number of entities of the kind
+//	byname      kind 0 normalizedName 0 entKey            -> nil (entities of a kind in name order;
+//	            kind "*" holds every entity)
+//	factprops   property 0 entKey 0 period                -> nil (every fact of a property)
+//	factvalues  property 0 value(8) 0 kind 0 entKey 0 period -> nil (numeric facts in value order;
+//	            value is the normalized value as a sortable float, see sortableFloat)
 //
 // Every relation is written twice in edges, once from each end (dir 'O'
 // from the subject, 'I' from the object), so both directions are one
 // prefix scan. The far end's kind sits in the key so that a named relation
 // ("a park's companies") is one prefix scan too, and its count one read.
 
-const schemaVersion = 1
+const schemaVersion = 2
 
 var (
 	bucketMeta       = []byte("meta")
@@ -34,9 +44,13 @@ var (
 	bucketEdges      = []byte("edges")
 	bucketEdgeCounts = []byte("edgecounts")
 	bucketKindCounts = []byte("kindcounts")
+	bucketByName     = []byte("byname")
+	bucketFactProps  = []byte("factprops")
+	bucketFactValues = []byte("factvalues")
 
 	allBuckets = [][]byte{bucketMeta, bucketDocuments, bucketEntities, bucketKinds, bucketNames,
-		bucketFacts, bucketEdges, bucketEdgeCounts, bucketKindCounts}
+		bucketFacts, bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps,
+		bucketFactValues}
 
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")
@@ -49,6 +63,9 @@ const (
 	dirIn  = 'I'
 	dirOut = 'O'
 )
+
+// allKinds stands for every kind in the byname index; no kind is spelt so.
+const allKinds = "*"
 
 // Name ranks inside the names index: lower wins a lookup.
 const (
@@ -76,4 +93,27 @@ func join(parts ...string) []byte {
 // prefix is join plus a trailing sep, so that "a" does not match "ab".
 func prefix(parts ...string) []byte {
 	return append(join(parts...), sep)
+}
+
+// sortableFloat encodes f in 8 bytes that sort as the numbers do: the sign
+// bit flipped for positive numbers, every bit flipped for negative ones.
+func sortableFloat(f float64) []byte {
+	bits := math.Float64bits(f)
+	if bits&(1<<63) == 0 {
+		bits |= 1 << 63
+	} else {
+		bits = ^bits
+	}
+	return binary.BigEndian.AppendUint64(nil, bits)
+}
+
+// readSortableFloat decodes sortableFloat.
+func readSortableFloat(b []byte) float64 {
+	bits := binary.BigEndian.Uint64(b)
+	if bits&(1<<63) != 0 {
+		bits &^= 1 << 63
+	} else {
+		bits = ^bits
+	}
+	return math.Float64frombits(bits)
 }

@@ -31,6 +31,7 @@ type ResolverRoot interface {
 	Company() CompanyResolver
 	County() CountyResolver
 	District() DistrictResolver
+	Fact() FactResolver
 	Lab() LabResolver
 	OtherEntity() OtherEntityResolver
 	Park() ParkResolver
@@ -50,12 +51,13 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
-		Labs        func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Label       func(childComplexity int, lang *model.Language) int
+		Labs        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Name        func(childComplexity int) int
 		NameEn      func(childComplexity int) int
 		Note        func(childComplexity int) int
-		Parks       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Parks       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source      func(childComplexity int) int
 		Version     func(childComplexity int) int
 	}
@@ -79,11 +81,12 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		Key              func(childComplexity int) int
 		Kind             func(childComplexity int) int
+		Label            func(childComplexity int, lang *model.Language) int
 		Name             func(childComplexity int) int
 		NameEn           func(childComplexity int) int
 		Note             func(childComplexity int) int
-		PartnerDistricts func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Relations        func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		PartnerDistricts func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Relations        func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source           func(childComplexity int) int
 		Version          func(childComplexity int) int
 	}
@@ -102,20 +105,21 @@ type ComplexityRoot struct {
 
 	District struct {
 		Aliases         func(childComplexity int) int
-		Companies       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Companies       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Description     func(childComplexity int) int
 		Facts           func(childComplexity int, property *string, period *string) int
 		ID              func(childComplexity int) int
 		Key             func(childComplexity int) int
 		Kind            func(childComplexity int) int
+		Label           func(childComplexity int, lang *model.Language) int
 		Name            func(childComplexity int) int
 		NameEn          func(childComplexity int) int
 		Note            func(childComplexity int) int
-		Parks           func(childComplexity int, first *int, after *string, last *int, before *string) int
-		PartnerCounties func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Relations       func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Parks           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		PartnerCounties func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Relations       func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source          func(childComplexity int) int
-		TalentPrograms  func(childComplexity int, first *int, after *string, last *int, before *string) int
+		TalentPrograms  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Version         func(childComplexity int) int
 	}
 
@@ -155,22 +159,37 @@ type ComplexityRoot struct {
 	}
 
 	Fact struct {
-		Label     func(childComplexity int) int
-		Note      func(childComplexity int) int
-		Period    func(childComplexity int) int
-		Property  func(childComplexity int) int
-		Qualifier func(childComplexity int) int
-		Source    func(childComplexity int) int
-		Text      func(childComplexity int) int
-		Unit      func(childComplexity int) int
-		Value     func(childComplexity int) int
+		Entity          func(childComplexity int) int
+		Label           func(childComplexity int, lang *model.Language) int
+		NormalizedUnit  func(childComplexity int) int
+		NormalizedValue func(childComplexity int) int
+		Note            func(childComplexity int) int
+		Period          func(childComplexity int) int
+		Property        func(childComplexity int) int
+		Qualifier       func(childComplexity int) int
+		Source          func(childComplexity int) int
+		Text            func(childComplexity int) int
+		Unit            func(childComplexity int) int
+		Value           func(childComplexity int) int
+	}
+
+	FactConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	FactEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	KindInfo struct {
 		Count       func(childComplexity int) int
 		Description func(childComplexity int) int
 		Kind        func(childComplexity int) int
-		Label       func(childComplexity int) int
+		Label       func(childComplexity int, lang *model.Language) int
 	}
 
 	Lab struct {
@@ -181,12 +200,13 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
+		Label       func(childComplexity int, lang *model.Language) int
 		Name        func(childComplexity int) int
 		NameEn      func(childComplexity int) int
 		Note        func(childComplexity int) int
 		Park        func(childComplexity int) int
-		Partners    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Partners    func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source      func(childComplexity int) int
 		Version     func(childComplexity int) int
 	}
@@ -210,10 +230,11 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
+		Label       func(childComplexity int, lang *model.Language) int
 		Name        func(childComplexity int) int
 		NameEn      func(childComplexity int) int
 		Note        func(childComplexity int) int
-		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source      func(childComplexity int) int
 		Version     func(childComplexity int) int
 	}
@@ -227,18 +248,19 @@ type ComplexityRoot struct {
 
 	Park struct {
 		Aliases     func(childComplexity int) int
-		Companies   func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Companies   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Description func(childComplexity int) int
 		District    func(childComplexity int) int
 		Facts       func(childComplexity int, property *string, period *string) int
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
-		Labs        func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Label       func(childComplexity int, lang *model.Language) int
+		Labs        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Name        func(childComplexity int) int
 		NameEn      func(childComplexity int) int
 		Note        func(childComplexity int) int
-		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source      func(childComplexity int) int
 		Version     func(childComplexity int) int
 	}
@@ -255,27 +277,52 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Path struct {
+		Length func(childComplexity int) int
+		Steps  func(childComplexity int) int
+	}
+
+	PathStep struct {
+		Direction func(childComplexity int) int
+		From      func(childComplexity int) int
+		Predicate func(childComplexity int) int
+		Source    func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
 	PredicateInfo struct {
 		Description func(childComplexity int) int
-		Label       func(childComplexity int) int
+		Label       func(childComplexity int, lang *model.Language) int
 		Predicate   func(childComplexity int) int
 	}
 
+	PropertyInfo struct {
+		Count    func(childComplexity int) int
+		Label    func(childComplexity int, lang *model.Language) int
+		Property func(childComplexity int) int
+		Units    func(childComplexity int) int
+	}
+
 	Query struct {
-		Companies      func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Counties       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		Districts      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Companies      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Counties       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Districts      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Document       func(childComplexity int, key string) int
-		Entities       func(childComplexity int, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Entities       func(childComplexity int, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Entity         func(childComplexity int, key *string, name *string) int
+		Facts          func(childComplexity int, filter *model.FactFilter, orderBy *model.FactOrder, first *int, after *string) int
 		Kinds          func(childComplexity int) int
-		Labs           func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Labs           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Neighborhood   func(childComplexity int, id string, depth *int, predicates []string, kinds []model.EntityKind, maxNodes *int) int
 		Node           func(childComplexity int, id string) int
 		Nodes          func(childComplexity int, ids []string) int
-		Parks          func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Parks          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Paths          func(childComplexity int, from string, to string, maxHops *int, predicates []string, first *int) int
 		Predicates     func(childComplexity int) int
+		Properties     func(childComplexity int) int
 		Search         func(childComplexity int, query string, kinds []model.EntityKind, first *int, after *string) int
-		TalentPrograms func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Series         func(childComplexity int, entity string, property string) int
+		TalentPrograms func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 	}
 
 	RelationConnection struct {
@@ -317,6 +364,18 @@ type ComplexityRoot struct {
 		Quote    func(childComplexity int) int
 	}
 
+	Subgraph struct {
+		Edges func(childComplexity int) int
+		Nodes func(childComplexity int) int
+	}
+
+	SubgraphEdge struct {
+		From      func(childComplexity int) int
+		Predicate func(childComplexity int) int
+		Source    func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
 	TalentProgram struct {
 		Aliases     func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -325,11 +384,12 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Key         func(childComplexity int) int
 		Kind        func(childComplexity int) int
+		Label       func(childComplexity int, lang *model.Language) int
 		Level       func(childComplexity int) int
 		Name        func(childComplexity int) int
 		NameEn      func(childComplexity int) int
 		Note        func(childComplexity int) int
-		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) int
+		Relations   func(childComplexity int, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Source      func(childComplexity int) int
 		Version     func(childComplexity int) int
 	}
@@ -353,53 +413,61 @@ type ComplexityRoot struct {
 
 type CompanyResolver interface {
 	Facts(ctx context.Context, obj *model.Company, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.Company, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
-	Parks(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string) (*model.ParkConnection, error)
-	Labs(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string) (*model.LabConnection, error)
+	Relations(ctx context.Context, obj *model.Company, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
+	Parks(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.ParkConnection, error)
+	Labs(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error)
 }
 type CountyResolver interface {
 	Facts(ctx context.Context, obj *model.County, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.County, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
-	PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error)
+	Relations(ctx context.Context, obj *model.County, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
+	PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.DistrictConnection, error)
 }
 type DistrictResolver interface {
 	Facts(ctx context.Context, obj *model.District, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.District, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
-	Parks(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.ParkConnection, error)
-	Companies(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error)
-	TalentPrograms(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error)
-	PartnerCounties(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string) (*model.CountyConnection, error)
+	Relations(ctx context.Context, obj *model.District, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
+	Parks(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.ParkConnection, error)
+	Companies(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error)
+	TalentPrograms(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.TalentProgramConnection, error)
+	PartnerCounties(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CountyConnection, error)
+}
+type FactResolver interface {
+	Entity(ctx context.Context, obj *model.Fact) (model.Entity, error)
 }
 type LabResolver interface {
 	Facts(ctx context.Context, obj *model.Lab, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.Lab, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, obj *model.Lab, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
 	Builder(ctx context.Context, obj *model.Lab) (model.Entity, error)
-	Partners(ctx context.Context, obj *model.Lab, first *int, after *string, last *int, before *string) (*model.EntityConnection, error)
+	Partners(ctx context.Context, obj *model.Lab, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.EntityConnection, error)
 	Park(ctx context.Context, obj *model.Lab) (*model.Park, error)
 }
 type OtherEntityResolver interface {
 	Facts(ctx context.Context, obj *model.OtherEntity, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.OtherEntity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, obj *model.OtherEntity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
 }
 type ParkResolver interface {
 	Facts(ctx context.Context, obj *model.Park, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.Park, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, obj *model.Park, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
 	District(ctx context.Context, obj *model.Park) (*model.District, error)
-	Companies(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error)
-	Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string) (*model.LabConnection, error)
+	Companies(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error)
+	Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Entity(ctx context.Context, key *string, name *string) (model.Entity, error)
-	Entities(ctx context.Context, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.EntityConnection, error)
-	Districts(ctx context.Context, first *int, after *string, last *int, before *string) (*model.DistrictConnection, error)
-	Parks(ctx context.Context, first *int, after *string, last *int, before *string) (*model.ParkConnection, error)
-	Companies(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CompanyConnection, error)
-	Labs(ctx context.Context, first *int, after *string, last *int, before *string) (*model.LabConnection, error)
-	TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string) (*model.TalentProgramConnection, error)
-	Counties(ctx context.Context, first *int, after *string, last *int, before *string) (*model.CountyConnection, error)
+	Entities(ctx context.Context, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.EntityConnection, error)
+	Districts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.DistrictConnection, error)
+	Parks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.ParkConnection, error)
+	Companies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error)
+	Labs(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error)
+	TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.TalentProgramConnection, error)
+	Counties(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CountyConnection, error)
 	Search(ctx context.Context, query string, kinds []model.EntityKind, first *int, after *string) (*model.SearchConnection, error)
+	Neighborhood(ctx context.Context, id string, depth *int, predicates []string, kinds []model.EntityKind, maxNodes *int) (*model.Subgraph, error)
+	Paths(ctx context.Context, from string, to string, maxHops *int, predicates []string, first *int) ([]*model.Path, error)
+	Facts(ctx context.Context, filter *model.FactFilter, orderBy *model.FactOrder, first *int, after *string) (*model.FactConnection, error)
+	Properties(ctx context.Context) ([]*model.PropertyInfo, error)
+	Series(ctx context.Context, entity string, property string) ([]*model.Fact, error)
 	Document(ctx context.Context, key string) (*model.Document, error)
 	Kinds(ctx context.Context) ([]*model.KindInfo, error)
 	Predicates(ctx context.Context) ([]*model.PredicateInfo, error)
@@ -409,7 +477,7 @@ type SourceResolver interface {
 }
 type TalentProgramResolver interface {
 	Facts(ctx context.Context, obj *model.TalentProgram, property *string, period *string) ([]*model.Fact, error)
-	Relations(ctx context.Context, obj *model.TalentProgram, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, obj *model.TalentProgram, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error)
 	Level(ctx context.Context, obj *model.TalentProgram) (*model.TalentProgramLevel, error)
 	District(ctx context.Context, obj *model.TalentProgram) (*model.District, error)
 }
@@ -473,6 +541,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Kind(childComplexity), true
+	case "Company.label":
+		if e.ComplexityRoot.Company.Label == nil {
+			break
+		}
+
+		args, err := ec.field_Company_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "Company.labs":
 		if e.ComplexityRoot.Company.Labs == nil {
 			break
@@ -483,7 +562,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.Labs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Company.Labs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Company.name":
 		if e.ComplexityRoot.Company.Name == nil {
 			break
@@ -512,7 +591,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.Parks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Company.Parks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Company.relations":
 		if e.ComplexityRoot.Company.Relations == nil {
 			break
@@ -523,7 +602,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Company.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Company.source":
 		if e.ComplexityRoot.Company.Source == nil {
 			break
@@ -616,6 +695,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.County.Kind(childComplexity), true
+	case "County.label":
+		if e.ComplexityRoot.County.Label == nil {
+			break
+		}
+
+		args, err := ec.field_County_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.County.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "County.name":
 		if e.ComplexityRoot.County.Name == nil {
 			break
@@ -644,7 +734,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.County.PartnerDistricts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.County.PartnerDistricts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "County.relations":
 		if e.ComplexityRoot.County.Relations == nil {
 			break
@@ -655,7 +745,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.County.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.County.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "County.source":
 		if e.ComplexityRoot.County.Source == nil {
 			break
@@ -723,7 +813,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.District.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.District.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "District.description":
 		if e.ComplexityRoot.District.Description == nil {
 			break
@@ -759,6 +849,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.District.Kind(childComplexity), true
+	case "District.label":
+		if e.ComplexityRoot.District.Label == nil {
+			break
+		}
+
+		args, err := ec.field_District_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.District.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "District.name":
 		if e.ComplexityRoot.District.Name == nil {
 			break
@@ -787,7 +888,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.District.Parks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.District.Parks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "District.partnerCounties":
 		if e.ComplexityRoot.District.PartnerCounties == nil {
 			break
@@ -798,7 +899,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.District.PartnerCounties(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.District.PartnerCounties(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "District.relations":
 		if e.ComplexityRoot.District.Relations == nil {
 			break
@@ -809,7 +910,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.District.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.District.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "District.source":
 		if e.ComplexityRoot.District.Source == nil {
 			break
@@ -826,7 +927,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.District.TalentPrograms(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.District.TalentPrograms(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "District.version":
 		if e.ComplexityRoot.District.Version == nil {
 			break
@@ -959,12 +1060,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntityEdge.Node(childComplexity), true
 
+	case "Fact.entity":
+		if e.ComplexityRoot.Fact.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fact.Entity(childComplexity), true
 	case "Fact.label":
 		if e.ComplexityRoot.Fact.Label == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Fact.Label(childComplexity), true
+		args, err := ec.field_Fact_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Fact.Label(childComplexity, args["lang"].(*model.Language)), true
+	case "Fact.normalizedUnit":
+		if e.ComplexityRoot.Fact.NormalizedUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fact.NormalizedUnit(childComplexity), true
+	case "Fact.normalizedValue":
+		if e.ComplexityRoot.Fact.NormalizedValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fact.NormalizedValue(childComplexity), true
 	case "Fact.note":
 		if e.ComplexityRoot.Fact.Note == nil {
 			break
@@ -1014,6 +1138,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Fact.Value(childComplexity), true
 
+	case "FactConnection.edges":
+		if e.ComplexityRoot.FactConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactConnection.Edges(childComplexity), true
+	case "FactConnection.nodes":
+		if e.ComplexityRoot.FactConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactConnection.Nodes(childComplexity), true
+	case "FactConnection.pageInfo":
+		if e.ComplexityRoot.FactConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactConnection.PageInfo(childComplexity), true
+	case "FactConnection.totalCount":
+		if e.ComplexityRoot.FactConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactConnection.TotalCount(childComplexity), true
+
+	case "FactEdge.cursor":
+		if e.ComplexityRoot.FactEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactEdge.Cursor(childComplexity), true
+	case "FactEdge.node":
+		if e.ComplexityRoot.FactEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactEdge.Node(childComplexity), true
+
 	case "KindInfo.count":
 		if e.ComplexityRoot.KindInfo.Count == nil {
 			break
@@ -1037,7 +1199,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.KindInfo.Label(childComplexity), true
+		args, err := ec.field_KindInfo_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.KindInfo.Label(childComplexity, args["lang"].(*model.Language)), true
 
 	case "Lab.aliases":
 		if e.ComplexityRoot.Lab.Aliases == nil {
@@ -1086,6 +1253,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Lab.Kind(childComplexity), true
+	case "Lab.label":
+		if e.ComplexityRoot.Lab.Label == nil {
+			break
+		}
+
+		args, err := ec.field_Lab_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Lab.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "Lab.name":
 		if e.ComplexityRoot.Lab.Name == nil {
 			break
@@ -1120,7 +1298,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Lab.Partners(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Lab.Partners(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Lab.relations":
 		if e.ComplexityRoot.Lab.Relations == nil {
 			break
@@ -1131,7 +1309,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Lab.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Lab.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Lab.source":
 		if e.ComplexityRoot.Lab.Source == nil {
 			break
@@ -1224,6 +1402,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OtherEntity.Kind(childComplexity), true
+	case "OtherEntity.label":
+		if e.ComplexityRoot.OtherEntity.Label == nil {
+			break
+		}
+
+		args, err := ec.field_OtherEntity_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OtherEntity.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "OtherEntity.name":
 		if e.ComplexityRoot.OtherEntity.Name == nil {
 			break
@@ -1252,7 +1441,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.OtherEntity.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.OtherEntity.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "OtherEntity.source":
 		if e.ComplexityRoot.OtherEntity.Source == nil {
 			break
@@ -1307,7 +1496,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Park.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Park.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Park.description":
 		if e.ComplexityRoot.Park.Description == nil {
 			break
@@ -1349,6 +1538,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Park.Kind(childComplexity), true
+	case "Park.label":
+		if e.ComplexityRoot.Park.Label == nil {
+			break
+		}
+
+		args, err := ec.field_Park_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Park.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "Park.labs":
 		if e.ComplexityRoot.Park.Labs == nil {
 			break
@@ -1359,7 +1559,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Park.Labs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Park.Labs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Park.name":
 		if e.ComplexityRoot.Park.Name == nil {
 			break
@@ -1388,7 +1588,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Park.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Park.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Park.source":
 		if e.ComplexityRoot.Park.Source == nil {
 			break
@@ -1440,6 +1640,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ParkEdge.Node(childComplexity), true
 
+	case "Path.length":
+		if e.ComplexityRoot.Path.Length == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Length(childComplexity), true
+	case "Path.steps":
+		if e.ComplexityRoot.Path.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Path.Steps(childComplexity), true
+
+	case "PathStep.direction":
+		if e.ComplexityRoot.PathStep.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathStep.Direction(childComplexity), true
+	case "PathStep.from":
+		if e.ComplexityRoot.PathStep.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathStep.From(childComplexity), true
+	case "PathStep.predicate":
+		if e.ComplexityRoot.PathStep.Predicate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathStep.Predicate(childComplexity), true
+	case "PathStep.source":
+		if e.ComplexityRoot.PathStep.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathStep.Source(childComplexity), true
+	case "PathStep.to":
+		if e.ComplexityRoot.PathStep.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathStep.To(childComplexity), true
+
 	case "PredicateInfo.description":
 		if e.ComplexityRoot.PredicateInfo.Description == nil {
 			break
@@ -1451,13 +1695,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.PredicateInfo.Label(childComplexity), true
+		args, err := ec.field_PredicateInfo_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PredicateInfo.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "PredicateInfo.predicate":
 		if e.ComplexityRoot.PredicateInfo.Predicate == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PredicateInfo.Predicate(childComplexity), true
+
+	case "PropertyInfo.count":
+		if e.ComplexityRoot.PropertyInfo.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PropertyInfo.Count(childComplexity), true
+	case "PropertyInfo.label":
+		if e.ComplexityRoot.PropertyInfo.Label == nil {
+			break
+		}
+
+		args, err := ec.field_PropertyInfo_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PropertyInfo.Label(childComplexity, args["lang"].(*model.Language)), true
+	case "PropertyInfo.property":
+		if e.ComplexityRoot.PropertyInfo.Property == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PropertyInfo.Property(childComplexity), true
+	case "PropertyInfo.units":
+		if e.ComplexityRoot.PropertyInfo.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PropertyInfo.Units(childComplexity), true
 
 	case "Query.companies":
 		if e.ComplexityRoot.Query.Companies == nil {
@@ -1469,7 +1748,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Companies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Query.counties":
 		if e.ComplexityRoot.Query.Counties == nil {
 			break
@@ -1480,7 +1759,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Counties(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Counties(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Query.districts":
 		if e.ComplexityRoot.Query.Districts == nil {
 			break
@@ -1491,7 +1770,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Districts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Districts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Query.document":
 		if e.ComplexityRoot.Query.Document == nil {
 			break
@@ -1513,7 +1792,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
 			break
@@ -1525,6 +1804,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Entity(childComplexity, args["key"].(*string), args["name"].(*string)), true
+	case "Query.facts":
+		if e.ComplexityRoot.Query.Facts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_facts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Facts(childComplexity, args["filter"].(*model.FactFilter), args["orderBy"].(*model.FactOrder), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.kinds":
 		if e.ComplexityRoot.Query.Kinds == nil {
@@ -1542,7 +1832,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Labs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Labs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
+	case "Query.neighborhood":
+		if e.ComplexityRoot.Query.Neighborhood == nil {
+			break
+		}
+
+		args, err := ec.field_Query_neighborhood_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Neighborhood(childComplexity, args["id"].(string), args["depth"].(*int), args["predicates"].([]string), args["kinds"].([]model.EntityKind), args["maxNodes"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1575,13 +1876,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Parks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Parks(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
+	case "Query.paths":
+		if e.ComplexityRoot.Query.Paths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_paths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["predicates"].([]string), args["first"].(*int)), true
 	case "Query.predicates":
 		if e.ComplexityRoot.Query.Predicates == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Predicates(childComplexity), true
+	case "Query.properties":
+		if e.ComplexityRoot.Query.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Properties(childComplexity), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1593,6 +1911,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Search(childComplexity, args["query"].(string), args["kinds"].([]model.EntityKind), args["first"].(*int), args["after"].(*string)), true
+	case "Query.series":
+		if e.ComplexityRoot.Query.Series == nil {
+			break
+		}
+
+		args, err := ec.field_Query_series_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Series(childComplexity, args["entity"].(string), args["property"].(string)), true
 	case "Query.talentPrograms":
 		if e.ComplexityRoot.Query.TalentPrograms == nil {
 			break
@@ -1603,7 +1932,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TalentPrograms(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.TalentPrograms(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 
 	case "RelationConnection.edges":
 		if e.ComplexityRoot.RelationConnection.Edges == nil {
@@ -1737,6 +2066,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Source.Quote(childComplexity), true
 
+	case "Subgraph.edges":
+		if e.ComplexityRoot.Subgraph.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.Edges(childComplexity), true
+	case "Subgraph.nodes":
+		if e.ComplexityRoot.Subgraph.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subgraph.Nodes(childComplexity), true
+
+	case "SubgraphEdge.from":
+		if e.ComplexityRoot.SubgraphEdge.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphEdge.From(childComplexity), true
+	case "SubgraphEdge.predicate":
+		if e.ComplexityRoot.SubgraphEdge.Predicate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphEdge.Predicate(childComplexity), true
+	case "SubgraphEdge.source":
+		if e.ComplexityRoot.SubgraphEdge.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphEdge.Source(childComplexity), true
+	case "SubgraphEdge.to":
+		if e.ComplexityRoot.SubgraphEdge.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphEdge.To(childComplexity), true
+
 	case "TalentProgram.aliases":
 		if e.ComplexityRoot.TalentProgram.Aliases == nil {
 			break
@@ -1784,6 +2151,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TalentProgram.Kind(childComplexity), true
+	case "TalentProgram.label":
+		if e.ComplexityRoot.TalentProgram.Label == nil {
+			break
+		}
+
+		args, err := ec.field_TalentProgram_label_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TalentProgram.Label(childComplexity, args["lang"].(*model.Language)), true
 	case "TalentProgram.level":
 		if e.ComplexityRoot.TalentProgram.Level == nil {
 			break
@@ -1818,7 +2196,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.TalentProgram.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.TalentProgram.Relations(childComplexity, args["predicate"].(*string), args["direction"].(*model.Direction), args["kind"].(*model.EntityKind), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
 	case "TalentProgram.source":
 		if e.ComplexityRoot.TalentProgram.Source == nil {
 			break
@@ -1878,7 +2256,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("EntityFilter", ec.unmarshalInputEntityFilter),
+			graphql.NewInputUnmarshaler("EntityOrder", ec.unmarshalInputEntityOrder),
+			graphql.NewInputUnmarshaler("FactFilter", ec.unmarshalInputFactFilter),
+			graphql.NewInputUnmarshaler("FactOrder", ec.unmarshalInputFactOrder),
+			graphql.NewInputUnmarshaler("FactValueFilter", ec.unmarshalInputFactValueFilter),
+		)
 	}
 	first := true
 
@@ -1989,6 +2373,10 @@ type Query {
     last: Int
     "Returns the entities before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): EntityConnection!
   "Every district, in key order."
   districts(
@@ -2000,6 +2388,10 @@ type Query {
     last: Int
     "Returns the districts before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): DistrictConnection!
   "Every park and zone, in key order."
   parks(
@@ -2011,6 +2403,10 @@ type Query {
     last: Int
     "Returns the parks before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): ParkConnection!
   "Every company, in key order."
   companies(
@@ -2022,6 +2418,10 @@ type Query {
     last: Int
     "Returns the companies before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): CompanyConnection!
   "Every lab, in key order."
   labs(
@@ -2033,6 +2433,10 @@ type Query {
     last: Int
     "Returns the labs before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): LabConnection!
   "Every talent program, in key order."
   talentPrograms(
@@ -2044,6 +2448,10 @@ type Query {
     last: Int
     "Returns the programs before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): TalentProgramConnection!
   "Every county, in key order."
   counties(
@@ -2055,6 +2463,10 @@ type Query {
     last: Int
     "Returns the counties before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): CountyConnection!
   """
   Finds entities by their names, English names and aliases: whole names,
@@ -2072,6 +2484,64 @@ type Query {
     "Returns the results after this cursor."
     after: String
   ): SearchConnection!
+  """
+  The entities within ` + "`" + `depth` + "`" + ` hops of one entity and the relations that
+  reach them, ready to draw. Fails with COMPLEXITY_LIMIT when the answer would
+  hold more than ` + "`" + `maxNodes` + "`" + ` entities.
+  """
+  neighborhood(
+    "The entity at the centre: its ID or its key."
+    id: ID!
+    "How many hops to go out, 0 to 4."
+    depth: Int = 1
+    "Follow only relations with these predicates."
+    predicates: [String!]
+    "Enter only entities of these kinds (the centre is always in)."
+    kinds: [EntityKind!]
+    "The most entities the answer may hold, at most 2000."
+    maxNodes: Int = 200
+  ): Subgraph!
+  """
+  The shortest paths between two entities over relations in either
+  direction, each step with its predicate, direction and source. An empty
+  list when no path of at most ` + "`" + `maxHops` + "`" + ` steps exists; COMPLEXITY_LIMIT when
+  the search would visit too much of the graph.
+  """
+  paths(
+    "Where the paths start: an ID or a key."
+    from: ID!
+    "Where the paths end: an ID or a key."
+    to: ID!
+    "The most steps a path may take, 1 to 6."
+    maxHops: Int = 4
+    "Follow only relations with these predicates."
+    predicates: [String!]
+    "The most paths to return, at most 100."
+    first: Int = 10
+  ): [Path!]!
+  """
+  Facts across the whole graph, filtered, sorted and paged. Values compare in
+  base units (see ` + "`" + `Fact.normalizedValue` + "`" + `).
+  """
+  facts(
+    "Which facts."
+    filter: FactFilter
+    "How to sort them; by entity, property and period when absent."
+    orderBy: FactOrder
+    "Returns the first n facts (default 20, at most 100)."
+    first: Int
+    "Returns the facts after this cursor."
+    after: String
+  ): FactConnection!
+  "The properties facts use, with their labels, units and how many facts use each."
+  properties: [PropertyInfo!]!
+  "The facts of one property about one entity, in period order: a time series."
+  series(
+    "The entity: its ID or its key."
+    entity: ID!
+    "The property, such as ` + "`" + `gdp` + "`" + `."
+    property: String!
+  ): [Fact!]!
   "A source document, by key."
   document(
     "The document's key, such as ` + "`" + `yubei-2021` + "`" + `."
@@ -2173,6 +2643,11 @@ interface Entity implements Node {
   name: String!
   "The established English name, or a faithful translation where none exists."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings (传音, 中科创达, TI...)."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2206,6 +2681,10 @@ interface Entity implements Node {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
 }
 
@@ -2221,6 +2700,11 @@ type District implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2254,6 +2738,10 @@ type District implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
   "The parks located in the district (` + "`" + `located_in` + "`" + `)."
   parks(
@@ -2265,6 +2753,10 @@ type District implements Node & Entity {
     last: Int
     "Returns the parks before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): ParkConnection!
   "The companies located in the district (` + "`" + `located_in` + "`" + `)."
   companies(
@@ -2276,6 +2768,10 @@ type District implements Node & Entity {
     last: Int
     "Returns the companies before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): CompanyConnection!
   "The talent programs the district runs or draws on (` + "`" + `runs` + "`" + `, ` + "`" + `draws_on` + "`" + `)."
   talentPrograms(
@@ -2287,6 +2783,10 @@ type District implements Node & Entity {
     last: Int
     "Returns the programs before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): TalentProgramConnection!
   "The counties paired with the district for coordinated development (` + "`" + `paired_with` + "`" + `)."
   partnerCounties(
@@ -2298,6 +2798,10 @@ type District implements Node & Entity {
     last: Int
     "Returns the counties before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): CountyConnection!
 }
 
@@ -2313,6 +2817,11 @@ type Park implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2346,6 +2855,10 @@ type Park implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
   "The district the park is located in (` + "`" + `located_in` + "`" + `), if the sources say."
   district: District
@@ -2359,6 +2872,10 @@ type Park implements Node & Entity {
     last: Int
     "Returns the companies before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): CompanyConnection!
   "The labs the park hosts (` + "`" + `hosts` + "`" + `)."
   labs(
@@ -2370,6 +2887,10 @@ type Park implements Node & Entity {
     last: Int
     "Returns the labs before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): LabConnection!
 }
 
@@ -2385,6 +2906,11 @@ type Company implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2418,6 +2944,10 @@ type Company implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
   "The parks that host the company (` + "`" + `hosts` + "`" + `)."
   parks(
@@ -2429,6 +2959,10 @@ type Company implements Node & Entity {
     last: Int
     "Returns the parks before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): ParkConnection!
   "The labs the company built (` + "`" + `built` + "`" + `)."
   labs(
@@ -2440,6 +2974,10 @@ type Company implements Node & Entity {
     last: Int
     "Returns the labs before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): LabConnection!
 }
 
@@ -2455,6 +2993,11 @@ type Lab implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2488,6 +3031,10 @@ type Lab implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
   "The organization that built the lab (` + "`" + `built` + "`" + `), if the sources say."
   builder: Entity
@@ -2501,6 +3048,10 @@ type Lab implements Node & Entity {
     last: Int
     "Returns the partners before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): EntityConnection!
   "The park that hosts the lab (` + "`" + `hosts` + "`" + `), if the sources say."
   park: Park
@@ -2526,6 +3077,11 @@ type TalentProgram implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2559,6 +3115,10 @@ type TalentProgram implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
   "Whether the city or a district runs the program, from its ` + "`" + `level` + "`" + ` fact; null if the sources do not say."
   level: TalentProgramLevel
@@ -2578,6 +3138,11 @@ type County implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2611,6 +3176,10 @@ type County implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
   "The districts paired with the county for coordinated development (` + "`" + `paired_with` + "`" + `)."
   partnerDistricts(
@@ -2622,6 +3191,10 @@ type County implements Node & Entity {
     last: Int
     "Returns the districts before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): DistrictConnection!
 }
 
@@ -2641,6 +3214,11 @@ type OtherEntity implements Node & Entity {
   name: String!
   "The established English name, or a faithful translation."
   nameEn: String
+  "The name to show: the English name when English is asked for (by ` + "`" + `lang` + "`" + `, or by the request's Accept-Language when ` + "`" + `lang` + "`" + ` is absent) and known, else the canonical Chinese name."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "Short names and other spellings."
   aliases: [String!]!
   "What the sources say the entity is, in English."
@@ -2674,6 +3252,10 @@ type OtherEntity implements Node & Entity {
     last: Int
     "Returns the relations before this cursor."
     before: String
+    "Only the items that pass this filter. With a filter or an order, page forward only (first, after)."
+    filter: EntityFilter
+    "How to sort the items; by key when absent."
+    orderBy: EntityOrder
   ): RelationConnection!
 }
 
@@ -2693,14 +3275,23 @@ enum Qualifier {
 type Fact {
   "What is stated, in snake_case English, such as ` + "`" + `gdp` + "`" + ` or ` + "`" + `resident_companies` + "`" + `."
   property: String!
-  "The Chinese wording of the property, such as 地区生产总值."
-  label: String
+  "The wording of the property: Chinese as the source writes it, or English when asked for and known."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String
+  "The entity the fact is about."
+  entity: Entity!
   "For a figure: the number as the source states it."
   value: Float
   "For a statement that is not a figure (a ranking, a level), or words that go with the figure."
   text: String
   "The unit as the source states it: 亿元, 万台, 家, 亩, 公里, %..."
   unit: String
+  "The value in a base unit (亿元 and 万元 in yuan, 万台 in units, 亩 and 万平方米 in m², 公里 in km, % as a ratio, counters as a count), so facts compare across entities; null when the unit is not one tupu knows."
+  normalizedValue: Float
+  "The base unit of ` + "`" + `normalizedValue` + "`" + `: yuan, units, m2, km, ratio, count, year, quarter, hour."
+  normalizedUnit: String
   "When it holds: an ISO 8601 date or interval, such as ` + "`" + `2020` + "`" + `, ` + "`" + `2021-01/2021-08` + "`" + `, ` + "`" + `2016/2020` + "`" + `."
   period: String
   "Set when the source gives a bound or an estimate rather than the exact figure."
@@ -2953,8 +3544,11 @@ type SearchResult {
 type KindInfo {
   "The kind."
   kind: EntityKind!
-  "Its Chinese label."
-  label: String!
+  "Its label: Chinese, or English when asked for."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "What it means, in English."
   description: String!
   "How many entities of the kind the graph holds."
@@ -2965,10 +3559,186 @@ type KindInfo {
 type PredicateInfo {
   "The predicate, such as ` + "`" + `hosts` + "`" + `."
   predicate: String!
-  "Its Chinese label."
-  label: String!
+  "Its label: Chinese, or English when asked for."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
   "How to read it, subject to object, in English."
   description: String!
+}
+
+"A language labels can be asked for in."
+enum Language {
+  "Chinese, the language of the sources."
+  ZH
+  "English, where a name or label is known in it."
+  EN
+}
+
+"Narrows a list of entities. Every condition given must hold."
+input EntityFilter {
+  "The name, English name or an alias contains this (Latin letters case-insensitively)."
+  nameContains: String
+  "The name, English name or an alias starts with this."
+  namePrefix: String
+  "The entity is of one of these kinds."
+  kinds: [EntityKind!]
+  "The entity has a relation with this entity (an ID or a key)."
+  relatedTo: ID
+  "The entity has a relation with this predicate."
+  relatedPredicate: String
+  "With relatedTo or relatedPredicate: the entity is at this end of the relation."
+  relatedDirection: Direction = BOTH
+  "The entity has a fact of this property, with a value in the given range."
+  fact: FactValueFilter
+}
+
+"A condition on a fact's value."
+input FactValueFilter {
+  "The fact's property, such as ` + "`" + `gdp` + "`" + `."
+  property: String!
+  "The least normalized value (in the base unit), inclusive."
+  min: Float
+  "The greatest normalized value (in the base unit), inclusive."
+  max: Float
+}
+
+"What entities are sorted by."
+enum EntityOrderField {
+  "The stable key."
+  KEY
+  "The canonical name."
+  NAME
+  "The normalized value of a fact (give its ` + "`" + `property` + "`" + `); entities without the fact are left out, and one with the fact in several periods appears once per period."
+  FACT_VALUE
+}
+
+"Which way to sort."
+enum OrderDirection {
+  "Smallest first."
+  ASC
+  "Largest first."
+  DESC
+}
+
+"How to sort entities."
+input EntityOrder {
+  "What to sort by."
+  field: EntityOrderField!
+  "With FACT_VALUE: the fact's property."
+  property: String
+  "Which way."
+  direction: OrderDirection = ASC
+}
+
+"Selects facts across the graph."
+input FactFilter {
+  "Facts of this property."
+  property: String
+  "Facts about entities of these kinds."
+  kinds: [EntityKind!]
+  "Facts whose period ends on or after the start of this date or period."
+  periodFrom: String
+  "Facts whose period starts on or before the end of this date or period."
+  periodTo: String
+  "The least normalized value, inclusive."
+  min: Float
+  "The greatest normalized value, inclusive."
+  max: Float
+}
+
+"What facts are sorted by."
+enum FactOrderField {
+  "Entity, property, period."
+  ENTITY
+  "The normalized value (needs a property in the filter)."
+  VALUE
+}
+
+"How to sort facts."
+input FactOrder {
+  "What to sort by."
+  field: FactOrderField!
+  "Which way."
+  direction: OrderDirection = ASC
+}
+
+"A page of facts."
+type FactConnection {
+  "How many facts match in all."
+  totalCount: Int!
+  "Where the page sits in the list."
+  pageInfo: PageInfo!
+  "The facts on the page, with their cursors."
+  edges: [FactEdge!]!
+  "The facts on the page."
+  nodes: [Fact!]!
+}
+
+"A fact on a page."
+type FactEdge {
+  "Where to continue paging from."
+  cursor: String!
+  "The fact."
+  node: Fact!
+}
+
+"A property facts use."
+type PropertyInfo {
+  "The property, such as ` + "`" + `gdp` + "`" + `."
+  property: String!
+  "Its label: the Chinese wording, or English when asked for."
+  label(
+    "The language wanted; the request's Accept-Language when absent."
+    lang: Language
+  ): String!
+  "The units its facts are written in."
+  units: [String!]!
+  "How many facts use it."
+  count: Int!
+}
+
+"Entities and the relations between them."
+type Subgraph {
+  "The entities, the centre first."
+  nodes: [Entity!]!
+  "The relations, from subject to object."
+  edges: [SubgraphEdge!]!
+}
+
+"A relation in a subgraph."
+type SubgraphEdge {
+  "The subject's ID."
+  from: ID!
+  "The object's ID."
+  to: ID!
+  "The predicate, such as ` + "`" + `hosts` + "`" + `."
+  predicate: String!
+  "Where the source states the relation."
+  source: Source
+}
+
+"A way from one entity to another."
+type Path {
+  "How many steps it takes."
+  length: Int!
+  "The steps, in order."
+  steps: [PathStep!]!
+}
+
+"One step of a path."
+type PathStep {
+  "Where the step starts."
+  from: Entity!
+  "The relation's predicate."
+  predicate: String!
+  "OUT: ` + "`" + `from` + "`" + ` is the relation's subject; IN: its object."
+  direction: Direction!
+  "Where the step ends."
+  to: Entity!
+  "Where the source states the relation."
+  source: Source
 }
 `, BuiltIn: false},
 }
@@ -2990,6 +3760,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_name(ctx, field)
 	case "nameEn":
 		return ec.fieldContext_Company_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_Company_label(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Company_aliases(ctx, field)
 	case "description":
@@ -3048,6 +3820,8 @@ func (ec *executionContext) childFields_County(ctx context.Context, field graphq
 		return ec.fieldContext_County_name(ctx, field)
 	case "nameEn":
 		return ec.fieldContext_County_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_County_label(ctx, field)
 	case "aliases":
 		return ec.fieldContext_County_aliases(ctx, field)
 	case "description":
@@ -3104,6 +3878,8 @@ func (ec *executionContext) childFields_District(ctx context.Context, field grap
 		return ec.fieldContext_District_name(ctx, field)
 	case "nameEn":
 		return ec.fieldContext_District_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_District_label(ctx, field)
 	case "aliases":
 		return ec.fieldContext_District_aliases(ctx, field)
 	case "description":
@@ -3206,12 +3982,18 @@ func (ec *executionContext) childFields_Fact(ctx context.Context, field graphql.
 		return ec.fieldContext_Fact_property(ctx, field)
 	case "label":
 		return ec.fieldContext_Fact_label(ctx, field)
+	case "entity":
+		return ec.fieldContext_Fact_entity(ctx, field)
 	case "value":
 		return ec.fieldContext_Fact_value(ctx, field)
 	case "text":
 		return ec.fieldContext_Fact_text(ctx, field)
 	case "unit":
 		return ec.fieldContext_Fact_unit(ctx, field)
+	case "normalizedValue":
+		return ec.fieldContext_Fact_normalizedValue(ctx, field)
+	case "normalizedUnit":
+		return ec.fieldContext_Fact_normalizedUnit(ctx, field)
 	case "period":
 		return ec.fieldContext_Fact_period(ctx, field)
 	case "qualifier":
@@ -3222,6 +4004,30 @@ func (ec *executionContext) childFields_Fact(ctx context.Context, field graphql.
 		return ec.fieldContext_Fact_source(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Fact", field.Name)
+}
+
+func (ec *executionContext) childFields_FactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_FactConnection_totalCount(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_FactConnection_pageInfo(ctx, field)
+	case "edges":
+		return ec.fieldContext_FactConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_FactConnection_nodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FactConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_FactEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FactEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_FactEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FactEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_KindInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3250,6 +4056,8 @@ func (ec *executionContext) childFields_Lab(ctx context.Context, field graphql.C
 		return ec.fieldContext_Lab_name(ctx, field)
 	case "nameEn":
 		return ec.fieldContext_Lab_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_Lab_label(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Lab_aliases(ctx, field)
 	case "description":
@@ -3324,6 +4132,8 @@ func (ec *executionContext) childFields_Park(ctx context.Context, field graphql.
 		return ec.fieldContext_Park_name(ctx, field)
 	case "nameEn":
 		return ec.fieldContext_Park_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_Park_label(ctx, field)
 	case "aliases":
 		return ec.fieldContext_Park_aliases(ctx, field)
 	case "description":
@@ -3372,6 +4182,32 @@ func (ec *executionContext) childFields_ParkEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type ParkEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Path(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "length":
+		return ec.fieldContext_Path_length(ctx, field)
+	case "steps":
+		return ec.fieldContext_Path_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Path", field.Name)
+}
+
+func (ec *executionContext) childFields_PathStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_PathStep_from(ctx, field)
+	case "predicate":
+		return ec.fieldContext_PathStep_predicate(ctx, field)
+	case "direction":
+		return ec.fieldContext_PathStep_direction(ctx, field)
+	case "to":
+		return ec.fieldContext_PathStep_to(ctx, field)
+	case "source":
+		return ec.fieldContext_PathStep_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathStep", field.Name)
+}
+
 func (ec *executionContext) childFields_PredicateInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "predicate":
@@ -3382,6 +4218,20 @@ func (ec *executionContext) childFields_PredicateInfo(ctx context.Context, field
 		return ec.fieldContext_PredicateInfo_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PredicateInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PropertyInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "property":
+		return ec.fieldContext_PropertyInfo_property(ctx, field)
+	case "label":
+		return ec.fieldContext_PropertyInfo_label(ctx, field)
+	case "units":
+		return ec.fieldContext_PropertyInfo_units(ctx, field)
+	case "count":
+		return ec.fieldContext_PropertyInfo_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PropertyInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_RelationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3462,6 +4312,30 @@ func (ec *executionContext) childFields_Source(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Source", field.Name)
 }
 
+func (ec *executionContext) childFields_Subgraph(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_Subgraph_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_Subgraph_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Subgraph", field.Name)
+}
+
+func (ec *executionContext) childFields_SubgraphEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_SubgraphEdge_from(ctx, field)
+	case "to":
+		return ec.fieldContext_SubgraphEdge_to(ctx, field)
+	case "predicate":
+		return ec.fieldContext_SubgraphEdge_predicate(ctx, field)
+	case "source":
+		return ec.fieldContext_SubgraphEdge_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubgraphEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_TalentProgram(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3474,6 +4348,8 @@ func (ec *executionContext) childFields_TalentProgram(ctx context.Context, field
 		return ec.fieldContext_TalentProgram_name(ctx, field)
 	case "nameEn":
 		return ec.fieldContext_TalentProgram_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_TalentProgram_label(ctx, field)
 	case "aliases":
 		return ec.fieldContext_TalentProgram_aliases(ctx, field)
 	case "description":
@@ -3658,6 +4534,20 @@ func (ec *executionContext) field_Company_facts_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Company_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Company_labs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3693,6 +4583,22 @@ func (ec *executionContext) field_Company_labs_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -3731,6 +4637,22 @@ func (ec *executionContext) field_Company_parks_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -3793,6 +4715,22 @@ func (ec *executionContext) field_Company_relations_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
 	return args, nil
 }
 
@@ -3815,6 +4753,20 @@ func (ec *executionContext) field_County_facts_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_County_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -3853,6 +4805,22 @@ func (ec *executionContext) field_County_partnerDistricts_args(ctx context.Conte
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -3915,6 +4883,22 @@ func (ec *executionContext) field_County_relations_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
 	return args, nil
 }
 
@@ -3953,6 +4937,22 @@ func (ec *executionContext) field_District_companies_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -3975,6 +4975,20 @@ func (ec *executionContext) field_District_facts_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_District_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4013,6 +5027,22 @@ func (ec *executionContext) field_District_parks_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4051,6 +5081,22 @@ func (ec *executionContext) field_District_partnerCounties_args(ctx context.Cont
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4113,6 +5159,22 @@ func (ec *executionContext) field_District_relations_args(ctx context.Context, r
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
 	return args, nil
 }
 
@@ -4151,6 +5213,50 @@ func (ec *executionContext) field_District_talentPrograms_args(ctx context.Conte
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Fact_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_KindInfo_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4173,6 +5279,20 @@ func (ec *executionContext) field_Lab_facts_args(ctx context.Context, rawArgs ma
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Lab_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4211,6 +5331,22 @@ func (ec *executionContext) field_Lab_partners_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4273,6 +5409,22 @@ func (ec *executionContext) field_Lab_relations_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
 	return args, nil
 }
 
@@ -4295,6 +5447,20 @@ func (ec *executionContext) field_OtherEntity_facts_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_OtherEntity_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4357,6 +5523,22 @@ func (ec *executionContext) field_OtherEntity_relations_args(ctx context.Context
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
 	return args, nil
 }
 
@@ -4395,6 +5577,22 @@ func (ec *executionContext) field_Park_companies_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4417,6 +5615,20 @@ func (ec *executionContext) field_Park_facts_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Park_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4455,6 +5667,22 @@ func (ec *executionContext) field_Park_labs_args(ctx context.Context, rawArgs ma
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4517,6 +5745,50 @@ func (ec *executionContext) field_Park_relations_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_PredicateInfo_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PropertyInfo_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4569,6 +5841,22 @@ func (ec *executionContext) field_Query_companies_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4607,6 +5895,22 @@ func (ec *executionContext) field_Query_counties_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4645,6 +5949,22 @@ func (ec *executionContext) field_Query_districts_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4705,6 +6025,22 @@ func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -4727,6 +6063,44 @@ func (ec *executionContext) field_Query_entity_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_facts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.FactFilter, error) {
+			return ec.unmarshalOFactFilter2ᚖtupuᚋgraphᚋmodelᚐFactFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.FactOrder, error) {
+			return ec.unmarshalOFactOrder2ᚖtupuᚋgraphᚋmodelᚐFactOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -4765,6 +6139,68 @@ func (ec *executionContext) field_Query_labs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_neighborhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "predicates",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["predicates"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.EntityKind, error) {
+			return ec.unmarshalOEntityKind2ᚕtupuᚋgraphᚋmodelᚐEntityKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "maxNodes",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxNodes"] = arg4
 	return args, nil
 }
 
@@ -4831,6 +6267,68 @@ func (ec *executionContext) field_Query_parks_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "predicates",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["predicates"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
 	return args, nil
 }
 
@@ -4872,6 +6370,28 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_series_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "property",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["property"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_talentPrograms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4907,6 +6427,22 @@ func (ec *executionContext) field_Query_talentPrograms_args(ctx context.Context,
 		return nil, err
 	}
 	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
 	return args, nil
 }
 
@@ -4929,6 +6465,20 @@ func (ec *executionContext) field_TalentProgram_facts_args(ctx context.Context, 
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_TalentProgram_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lang",
+		func(ctx context.Context, v any) (*model.Language, error) {
+			return ec.unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lang"] = arg0
 	return args, nil
 }
 
@@ -4991,6 +6541,22 @@ func (ec *executionContext) field_TalentProgram_relations_args(ctx context.Conte
 		return nil, err
 	}
 	args["before"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.EntityFilter, error) {
+			return ec.unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.EntityOrder, error) {
+			return ec.unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg8
 	return args, nil
 }
 
@@ -5183,6 +6749,50 @@ func (ec *executionContext) fieldContext_Company_nameEn(_ context.Context, field
 	return graphql.NewScalarFieldContext("Company", field, true, false, "String")
 }
 
+func (ec *executionContext) _Company_label(ctx context.Context, field graphql.CollectedField, obj *model.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Company_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Company) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5361,7 +6971,7 @@ func (ec *executionContext) _Company_relations(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Company().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -5405,7 +7015,7 @@ func (ec *executionContext) _Company_parks(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().Parks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Company().Parks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParkConnection) graphql.Marshaler {
@@ -5449,7 +7059,7 @@ func (ec *executionContext) _Company_labs(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().Labs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Company().Labs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabConnection) graphql.Marshaler {
@@ -5772,6 +7382,50 @@ func (ec *executionContext) fieldContext_County_nameEn(_ context.Context, field 
 	return graphql.NewScalarFieldContext("County", field, true, false, "String")
 }
 
+func (ec *executionContext) _County_label(ctx context.Context, field graphql.CollectedField, obj *model.County) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_County_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_County_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "County",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_County_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _County_aliases(ctx context.Context, field graphql.CollectedField, obj *model.County) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5950,7 +7604,7 @@ func (ec *executionContext) _County_relations(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.County().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.County().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -5994,7 +7648,7 @@ func (ec *executionContext) _County_partnerDistricts(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.County().PartnerDistricts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.County().PartnerDistricts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DistrictConnection) graphql.Marshaler {
@@ -6317,6 +7971,50 @@ func (ec *executionContext) fieldContext_District_nameEn(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("District", field, true, false, "String")
 }
 
+func (ec *executionContext) _District_label(ctx context.Context, field graphql.CollectedField, obj *model.District) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_District_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_District_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "District",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_District_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _District_aliases(ctx context.Context, field graphql.CollectedField, obj *model.District) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6495,7 +8193,7 @@ func (ec *executionContext) _District_relations(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.District().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.District().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -6539,7 +8237,7 @@ func (ec *executionContext) _District_parks(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.District().Parks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.District().Parks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParkConnection) graphql.Marshaler {
@@ -6583,7 +8281,7 @@ func (ec *executionContext) _District_companies(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.District().Companies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.District().Companies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
@@ -6627,7 +8325,7 @@ func (ec *executionContext) _District_talentPrograms(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.District().TalentPrograms(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.District().TalentPrograms(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TalentProgramConnection) graphql.Marshaler {
@@ -6671,7 +8369,7 @@ func (ec *executionContext) _District_partnerCounties(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.District().PartnerCounties(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.District().PartnerCounties(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CountyConnection) graphql.Marshaler {
@@ -7246,7 +8944,7 @@ func (ec *executionContext) _Fact_property(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Fact_property(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Property, nil
+			return obj.Property(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7257,7 +8955,7 @@ func (ec *executionContext) _Fact_property(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_Fact_property(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
 }
 
 func (ec *executionContext) _Fact_label(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7269,7 +8967,8 @@ func (ec *executionContext) _Fact_label(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Fact_label(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Label, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7279,8 +8978,60 @@ func (ec *executionContext) _Fact_label(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Fact_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+func (ec *executionContext) fieldContext_Fact_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Fact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Fact_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Fact_entity(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Fact_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Fact().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Fact_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Fact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Fact_value(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7292,7 +9043,7 @@ func (ec *executionContext) _Fact_value(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Fact_value(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
+			return obj.Value(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -7303,7 +9054,7 @@ func (ec *executionContext) _Fact_value(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Fact_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "Float")
 }
 
 func (ec *executionContext) _Fact_text(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7315,7 +9066,7 @@ func (ec *executionContext) _Fact_text(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Fact_text(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Text, nil
+			return obj.Text(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7326,7 +9077,7 @@ func (ec *executionContext) _Fact_text(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Fact_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
 }
 
 func (ec *executionContext) _Fact_unit(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7338,7 +9089,7 @@ func (ec *executionContext) _Fact_unit(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Fact_unit(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Unit, nil
+			return obj.Unit(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7349,7 +9100,53 @@ func (ec *executionContext) _Fact_unit(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Fact_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
+}
+
+func (ec *executionContext) _Fact_normalizedValue(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Fact_normalizedValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NormalizedValue(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Fact_normalizedValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Fact_normalizedUnit(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Fact_normalizedUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NormalizedUnit(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Fact_normalizedUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
 }
 
 func (ec *executionContext) _Fact_period(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7361,7 +9158,7 @@ func (ec *executionContext) _Fact_period(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Fact_period(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Period, nil
+			return obj.Period(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7372,7 +9169,7 @@ func (ec *executionContext) _Fact_period(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Fact_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
 }
 
 func (ec *executionContext) _Fact_qualifier(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7384,7 +9181,7 @@ func (ec *executionContext) _Fact_qualifier(ctx context.Context, field graphql.C
 			return ec.fieldContext_Fact_qualifier(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Qualifier, nil
+			return obj.Qualifier(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Qualifier) graphql.Marshaler {
@@ -7395,7 +9192,7 @@ func (ec *executionContext) _Fact_qualifier(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Fact_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "Qualifier")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "Qualifier")
 }
 
 func (ec *executionContext) _Fact_note(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7407,7 +9204,7 @@ func (ec *executionContext) _Fact_note(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Fact_note(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
+			return obj.Note(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7418,7 +9215,7 @@ func (ec *executionContext) _Fact_note(ctx context.Context, field graphql.Collec
 	)
 }
 func (ec *executionContext) fieldContext_Fact_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
 }
 
 func (ec *executionContext) _Fact_source(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -7430,7 +9227,7 @@ func (ec *executionContext) _Fact_source(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Fact_source(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
+			return obj.Source(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
@@ -7444,10 +9241,184 @@ func (ec *executionContext) fieldContext_Fact_source(_ context.Context, field gr
 	fc = &graphql.FieldContext{
 		Object:     "Fact",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FactConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.FactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FactConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.FactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖtupuᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FactConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FactConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.FactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FactEdge) graphql.Marshaler {
+			return ec.marshalNFactEdge2ᚕᚖtupuᚋgraphᚋmodelᚐFactEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FactConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FactConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.FactConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Fact) graphql.Marshaler {
+			return ec.marshalNFact2ᚕᚖtupuᚋgraphᚋmodelᚐFactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FactConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Fact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FactEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.FactEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.FactEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Fact) graphql.Marshaler {
+			return ec.marshalNFact2ᚖtupuᚋgraphᚋmodelᚐFact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FactEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Fact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7462,7 +9433,7 @@ func (ec *executionContext) _KindInfo_kind(ctx context.Context, field graphql.Co
 			return ec.fieldContext_KindInfo_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+			return obj.Kind(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.EntityKind) graphql.Marshaler {
@@ -7473,7 +9444,7 @@ func (ec *executionContext) _KindInfo_kind(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_KindInfo_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KindInfo", field, false, false, "EntityKind")
+	return graphql.NewScalarFieldContext("KindInfo", field, true, false, "EntityKind")
 }
 
 func (ec *executionContext) _KindInfo_label(ctx context.Context, field graphql.CollectedField, obj *model.KindInfo) (ret graphql.Marshaler) {
@@ -7485,7 +9456,8 @@ func (ec *executionContext) _KindInfo_label(ctx context.Context, field graphql.C
 			return ec.fieldContext_KindInfo_label(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Label, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7495,8 +9467,28 @@ func (ec *executionContext) _KindInfo_label(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_KindInfo_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KindInfo", field, false, false, "String")
+func (ec *executionContext) fieldContext_KindInfo_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KindInfo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_KindInfo_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _KindInfo_description(ctx context.Context, field graphql.CollectedField, obj *model.KindInfo) (ret graphql.Marshaler) {
@@ -7508,7 +9500,7 @@ func (ec *executionContext) _KindInfo_description(ctx context.Context, field gra
 			return ec.fieldContext_KindInfo_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -7519,7 +9511,7 @@ func (ec *executionContext) _KindInfo_description(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_KindInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KindInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("KindInfo", field, true, false, "String")
 }
 
 func (ec *executionContext) _KindInfo_count(ctx context.Context, field graphql.CollectedField, obj *model.KindInfo) (ret graphql.Marshaler) {
@@ -7658,6 +9650,50 @@ func (ec *executionContext) _Lab_nameEn(ctx context.Context, field graphql.Colle
 }
 func (ec *executionContext) fieldContext_Lab_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Lab", field, true, false, "String")
+}
+
+func (ec *executionContext) _Lab_label(ctx context.Context, field graphql.CollectedField, obj *model.Lab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Lab_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Lab_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Lab",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Lab_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Lab_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Lab) (ret graphql.Marshaler) {
@@ -7838,7 +9874,7 @@ func (ec *executionContext) _Lab_relations(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Lab().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Lab().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -7914,7 +9950,7 @@ func (ec *executionContext) _Lab_partners(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Lab().Partners(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Lab().Partners(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
@@ -8269,6 +10305,50 @@ func (ec *executionContext) fieldContext_OtherEntity_nameEn(_ context.Context, f
 	return graphql.NewScalarFieldContext("OtherEntity", field, true, false, "String")
 }
 
+func (ec *executionContext) _OtherEntity_label(ctx context.Context, field graphql.CollectedField, obj *model.OtherEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OtherEntity_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OtherEntity_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OtherEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OtherEntity_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OtherEntity_aliases(ctx context.Context, field graphql.CollectedField, obj *model.OtherEntity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8447,7 +10527,7 @@ func (ec *executionContext) _OtherEntity_relations(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.OtherEntity().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.OtherEntity().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -8688,6 +10768,50 @@ func (ec *executionContext) fieldContext_Park_nameEn(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Park", field, true, false, "String")
 }
 
+func (ec *executionContext) _Park_label(ctx context.Context, field graphql.CollectedField, obj *model.Park) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Park_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Park_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Park",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Park_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Park_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Park) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8866,7 +10990,7 @@ func (ec *executionContext) _Park_relations(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Park().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Park().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -8942,7 +11066,7 @@ func (ec *executionContext) _Park_companies(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Park().Companies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Park().Companies(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
@@ -8986,7 +11110,7 @@ func (ec *executionContext) _Park_labs(ctx context.Context, field graphql.Collec
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Park().Labs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Park().Labs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabConnection) graphql.Marshaler {
@@ -9194,13 +11318,100 @@ func (ec *executionContext) fieldContext_ParkEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _PredicateInfo_predicate(ctx context.Context, field graphql.CollectedField, obj *model.PredicateInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Path_length(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PredicateInfo_predicate(ctx, field)
+			return ec.fieldContext_Path_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Length, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Path", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Path_steps(ctx context.Context, field graphql.CollectedField, obj *model.Path) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Path_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PathStep) graphql.Marshaler {
+			return ec.marshalNPathStep2ᚕᚖtupuᚋgraphᚋmodelᚐPathStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Path_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Path",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathStep_from(ctx context.Context, field graphql.CollectedField, obj *model.PathStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathStep_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathStep_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathStep_predicate(ctx context.Context, field graphql.CollectedField, obj *model.PathStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathStep_predicate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.Predicate, nil
@@ -9213,8 +11424,118 @@ func (ec *executionContext) _PredicateInfo_predicate(ctx context.Context, field 
 		true,
 	)
 }
+func (ec *executionContext) fieldContext_PathStep_predicate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathStep_direction(ctx context.Context, field graphql.CollectedField, obj *model.PathStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathStep_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Direction) graphql.Marshaler {
+			return ec.marshalNDirection2tupuᚋgraphᚋmodelᚐDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathStep_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathStep", field, false, false, "Direction")
+}
+
+func (ec *executionContext) _PathStep_to(ctx context.Context, field graphql.CollectedField, obj *model.PathStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathStep_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathStep_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathStep_source(ctx context.Context, field graphql.CollectedField, obj *model.PathStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathStep_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalOSource2ᚖtupuᚋgraphᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PathStep_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PredicateInfo_predicate(ctx context.Context, field graphql.CollectedField, obj *model.PredicateInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PredicateInfo_predicate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Predicate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
 func (ec *executionContext) fieldContext_PredicateInfo_predicate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PredicateInfo", field, true, false, "String")
 }
 
 func (ec *executionContext) _PredicateInfo_label(ctx context.Context, field graphql.CollectedField, obj *model.PredicateInfo) (ret graphql.Marshaler) {
@@ -9226,7 +11547,8 @@ func (ec *executionContext) _PredicateInfo_label(ctx context.Context, field grap
 			return ec.fieldContext_PredicateInfo_label(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Label, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9236,8 +11558,28 @@ func (ec *executionContext) _PredicateInfo_label(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PredicateInfo_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
+func (ec *executionContext) fieldContext_PredicateInfo_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PredicateInfo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PredicateInfo_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PredicateInfo_description(ctx context.Context, field graphql.CollectedField, obj *model.PredicateInfo) (ret graphql.Marshaler) {
@@ -9249,7 +11591,7 @@ func (ec *executionContext) _PredicateInfo_description(ctx context.Context, fiel
 			return ec.fieldContext_PredicateInfo_description(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+			return obj.Description(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -9260,7 +11602,120 @@ func (ec *executionContext) _PredicateInfo_description(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_PredicateInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PredicateInfo", field, true, false, "String")
+}
+
+func (ec *executionContext) _PropertyInfo_property(ctx context.Context, field graphql.CollectedField, obj *model.PropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PropertyInfo_property(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Property, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PropertyInfo_property(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PropertyInfo_label(ctx context.Context, field graphql.CollectedField, obj *model.PropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PropertyInfo_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PropertyInfo_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PropertyInfo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PropertyInfo_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PropertyInfo_units(ctx context.Context, field graphql.CollectedField, obj *model.PropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PropertyInfo_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PropertyInfo_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PropertyInfo_count(ctx context.Context, field graphql.CollectedField, obj *model.PropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PropertyInfo_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PropertyInfo_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PropertyInfo", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9405,7 +11860,7 @@ func (ec *executionContext) _Query_entities(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
@@ -9449,7 +11904,7 @@ func (ec *executionContext) _Query_districts(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Districts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Districts(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DistrictConnection) graphql.Marshaler {
@@ -9493,7 +11948,7 @@ func (ec *executionContext) _Query_parks(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Parks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Parks(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ParkConnection) graphql.Marshaler {
@@ -9537,7 +11992,7 @@ func (ec *executionContext) _Query_companies(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Companies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Companies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
@@ -9581,7 +12036,7 @@ func (ec *executionContext) _Query_labs(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Labs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Labs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.LabConnection) graphql.Marshaler {
@@ -9625,7 +12080,7 @@ func (ec *executionContext) _Query_talentPrograms(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TalentPrograms(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().TalentPrograms(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TalentProgramConnection) graphql.Marshaler {
@@ -9669,7 +12124,7 @@ func (ec *executionContext) _Query_counties(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Counties(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.Query().Counties(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CountyConnection) graphql.Marshaler {
@@ -9741,6 +12196,214 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_neighborhood(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_neighborhood(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Neighborhood(ctx, fc.Args["id"].(string), fc.Args["depth"].(*int), fc.Args["predicates"].([]string), fc.Args["kinds"].([]model.EntityKind), fc.Args["maxNodes"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Subgraph) graphql.Marshaler {
+			return ec.marshalNSubgraph2ᚖtupuᚋgraphᚋmodelᚐSubgraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_neighborhood(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subgraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_neighborhood_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_paths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Paths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["predicates"].([]string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+			return ec.marshalNPath2ᚕᚖtupuᚋgraphᚋmodelᚐPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_paths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Path(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_paths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_facts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_facts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Facts(ctx, fc.Args["filter"].(*model.FactFilter), fc.Args["orderBy"].(*model.FactOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FactConnection) graphql.Marshaler {
+			return ec.marshalNFactConnection2ᚖtupuᚋgraphᚋmodelᚐFactConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_facts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_facts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_properties(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Properties(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PropertyInfo) graphql.Marshaler {
+			return ec.marshalNPropertyInfo2ᚕᚖtupuᚋgraphᚋmodelᚐPropertyInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PropertyInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_series(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Series(ctx, fc.Args["entity"].(string), fc.Args["property"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Fact) graphql.Marshaler {
+			return ec.marshalNFact2ᚕᚖtupuᚋgraphᚋmodelᚐFactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_series(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Fact(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_series_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10513,6 +13176,171 @@ func (ec *executionContext) fieldContext_Source_quote(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Source", field, false, false, "String")
 }
 
+func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕtupuᚋgraphᚋmodelᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subgraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subgraph_edges(ctx context.Context, field graphql.CollectedField, obj *model.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SubgraphEdge) graphql.Marshaler {
+			return ec.marshalNSubgraphEdge2ᚕᚖtupuᚋgraphᚋmodelᚐSubgraphEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subgraph",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubgraphEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubgraphEdge_from(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphEdge_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphEdge_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubgraphEdge_to(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphEdge_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphEdge_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphEdge", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubgraphEdge_predicate(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphEdge_predicate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Predicate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphEdge_predicate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubgraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphEdge_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalOSource2ᚖtupuᚋgraphᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphEdge_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubgraphEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TalentProgram_id(ctx context.Context, field graphql.CollectedField, obj *model.TalentProgram) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10626,6 +13454,50 @@ func (ec *executionContext) _TalentProgram_nameEn(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_TalentProgram_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TalentProgram", field, true, false, "String")
+}
+
+func (ec *executionContext) _TalentProgram_label(ctx context.Context, field graphql.CollectedField, obj *model.TalentProgram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TalentProgram_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Label(ctx, fc.Args["lang"].(*model.Language)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TalentProgram_label(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TalentProgram",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TalentProgram_label_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TalentProgram_aliases(ctx context.Context, field graphql.CollectedField, obj *model.TalentProgram) (ret graphql.Marshaler) {
@@ -10806,7 +13678,7 @@ func (ec *executionContext) _TalentProgram_relations(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.TalentProgram().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+			return ec.Resolvers.TalentProgram().Relations(ctx, obj, fc.Args["predicate"].(*string), fc.Args["direction"].(*model.Direction), fc.Args["kind"].(*model.EntityKind), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EntityFilter), fc.Args["orderBy"].(*model.EntityOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -12142,6 +15014,340 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputEntityFilter(ctx context.Context, obj any) (model.EntityFilter, error) {
+	var it model.EntityFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["relatedDirection"]; !present {
+		asMap["relatedDirection"] = "BOTH"
+	}
+
+	fieldsInOrder := [...]string{"nameContains", "namePrefix", "kinds", "relatedTo", "relatedPredicate", "relatedDirection", "fact"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "namePrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("namePrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NamePrefix = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOEntityKind2ᚕtupuᚋgraphᚋmodelᚐEntityKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "relatedTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedTo"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RelatedTo = data
+		case "relatedPredicate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedPredicate"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RelatedPredicate = data
+		case "relatedDirection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedDirection"))
+			data, err := ec.unmarshalODirection2ᚖtupuᚋgraphᚋmodelᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RelatedDirection = data
+		case "fact":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fact"))
+			data, err := ec.unmarshalOFactValueFilter2ᚖtupuᚋgraphᚋmodelᚐFactValueFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fact = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityFilter unmarshals raw into the EntityFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityFilter(ctx context.Context, raw any) (model.EntityFilter, error) {
+	var out model.EntityFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntityOrder(ctx context.Context, obj any) (model.EntityOrder, error) {
+	var it model.EntityOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "property", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNEntityOrderField2tupuᚋgraphᚋmodelᚐEntityOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "property":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("property"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Property = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖtupuᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityOrder unmarshals raw into the EntityOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityOrder(ctx context.Context, raw any) (model.EntityOrder, error) {
+	var out model.EntityOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFactFilter(ctx context.Context, obj any) (model.FactFilter, error) {
+	var it model.FactFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"property", "kinds", "periodFrom", "periodTo", "min", "max"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "property":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("property"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Property = data
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOEntityKind2ᚕtupuᚋgraphᚋmodelᚐEntityKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "periodFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodFrom"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodFrom = data
+		case "periodTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodTo"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodTo = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFactFilter unmarshals raw into the FactFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFactFilter(ctx context.Context, raw any) (model.FactFilter, error) {
+	var out model.FactFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FactFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFactOrder(ctx context.Context, obj any) (model.FactOrder, error) {
+	var it model.FactOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNFactOrderField2tupuᚋgraphᚋmodelᚐFactOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOOrderDirection2ᚖtupuᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFactOrder unmarshals raw into the FactOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFactOrder(ctx context.Context, raw any) (model.FactOrder, error) {
+	var out model.FactOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FactOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFactValueFilter(ctx context.Context, obj any) (model.FactValueFilter, error) {
+	var it model.FactValueFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"property", "min", "max"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "property":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("property"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Property = data
+		case "min":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("min"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Min = data
+		case "max":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("max"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Max = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFactValueFilter unmarshals raw into the FactValueFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFactValueFilter(ctx context.Context, raw any) (model.FactValueFilter, error) {
+	var out model.FactValueFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FactValueFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -12322,6 +15528,12 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._Company_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12510,6 +15722,12 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._County_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._County_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -12692,6 +15910,12 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._District_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._District_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13024,45 +16248,148 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 		case "property":
 			out.Values[i] = ec._Fact_property(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.Values[i] = ec._Fact_label(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Fact_label(ctx, field, obj)
+				})
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Fact_entity(ctx, field, obj)
+				})
 		case "value":
 			out.Values[i] = ec._Fact_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "text":
 			out.Values[i] = ec._Fact_text(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unit":
 			out.Values[i] = ec._Fact_unit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "normalizedValue":
+			out.Values[i] = ec._Fact_normalizedValue(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "normalizedUnit":
+			out.Values[i] = ec._Fact_normalizedUnit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "period":
 			out.Values[i] = ec._Fact_period(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "qualifier":
 			out.Values[i] = ec._Fact_qualifier(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "note":
 			out.Values[i] = ec._Fact_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
 			out.Values[i] = ec._Fact_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var factConnectionImplementors = []string{"FactConnection"}
+
+func (ec *executionContext) _FactConnection(ctx context.Context, sel ast.SelectionSet, obj *model.FactConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, factConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FactConnection")
+		case "totalCount":
+			out.Values[i] = ec._FactConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._FactConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._FactConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._FactConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var factEdgeImplementors = []string{"FactEdge"}
+
+func (ec *executionContext) _FactEdge(ctx context.Context, sel ast.SelectionSet, obj *model.FactEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, factEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FactEdge")
+		case "cursor":
+			out.Values[i] = ec._FactEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._FactEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13097,22 +16424,23 @@ func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet,
 		case "kind":
 			out.Values[i] = ec._KindInfo_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.Values[i] = ec._KindInfo_label(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KindInfo_label(ctx, field, obj)
+				})
 		case "description":
 			out.Values[i] = ec._KindInfo_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "count":
 			out.Values[i] = ec._KindInfo_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13167,6 +16495,12 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Lab_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._Lab_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13361,6 +16695,12 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OtherEntity_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._OtherEntity_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13499,6 +16839,12 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Park_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._Park_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13657,6 +17003,97 @@ func (ec *executionContext) _ParkEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var pathImplementors = []string{"Path"}
+
+func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj *model.Path) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Path")
+		case "length":
+			out.Values[i] = ec._Path_length(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._Path_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pathStepImplementors = []string{"PathStep"}
+
+func (ec *executionContext) _PathStep(ctx context.Context, sel ast.SelectionSet, obj *model.PathStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathStep")
+		case "from":
+			out.Values[i] = ec._PathStep_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "predicate":
+			out.Values[i] = ec._PathStep_predicate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "direction":
+			out.Values[i] = ec._PathStep_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._PathStep_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._PathStep_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var predicateInfoImplementors = []string{"PredicateInfo"}
 
 func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PredicateInfo) graphql.Marshaler {
@@ -13671,17 +17108,67 @@ func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.Selectio
 		case "predicate":
 			out.Values[i] = ec._PredicateInfo_predicate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.Values[i] = ec._PredicateInfo_label(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PredicateInfo_label(ctx, field, obj)
+				})
 		case "description":
 			out.Values[i] = ec._PredicateInfo_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var propertyInfoImplementors = []string{"PropertyInfo"}
+
+func (ec *executionContext) _PropertyInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PropertyInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, propertyInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PropertyInfo")
+		case "property":
+			out.Values[i] = ec._PropertyInfo_property(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PropertyInfo_label(ctx, field, obj)
+				})
+		case "units":
+			out.Values[i] = ec._PropertyInfo_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "count":
+			out.Values[i] = ec._PropertyInfo_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13784,6 +17271,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
+				})
+		case "neighborhood":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_neighborhood(ctx, field)
+				})
+		case "paths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_paths(ctx, field)
+				})
+		case "facts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_facts(ctx, field)
+				})
+		case "properties":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_properties(ctx, field)
+				})
+		case "series":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_series(ctx, field)
 				})
 		case "document":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -14108,6 +17625,92 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var subgraphImplementors = []string{"Subgraph"}
+
+func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet, obj *model.Subgraph) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Subgraph")
+		case "nodes":
+			out.Values[i] = ec._Subgraph_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._Subgraph_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subgraphEdgeImplementors = []string{"SubgraphEdge"}
+
+func (ec *executionContext) _SubgraphEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SubgraphEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubgraphEdge")
+		case "from":
+			out.Values[i] = ec._SubgraphEdge_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._SubgraphEdge_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "predicate":
+			out.Values[i] = ec._SubgraphEdge_predicate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._SubgraphEdge_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var talentProgramImplementors = []string{"TalentProgram", "Node", "Entity"}
 
 func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.SelectionSet, obj *model.TalentProgram) graphql.Marshaler {
@@ -14144,6 +17747,12 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TalentProgram_label(ctx, field, obj)
+				})
 		case "aliases":
 			out.Values[i] = ec._TalentProgram_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14924,6 +18533,16 @@ func (ec *executionContext) marshalNEntityKind2tupuᚋgraphᚋmodelᚐEntityKind
 	return v
 }
 
+func (ec *executionContext) unmarshalNEntityOrderField2tupuᚋgraphᚋmodelᚐEntityOrderField(ctx context.Context, v any) (model.EntityOrderField, error) {
+	var res model.EntityOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntityOrderField2tupuᚋgraphᚋmodelᚐEntityOrderField(ctx context.Context, sel ast.SelectionSet, v model.EntityOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNFact2ᚕᚖtupuᚋgraphᚋmodelᚐFactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Fact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14946,6 +18565,48 @@ func (ec *executionContext) marshalNFact2ᚖtupuᚋgraphᚋmodelᚐFact(ctx cont
 		return graphql.Null
 	}
 	return ec._Fact(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFactConnection2ᚖtupuᚋgraphᚋmodelᚐFactConnection(ctx context.Context, sel ast.SelectionSet, v *model.FactConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FactConnection!")
+		return graphql.Null
+	}
+	return ec._FactConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFactEdge2ᚕᚖtupuᚋgraphᚋmodelᚐFactEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FactEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFactEdge2ᚖtupuᚋgraphᚋmodelᚐFactEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFactEdge2ᚖtupuᚋgraphᚋmodelᚐFactEdge(ctx context.Context, sel ast.SelectionSet, v *model.FactEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FactEdge!")
+		return graphql.Null
+	}
+	return ec._FactEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFactOrderField2tupuᚋgraphᚋmodelᚐFactOrderField(ctx context.Context, v any) (model.FactOrderField, error) {
+	var res model.FactOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFactOrderField2tupuᚋgraphᚋmodelᚐFactOrderField(ctx context.Context, sel ast.SelectionSet, v model.FactOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -15173,6 +18834,54 @@ func (ec *executionContext) marshalNParkEdge2ᚖtupuᚋgraphᚋmodelᚐParkEdge(
 	return ec._ParkEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPath2ᚕᚖtupuᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPath2ᚖtupuᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPath2ᚖtupuᚋgraphᚋmodelᚐPath(ctx context.Context, sel ast.SelectionSet, v *model.Path) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Path!")
+		return graphql.Null
+	}
+	return ec._Path(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPathStep2ᚕᚖtupuᚋgraphᚋmodelᚐPathStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PathStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPathStep2ᚖtupuᚋgraphᚋmodelᚐPathStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPathStep2ᚖtupuᚋgraphᚋmodelᚐPathStep(ctx context.Context, sel ast.SelectionSet, v *model.PathStep) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PathStep!")
+		return graphql.Null
+	}
+	return ec._PathStep(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPredicateInfo2ᚕᚖtupuᚋgraphᚋmodelᚐPredicateInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PredicateInfo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -15195,6 +18904,30 @@ func (ec *executionContext) marshalNPredicateInfo2ᚖtupuᚋgraphᚋmodelᚐPred
 		return graphql.Null
 	}
 	return ec._PredicateInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPropertyInfo2ᚕᚖtupuᚋgraphᚋmodelᚐPropertyInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PropertyInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPropertyInfo2ᚖtupuᚋgraphᚋmodelᚐPropertyInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPropertyInfo2ᚖtupuᚋgraphᚋmodelᚐPropertyInfo(ctx context.Context, sel ast.SelectionSet, v *model.PropertyInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PropertyInfo!")
+		return graphql.Null
+	}
+	return ec._PropertyInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelationConnection2ᚖtupuᚋgraphᚋmodelᚐRelationConnection(ctx context.Context, sel ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -15334,6 +19067,38 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSubgraph2ᚖtupuᚋgraphᚋmodelᚐSubgraph(ctx context.Context, sel ast.SelectionSet, v *model.Subgraph) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Subgraph!")
+		return graphql.Null
+	}
+	return ec._Subgraph(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubgraphEdge2ᚕᚖtupuᚋgraphᚋmodelᚐSubgraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubgraphEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubgraphEdge2ᚖtupuᚋgraphᚋmodelᚐSubgraphEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubgraphEdge2ᚖtupuᚋgraphᚋmodelᚐSubgraphEdge(ctx context.Context, sel ast.SelectionSet, v *model.SubgraphEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubgraphEdge!")
+		return graphql.Null
+	}
+	return ec._SubgraphEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTalentProgram2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgramᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TalentProgram) graphql.Marshaler {
@@ -15601,6 +19366,14 @@ func (ec *executionContext) marshalOEntity2tupuᚋgraphᚋmodelᚐEntity(ctx con
 	return ec._Entity(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOEntityFilter2ᚖtupuᚋgraphᚋmodelᚐEntityFilter(ctx context.Context, v any) (*model.EntityFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOEntityKind2ᚕtupuᚋgraphᚋmodelᚐEntityKindᚄ(ctx context.Context, v any) ([]model.EntityKind, error) {
 	if v == nil {
 		return nil, nil
@@ -15653,6 +19426,38 @@ func (ec *executionContext) marshalOEntityKind2ᚖtupuᚋgraphᚋmodelᚐEntityK
 	return v
 }
 
+func (ec *executionContext) unmarshalOEntityOrder2ᚖtupuᚋgraphᚋmodelᚐEntityOrder(ctx context.Context, v any) (*model.EntityOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFactFilter2ᚖtupuᚋgraphᚋmodelᚐFactFilter(ctx context.Context, v any) (*model.FactFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFactFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFactOrder2ᚖtupuᚋgraphᚋmodelᚐFactOrder(ctx context.Context, v any) (*model.FactOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFactOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFactValueFilter2ᚖtupuᚋgraphᚋmodelᚐFactValueFilter(ctx context.Context, v any) (*model.FactValueFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFactValueFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -15668,6 +19473,24 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -15688,11 +19511,43 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx context.Context, v any) (*model.Language, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Language)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx context.Context, sel ast.SelectionSet, v *model.Language) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalONode2tupuᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrderDirection2ᚖtupuᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, v any) (*model.OrderDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.OrderDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderDirection2ᚖtupuᚋgraphᚋmodelᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v *model.OrderDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPark2ᚖtupuᚋgraphᚋmodelᚐPark(ctx context.Context, sel ast.SelectionSet, v *model.Park) graphql.Marshaler {
@@ -15723,6 +19578,41 @@ func (ec *executionContext) marshalOSource2ᚖtupuᚋgraphᚋmodelᚐSource(ctx 
 		return graphql.Null
 	}
 	return ec._Source(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -5,6 +5,8 @@
 package model
 
 import (
+	"cmp"
+	"context"
 	"encoding/base64"
 	"strings"
 
@@ -81,6 +83,42 @@ func (b Base) Aliases() []string {
 
 func (b Base) Source() *Source { return NewSource(b.e.Source) }
 
+// Label is the name to show in the language asked for: English where the
+// entity has an English name, else the canonical Chinese name.
+func (b Base) Label(ctx context.Context, lang *Language) string {
+	if RequestLanguage(ctx, lang) == LanguageEn && b.e.NameEn != "" {
+		return b.e.NameEn
+	}
+	return b.e.Name
+}
+
+type languageKey struct{}
+
+// WithLanguage returns ctx carrying the language a request asks for.
+func WithLanguage(ctx context.Context, lang Language) context.Context {
+	return context.WithValue(ctx, languageKey{}, lang)
+}
+
+// RequestLanguage returns lang if given, else the request's language,
+// else Chinese, the language of the sources.
+func RequestLanguage(ctx context.Context, lang *Language) Language {
+	if lang != nil {
+		return *lang
+	}
+	if l, ok := ctx.Value(languageKey{}).(Language); ok {
+		return l
+	}
+	return LanguageZh
+}
+
+// pick returns en when English is asked for and en is known, else zh.
+func pick(ctx context.Context, lang *Language, zh, en string) string {
+	if RequestLanguage(ctx, lang) == LanguageEn && en != "" {
+		return en
+	}
+	return zh
+}
+
 // The entity types. Kinds without a type of their own are OtherEntity.
 type (
 	District      struct{ Base }
@@ -127,31 +165,99 @@ func NewSource(s *tupu.Source) *Source {
 	return &Source{DocumentKey: s.Document, Quote: s.Quote}
 }
 
-// Fact is a statement about an entity.
+// Fact is a statement about an entity; the entity is loaded on request.
 type Fact struct {
-	Property  string
-	Label     *string
-	Value     *float64
-	Text      *string
-	Unit      *string
-	Period    *string
-	Qualifier *Qualifier
-	Note      *string
-	Source    *Source
+	f *tupu.Fact
 }
 
-// NewFact converts a domain fact.
-func NewFact(f *tupu.Fact) *Fact {
-	out := &Fact{
-		Property: f.Property, Label: optional(f.Label), Value: f.Value, Text: optional(f.Text),
-		Unit: optional(f.Unit), Period: optional(f.Period), Note: optional(f.Note),
-		Source: NewSource(&f.Source),
+// NewFact wraps a domain fact.
+func NewFact(f *tupu.Fact) *Fact { return &Fact{f} }
+
+// EntityKey returns the key of the entity the fact is about.
+func (f Fact) EntityKey() string { return f.f.Entity }
+
+func (f Fact) Property() string { return f.f.Property }
+func (f Fact) Value() *float64  { return f.f.Value }
+func (f Fact) Text() *string    { return optional(f.f.Text) }
+func (f Fact) Unit() *string    { return optional(f.f.Unit) }
+func (f Fact) Period() *string  { return optional(f.f.Period) }
+func (f Fact) Note() *string    { return optional(f.f.Note) }
+func (f Fact) Source() *Source  { return NewSource(&f.f.Source) }
+
+// Label is the Chinese wording of the property, or an English one made from
+// the property's name when English is asked for.
+func (f Fact) Label(ctx context.Context, lang *Language) *string {
+	return optional(pick(ctx, lang, f.f.Label, PropertyLabelEn(f.f.Property)))
+}
+
+func (f Fact) Qualifier() *Qualifier {
+	if f.f.Qualifier == "" {
+		return nil
 	}
-	if f.Qualifier != "" {
-		q := Qualifier(strings.ToUpper(string(f.Qualifier)))
-		out.Qualifier = &q
+	q := Qualifier(strings.ToUpper(string(f.f.Qualifier)))
+	return &q
+}
+
+func (f Fact) NormalizedValue() *float64 {
+	n, _, ok := f.f.Normalized()
+	if !ok {
+		return nil
 	}
-	return out
+	return &n
+}
+
+func (f Fact) NormalizedUnit() *string {
+	_, unit, ok := f.f.Normalized()
+	if !ok {
+		return nil
+	}
+	return optional(string(unit))
+}
+
+// PropertyLabelEn turns a snake_case property into English words:
+// resident_companies → "resident companies".
+func PropertyLabelEn(property string) string {
+	return strings.ReplaceAll(property, "_", " ")
+}
+
+// KindInfo describes a kind of entity.
+type KindInfo struct {
+	Info  tupu.KindInfo
+	Count int
+}
+
+func (k KindInfo) Kind() EntityKind    { return EntityKind(k.Info.Kind) }
+func (k KindInfo) Description() string { return k.Info.About }
+
+// Label is the kind's Chinese label, or its English name.
+func (k KindInfo) Label(ctx context.Context, lang *Language) string {
+	return pick(ctx, lang, k.Info.Label, strings.ToLower(strings.ReplaceAll(string(k.Info.Kind), "_", " ")))
+}
+
+// PredicateInfo describes a predicate.
+type PredicateInfo struct {
+	Info tupu.PredicateInfo
+}
+
+func (p PredicateInfo) Predicate() string   { return string(p.Info.Predicate) }
+func (p PredicateInfo) Description() string { return p.Info.About }
+
+// Label is the predicate's Chinese label, or its English name.
+func (p PredicateInfo) Label(ctx context.Context, lang *Language) string {
+	return pick(ctx, lang, p.Info.Label, strings.ReplaceAll(string(p.Info.Predicate), "_", " "))
+}
+
+// PropertyInfo describes a property facts use.
+type PropertyInfo struct {
+	Property string
+	LabelZh  string
+	Units    []string
+	Count    int
+}
+
+// Label is the property's Chinese wording, or English words made from it.
+func (p PropertyInfo) Label(ctx context.Context, lang *Language) string {
+	return pick(ctx, lang, cmp.Or(p.LabelZh, PropertyLabelEn(p.Property)), PropertyLabelEn(p.Property))
 }
 
 // Document is a source text.

@@ -89,16 +89,86 @@ type EntityEdge struct {
 	Node Entity `json:"node"`
 }
 
-// A kind of entity.
-type KindInfo struct {
-	// The kind.
-	Kind EntityKind `json:"kind"`
-	// Its Chinese label.
-	Label string `json:"label"`
-	// What it means, in English.
-	Description string `json:"description"`
-	// How many entities of the kind the graph holds.
-	Count int `json:"count"`
+// Narrows a list of entities. Every condition given must hold.
+type EntityFilter struct {
+	// The name, English name or an alias contains this (Latin letters case-insensitively).
+	NameContains *string `json:"nameContains,omitempty"`
+	// The name, English name or an alias starts with this.
+	NamePrefix *string `json:"namePrefix,omitempty"`
+	// The entity is of one of these kinds.
+	Kinds []EntityKind `json:"kinds,omitempty"`
+	// The entity has a relation with this entity (an ID or a key).
+	RelatedTo *string `json:"relatedTo,omitempty"`
+	// The entity has a relation with this predicate.
+	RelatedPredicate *string `json:"relatedPredicate,omitempty"`
+	// With relatedTo or relatedPredicate: the entity is at this end of the relation.
+	RelatedDirection *Direction `json:"relatedDirection,omitempty"`
+	// The entity has a fact of this property, with a value in the given range.
+	Fact *FactValueFilter `json:"fact,omitempty"`
+}
+
+// How to sort entities.
+type EntityOrder struct {
+	// What to sort by.
+	Field EntityOrderField `json:"field"`
+	// With FACT_VALUE: the fact's property.
+	Property *string `json:"property,omitempty"`
+	// Which way.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A page of facts.
+type FactConnection struct {
+	// How many facts match in all.
+	TotalCount int `json:"totalCount"`
+	// Where the page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The facts on the page, with their cursors.
+	Edges []*FactEdge `json:"edges"`
+	// The facts on the page.
+	Nodes []*Fact `json:"nodes"`
+}
+
+// A fact on a page.
+type FactEdge struct {
+	// Where to continue paging from.
+	Cursor string `json:"cursor"`
+	// The fact.
+	Node *Fact `json:"node"`
+}
+
+// Selects facts across the graph.
+type FactFilter struct {
+	// Facts of this property.
+	Property *string `json:"property,omitempty"`
+	// Facts about entities of these kinds.
+	Kinds []EntityKind `json:"kinds,omitempty"`
+	// Facts whose period ends on or after the start of this date or period.
+	PeriodFrom *string `json:"periodFrom,omitempty"`
+	// Facts whose period starts on or before the end of this date or period.
+	PeriodTo *string `json:"periodTo,omitempty"`
+	// The least normalized value, inclusive.
+	Min *float64 `json:"min,omitempty"`
+	// The greatest normalized value, inclusive.
+	Max *float64 `json:"max,omitempty"`
+}
+
+// How to sort facts.
+type FactOrder struct {
+	// What to sort by.
+	Field FactOrderField `json:"field"`
+	// Which way.
+	Direction *OrderDirection `json:"direction,omitempty"`
+}
+
+// A condition on a fact's value.
+type FactValueFilter struct {
+	// The fact's property, such as `gdp`.
+	Property string `json:"property"`
+	// The least normalized value (in the base unit), inclusive.
+	Min *float64 `json:"min,omitempty"`
+	// The greatest normalized value (in the base unit), inclusive.
+	Max *float64 `json:"max,omitempty"`
 }
 
 // A page of labs.
@@ -153,14 +223,26 @@ type ParkEdge struct {
 	Node *Park `json:"node"`
 }
 
-// A predicate relations can use.
-type PredicateInfo struct {
-	// The predicate, such as `hosts`.
+// A way from one entity to another.
+type Path struct {
+	// How many steps it takes.
+	Length int `json:"length"`
+	// The steps, in order.
+	Steps []*PathStep `json:"steps"`
+}
+
+// One step of a path.
+type PathStep struct {
+	// Where the step starts.
+	From Entity `json:"from"`
+	// The relation's predicate.
 	Predicate string `json:"predicate"`
-	// Its Chinese label.
-	Label string `json:"label"`
-	// How to read it, subject to object, in English.
-	Description string `json:"description"`
+	// OUT: `from` is the relation's subject; IN: its object.
+	Direction Direction `json:"direction"`
+	// Where the step ends.
+	To Entity `json:"to"`
+	// Where the source states the relation.
+	Source *Source `json:"source,omitempty"`
 }
 
 // The entry points of the graph.
@@ -223,6 +305,26 @@ type SearchResult struct {
 	Score float64 `json:"score"`
 	// The name, English name or alias that matched.
 	Matched string `json:"matched"`
+}
+
+// Entities and the relations between them.
+type Subgraph struct {
+	// The entities, the centre first.
+	Nodes []Entity `json:"nodes"`
+	// The relations, from subject to object.
+	Edges []*SubgraphEdge `json:"edges"`
+}
+
+// A relation in a subgraph.
+type SubgraphEdge struct {
+	// The subject's ID.
+	From string `json:"from"`
+	// The object's ID.
+	To string `json:"to"`
+	// The predicate, such as `hosts`.
+	Predicate string `json:"predicate"`
+	// Where the source states the relation.
+	Source *Source `json:"source,omitempty"`
 }
 
 // A page of talent programs.
@@ -440,6 +542,241 @@ func (e *EntityKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e EntityKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What entities are sorted by.
+type EntityOrderField string
+
+const (
+	// The stable key.
+	EntityOrderFieldKey EntityOrderField = "KEY"
+	// The canonical name.
+	EntityOrderFieldName EntityOrderField = "NAME"
+	// The normalized value of a fact (give its `property`); entities without the fact are left out, and one with the fact in several periods appears once per period.
+	EntityOrderFieldFactValue EntityOrderField = "FACT_VALUE"
+)
+
+var AllEntityOrderField = []EntityOrderField{
+	EntityOrderFieldKey,
+	EntityOrderFieldName,
+	EntityOrderFieldFactValue,
+}
+
+func (e EntityOrderField) IsValid() bool {
+	switch e {
+	case EntityOrderFieldKey, EntityOrderFieldName, EntityOrderFieldFactValue:
+		return true
+	}
+	return false
+}
+
+func (e EntityOrderField) String() string {
+	return string(e)
+}
+
+func (e *EntityOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntityOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntityOrderField", str)
+	}
+	return nil
+}
+
+func (e EntityOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntityOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntityOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What facts are sorted by.
+type FactOrderField string
+
+const (
+	// Entity, property, period.
+	FactOrderFieldEntity FactOrderField = "ENTITY"
+	// The normalized value (needs a property in the filter).
+	FactOrderFieldValue FactOrderField = "VALUE"
+)
+
+var AllFactOrderField = []FactOrderField{
+	FactOrderFieldEntity,
+	FactOrderFieldValue,
+}
+
+func (e FactOrderField) IsValid() bool {
+	switch e {
+	case FactOrderFieldEntity, FactOrderFieldValue:
+		return true
+	}
+	return false
+}
+
+func (e FactOrderField) String() string {
+	return string(e)
+}
+
+func (e *FactOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FactOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FactOrderField", str)
+	}
+	return nil
+}
+
+func (e FactOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FactOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FactOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A language labels can be asked for in.
+type Language string
+
+const (
+	// Chinese, the language of the sources.
+	LanguageZh Language = "ZH"
+	// English, where a name or label is known in it.
+	LanguageEn Language = "EN"
+)
+
+var AllLanguage = []Language{
+	LanguageZh,
+	LanguageEn,
+}
+
+func (e Language) IsValid() bool {
+	switch e {
+	case LanguageZh, LanguageEn:
+		return true
+	}
+	return false
+}
+
+func (e Language) String() string {
+	return string(e)
+}
+
+func (e *Language) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Language(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Language", str)
+	}
+	return nil
+}
+
+func (e Language) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Language) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Language) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which way to sort.
+type OrderDirection string
+
+const (
+	// Smallest first.
+	OrderDirectionAsc OrderDirection = "ASC"
+	// Largest first.
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
