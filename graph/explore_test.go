@@ -70,7 +70,7 @@ func TestNeighborhood(t *testing.T) {
 			Nodes []struct{ ID, Key, Kind string }
 			Edges []struct {
 				From, To, Predicate string
-				Source             *struct{ Quote string }
+				Source              *struct{ Quote string }
 			}
 		}
 	}

@@ -1,8 +1,8 @@
 package graph
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
