@@ -19,7 +19,9 @@ import (
 
 	"tupu"
 	"tupu/graph/exec"
+	"tupu/graph/limits"
 	"tupu/graph/model"
+	"tupu/observe"
 	"tupu/store"
 )
 
@@ -34,6 +36,11 @@ type Options struct {
 	ParserTokenLimit int
 	// BatchWait is how long loaders collect keys; zero means DefaultBatchWait.
 	BatchWait time.Duration
+	// Limits bound what one operation may ask for; the zero value means
+	// limits.Default().
+	Limits *limits.Config
+	// Metrics, when set, counts operations by name and outcome.
+	Metrics *observe.Metrics
 }
 
 // NewHandler returns the GraphQL endpoint over s: POST with a JSON body,
@@ -53,6 +60,16 @@ func NewHandler(s *store.Store, opts Options) http.Handler {
 		opts.ParserTokenLimit = 5000
 	}
 	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s}}))
+
+	if opts.Limits == nil {
+		l := limits.Default()
+		opts.Limits = &l
+	}
+	if opts.Metrics != nil {
+		// First, so it also sees the operations later extensions refuse.
+		srv.Use(opts.Metrics.GraphQL())
+	}
+	srv.Use(limits.New(*opts.Limits))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -21,8 +21,9 @@ import (
 
 // Store is an open graph database. It is safe for concurrent use.
 type Store struct {
-	db    *bolt.DB
-	reads atomic.Uint64
+	db      *bolt.DB
+	reads   atomic.Uint64
+	observe func(kind string, d time.Duration)
 }
 
 // Options tune Open.
@@ -33,6 +34,9 @@ type Options struct {
 	Timeout time.Duration
 	// ReadOnly opens the file without taking the write lock.
 	ReadOnly bool
+	// ObserveTx, when set, is told how long each transaction took, kind
+	// "read" or "write": the hook metrics hang on.
+	ObserveTx func(kind string, d time.Duration)
 }
 
 // Open opens or creates the database at path. It returns UNAVAILABLE when
@@ -54,7 +58,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, observe: opts.ObserveTx}
 	if opts.ReadOnly {
 		err = db.View(checkSchema)
 	} else {
@@ -113,11 +117,22 @@ func (s *Store) Path() string { return s.db.Path() }
 // View runs fn in a read transaction. The Tx is only valid inside fn.
 func (s *Store) View(fn func(*Tx) error) error {
 	s.reads.Add(1)
+	defer s.timed("read")()
 	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+}
+
+// timed starts timing a transaction; call what it returns at the end.
+func (s *Store) timed(kind string) func() {
+	if s.observe == nil {
+		return func() {}
+	}
+	start := time.Now()
+	return func() { s.observe(kind, time.Since(start)) }
 }
 
 // Update runs fn in a write transaction: all of fn's writes commit, or none.
 func (s *Store) Update(fn func(*Tx) error) error {
+	defer s.timed("write")()
 	return s.db.Update(func(tx *bolt.Tx) error {
 		t := &Tx{tx: tx}
 		if err := fn(t); err != nil {

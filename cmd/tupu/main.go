@@ -21,6 +21,7 @@ import (
 
 	"tupu"
 	"tupu/graph"
+	"tupu/observe"
 	"tupu/playground"
 	"tupu/seed"
 	"tupu/store"
@@ -140,7 +141,8 @@ func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 }
 
 func serve(ctx context.Context, c *config, log *slog.Logger) error {
-	s, err := store.Open(c.db, store.Options{})
+	metrics := observe.NewMetrics()
+	s, err := store.Open(c.db, store.Options{ObserveTx: metrics.ObserveStoreTx})
 	if err != nil {
 		return err
 	}
@@ -150,15 +152,18 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(s, graph.Options{Logger: log}))
+	mux.Handle("/graphql", graph.NewHandler(s, graph.Options{Logger: log, Metrics: metrics}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if _, err := s.GraphVersion(); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
 		io.WriteString(w, "ok\n")
 	})
+	mux.Handle("GET /readyz", observe.Ready(func(ctx context.Context) error {
+		if _, err := s.GraphVersion(); err != nil {
+			return errors.New("store unavailable")
+		}
+		return nil
+	}))
+	mux.Handle("GET /metrics", metrics.Handler())
 	playground.Mount(mux, "/graphql", ExampleQuery)
 
 	ln, err := net.Listen("tcp", c.addr)
@@ -166,7 +171,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.addr, err)
 	}
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           metrics.Middleware(log, mux),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -116,6 +116,27 @@ func TestRun(t *testing.T) {
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("database not created at TUPU_DB: %v", err)
 	}
+	if status, body := get(t, url+"readyz"); status != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", status, body)
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if id := resp.Header.Get("X-Request-Id"); id == "" {
+		t.Error("no X-Request-Id on a response")
+	}
+	_, metrics := get(t, url+"metrics")
+	for _, want := range []string{
+		`tupu_graphql_requests_total{code="",operation="DistrictToPartners",outcome="ok"} 1`,
+		`tupu_store_transaction_duration_seconds_count{kind="read"}`,
+		`tupu_http_requests_total{method="POST",path="/graphql",status="200"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 
 	cancel()
 	select {
