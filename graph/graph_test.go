@@ -28,6 +28,13 @@ type server struct {
 
 func mustServe(tb testing.TB) *server {
 	tb.Helper()
+	return mustServeWith(tb, graph.Options{})
+}
+
+// mustServeWith serves with the given options; a zero BatchWait becomes a
+// generous one.
+func mustServeWith(tb testing.TB, opts graph.Options) *server {
+	tb.Helper()
 	s, err := store.Open(filepath.Join(tb.TempDir(), "tupu.db"), store.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -41,7 +48,14 @@ func mustServe(tb testing.TB) *server {
 	}
 	// A generous batch window keeps the batching test deterministic under
 	// the race detector on a busy machine.
-	ts := httptest.NewServer(graph.NewHandler(s, graph.Options{BatchWait: 5 * time.Millisecond}))
+	if opts.BatchWait == 0 {
+		opts.BatchWait = 5 * time.Millisecond
+	}
+	h, err := graph.NewHandler(s, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
 	tb.Cleanup(func() {
 		ts.Close()
 		if err := s.Check(); err != nil {

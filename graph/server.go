@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -25,68 +26,103 @@ import (
 	"tupu/store"
 )
 
-// Options tune the GraphQL handler.
+// Options tune the GraphQL handler. The zero value of each field means
+// its production default.
 type Options struct {
 	// Logger receives internal errors and panics; nil means slog.Default().
 	Logger *slog.Logger
-	// MaxBodyBytes bounds a request body; zero means 1 MiB.
+	// MaxBodyBytes bounds a request body (413 past it); default 64 KiB,
+	// a hundred times the largest operation tupu's own clients send.
 	MaxBodyBytes int64
-	// ParserTokenLimit bounds the tokens of a document; zero means 5,000.
+	// ParserTokenLimit bounds the tokens of a document; default 5,000.
 	// gqlgen leaves it off, and a huge document costs seconds to validate.
 	ParserTokenLimit int
-	// BatchWait is how long loaders collect keys; zero means DefaultBatchWait.
+	// MaxErrors bounds the errors one response carries; default 20.
+	MaxErrors int
+	// Timeout bounds the work of one request; default 10 s. Loaders stop
+	// reading once it passes.
+	Timeout time.Duration
+	// BatchWait is how long loaders collect keys; default DefaultBatchWait.
 	BatchWait time.Duration
-	// Limits bound what one operation may ask for; the zero value means
-	// limits.Default().
+	// Limits bound what one operation may ask for; nil means limits.Default().
 	Limits *limits.Config
 	// Metrics, when set, counts operations by name and outcome.
 	Metrics *observe.Metrics
+	// NoIntrospection turns schema introspection off (the playground
+	// needs it on).
+	NoIntrospection bool
+	// Development turns on field suggestions in validation errors
+	// ("did you mean ..."), which outside development map the schema for
+	// whoever probes it.
+	Development bool
+	// TrustedDocuments, when set, is a JSON manifest of SHA-256 hash to
+	// document, and only those documents run.
+	TrustedDocuments []byte
 }
 
 // NewHandler returns the GraphQL endpoint over s: POST with a JSON body,
 // and GET for queries. Each request gets loaders of its own, so that the
 // reads of one query are batched and never shared with another request.
-func NewHandler(s *store.Store, opts Options) http.Handler {
+func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = 1 << 20
-	}
-	if opts.BatchWait == 0 {
-		opts.BatchWait = DefaultBatchWait
-	}
-	if opts.ParserTokenLimit == 0 {
-		opts.ParserTokenLimit = 5000
-	}
-	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s}}))
-
+	opts.MaxBodyBytes = cmp.Or(opts.MaxBodyBytes, 64<<10)
+	opts.ParserTokenLimit = cmp.Or(opts.ParserTokenLimit, 5000)
+	opts.MaxErrors = cmp.Or(opts.MaxErrors, 20)
+	opts.Timeout = cmp.Or(opts.Timeout, 10*time.Second)
+	opts.BatchWait = cmp.Or(opts.BatchWait, DefaultBatchWait)
 	if opts.Limits == nil {
 		l := limits.Default()
 		opts.Limits = &l
 	}
+	t := httpTransport{maxBody: opts.MaxBodyBytes, maxErrors: opts.MaxErrors}
+	if opts.TrustedDocuments != nil {
+		td, err := newTrustedDocuments(opts.TrustedDocuments)
+		if err != nil {
+			return nil, err
+		}
+		t.trusted = td
+	}
+
+	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s}}))
 	if opts.Metrics != nil {
 		// First, so it also sees the operations later extensions refuse.
 		srv.Use(opts.Metrics.GraphQL())
 	}
-	srv.Use(limits.New(*opts.Limits))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
+	srv.AddTransport(t)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
-	srv.Use(extension.Introspection{})
+	srv.SetDisableSuggestion(!opts.Development)
+	if !opts.NoIntrospection {
+		srv.Use(extension.Introspection{})
+	}
+	if t.trusted == nil {
+		// Automatic persisted queries: a client may send a document's hash
+		// instead of the document once the server has seen it.
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
+	srv.Use(limits.New(*opts.Limits))
 	srv.SetErrorPresenter(presentError(opts.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		opts.Logger.Error("panic in resolver", "panic", p, "stack", string(debug.Stack()))
 		return tupu.Errorf(tupu.Internal, tupu.InternalMessage)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes)
-		ctx := withLoaders(r.Context(), s, opts.BatchWait)
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodOptions:
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
+			writeError(w, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET for queries or POST")
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), opts.Timeout)
+		defer cancel()
+		ctx = withLoaders(ctx, s, opts.BatchWait)
 		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
 		srv.ServeHTTP(w, r.WithContext(ctx))
-	})
+	}), nil
 }
 
 // languages are what labels can be asked for in; Chinese first, the

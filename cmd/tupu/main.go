@@ -151,8 +151,12 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 
+	gql, err := graph.NewHandler(s, graph.Options{Logger: log, Metrics: metrics})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(s, graph.Options{Logger: log, Metrics: metrics}))
+	mux.Handle("/graphql", gql)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -1,0 +1,107 @@
+package graph_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"tupu/graph"
+)
+
+func TestGET(t *testing.T) {
+	s := mustServe(t)
+	resp, err := http.Get(s.url + "?query=" + url.QueryEscape(`query Q { districts { totalCount } }`) + "&operationName=Q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"totalCount":1`) {
+		t.Errorf("GET query: %d %s", resp.StatusCode, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+func TestIntrospectionAndSuggestions(t *testing.T) {
+	open := mustServe(t)
+	open.mustQuery(t, `{ __schema { queryType { name } } }`, nil, nil)
+	r := open.post(t, `{ district { key } }`, nil)
+	if len(r.Errors) == 0 || strings.Contains(r.Errors[0].Message, "Did you mean") {
+		t.Errorf("field suggestions outside development: %s", r.raw)
+	}
+
+	closed := mustServeWith(t, graph.Options{NoIntrospection: true})
+	if code := closed.errorCode(t, `{ __schema { queryType { name } } }`, nil); code == "" {
+		t.Error("introspection off, yet no coded error")
+	}
+	closed.mustQuery(t, `{ districts { totalCount } }`, nil, nil)
+
+	dev := mustServeWith(t, graph.Options{Development: true})
+	r = dev.post(t, `{ district { key } }`, nil)
+	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "Did you mean") {
+		t.Errorf("no suggestion in development: %s", r.raw)
+	}
+}
+
+func TestPersistedQueries(t *testing.T) {
+	const q = `{ districts { totalCount } }`
+	sum := sha256.Sum256([]byte(q))
+	hash := hex.EncodeToString(sum[:])
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}
+
+	t.Run("automatic", func(t *testing.T) {
+		s := mustServe(t)
+		post := func(body map[string]any) string {
+			b, _ := json.Marshal(body)
+			resp, err := http.Post(s.url, "application/json", strings.NewReader(string(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			out, _ := io.ReadAll(resp.Body)
+			return string(out)
+		}
+		if got := post(map[string]any{"extensions": ext}); !strings.Contains(got, "PERSISTED_QUERY_NOT_FOUND") {
+			t.Errorf("hash before the document: %s", got)
+		}
+		if got := post(map[string]any{"query": q, "extensions": ext}); !strings.Contains(got, `"totalCount":1`) {
+			t.Errorf("document with its hash: %s", got)
+		}
+		if got := post(map[string]any{"extensions": ext}); !strings.Contains(got, `"totalCount":1`) {
+			t.Errorf("hash after the document: %s", got)
+		}
+	})
+
+	t.Run("trusted documents only", func(t *testing.T) {
+		manifest, _ := json.Marshal(map[string]string{hash: q})
+		s := mustServeWith(t, graph.Options{TrustedDocuments: manifest})
+		s.mustQuery(t, q, nil, nil)
+		b, _ := json.Marshal(map[string]any{"extensions": ext})
+		resp, err := http.Post(s.url, "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(out), `"totalCount":1`) {
+			t.Errorf("a trusted document by hash: %s", out)
+		}
+		if code := s.errorCode(t, `{ parks { totalCount } }`, nil); code != "PERSISTED_QUERY_NOT_FOUND" {
+			t.Errorf("an unregistered document: code %s", code)
+		}
+	})
+
+	t.Run("a manifest that lies is refused", func(t *testing.T) {
+		manifest, _ := json.Marshal(map[string]string{hash: q + " "})
+		if _, err := graph.NewHandler(nil, graph.Options{TrustedDocuments: manifest}); err == nil {
+			t.Error("a hash that does not match its document was accepted")
+		}
+	})
+}
