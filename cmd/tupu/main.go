@@ -45,33 +45,9 @@ Usage:
   tupu [serve] [flags]   start the service (the default command)
   tupu seed [flags]      write the built-in data set into the database
 
-Flags (each also read from the environment variable in brackets):
+Settings come from the defaults, a --config YAML file, the environment
+variables in brackets, and these flags, each overriding the one before:
 `
-
-// config is what the flags and the environment set.
-type config struct {
-	addr string
-	db   string
-}
-
-func parseFlags(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	c := &config{}
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "TUPU_ADDR", "127.0.0.1:8080"), "address to listen on [TUPU_ADDR]")
-	fs.StringVar(&c.db, "db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file [TUPU_DB]")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	return c, nil
-}
 
 func envOr(getenv func(string) string, name, fallback string) string {
 	if v := getenv(name); v != "" {
@@ -86,11 +62,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && (args[0] == "serve" || args[0] == "seed") {
 		cmd, args = args[0], args[1:]
 	}
-	c, err := parseFlags("tupu "+cmd, args, getenv, stderr)
+	c, err := loadConfig("tupu "+cmd, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := c.logger(stderr)
 	switch cmd {
 	case "seed":
 		return runSeed(c, stdout)
@@ -102,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // runSeed makes the database hold the built-in data set, whatever it held
 // from the same documents before.
 func runSeed(c *config, stdout io.Writer) error {
-	s, err := store.Open(c.db, store.Options{})
+	s, err := store.Open(c.DB, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -116,7 +92,7 @@ func runSeed(c *config, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded %s from %s: %d added, %d updated, %d removed, %d unchanged\n",
-		c.db, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged)
+		c.DB, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged)
 	return nil
 }
 
@@ -142,7 +118,7 @@ func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 
 func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	metrics := observe.NewMetrics()
-	s, err := store.Open(c.db, store.Options{ObserveTx: metrics.ObserveStoreTx})
+	s, err := store.Open(c.DB, store.Options{ObserveTx: metrics.ObserveStoreTx})
 	if err != nil {
 		return err
 	}
@@ -151,7 +127,12 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 
-	gql, err := graph.NewHandler(s, graph.Options{Logger: log, Metrics: metrics})
+	opts, err := c.graphOptions(log)
+	if err != nil {
+		return err
+	}
+	opts.Metrics = metrics
+	gql, err := graph.NewHandler(s, opts)
 	if err != nil {
 		return err
 	}
@@ -170,9 +151,9 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	mux.Handle("GET /metrics", metrics.Handler())
 	playground.Mount(mux, "/graphql", ExampleQuery)
 
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
-		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.addr, err)
+		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
 	}
 	srv := &http.Server{
 		Handler:           metrics.Middleware(log, mux),
@@ -183,7 +164,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", c.db)
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", c.DB)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"tupu/graph"
+	"tupu/graph/limits"
+)
+
+// config is every setting of the program, in one place. Each comes from,
+// in rising precedence: its default (production values), the config file
+// (--config or TUPU_CONFIG, YAML with the keys below), the environment
+// (TUPU_ and the key in upper snake case), and the command line.
+type config struct {
+	Addr             string        `yaml:"addr"`
+	DB               string        `yaml:"db"`
+	LogFormat        string        `yaml:"logFormat"`
+	LogLevel         string        `yaml:"logLevel"`
+	MaxBodyBytes     int64         `yaml:"maxBodyBytes"`
+	Timeout          time.Duration `yaml:"timeout"`
+	Introspection    bool          `yaml:"introspection"`
+	Development      bool          `yaml:"development"`
+	TrustedDocuments string        `yaml:"trustedDocuments"`
+	MaxCost          int           `yaml:"maxCost"`
+	MaxDepth         int           `yaml:"maxDepth"`
+	MaxAliases       int           `yaml:"maxAliases"`
+	MaxDirectives    int           `yaml:"maxDirectives"`
+}
+
+// defaults are the production settings.
+func defaults() *config {
+	l := limits.Default()
+	return &config{
+		Addr:          "127.0.0.1:8080",
+		DB:            "./data/tupu.db",
+		LogFormat:     "text",
+		LogLevel:      "info",
+		MaxBodyBytes:  64 << 10,
+		Timeout:       10 * time.Second,
+		Introspection: true, // the playground needs it
+		MaxCost:       l.MaxCost,
+		MaxDepth:      l.MaxDepth,
+		MaxAliases:    l.MaxAliases,
+		MaxDirectives: l.MaxDirectives,
+	}
+}
+
+// setting binds one field of config to a flag, an environment variable and
+// a line of help.
+type setting struct {
+	flag, env, help string
+	value           flag.Value
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		{"addr", "TUPU_ADDR", "address to listen on", (*stringValue)(&c.Addr)},
+		{"db", "TUPU_DB", "path of the database file", (*stringValue)(&c.DB)},
+		{"log-format", "TUPU_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
+		{"log-level", "TUPU_LOG_LEVEL", "least level logged: debug, info, warn, error", (*stringValue)(&c.LogLevel)},
+		{"max-body-bytes", "TUPU_MAX_BODY_BYTES", "largest request body; larger gets 413", (*int64Value)(&c.MaxBodyBytes)},
+		{"timeout", "TUPU_TIMEOUT", "longest a request may work", (*durationValue)(&c.Timeout)},
+		{"introspection", "TUPU_INTROSPECTION", "allow schema introspection (the playground needs it)", (*boolValue)(&c.Introspection)},
+		{"development", "TUPU_DEVELOPMENT", "development mode: field suggestions in errors", (*boolValue)(&c.Development)},
+		{"trusted-documents", "TUPU_TRUSTED_DOCUMENTS", "JSON manifest of sha256 → document; when set, only those run", (*stringValue)(&c.TrustedDocuments)},
+		{"max-cost", "TUPU_MAX_COST", "highest cost of an operation (fields × page sizes)", (*intValue)(&c.MaxCost)},
+		{"max-depth", "TUPU_MAX_DEPTH", "deepest selection of an operation", (*intValue)(&c.MaxDepth)},
+		{"max-aliases", "TUPU_MAX_ALIASES", "most aliases in an operation", (*intValue)(&c.MaxAliases)},
+		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
+	}
+}
+
+// loadConfig reads the settings for the subcommand name from a config file,
+// the environment and args, in that order of precedence.
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := defaults()
+	if path := configPath(args, getenv); path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+		if err := yaml.NewDecoder(bytes.NewReader(raw), yaml.Strict()).Decode(c); err != nil && err != io.EOF {
+			return nil, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, true))
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.String("config", "", "YAML file of settings, keyed as in the README [TUPU_CONFIG]")
+	for _, s := range c.settings() {
+		if v := getenv(s.env); v != "" {
+			if err := s.value.Set(v); err != nil {
+				return nil, fmt.Errorf("%s=%q: %v", s.env, v, err)
+			}
+		}
+		fs.Var(s.value, s.flag, s.help+" ["+s.env+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return c, c.check()
+}
+
+// configPath finds --config in args, else TUPU_CONFIG.
+func configPath(args []string, getenv func(string) string) string {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "config" {
+			continue
+		}
+		if hasValue {
+			return value
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return getenv("TUPU_CONFIG")
+}
+
+func (c *config) check() error {
+	switch {
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
+	case c.MaxBodyBytes < 1024:
+		return fmt.Errorf("max body bytes %d: at least 1024", c.MaxBodyBytes)
+	case c.Timeout <= 0:
+		return fmt.Errorf("timeout %s: must be positive", c.Timeout)
+	}
+	var level slog.Level
+	return level.UnmarshalText([]byte(c.LogLevel))
+}
+
+// logger returns the logger the settings ask for.
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// graphOptions returns the GraphQL handler's options.
+func (c *config) graphOptions(log *slog.Logger) (graph.Options, error) {
+	l := limits.Default()
+	l.MaxCost, l.MaxDepth, l.MaxAliases, l.MaxDirectives = c.MaxCost, c.MaxDepth, c.MaxAliases, c.MaxDirectives
+	opts := graph.Options{
+		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
+		NoIntrospection: !c.Introspection, Development: c.Development,
+	}
+	if c.TrustedDocuments != "" {
+		raw, err := os.ReadFile(c.TrustedDocuments)
+		if err != nil {
+			return opts, fmt.Errorf("trusted documents: %w", err)
+		}
+		opts.TrustedDocuments = raw
+	}
+	return opts, nil
+}
+
+// flag.Value implementations for the kinds of settings.
+type (
+	stringValue   string
+	int64Value    int64
+	intValue      int
+	boolValue     bool
+	durationValue time.Duration
+)
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+func (v *int64Value) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	*v = int64Value(n)
+	return err
+}
+func (v *int64Value) String() string { return strconv.FormatInt(int64(*v), 10) }
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	*v = intValue(n)
+	return err
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	*v = boolValue(b)
+	return err
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	*v = durationValue(d)
+	return err
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoadConfig_precedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tupu.yaml")
+	os.WriteFile(file, []byte("addr: 127.0.0.1:9000\ndb: /from/file.db\ntimeout: 3s\nintrospection: false\nmaxCost: 1000\n"), 0o644)
+	env := map[string]string{"TUPU_CONFIG": file, "TUPU_DB": "/from/env.db", "TUPU_MAX_COST": "2000"}
+	c, err := loadConfig("tupu", []string{"--max-cost", "3000"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		what      string
+		got, want any
+	}{
+		{"addr from the file", c.Addr, "127.0.0.1:9000"},
+		{"db from the environment over the file", c.DB, "/from/env.db"},
+		{"timeout from the file", c.Timeout, 3 * time.Second},
+		{"introspection off in the file", c.Introspection, false},
+		{"max cost from the flag over all", c.MaxCost, 3000},
+		{"max depth by default", c.MaxDepth, defaults().MaxDepth},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.what, tc.got, tc.want)
+		}
+	}
+}
+
+func TestLoadConfig_refusals(t *testing.T) {
+	dir := t.TempDir()
+	unknown := filepath.Join(dir, "unknown.yaml")
+	os.WriteFile(unknown, []byte("adress: 1.2.3.4:80\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"unknown key in the file", []string{"--config", unknown}, nil, "adress"},
+		{"missing file", []string{"--config=" + filepath.Join(dir, "none.yaml")}, nil, "config file"},
+		{"bad number in the environment", nil, map[string]string{"TUPU_MAX_COST": "lots"}, "TUPU_MAX_COST"},
+		{"bad log format", []string{"--log-format", "xml"}, nil, "log format"},
+		{"bad duration", []string{"--timeout", "soon"}, nil, "timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := loadConfig("tupu", tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
