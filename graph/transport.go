@@ -112,7 +112,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	params.Headers = r.Header
 	if t.trusted != nil {
 		if err := t.trusted.resolve(params); err != nil {
-			t.write(w, media, http.StatusBadRequest, exec.DispatchError(r.Context(), gqlerror.List{err}))
+			t.writeRequestError(w, media, http.StatusBadRequest, exec.DispatchError(r.Context(), gqlerror.List{err}))
 			return
 		}
 	}
@@ -122,7 +122,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		if media == mediaGraphQLResponse {
 			status = http.StatusBadRequest
 		}
-		t.write(w, media, status, exec.DispatchError(graphql.WithOperationContext(r.Context(), rc), errs))
+		t.writeRequestError(w, media, status, exec.DispatchError(graphql.WithOperationContext(r.Context(), rc), errs))
 		return
 	}
 	if r.Method == http.MethodGet && rc.Operation.Operation != ast.Query {
@@ -225,27 +225,47 @@ func responseMedia(accept string) (media string, ok bool) {
 	return "", false
 }
 
-// write sends a response, keeping at most maxErrors errors.
+// write sends the response of an operation that ran, keeping at most
+// maxErrors errors.
 func (t httpTransport) write(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
-	if n := len(resp.Errors); t.maxErrors > 0 && n > t.maxErrors {
-		resp.Errors = append(resp.Errors[:t.maxErrors:t.maxErrors], &gqlerror.Error{
+	resp.Errors = t.capErrors(resp.Errors)
+	send(w, media, status, resp)
+}
+
+// writeRequestError sends the errors of a request that failed before
+// execution. Such a response has no data entry at all, not even null: a
+// client tells "never ran" from "ran and nulled the root" by it.
+func (t httpTransport) writeRequestError(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	send(w, media, status, requestErrors{Errors: t.capErrors(resp.Errors), Extensions: resp.Extensions})
+}
+
+// requestErrors is a response without data.
+type requestErrors struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+func (t httpTransport) capErrors(errs gqlerror.List) gqlerror.List {
+	if n := len(errs); t.maxErrors > 0 && n > t.maxErrors {
+		errs = append(errs[:t.maxErrors:t.maxErrors], &gqlerror.Error{
 			Message:    fmt.Sprintf("%d more errors not shown", n-t.maxErrors),
 			Extensions: map[string]any{"code": "TOO_MANY_ERRORS"},
 		})
 	}
-	b, err := json.Marshal(resp)
-	if err != nil {
-		writeError(w, media, http.StatusInternalServerError, "INTERNAL", "internal error")
-		return
-	}
-	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(b)
+	return errs
 }
 
 // writeError sends a request-level error: one error with a code, no data.
 func writeError(w http.ResponseWriter, media string, status int, code, msg string) {
-	b, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
+	send(w, media, status, requestErrors{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
+}
+
+func send(w http.ResponseWriter, media string, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		media, status = mediaJSON, http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(b)
