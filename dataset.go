@@ -163,10 +163,9 @@ func (d *Dataset) Problems() []Problem {
 		}
 		if strings.TrimSpace(e.Name) == "" {
 			add("name is empty")
-		}
-		for _, a := range e.Aliases {
-			if strings.TrimSpace(a) == "" {
-				add("an alias is empty")
+		} else if err := ValidateEntity(&e); err != nil && ValidateKey("key", e.Key) == nil && string(e.Kind) != "" {
+			if _, known := KindByName(string(e.Kind)); known {
+				add("%v", err)
 			}
 		}
 		checkSource(e.Source)
@@ -212,6 +211,11 @@ func (d *Dataset) Problems() []Problem {
 		}
 		if err := ValidatePeriod("period", f.Period); err != nil {
 			add("%v", err)
+		}
+		if f.Unit != "" {
+			if _, _, ok := Normalize(0, f.Unit); !ok {
+				add("unit %q is not a unit tupu knows", f.Unit)
+			}
 		}
 		if f.Qualifier != "" && !slices.Contains(Qualifiers, f.Qualifier) {
 			add("qualifier %q is not one of %v", f.Qualifier, Qualifiers)

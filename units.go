@@ -1,6 +1,9 @@
 package tupu
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Units as sources write them, and how to compare them. A fact keeps its
 // value and unit as written; Normalize gives the value in a base unit
@@ -104,4 +107,14 @@ func upperDay(d string) string {
 		return d + "-31"
 	}
 	return d
+}
+
+// KnownUnits lists the units Normalize knows, sorted.
+func KnownUnits() []string {
+	units := make([]string, 0, len(unitScale))
+	for u := range unitScale {
+		units = append(units, u)
+	}
+	slices.Sort(units)
+	return units
 }

@@ -742,7 +742,7 @@ func TestLoadRefusesBrokenFiles(t *testing.T) {
 			edit: func(t *testing.T, f map[string]string) {
 				replace(t, f, "mini.yaml", "aliases: [测试]", `aliases: [测试, ""]`)
 			},
-			want:      []string{`entities[0] "test-district"`, "an alias is empty"},
+			want:      []string{`entities[0] "test-district"`, "aliases: an alias is empty"},
 			validated: true,
 		},
 		{

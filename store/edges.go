@@ -2,9 +2,11 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"tupu"
 )
@@ -247,4 +249,12 @@ func (t *Tx) relationsOf(entity string) ([]tupu.Relation, error) {
 			return rels, nil
 		}
 	}
+}
+
+// sortRelations orders relations by subject, predicate and object.
+func sortRelations(rs []tupu.Relation) {
+	slices.SortFunc(rs, func(a, b tupu.Relation) int {
+		return cmp.Or(strings.Compare(a.Subject, b.Subject), strings.Compare(string(a.Predicate), string(b.Predicate)),
+			strings.Compare(a.Object, b.Object))
+	})
 }

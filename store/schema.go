@@ -26,31 +26,40 @@ import (
 //	factprops   property 0 entKey 0 period                -> nil (every fact of a property)
 //	factvalues  property 0 value(8) 0 kind 0 entKey 0 period -> nil (numeric facts in value order;
 //	            value is the normalized value as a sortable float, see sortableFloat)
+//	history     seq(8)                                    -> JSON Change (append-only; the bucket's
+//	            sequence is the last seq)
+//	historyidx  entKey 0 seq(8)                           -> nil (the changes that touched an entity)
+//	tokens      name                                      -> JSON Token (the secret is never stored)
+//	tokenhashes sha256(secret)                            -> name
 //
 // Every relation is written twice in edges, once from each end (dir 'O'
 // from the subject, 'I' from the object), so both directions are one
 // prefix scan. The far end's kind sits in the key so that a named relation
 // ("a park's companies") is one prefix scan too, and its count one read.
 
-const schemaVersion = 2
+const schemaVersion = 3
 
 var (
-	bucketMeta       = []byte("meta")
-	bucketDocuments  = []byte("documents")
-	bucketEntities   = []byte("entities")
-	bucketKinds      = []byte("kinds")
-	bucketNames      = []byte("names")
-	bucketFacts      = []byte("facts")
-	bucketEdges      = []byte("edges")
-	bucketEdgeCounts = []byte("edgecounts")
-	bucketKindCounts = []byte("kindcounts")
-	bucketByName     = []byte("byname")
-	bucketFactProps  = []byte("factprops")
-	bucketFactValues = []byte("factvalues")
+	bucketMeta         = []byte("meta")
+	bucketDocuments    = []byte("documents")
+	bucketEntities     = []byte("entities")
+	bucketKinds        = []byte("kinds")
+	bucketNames        = []byte("names")
+	bucketFacts        = []byte("facts")
+	bucketEdges        = []byte("edges")
+	bucketEdgeCounts   = []byte("edgecounts")
+	bucketKindCounts   = []byte("kindcounts")
+	bucketByName       = []byte("byname")
+	bucketFactProps    = []byte("factprops")
+	bucketFactValues   = []byte("factvalues")
+	bucketHistory      = []byte("history")
+	bucketHistoryIndex = []byte("historyidx")
+	bucketTokens       = []byte("tokens")
+	bucketTokenHashes  = []byte("tokenhashes")
 
 	allBuckets = [][]byte{bucketMeta, bucketDocuments, bucketEntities, bucketKinds, bucketNames,
 		bucketFacts, bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps,
-		bucketFactValues}
+		bucketFactValues, bucketHistory, bucketHistoryIndex, bucketTokens, bucketTokenHashes}
 
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")

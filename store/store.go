@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -24,6 +25,7 @@ type Store struct {
 	db      *bolt.DB
 	reads   atomic.Uint64
 	observe func(kind string, d time.Duration)
+	feed    feed
 }
 
 // Options tune Open.
@@ -133,16 +135,22 @@ func (s *Store) timed(kind string) func() {
 // Update runs fn in a write transaction: all of fn's writes commit, or none.
 func (s *Store) Update(fn func(*Tx) error) error {
 	defer s.timed("write")()
-	return s.db.Update(func(tx *bolt.Tx) error {
+	var changes []Change
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		t := &Tx{tx: tx}
 		if err := fn(t); err != nil {
 			return err
 		}
+		changes = t.changes
 		if t.changed {
 			return bumpGraphVersion(tx)
 		}
 		return nil
 	})
+	if err == nil && len(changes) > 0 {
+		s.feed.publish(changes)
+	}
+	return err
 }
 
 // ReadTransactions returns how many read transactions the store has run:
@@ -177,6 +185,8 @@ func (s *Store) Check() error {
 type Tx struct {
 	tx      *bolt.Tx
 	changed bool
+	changes []Change         // recorded in this transaction
+	clock   func() time.Time // nil: the wall clock
 }
 
 func bumpGraphVersion(tx *bolt.Tx) error {
@@ -193,4 +203,18 @@ func readU64(b []byte) uint64 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(b)
+}
+
+// Backup writes a consistent copy of the whole database file to w while
+// readers and writers go on: bbolt copies it inside one read transaction.
+// The copy is a database file of its own: to restore, stop the service
+// and put the copy where --db points.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
 }

@@ -55,6 +55,11 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		if err := t.PutDocument(doc); err != nil {
 			return res, err
 		}
+		meta := *doc
+		meta.Text = ""
+		if err := t.record(ActorSeed, OpAddDocument, "", "", nil, &meta); err != nil {
+			return res, err
+		}
 	}
 	ownedBy := func(s *tupu.Source) bool { return s != nil && owned[s.Document] }
 
@@ -64,6 +69,10 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		e := d.Entities[i]
 		keep[e.Key] = true
 		old, err := t.Entity(e.Key)
+		op := OpCreateEntity
+		if err == nil {
+			op = OpUpdateEntity
+		}
 		switch {
 		case err == nil:
 			e.Version = old.Version
@@ -77,15 +86,22 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 				if err := t.changeKind(&e, func(s *tupu.Source) bool { return !ownedBy(s) }); err != nil {
 					return res, err
 				}
+				if err := t.record(ActorSeed, op, e.Key, "", old, &e); err != nil {
+					return res, err
+				}
 				continue
 			}
 		case tupu.ErrorCode(err) == tupu.NotFound:
+			old = nil
 			e.Version = 1
 			res.Added++
 		default:
 			return res, err
 		}
 		if err := t.PutEntity(&e); err != nil {
+			return res, err
+		}
+		if err := t.record(ActorSeed, op, e.Key, "", old, &e); err != nil {
 			return res, err
 		}
 	}
@@ -109,6 +125,9 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		if err := t.PutRelation(&r); err != nil {
 			return res, err
 		}
+		if err := t.record(ActorSeed, OpAddRelation, r.Subject, r.Object, old, &r); err != nil {
+			return res, err
+		}
 	}
 
 	facts := map[string]bool{}
@@ -120,16 +139,24 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		if err != nil {
 			return res, err
 		}
+		var before *tupu.Fact
 		if old := t.tx.Bucket(bucketFacts).Get(k); old != nil {
 			if bytes.Equal(old, newV) {
 				res.Unchanged++
 				continue
+			}
+			before = &tupu.Fact{}
+			if err := json.Unmarshal(old, before); err != nil {
+				return res, err
 			}
 			res.Updated++
 		} else {
 			res.Added++
 		}
 		if err := t.PutFact(&f); err != nil {
+			return res, err
+		}
+		if err := t.record(ActorSeed, OpSetFact, f.Entity, "", before, &f); err != nil {
 			return res, err
 		}
 	}
@@ -150,7 +177,7 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		return res, err
 	}
 	for _, f := range staleFacts {
-		if err := t.DeleteFact(f.Entity, f.Property, f.Period); err != nil {
+		if err := t.RemoveFact(ActorSeed, f.Entity, f.Property, f.Period); err != nil {
 			return res, err
 		}
 		res.Removed++
@@ -175,7 +202,7 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		return res, err
 	}
 	for _, r := range staleRelations {
-		if err := t.DeleteRelation(r.Subject, r.Predicate, r.Object); err != nil {
+		if err := t.RemoveRelation(ActorSeed, r.Subject, r.Predicate, r.Object); err != nil {
 			return res, err
 		}
 		res.Removed++
@@ -195,7 +222,11 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		return res, err
 	}
 	for _, key := range staleEntities {
-		if err := t.DeleteEntity(key); err != nil {
+		e, err := t.Entity(key)
+		if err != nil {
+			return res, err
+		}
+		if _, err := t.RemoveEntity(ActorSeed, key, e.Version, true); err != nil {
 			return res, err
 		}
 		res.Removed++

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"tupu"
+)
+
+// Dump is the whole graph with its history: what export writes and import
+// reads. Tokens are not part of it: they are credentials, not knowledge.
+type Dump struct {
+	Dataset tupu.Dataset
+	History []Change
+}
+
+// Dump reads the whole graph in a stable order: documents, entities and
+// facts by key, relations by subject, predicate and object, history by
+// sequence number.
+func (t *Tx) Dump() (*Dump, error) {
+	d := &Dump{}
+	err := t.tx.Bucket(bucketDocuments).ForEach(func(_, v []byte) error {
+		var doc tupu.Document
+		d.Dataset.Documents = append(d.Dataset.Documents, doc)
+		return json.Unmarshal(v, &d.Dataset.Documents[len(d.Dataset.Documents)-1])
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = t.tx.Bucket(bucketEntities).ForEach(func(_, v []byte) error {
+		e, err := decodeEntity(v)
+		if err == nil {
+			d.Dataset.Entities = append(d.Dataset.Entities, *e)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Each relation once: from its subject's outgoing edges. Edge keys
+	// sort by subject, direction, predicate, object kind, object; sort the
+	// relations of a subject by predicate and object for a stable order
+	// that does not depend on kinds.
+	err = t.tx.Bucket(bucketEdges).ForEach(func(k, v []byte) error {
+		parts := bytes.SplitN(k, []byte{sep}, 5)
+		if len(parts) != 5 || parts[1][0] != dirOut {
+			return nil
+		}
+		var ev edgeValue
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return fmt.Errorf("decode edge: %w", err)
+		}
+		d.Dataset.Relations = append(d.Dataset.Relations, tupu.Relation{
+			Subject: string(parts[0]), Predicate: tupu.Predicate(parts[2]), Object: string(parts[4]),
+			Source: ev.Source, Note: ev.Note,
+		})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortRelations(d.Dataset.Relations)
+	err = t.tx.Bucket(bucketFacts).ForEach(func(_, v []byte) error {
+		var f tupu.Fact
+		d.Dataset.Facts = append(d.Dataset.Facts, f)
+		return json.Unmarshal(v, &d.Dataset.Facts[len(d.Dataset.Facts)-1])
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = t.tx.Bucket(bucketHistory).ForEach(func(_, v []byte) error {
+		var c Change
+		d.History = append(d.History, c)
+		return json.Unmarshal(v, &d.History[len(d.History)-1])
+	})
+	return d, err
+}
+
+// Import writes a dump into an empty store, in one transaction, keeping
+// entity versions and history as they were. It checks everything before
+// it writes anything: the dataset must be valid and the history's
+// sequence numbers rising. A store that holds anything is CONFLICT.
+func (s *Store) Import(d *Dump) error {
+	if err := d.Dataset.Validate(); err != nil {
+		return err
+	}
+	var last uint64
+	for i, c := range d.History {
+		if c.Seq <= last {
+			return tupu.Errorf(tupu.BadUserInput, "history[%d]: sequence number %d does not follow %d", i, c.Seq, last)
+		}
+		last = c.Seq
+	}
+	for i, e := range d.Dataset.Entities {
+		if e.Version < 1 {
+			return tupu.Errorf(tupu.BadUserInput, "entities[%d] %q: version %d, at least 1", i, e.Key, e.Version)
+		}
+	}
+	return s.Update(func(t *Tx) error {
+		if t.CountEntities("") > 0 || t.tx.Bucket(bucketDocuments).Stats().KeyN > 0 || t.tx.Bucket(bucketHistory).Sequence() > 0 {
+			return tupu.Errorf(tupu.Conflict, "import needs an empty database")
+		}
+		for i := range d.Dataset.Documents {
+			if err := t.PutDocument(&d.Dataset.Documents[i]); err != nil {
+				return err
+			}
+		}
+		for i := range d.Dataset.Entities {
+			if err := t.PutEntity(&d.Dataset.Entities[i]); err != nil {
+				return err
+			}
+		}
+		for i := range d.Dataset.Relations {
+			if err := t.PutRelation(&d.Dataset.Relations[i]); err != nil {
+				return err
+			}
+		}
+		for i := range d.Dataset.Facts {
+			if err := t.PutFact(&d.Dataset.Facts[i]); err != nil {
+				return err
+			}
+		}
+		for i := range d.History {
+			if err := t.appendChange(&d.History[i]); err != nil {
+				return err
+			}
+		}
+		t.changes = nil // an import is not news to subscribers of an empty store
+		return t.tx.Bucket(bucketHistory).SetSequence(last)
+	})
+}

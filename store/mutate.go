@@ -1,0 +1,230 @@
+package store
+
+import (
+	"slices"
+
+	"tupu"
+)
+
+// The curation operations: each checks its input, writes, and records a
+// change with its actor, all inside the caller's transaction, so that a
+// mutation is all or nothing.
+
+// citeDocument checks that src cites a stored document and that the
+// quote is words of it.
+func (t *Tx) citeDocument(src *tupu.Source) error {
+	if src == nil {
+		return tupu.Errorf(tupu.BadUserInput, "source: every statement cites a document and a quote")
+	}
+	d, err := t.Document(src.Document)
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return tupu.Errorf(tupu.BadUserInput, "source.document: no document has key %q", src.Document)
+	}
+	if err != nil {
+		return err
+	}
+	return tupu.ValidateQuote(d, src.Quote)
+}
+
+// CreateEntity writes a new entity at version 1. It returns CONFLICT if
+// the key is taken.
+func (t *Tx) CreateEntity(actor string, e tupu.Entity) (*tupu.Entity, error) {
+	if err := tupu.ValidateEntity(&e); err != nil {
+		return nil, err
+	}
+	if e.Source != nil {
+		if err := t.citeDocument(e.Source); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := t.Entity(e.Key); err == nil {
+		return nil, tupu.Errorf(tupu.Conflict, "key: an entity with key %q exists", e.Key)
+	}
+	e.Version = 1
+	if err := t.PutEntity(&e); err != nil {
+		return nil, err
+	}
+	return &e, t.record(actor, OpCreateEntity, e.Key, "", nil, &e)
+}
+
+// checkVersion returns CONFLICT unless the entity is at expected.
+func checkVersion(e *tupu.Entity, expected int) error {
+	if e.Version != expected {
+		return tupu.Errorf(tupu.Conflict, "expectedVersion: entity %q is at version %d, not %d; read it again", e.Key, e.Version, expected)
+	}
+	return nil
+}
+
+// UpdateEntity applies change to the entity at expectedVersion and raises
+// its version. The key and kind cannot change. It returns NOT_FOUND or
+// CONFLICT when the entity is missing or has moved on.
+func (t *Tx) UpdateEntity(actor, key string, expectedVersion int, change func(*tupu.Entity)) (*tupu.Entity, error) {
+	old, err := t.Entity(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(old, expectedVersion); err != nil {
+		return nil, err
+	}
+	e := *old
+	e.Aliases = slices.Clone(old.Aliases)
+	change(&e)
+	if e.Key != old.Key || e.Kind != old.Kind {
+		return nil, tupu.Errorf(tupu.BadUserInput, "key and kind cannot change; create a new entity instead")
+	}
+	if err := tupu.ValidateEntity(&e); err != nil {
+		return nil, err
+	}
+	if e.Source != nil && (old.Source == nil || *e.Source != *old.Source) {
+		if err := t.citeDocument(e.Source); err != nil {
+			return nil, err
+		}
+	}
+	e.Version = old.Version + 1
+	if err := t.PutEntity(&e); err != nil {
+		return nil, err
+	}
+	return &e, t.record(actor, OpUpdateEntity, key, "", old, &e)
+}
+
+// RemoveEntity deletes the entity at expectedVersion. While relations
+// still point at it, it is refused with CONFLICT unless cascade is set;
+// then its relations and facts go with it, each recorded.
+func (t *Tx) RemoveEntity(actor, key string, expectedVersion int, cascade bool) (*tupu.Entity, error) {
+	old, err := t.Entity(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkVersion(old, expectedVersion); err != nil {
+		return nil, err
+	}
+	rels, err := t.relationsOf(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(rels) > 0 && !cascade {
+		return nil, tupu.Errorf(tupu.Conflict, "entity %q still has %d relations; remove them first, or delete with cascade", key, len(rels))
+	}
+	for _, r := range rels {
+		if err := t.RemoveRelation(actor, r.Subject, r.Predicate, r.Object); err != nil {
+			return nil, err
+		}
+	}
+	facts, err := t.Facts(key, "", "")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range facts {
+		if err := t.RemoveFact(actor, f.Entity, f.Property, f.Period); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.DeleteEntity(key); err != nil {
+		return nil, err
+	}
+	return old, t.record(actor, OpDeleteEntity, key, "", old, nil)
+}
+
+// AddRelation writes a relation citing a stored document. Adding one that
+// exists replaces its source and note.
+func (t *Tx) AddRelation(actor string, r tupu.Relation) error {
+	if _, ok := tupu.PredicateByName(string(r.Predicate)); !ok {
+		return tupu.Errorf(tupu.BadUserInput, "predicate: %q is unknown", r.Predicate)
+	}
+	for field, key := range map[string]string{"subject": r.Subject, "object": r.Object} {
+		if _, err := t.Entity(key); tupu.ErrorCode(err) == tupu.NotFound {
+			return tupu.Errorf(tupu.BadUserInput, "%s: no entity has key %q", field, key)
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := t.citeDocument(r.Source); err != nil {
+		return err
+	}
+	old, err := t.Relation(r.Subject, r.Predicate, r.Object)
+	if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
+		return err
+	}
+	if err := t.PutRelation(&r); err != nil {
+		return err
+	}
+	return t.record(actor, OpAddRelation, r.Subject, r.Object, old, &r)
+}
+
+// RemoveRelation deletes a relation, or returns NOT_FOUND.
+func (t *Tx) RemoveRelation(actor, subject string, pred tupu.Predicate, object string) error {
+	old, err := t.Relation(subject, pred, object)
+	if err != nil {
+		return err
+	}
+	if err := t.DeleteRelation(subject, pred, object); err != nil {
+		return err
+	}
+	return t.record(actor, OpRemoveRelation, subject, object, old, nil)
+}
+
+// SetFact writes a fact citing a stored document, replacing the one with
+// the same entity, property and period.
+func (t *Tx) SetFact(actor string, f tupu.Fact) error {
+	if err := tupu.ValidateFact(&f); err != nil {
+		return err
+	}
+	if _, err := t.Entity(f.Entity); tupu.ErrorCode(err) == tupu.NotFound {
+		return tupu.Errorf(tupu.BadUserInput, "entity: no entity has key %q", f.Entity)
+	} else if err != nil {
+		return err
+	}
+	if err := t.citeDocument(&f.Source); err != nil {
+		return err
+	}
+	var old *tupu.Fact
+	if fs, err := t.Facts(f.Entity, f.Property, f.Period); err != nil {
+		return err
+	} else if len(fs) == 1 {
+		old = &fs[0]
+	}
+	if err := t.PutFact(&f); err != nil {
+		return err
+	}
+	return t.record(actor, OpSetFact, f.Entity, "", old, &f)
+}
+
+// RemoveFact deletes a fact, or returns NOT_FOUND.
+func (t *Tx) RemoveFact(actor, entity, property, period string) error {
+	fs, err := t.Facts(entity, property, period)
+	if err != nil {
+		return err
+	}
+	var old *tupu.Fact
+	for i := range fs {
+		if fs[i].Period == period {
+			old = &fs[i]
+		}
+	}
+	if old == nil {
+		return tupu.Errorf(tupu.NotFound, "no fact %s %s %q", entity, property, period)
+	}
+	if err := t.DeleteFact(entity, property, period); err != nil {
+		return err
+	}
+	return t.record(actor, OpRemoveFact, entity, "", old, nil)
+}
+
+// AddDocument stores a new source document. Documents are what every
+// quote is checked against, so one is never replaced: CONFLICT if the key
+// is taken.
+func (t *Tx) AddDocument(actor string, d tupu.Document) (*tupu.Document, error) {
+	if err := tupu.ValidateDocument(&d); err != nil {
+		return nil, err
+	}
+	if _, err := t.Document(d.Key); err == nil {
+		return nil, tupu.Errorf(tupu.Conflict, "key: a document with key %q exists", d.Key)
+	}
+	if err := t.PutDocument(&d); err != nil {
+		return nil, err
+	}
+	// History keeps the document without its text, which it holds anyway.
+	meta := d
+	meta.Text = ""
+	return &d, t.record(actor, OpAddDocument, "", "", nil, &meta)
+}
