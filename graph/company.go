@@ -29,3 +29,7 @@ func (r *companyResolver) Parks(ctx context.Context, obj *model.Company, first *
 func (r *companyResolver) Labs(ctx context.Context, obj *model.Company, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error) {
 	return relatedConnection(ctx, obj, companyLabs, labConnection, first, after, last, before, filter, orderBy)
 }
+
+func (r *companyResolver) History(ctx context.Context, obj *model.Company, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

@@ -25,3 +25,7 @@ func (r *countyResolver) Relations(ctx context.Context, obj *model.County, predi
 func (r *countyResolver) PartnerDistricts(ctx context.Context, obj *model.County, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.DistrictConnection, error) {
 	return relatedConnection(ctx, obj, countyPartnerDistricts, districtConnection, first, after, last, before, filter, orderBy)
 }
+
+func (r *countyResolver) History(ctx context.Context, obj *model.County, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

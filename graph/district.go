@@ -37,3 +37,7 @@ func (r *districtResolver) TalentPrograms(ctx context.Context, obj *model.Distri
 func (r *districtResolver) PartnerCounties(ctx context.Context, obj *model.District, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CountyConnection, error) {
 	return relatedConnection(ctx, obj, districtPartnerCounties, countyConnection, first, after, last, before, filter, orderBy)
 }
+
+func (r *districtResolver) History(ctx context.Context, obj *model.District, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

@@ -35,3 +35,7 @@ func (r *labResolver) Park(ctx context.Context, obj *model.Lab) (*model.Park, er
 	p, _ := e.(*model.Park)
 	return p, err
 }
+
+func (r *labResolver) History(ctx context.Context, obj *model.Lab, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

@@ -131,6 +131,14 @@ func batch[K comparable, V any](s *store.Store, read func(*store.Tx, K) (V, erro
 	}
 }
 
+// forget drops every cached value, so that reads after a write see it.
+func (l *loaders) forget() {
+	l.entities.ClearAll()
+	l.edges.ClearAll()
+	l.facts.ClearAll()
+	l.documents.ClearAll()
+}
+
 type loadersKey struct{}
 
 // withLoaders returns ctx carrying fresh loaders for one request.

@@ -21,3 +21,7 @@ func (r *otherEntityResolver) Facts(ctx context.Context, obj *model.OtherEntity,
 func (r *otherEntityResolver) Relations(ctx context.Context, obj *model.OtherEntity, predicate *string, direction *model.Direction, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.RelationConnection, error) {
 	return relations(ctx, obj, predicate, direction, kind, first, after, last, before, filter, orderBy)
 }
+
+func (r *otherEntityResolver) History(ctx context.Context, obj *model.OtherEntity, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

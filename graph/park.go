@@ -35,3 +35,7 @@ func (r *parkResolver) Companies(ctx context.Context, obj *model.Park, first *in
 func (r *parkResolver) Labs(ctx context.Context, obj *model.Park, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error) {
 	return relatedConnection(ctx, obj, parkLabs, labConnection, first, after, last, before, filter, orderBy)
 }
+
+func (r *parkResolver) History(ctx context.Context, obj *model.Park, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/text/language"
@@ -58,6 +59,12 @@ type Options struct {
 	// TrustedDocuments, when set, is a JSON manifest of SHA-256 hash to
 	// document, and only those documents run.
 	TrustedDocuments []byte
+	// ReadsNeedToken closes reads to requests without a valid token;
+	// reads are open by default.
+	ReadsNeedToken bool
+	// AllowedOrigins are host patterns ("app.example.com", "*.example.com")
+	// of pages, besides the server's own, that may open a WebSocket.
+	AllowedOrigins []string
 }
 
 // NewHandler returns the GraphQL endpoint over s: POST with a JSON body,
@@ -91,6 +98,15 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		srv.Use(opts.Metrics.GraphQL())
 	}
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
+	srv.AddTransport(transport.SSE{})
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitTimeout:           5 * time.Second,
+		InitFunc:              websocketInit(s, opts.ReadsNeedToken),
+		// coder/websocket refuses a browser's upgrade from another origin
+		// unless its host matches one of these patterns.
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins}},
+	})
 	srv.AddTransport(t)
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
@@ -117,8 +133,23 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 			writeError(w, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET for queries or POST")
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), opts.Timeout)
-		defer cancel()
+		tok, err := authenticate(s, r)
+		if err == nil && tok == nil && opts.ReadsNeedToken {
+			err = tupu.Errorf(tupu.Unauthenticated, "this server needs a token for reads too: send Authorization: Bearer <token>")
+		}
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tupu"`)
+			writeError(w, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
+			return
+		}
+		ctx := r.Context()
+		if !isWebsocket(r) {
+			// A subscription lives as long as its connection, not a request.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+			defer cancel()
+		}
+		ctx = withToken(ctx, tok)
 		ctx = withLoaders(ctx, s, opts.BatchWait)
 		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
 		srv.ServeHTTP(w, r.WithContext(ctx))

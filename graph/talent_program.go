@@ -50,3 +50,7 @@ func (r *talentProgramResolver) District(ctx context.Context, obj *model.TalentP
 	d, _ := e.(*model.District)
 	return d, err
 }
+
+func (r *talentProgramResolver) History(ctx context.Context, obj *model.TalentProgram, first *int, after *string) (*model.ChangeConnection, error) {
+	return history(ctx, r.store, obj, first, after)
+}

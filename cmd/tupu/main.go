@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,8 +43,11 @@ func main() {
 const usage = `tupu serves a source-grounded knowledge graph over GraphQL.
 
 Usage:
-  tupu [serve] [flags]   start the service (the default command)
-  tupu seed [flags]      write the built-in data set into the database
+  tupu [serve] [flags]        start the service (the default command)
+  tupu seed [flags]           write the built-in data set into the database
+  tupu token create|list|revoke --db PATH ...   manage write tokens
+  tupu backup FILE (--db PATH | --url URL --token T)   copy the database
+  tupu generate --db PATH --entities N          build a synthetic graph
 
 Settings come from the defaults, a --config YAML file, the environment
 variables in brackets, and these flags, each overriding the one before:
@@ -56,23 +60,38 @@ func envOr(getenv func(string) string, name, fallback string) string {
 	return fallback
 }
 
+// command is a subcommand with flags of its own.
+type command func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+
+// commands are the subcommands besides serve and seed, which share the
+// service's settings.
+var commands = map[string]command{
+	"token":    runToken,
+	"backup":   runBackup,
+}
+
 // run is the whole program; main only wires it to the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && (args[0] == "serve" || args[0] == "seed") {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if c, ok := commands[cmd]; ok {
+		return c(ctx, args, getenv, stdout, stderr)
+	}
+	if cmd != "serve" && cmd != "seed" {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
 	}
 	c, err := loadConfig("tupu "+cmd, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	log := c.logger(stderr)
-	switch cmd {
-	case "seed":
+	if cmd == "seed" {
 		return runSeed(c, stdout)
-	default:
-		return serve(ctx, c, log)
 	}
+	return serve(ctx, c, log)
 }
 
 // runSeed makes the database hold the built-in data set, whatever it held
@@ -149,6 +168,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return nil
 	}))
 	mux.Handle("GET /metrics", metrics.Handler())
+	mux.Handle("GET /admin/backup", graph.BackupHandler(s))
 	playground.Mount(mux, "/graphql", ExampleQuery)
 
 	ln, err := net.Listen("tcp", c.Addr)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"tupu"
 )
@@ -285,3 +286,26 @@ func optional(s string) *string {
 	}
 	return &s
 }
+
+// Change is a recorded change; its entity is loaded on request.
+type Change struct {
+	C tupu.Change
+}
+
+func (c Change) Sequence() int      { return int(c.C.Seq) }
+func (c Change) At() string         { return c.C.At.Format(time.RFC3339Nano) }
+func (c Change) Actor() string      { return c.C.Actor }
+func (c Change) Operation() string  { return c.C.Op }
+func (c Change) EntityKey() *string { return optional(c.C.Entity) }
+func (c Change) ObjectKey() *string { return optional(c.C.Object) }
+func (c Change) Before() *string    { return optional(string(c.C.Before)) }
+func (c Change) After() *string     { return optional(string(c.C.After)) }
+
+// Relation is a relation; its ends are loaded on request.
+type Relation struct {
+	R tupu.Relation
+}
+
+func (r Relation) Predicate() string { return string(r.R.Predicate) }
+func (r Relation) Source() *Source   { return NewSource(r.R.Source) }
+func (r Relation) Note() *string     { return optional(r.R.Note) }

@@ -9,6 +9,76 @@ import (
 	"strconv"
 )
 
+// A new source document.
+type AddDocumentInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// A stable key, such as `yubei-2022`.
+	Key string `json:"key"`
+	// The title.
+	Title string `json:"title"`
+	// Who published it.
+	Publisher *string `json:"publisher,omitempty"`
+	// When: an ISO 8601 date, possibly only a year.
+	PublishedAt *string `json:"publishedAt,omitempty"`
+	// The language of the text, such as `zh`.
+	Language *string `json:"language,omitempty"`
+	// The text as printed.
+	Text string `json:"text"`
+}
+
+// The result of addDocument.
+type AddDocumentPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The document.
+	Document *Document `json:"document"`
+}
+
+// A relation to add.
+type AddRelationInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The subject: an ID or a key.
+	Subject string `json:"subject"`
+	// The predicate, such as `hosts` (see Query.predicates).
+	Predicate string `json:"predicate"`
+	// The object: an ID or a key.
+	Object string `json:"object"`
+	// Where a document states the relation.
+	Source *SourceInput `json:"source"`
+	// A curator's note.
+	Note *string `json:"note,omitempty"`
+}
+
+// The result of addRelation.
+type AddRelationPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The relation.
+	Relation *Relation `json:"relation"`
+}
+
+// A page of changes.
+type ChangeConnection struct {
+	// How many changes the whole list holds, where that is cheap to know; null otherwise.
+	TotalCount *int `json:"totalCount,omitempty"`
+	// Where the page sits in the list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The changes on the page, with their cursors.
+	Edges []*ChangeEdge `json:"edges"`
+	// The changes on the page.
+	Nodes []*Change `json:"nodes"`
+}
+
+// A change on a page.
+type ChangeEdge struct {
+	// Where to continue paging from.
+	Cursor string `json:"cursor"`
+	// The change.
+	Node *Change `json:"node"`
+}
+
 // A page of companies.
 type CompanyConnection struct {
 	// How many companies the whole list holds.
@@ -47,6 +117,56 @@ type CountyEdge struct {
 	Cursor string `json:"cursor"`
 	// The county.
 	Node *County `json:"node"`
+}
+
+// A new entity.
+type CreateEntityInput struct {
+	// Returned unchanged in the payload, for the client's bookkeeping.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// A stable key: lowercase ASCII words joined by '-'.
+	Key string `json:"key"`
+	// What the entity is.
+	Kind EntityKind `json:"kind"`
+	// The canonical Chinese name.
+	Name string `json:"name"`
+	// The English name.
+	NameEn *string `json:"nameEn,omitempty"`
+	// Short names and other spellings.
+	Aliases []string `json:"aliases,omitempty"`
+	// What the sources say the entity is, in English.
+	Description *string `json:"description,omitempty"`
+	// A curator's note.
+	Note *string `json:"note,omitempty"`
+	// Where a document names the entity.
+	Source *SourceInput `json:"source,omitempty"`
+}
+
+// The result of createEntity.
+type CreateEntityPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The new entity.
+	Entity Entity `json:"entity"`
+}
+
+// An entity to delete.
+type DeleteEntityInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The entity: its ID or its key.
+	ID string `json:"id"`
+	// The version the deletion was decided against; CONFLICT if the entity has moved on.
+	ExpectedVersion int `json:"expectedVersion"`
+	// Also remove its relations and facts; without it, an entity with relations is not deleted.
+	Cascade *bool `json:"cascade,omitempty"`
+}
+
+// The result of deleteEntity.
+type DeleteEntityPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The ID the entity had.
+	DeletedID string `json:"deletedId"`
 }
 
 // A page of districts.
@@ -191,6 +311,14 @@ type LabEdge struct {
 	Node *Lab `json:"node"`
 }
 
+// Curation. Every mutation is one transaction: all of it happens or none.
+// Writes need `Authorization: Bearer <token>` (see `tupu token`): an editor
+// may create and change, an admin may also delete entities and add
+// documents. Every fact and relation written cites a document and words of
+// it.
+type Mutation struct {
+}
+
 // Information about pagination in a connection.
 type PageInfo struct {
 	// When paginating forwards, are there more items?
@@ -277,6 +405,48 @@ type RelationEdge struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// A fact to remove.
+type RemoveFactInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The entity: an ID or a key.
+	Entity string `json:"entity"`
+	// The property.
+	Property string `json:"property"`
+	// The period; leave out for a fact without one.
+	Period *string `json:"period,omitempty"`
+}
+
+// The result of removeFact.
+type RemoveFactPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The entity, as it is now.
+	Entity Entity `json:"entity"`
+}
+
+// A relation to remove.
+type RemoveRelationInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The subject: an ID or a key.
+	Subject string `json:"subject"`
+	// The predicate.
+	Predicate string `json:"predicate"`
+	// The object: an ID or a key.
+	Object string `json:"object"`
+}
+
+// The result of removeRelation.
+type RemoveRelationPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The subject, as it is now.
+	Subject Entity `json:"subject"`
+	// The object, as it is now.
+	Object Entity `json:"object"`
+}
+
 // A page of search results.
 type SearchConnection struct {
 	// How many entities match in all.
@@ -307,6 +477,48 @@ type SearchResult struct {
 	Matched string `json:"matched"`
 }
 
+// A fact to set.
+type SetFactInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The entity: an ID or a key.
+	Entity string `json:"entity"`
+	// snake_case English, such as `gdp`.
+	Property string `json:"property"`
+	// The Chinese wording of the property.
+	Label *string `json:"label,omitempty"`
+	// The number as the source states it.
+	Value *float64 `json:"value,omitempty"`
+	// For a statement that is not a figure.
+	Text *string `json:"text,omitempty"`
+	// The unit as the source states it; one tupu knows (亿元, 万元, 万台, 亩, 万平方米, 公里, %, 家, 个...).
+	Unit *string `json:"unit,omitempty"`
+	// An ISO 8601 date or interval.
+	Period *string `json:"period,omitempty"`
+	// Set when the source gives a bound or an estimate.
+	Qualifier *Qualifier `json:"qualifier,omitempty"`
+	// A curator's note.
+	Note *string `json:"note,omitempty"`
+	// Where a document states the fact.
+	Source *SourceInput `json:"source"`
+}
+
+// The result of setFact.
+type SetFactPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The fact as it is now.
+	Fact *Fact `json:"fact"`
+}
+
+// Where a statement comes from: a stored document and words of it.
+type SourceInput struct {
+	// The document: its ID or its key.
+	Document string `json:"document"`
+	// Words of the document, exactly (line breaks removed).
+	Quote string `json:"quote"`
+}
+
 // Entities and the relations between them.
 type Subgraph struct {
 	// The entities, the centre first.
@@ -327,6 +539,10 @@ type SubgraphEdge struct {
 	Source *Source `json:"source,omitempty"`
 }
 
+// Live updates, over the graphql-ws WebSocket protocol or server-sent events.
+type Subscription struct {
+}
+
 // A page of talent programs.
 type TalentProgramConnection struct {
 	// How many programs the whole list holds.
@@ -345,6 +561,36 @@ type TalentProgramEdge struct {
 	Cursor string `json:"cursor"`
 	// The program.
 	Node *TalentProgram `json:"node"`
+}
+
+// Changes to an entity. A field left out stays; an empty string clears an optional text.
+type UpdateEntityInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The entity: its ID or its key.
+	ID string `json:"id"`
+	// The version the change was made against; CONFLICT if the entity has moved on.
+	ExpectedVersion int `json:"expectedVersion"`
+	// The canonical Chinese name.
+	Name *string `json:"name,omitempty"`
+	// The English name.
+	NameEn *string `json:"nameEn,omitempty"`
+	// Replaces all aliases.
+	Aliases []string `json:"aliases,omitempty"`
+	// What the sources say the entity is.
+	Description *string `json:"description,omitempty"`
+	// A curator's note.
+	Note *string `json:"note,omitempty"`
+	// Where a document names the entity.
+	Source *SourceInput `json:"source,omitempty"`
+}
+
+// The result of updateEntity.
+type UpdateEntityPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The entity as it is now.
+	Entity Entity `json:"entity"`
 }
 
 // Which end of a relation an entity is on.

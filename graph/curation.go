@@ -1,0 +1,363 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"tupu"
+	"tupu/graph/exec"
+	"tupu/graph/model"
+	"tupu/store"
+)
+
+// The resolvers of curation: mutations, history and live changes.
+
+// history pages through an entity's changes, newest first. The cursor is
+// the sequence number of the last change seen.
+func history(ctx context.Context, s *store.Store, entity model.Entity, first *int, after *string) (*model.ChangeConnection, error) {
+	args, err := pageArgs(first, after, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	before, err := seqCursor(args.After)
+	if err != nil {
+		return nil, err
+	}
+	var p *store.ChangePage
+	total := 0
+	err = s.View(func(tx *store.Tx) error {
+		p, err = tx.History(entity.Entry().Key, before, args.First)
+		total = tx.CountHistory(entity.Entry().Key)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changeConnection(p, &total, before > 0), nil
+}
+
+func seqCursor(c []byte) (uint64, error) {
+	if c == nil {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(string(c), 10, 64)
+	if err != nil {
+		return 0, tupu.Errorf(tupu.BadUserInput, "not a cursor of changes")
+	}
+	return n, nil
+}
+
+func changeConnection(p *store.ChangePage, total *int, hasPrev bool) *model.ChangeConnection {
+	c := &model.ChangeConnection{TotalCount: total, Edges: make([]*model.ChangeEdge, len(p.Changes)), Nodes: make([]*model.Change, len(p.Changes))}
+	cursors := make([][]byte, len(p.Changes))
+	for i, ch := range p.Changes {
+		cursors[i] = []byte(strconv.FormatUint(ch.Seq, 10))
+		c.Nodes[i] = &model.Change{C: ch}
+		c.Edges[i] = &model.ChangeEdge{Cursor: encodeCursor(cursors[i]), Node: c.Nodes[i]}
+	}
+	c.PageInfo = pageInfo(cursors, p.HasNext, hasPrev)
+	return c
+}
+
+func (r *queryResolver) Changes(ctx context.Context, since *string, first *int, after *string) (*model.ChangeConnection, error) {
+	args, err := pageArgs(first, after, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	afterSeq, err := seqCursor(args.After)
+	if err != nil {
+		return nil, err
+	}
+	var p *store.ChangePage
+	err = r.store.View(func(tx *store.Tx) error {
+		if since != nil && afterSeq == 0 {
+			t, perr := time.Parse(time.RFC3339Nano, *since)
+			if perr != nil {
+				return tupu.Errorf(tupu.BadUserInput, "since: %q is not an RFC 3339 time such as 2026-11-27T12:00:00Z", *since)
+			}
+			p, err = tx.ChangesSince(t, args.First, 0)
+			return err
+		}
+		p, err = tx.Changes(afterSeq, args.First)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return changeConnection(p, nil, afterSeq > 0), nil
+}
+
+type changeResolver struct{ *Resolver }
+
+var _ exec.ChangeResolver = (*changeResolver)(nil)
+
+// Change returns the resolver of Change's fields.
+func (r *Resolver) Change() exec.ChangeResolver { return &changeResolver{r} }
+
+func (r *changeResolver) Entity(ctx context.Context, obj *model.Change) (model.Entity, error) {
+	if obj.C.Entity == "" {
+		return nil, nil
+	}
+	e, err := loadersFrom(ctx).entities.Load(ctx, obj.C.Entity)
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return model.NewEntity(e), nil
+}
+
+type relationResolver struct{ *Resolver }
+
+var _ exec.RelationResolver = (*relationResolver)(nil)
+
+// Relation returns the resolver of Relation's fields.
+func (r *Resolver) Relation() exec.RelationResolver { return &relationResolver{r} }
+
+func (r *relationResolver) Subject(ctx context.Context, obj *model.Relation) (model.Entity, error) {
+	return loadEntity(ctx, obj.R.Subject)
+}
+
+func (r *relationResolver) Object(ctx context.Context, obj *model.Relation) (model.Entity, error) {
+	return loadEntity(ctx, obj.R.Object)
+}
+
+func loadEntity(ctx context.Context, key string) (model.Entity, error) {
+	e, err := loadersFrom(ctx).entities.Load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewEntity(e), nil
+}
+
+type mutationResolver struct{ *Resolver }
+
+var _ exec.MutationResolver = (*mutationResolver)(nil)
+
+// Mutation returns the resolver of the mutations.
+func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r} }
+
+// write runs fn in one write transaction as the request's token, which
+// must allow role. The reads that follow (the payload) see the write: the
+// request's loaders are fresh for them.
+func (r *mutationResolver) write(ctx context.Context, role store.Role, fn func(tx *store.Tx, actor string) error) error {
+	tok, err := authorize(ctx, role)
+	if err != nil {
+		return err
+	}
+	err = r.store.Update(func(tx *store.Tx) error { return fn(tx, tok.Name) })
+	loadersFrom(ctx).forget()
+	return err
+}
+
+func source(in *model.SourceInput) *tupu.Source {
+	if in == nil {
+		return nil
+	}
+	return &tupu.Source{Document: documentKey(in.Document), Quote: in.Quote}
+}
+
+// documentKey reads an argument that may be a document's global ID or key.
+func documentKey(idOrKey string) string {
+	if key, isEntity, err := model.ParseID(idOrKey); err == nil && !isEntity {
+		return key
+	}
+	return idOrKey
+}
+
+func (r *mutationResolver) CreateEntity(ctx context.Context, in model.CreateEntityInput) (*model.CreateEntityPayload, error) {
+	e := tupu.Entity{Key: in.Key, Kind: tupu.Kind(in.Kind), Name: in.Name, NameEn: deref(in.NameEn), Aliases: in.Aliases,
+		Description: deref(in.Description), Note: deref(in.Note), Source: source(in.Source)}
+	var created *tupu.Entity
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) (err error) {
+		created, err = tx.CreateEntity(actor, e)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CreateEntityPayload{ClientMutationID: in.ClientMutationID, Entity: model.NewEntity(created)}, nil
+}
+
+func (r *mutationResolver) UpdateEntity(ctx context.Context, in model.UpdateEntityInput) (*model.UpdateEntityPayload, error) {
+	var updated *tupu.Entity
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) (err error) {
+		updated, err = tx.UpdateEntity(actor, keyOf(in.ID), in.ExpectedVersion, func(e *tupu.Entity) {
+			setIf(&e.Name, in.Name)
+			setIf(&e.NameEn, in.NameEn)
+			setIf(&e.Description, in.Description)
+			setIf(&e.Note, in.Note)
+			if in.Aliases != nil {
+				e.Aliases = in.Aliases
+			}
+			if in.Source != nil {
+				e.Source = source(in.Source)
+			}
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.UpdateEntityPayload{ClientMutationID: in.ClientMutationID, Entity: model.NewEntity(updated)}, nil
+}
+
+func setIf(field *string, v *string) {
+	if v != nil {
+		*field = *v
+	}
+}
+
+func (r *mutationResolver) DeleteEntity(ctx context.Context, in model.DeleteEntityInput) (*model.DeleteEntityPayload, error) {
+	key := keyOf(in.ID)
+	err := r.write(ctx, store.RoleAdmin, func(tx *store.Tx, actor string) error {
+		_, err := tx.RemoveEntity(actor, key, in.ExpectedVersion, in.Cascade != nil && *in.Cascade)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeleteEntityPayload{ClientMutationID: in.ClientMutationID, DeletedID: model.EntityID(key)}, nil
+}
+
+func (r *mutationResolver) AddRelation(ctx context.Context, in model.AddRelationInput) (*model.AddRelationPayload, error) {
+	rel := tupu.Relation{Subject: keyOf(in.Subject), Predicate: tupu.Predicate(in.Predicate), Object: keyOf(in.Object),
+		Source: source(in.Source), Note: deref(in.Note)}
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) error {
+		return tx.AddRelation(actor, rel)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddRelationPayload{ClientMutationID: in.ClientMutationID, Relation: &model.Relation{R: rel}}, nil
+}
+
+func (r *mutationResolver) RemoveRelation(ctx context.Context, in model.RemoveRelationInput) (*model.RemoveRelationPayload, error) {
+	subject, object := keyOf(in.Subject), keyOf(in.Object)
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) error {
+		return tx.RemoveRelation(actor, subject, tupu.Predicate(in.Predicate), object)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s, err := loadEntity(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	o, err := loadEntity(ctx, object)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RemoveRelationPayload{ClientMutationID: in.ClientMutationID, Subject: s, Object: o}, nil
+}
+
+func (r *mutationResolver) SetFact(ctx context.Context, in model.SetFactInput) (*model.SetFactPayload, error) {
+	f := tupu.Fact{Entity: keyOf(in.Entity), Property: in.Property, Label: deref(in.Label), Value: in.Value,
+		Text: deref(in.Text), Unit: deref(in.Unit), Period: deref(in.Period), Note: deref(in.Note)}
+	if src := source(in.Source); src != nil {
+		f.Source = *src
+	}
+	if in.Qualifier != nil {
+		f.Qualifier = tupu.Qualifier(lower(string(*in.Qualifier)))
+	}
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) error {
+		return tx.SetFact(actor, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.SetFactPayload{ClientMutationID: in.ClientMutationID, Fact: model.NewFact(&f)}, nil
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func (r *mutationResolver) RemoveFact(ctx context.Context, in model.RemoveFactInput) (*model.RemoveFactPayload, error) {
+	key := keyOf(in.Entity)
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) error {
+		return tx.RemoveFact(actor, key, in.Property, deref(in.Period))
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, err := loadEntity(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RemoveFactPayload{ClientMutationID: in.ClientMutationID, Entity: e}, nil
+}
+
+func (r *mutationResolver) AddDocument(ctx context.Context, in model.AddDocumentInput) (*model.AddDocumentPayload, error) {
+	d := tupu.Document{Key: in.Key, Title: in.Title, Publisher: deref(in.Publisher), PublishedAt: deref(in.PublishedAt),
+		Language: deref(in.Language), Text: in.Text}
+	var added *tupu.Document
+	err := r.write(ctx, store.RoleAdmin, func(tx *store.Tx, actor string) (err error) {
+		added, err = tx.AddDocument(actor, d)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddDocumentPayload{ClientMutationID: in.ClientMutationID, Document: model.NewDocument(added)}, nil
+}
+
+type subscriptionResolver struct{ *Resolver }
+
+var _ exec.SubscriptionResolver = (*subscriptionResolver)(nil)
+
+// Subscription returns the resolver of the subscriptions.
+func (r *Resolver) Subscription() exec.SubscriptionResolver { return &subscriptionResolver{r} }
+
+func (r *subscriptionResolver) EntityChanged(ctx context.Context, keys []string, kinds []model.EntityKind) (<-chan *model.Change, error) {
+	wantKeys := map[string]bool{}
+	for _, k := range keys {
+		wantKeys[keyOf(k)] = true
+	}
+	wantKinds := map[tupu.Kind]bool{}
+	for _, k := range kinds {
+		wantKinds[tupu.Kind(k)] = true
+	}
+	changes := r.store.Subscribe(ctx)
+	out := make(chan *model.Change)
+	go func() {
+		defer close(out)
+		for c := range changes {
+			if len(wantKeys) > 0 && !wantKeys[c.Entity] && !wantKeys[c.Object] {
+				continue
+			}
+			if len(wantKinds) > 0 && !wantKinds[changedKind(c)] {
+				continue
+			}
+			select {
+			case out <- &model.Change{C: c}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// changedKind reads the kind of the entity a change is about from the
+// record it holds, for entity changes; other changes match no kind.
+func changedKind(c tupu.Change) tupu.Kind {
+	var e struct {
+		Kind tupu.Kind `json:"kind"`
+	}
+	for _, raw := range [][]byte{c.After, c.Before} {
+		if len(raw) > 0 && json.Unmarshal(raw, &e) == nil && e.Kind != "" {
+			return e.Kind
+		}
+	}
+	return ""
+}

@@ -1,0 +1,237 @@
+package graph_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"tupu/store"
+)
+
+// token creates a token on the server's store and returns its secret.
+func (s *server) token(tb testing.TB, name string, role store.Role) string {
+	tb.Helper()
+	var secret string
+	err := s.store.Update(func(tx *store.Tx) error {
+		var err error
+		secret, err = tx.CreateToken(name, role)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return secret
+}
+
+// as posts a query with a bearer token.
+func (s *server) as(tb testing.TB, secret, query string, vars map[string]any) *response {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest("POST", s.url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	r := &response{status: resp.StatusCode, raw: buf.Bytes()}
+	if err := json.Unmarshal(r.raw, r); err != nil {
+		tb.Fatalf("response is not JSON: %v\n%s", err, r.raw)
+	}
+	return r
+}
+
+func (r *response) code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+const quote = "在渝北前沿科技城内，由重庆传音科技有限公司所建"
+
+func TestMutations(t *testing.T) {
+	s := mustServe(t)
+	editor := s.token(t, "alice", store.RoleEditor)
+	admin := s.token(t, "root", store.RoleAdmin)
+	version := func() uint64 {
+		v, err := s.store.GraphVersion()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	must := func(secret, q string, vars map[string]any) json.RawMessage {
+		t.Helper()
+		r := s.as(t, secret, q, vars)
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s\nerrors: %s", q, r.raw)
+		}
+		return r.Data
+	}
+	refused := func(name, secret, q string, vars map[string]any, code string) {
+		t.Helper()
+		before := version()
+		r := s.as(t, secret, q, vars)
+		if got := r.code(); got != code {
+			t.Errorf("%s: code %q, want %q: %s", name, got, code, r.raw)
+		}
+		if after := version(); after != before {
+			t.Errorf("%s: the graph changed (version %d → %d)", name, before, after)
+		}
+	}
+
+	start := time.Now().UTC().Format(time.RFC3339Nano)
+	const create = `mutation($in: CreateEntityInput!) { createEntity(input: $in) { clientMutationId entity { id key name version kind } } }`
+	in := map[string]any{"clientMutationId": "c1", "key": "transsion-phone-line", "kind": "PRODUCT", "name": "传音手机", "nameEn": "Transsion phones",
+		"source": map[string]any{"document": "yubei-2021", "quote": quote}}
+	refused("no token", "", create, map[string]any{"in": in}, "UNAUTHENTICATED")
+	refused("bad token", "tupu_nope", create, map[string]any{"in": in}, "UNAUTHENTICATED")
+	bad := map[string]any{}
+	for k, v := range in {
+		bad[k] = v
+	}
+	bad["key"] = "Not A Key"
+	refused("bad key", editor, create, map[string]any{"in": bad}, "BAD_USER_INPUT")
+	bad["key"], bad["source"] = "x-1", map[string]any{"document": "yubei-2021", "quote": "这句话不在文中"}
+	refused("quote not in the document", editor, create, map[string]any{"in": bad}, "BAD_USER_INPUT")
+
+	var created struct {
+		CreateEntity struct {
+			ClientMutationID string
+			Entity           struct{ ID, Key, Name, Kind string; Version int }
+		}
+	}
+	json.Unmarshal(must(editor, create, map[string]any{"in": in}), &created)
+	if e := created.CreateEntity; e.ClientMutationID != "c1" || e.Entity.Version != 1 || e.Entity.Key != "transsion-phone-line" {
+		t.Errorf("created: %+v", e)
+	}
+	refused("key taken", editor, create, map[string]any{"in": in}, "CONFLICT")
+
+	const update = `mutation($in: UpdateEntityInput!) { updateEntity(input: $in) { entity { name nameEn version } } }`
+	refused("stale version", editor, update, map[string]any{"in": map[string]any{"id": "transsion-phone-line", "expectedVersion": 7, "nameEn": "x"}}, "CONFLICT")
+	var updated struct {
+		UpdateEntity struct{ Entity struct{ Name, NameEn string; Version int } }
+	}
+	json.Unmarshal(must(editor, update, map[string]any{"in": map[string]any{"id": created.CreateEntity.Entity.ID, "expectedVersion": 1, "nameEn": "Transsion handsets"}}), &updated)
+	if u := updated.UpdateEntity.Entity; u.Version != 2 || u.NameEn != "Transsion handsets" || u.Name != "传音手机" {
+		t.Errorf("updated: %+v", u)
+	}
+
+	const addRel = `mutation($in: AddRelationInput!) { addRelation(input: $in) { relation { subject { key } predicate object { key } source { quote } } } }`
+	rel := map[string]any{"subject": "transsion-chongqing", "predicate": "developed", "object": "transsion-phone-line",
+		"source": map[string]any{"document": "yubei-2021", "quote": quote}}
+	refused("unknown predicate", editor, addRel, map[string]any{"in": map[string]any{"subject": "transsion-chongqing", "predicate": "owns", "object": "transsion-phone-line", "source": rel["source"]}}, "BAD_USER_INPUT")
+	must(editor, addRel, map[string]any{"in": rel})
+
+	const setFact = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { property value unit normalizedValue entity { key } } } }`
+	fact := map[string]any{"entity": "transsion-phone-line", "property": "annual_capacity", "value": 7000, "unit": "万台", "period": "2021",
+		"qualifier": "MORE_THAN", "source": map[string]any{"document": "yubei-2021", "quote": "将形成年产手机 7000 万台以上的产能"}}
+	refused("unknown unit", editor, setFact, map[string]any{"in": map[string]any{"entity": "transsion-phone-line", "property": "annual_capacity", "value": 1, "unit": "furlongs", "source": fact["source"]}}, "BAD_USER_INPUT")
+	refused("bad period", editor, setFact, map[string]any{"in": map[string]any{"entity": "transsion-phone-line", "property": "annual_capacity", "value": 1, "period": "2021-13", "source": fact["source"]}}, "BAD_USER_INPUT")
+	must(editor, setFact, map[string]any{"in": fact})
+
+	const del = `mutation($in: DeleteEntityInput!) { deleteEntity(input: $in) { deletedId } }`
+	refused("weak role", editor, del, map[string]any{"in": map[string]any{"id": "transsion-phone-line", "expectedVersion": 2}}, "FORBIDDEN")
+	refused("relations still point at it", admin, del, map[string]any{"in": map[string]any{"id": "transsion-phone-line", "expectedVersion": 2}}, "CONFLICT")
+	must(admin, del, map[string]any{"in": map[string]any{"id": "transsion-phone-line", "expectedVersion": 2, "cascade": true}})
+
+	var gone struct {
+		Entity  *struct{ Key string }
+		Changes struct {
+			Nodes []struct {
+				Actor, Operation string
+				EntityKey        *string
+				Before, After    *string
+			}
+		}
+		Transsion struct {
+			History struct {
+				TotalCount int
+				Nodes      []struct{ Operation, Actor string }
+			}
+		}
+	}
+	s.mustQuery(t, `query($since: String) { entity(key: "transsion-phone-line") { key }
+	  changes(since: $since, first: 100) { nodes { actor operation entityKey before after } }
+	  transsion: entity(key: "transsion-chongqing") { history { totalCount nodes { operation actor } } } }`, map[string]any{"since": start}, &gone)
+	if gone.Entity != nil {
+		t.Errorf("the deleted entity is still there: %+v", gone.Entity)
+	}
+	var ops []string
+	for _, c := range gone.Changes.Nodes {
+		if c.Actor != "seed" {
+			ops = append(ops, c.Actor+":"+c.Operation)
+		}
+	}
+	want := []string{"alice:createEntity", "alice:updateEntity", "alice:addRelation", "alice:setFact",
+		"root:removeRelation", "root:removeFact", "root:deleteEntity"}
+	if strings.Join(ops, " ") != strings.Join(want, " ") {
+		t.Errorf("history:\n got %v\nwant %v", ops, want)
+	}
+	h := gone.Transsion.History
+	if len(h.Nodes) < 3 || h.Nodes[0].Operation != "removeRelation" || h.Nodes[1].Operation != "addRelation" || h.Nodes[len(h.Nodes)-1].Actor != "seed" {
+		t.Errorf("history of 重庆传音科技, newest first: %+v", h)
+	}
+
+	const addDoc = `mutation($in: AddDocumentInput!) { addDocument(input: $in) { document { id key title } } }`
+	doc := map[string]any{"key": "note-2026", "title": "一条笔记", "text": "渝北区今年新增一家实验室。\n"}
+	refused("documents need an admin", editor, addDoc, map[string]any{"in": doc}, "FORBIDDEN")
+	must(admin, addDoc, map[string]any{"in": doc})
+	refused("documents are never replaced", admin, addDoc, map[string]any{"in": doc}, "CONFLICT")
+}
+
+// TestSubscription_SSE subscribes over server-sent events and sees a
+// mutation made by someone else.
+func TestSubscription_SSE(t *testing.T) {
+	s := mustServe(t)
+	editor := s.token(t, "alice", store.RoleEditor)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	body := `{"query": "subscription { entityChanged(keys: [\"yubei-district\"]) { operation actor entityKey entity { key version } } }"}`
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	events := make(chan string, 8)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if line, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				events <- line
+			}
+		}
+		close(events)
+	}()
+	// Changes to other entities do not reach this subscriber; one to 渝北区 does.
+	time.Sleep(100 * time.Millisecond) // let the subscription register
+	s.as(t, editor, `mutation { setFact(input: {entity: "yunyang-county", property: "test_figure", value: 1, unit: "个",
+	  source: {document: "yubei-2021", quote: "渝北为云阳县提供就业岗位2300个"}}) { fact { property } } }`, nil)
+	s.as(t, editor, `mutation { updateEntity(input: {id: "yubei-district", expectedVersion: 1, note: "checked"}) { entity { version } } }`, nil)
+	select {
+	case e := <-events:
+		if !strings.Contains(e, `"operation":"updateEntity"`) || !strings.Contains(e, `"actor":"alice"`) || !strings.Contains(e, `"version":2`) {
+			t.Errorf("event: %s", e)
+		}
+	case <-ctx.Done():
+		t.Fatal("no event within the deadline")
+	}
+}
