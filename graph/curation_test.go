@@ -110,7 +110,10 @@ func TestMutations(t *testing.T) {
 	var created struct {
 		CreateEntity struct {
 			ClientMutationID string
-			Entity           struct{ ID, Key, Name, Kind string; Version int }
+			Entity           struct {
+				ID, Key, Name, Kind string
+				Version             int
+			}
 		}
 	}
 	json.Unmarshal(must(editor, create, map[string]any{"in": in}), &created)
@@ -122,7 +125,12 @@ func TestMutations(t *testing.T) {
 	const update = `mutation($in: UpdateEntityInput!) { updateEntity(input: $in) { entity { name nameEn version } } }`
 	refused("stale version", editor, update, map[string]any{"in": map[string]any{"id": "transsion-phone-line", "expectedVersion": 7, "nameEn": "x"}}, "CONFLICT")
 	var updated struct {
-		UpdateEntity struct{ Entity struct{ Name, NameEn string; Version int } }
+		UpdateEntity struct {
+			Entity struct {
+				Name, NameEn string
+				Version      int
+			}
+		}
 	}
 	json.Unmarshal(must(editor, update, map[string]any{"in": map[string]any{"id": created.CreateEntity.Entity.ID, "expectedVersion": 1, "nameEn": "Transsion handsets"}}), &updated)
 	if u := updated.UpdateEntity.Entity; u.Version != 2 || u.NameEn != "Transsion handsets" || u.Name != "传音手机" {
