@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+	"tupu/store"
 
 	"tupu/seed"
 )
@@ -319,5 +321,65 @@ func TestLanguage(t *testing.T) {
 		if f.Label != "resident companies" {
 			t.Errorf("fact label in English: %q", f.Label)
 		}
+	}
+}
+
+func TestSearch_bilingual(t *testing.T) {
+	s := mustServe(t)
+	type result struct {
+		Search struct {
+			TotalCount int
+			Nodes      []struct {
+				Entity     struct{ Key string }
+				Tier       string
+				Field      string
+				Matched    string
+				Highlights []struct {
+					Text       string
+					Start, End int
+				}
+			}
+		}
+	}
+	top := func(q string) (string, result) {
+		var r result
+		s.mustQuery(t, `query($q: String!) { search(query: $q, first: 5) { totalCount nodes { entity { key } tier field matched highlights { text start end } } } }`, map[string]any{"q": q}, &r)
+		if len(r.Search.Nodes) == 0 {
+			return "", r
+		}
+		return r.Search.Nodes[0].Entity.Key, r
+	}
+	for q, want := range map[string]string{
+		"数据谷": "xiantao-data-valley", "谷": "xiantao-data-valley", "渝北区": "yubei-district", "渝": "yubei-district",
+		"xiantao": "xiantao-data-valley", "xtsjg": "xiantao-data-valley", "yubei": "yubei-district", "yunyang": "yunyang-county",
+		"qualcomm": "qualcomm", "QUALCOMM": "qualcomm", "qualcom": "qualcomm", "Qualcomn": "qualcomm", "huawie": "huawei",
+		"高通": "qualcomm", "Texas Instruments": "texas-instruments",
+	} {
+		if got, r := top(q); got != want {
+			t.Errorf("search %q: first %q, want %q (%+v)", q, got, want, r.Search.Nodes)
+		}
+	}
+	_, r := top("渝北区")
+	if n := r.Search.Nodes[0]; n.Tier != "EXACT_NAME" || len(n.Highlights) == 0 {
+		t.Errorf("渝北区: %+v", n)
+	}
+	_, r = top("高通")
+	if n := r.Search.Nodes[0]; n.Tier != "EXACT_ALIAS" {
+		t.Errorf("高通: %+v", n)
+	}
+
+	// The index follows the graph: a new entity is found soon after it is made.
+	editor := s.token(t, "alice", store.RoleEditor)
+	s.as(t, editor, `mutation { createEntity(input: {key: "phone-plant", kind: PROJECT, name: "智能手机工厂",
+	  source: {document: "yubei-2021", quote: "在渝北前沿科技城内，由重庆传音科技有限公司所建"}}) { entity { key } } }`, nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if got, _ := top("智能手机工厂"); got == "phone-plant" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the new entity is not found by search 5 s after its creation")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"context"
+	"log/slog"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"tupu/graph"
+	"tupu/indexer"
 	"tupu/seed"
 	"tupu/store"
 )
@@ -51,6 +54,15 @@ func mustServeWith(tb testing.TB, opts graph.Options) *server {
 	if opts.BatchWait == 0 {
 		opts.BatchWait = 5 * time.Millisecond
 	}
+	x, err := indexer.Open(filepath.Join(tb.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { x.Follow(ctx); close(followed) }()
+	tb.Cleanup(func() { stop(); <-followed; x.Close() })
+	opts.Search = x.Index()
 	h, err := graph.NewHandler(s, opts)
 	if err != nil {
 		tb.Fatal(err)

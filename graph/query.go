@@ -2,13 +2,13 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
 	"tupu"
 	"tupu/graph/exec"
 	"tupu/graph/model"
+	"tupu/search"
 	"tupu/store"
 )
 
@@ -145,53 +145,58 @@ func (r *queryResolver) Counties(ctx context.Context, first *int, after *string,
 	return members(r, tupu.KindCounty, countyConnection, first, after, last, before, filter, orderBy)
 }
 
-// Search pages through name matches. The cursor of a result is its rank
-// and key: results sort by score, then key, so the page after a cursor
-// starts past that pair even if matches were added in between.
+// Search ranks entities with the search index. Its cursor is a position
+// in the ranking ("o:" and an offset): a ranking has no key to seek to.
 func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.EntityKind, first *int, after *string) (*model.SearchConnection, error) {
+	if r.search == nil {
+		return nil, tupu.Errorf(tupu.Unavailable, "search is not configured on this server")
+	}
 	args, err := pageArgs(first, after, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	var afterScore float64
-	var afterKey string
+	offset := 0
 	if args.After != nil {
-		score, key, ok := strings.Cut(string(args.After), ":")
-		if afterScore, err = strconv.ParseFloat(score, 64); !ok || err != nil {
+		n, err := strconv.Atoi(strings.TrimPrefix(string(args.After), "o:"))
+		if err != nil || !strings.HasPrefix(string(args.After), "o:") || n < 0 {
 			return nil, tupu.Errorf(tupu.BadUserInput, "%q is not a search cursor", *after)
 		}
-		afterKey = key
+		offset = n + 1
 	}
-	ks := make([]tupu.Kind, len(kinds))
-	for i, k := range kinds {
-		ks[i] = tupu.Kind(k)
+	q := search.Query{Text: query, Offset: offset, Limit: max(args.First, 1)}
+	for _, k := range kinds {
+		q.Kinds = append(q.Kinds, tupu.Kind(k))
 	}
-	var matches []store.Match
-	err = r.store.View(func(tx *store.Tx) error {
-		matches, err = tx.SearchNames(query, ks)
-		return err
-	})
+	res, err := r.search.Search(q)
 	if err != nil {
 		return nil, err
 	}
-	start := 0
-	if args.After != nil {
-		for start < len(matches) && (matches[start].Score > afterScore ||
-			(matches[start].Score == afterScore && matches[start].Entity.Key <= afterKey)) {
-			start++
+	if args.First == 0 {
+		res.Hits = nil
+	}
+	keys := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		keys[i] = h.Key
+	}
+	entities, errs := loadersFrom(ctx).entities.LoadAll(ctx, keys)
+	if errs != nil {
+		return nil, errs
+	}
+	c := &model.SearchConnection{TotalCount: res.Total, Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
+	cursors := make([][]byte, 0, len(res.Hits))
+	for i, h := range res.Hits {
+		hl := make([]*model.Highlight, len(h.Highlights))
+		for j, x := range h.Highlights {
+			hl[j] = &model.Highlight{Text: x.Text, Start: x.Start, End: x.End}
 		}
-	}
-	end := min(start+args.First, len(matches))
-	c := &model.SearchConnection{TotalCount: len(matches), Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
-	cursors := make([][]byte, 0, end-start)
-	for _, m := range matches[start:end] {
-		cursor := []byte(fmt.Sprintf("%g:%s", m.Score, m.Entity.Key))
-		res := &model.SearchResult{Entity: model.NewEntity(m.Entity), Score: m.Score, Matched: m.Matched}
+		node := &model.SearchResult{Entity: model.NewEntity(entities[i]), Score: float64(search.Fuzzy + 1 - h.Tier),
+			Tier: model.SearchTier(h.Tier.String()), Matched: h.Matched, Field: h.Field, Highlights: hl}
+		cursor := []byte("o:" + strconv.Itoa(offset+i))
 		cursors = append(cursors, cursor)
-		c.Nodes = append(c.Nodes, res)
-		c.Edges = append(c.Edges, &model.SearchEdge{Cursor: encodeCursor(cursor), Node: res})
+		c.Nodes = append(c.Nodes, node)
+		c.Edges = append(c.Edges, &model.SearchEdge{Cursor: encodeCursor(cursor), Node: node})
 	}
-	c.PageInfo = pageInfo(cursors, end < len(matches), start > 0)
+	c.PageInfo = pageInfo(cursors, offset+len(res.Hits) < res.Total, offset > 0)
 	return c, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"tupu/graph/limits"
 	"tupu/graph/model"
 	"tupu/observe"
+	"tupu/search"
 	"tupu/store"
 )
 
@@ -59,6 +60,8 @@ type Options struct {
 	// TrustedDocuments, when set, is a JSON manifest of SHA-256 hash to
 	// document, and only those documents run.
 	TrustedDocuments []byte
+	// Search is the search index; nil turns search off.
+	Search *search.Index
 	// ReadsNeedToken closes reads to requests without a valid token;
 	// reads are open by default.
 	ReadsNeedToken bool
@@ -92,7 +95,7 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		t.trusted = td
 	}
 
-	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s}}))
+	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s, search: opts.Search}}))
 	if opts.Metrics != nil {
 		// First, so it also sees the operations later extensions refuse.
 		srv.Use(opts.Metrics.GraphQL())

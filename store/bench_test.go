@@ -131,16 +131,4 @@ func BenchmarkEntity(b *testing.B) {
 			}
 		}
 	})
-	b.Run("search_names", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			err := s.View(func(tx *store.Tx) error {
-				_, err := tx.SearchNames("企业050", nil)
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 
 	"tupu"
@@ -230,4 +231,25 @@ func (t *Tx) addCount(bucket, key []byte, delta int) error {
 		return b.Delete(key)
 	}
 	return b.Put(slices.Clone(key), u64(uint64(n)))
+}
+
+// AllEntities returns every entity in key order, for as long as the
+// transaction lives. A value that does not decode ends the sequence and
+// is reported by the returned error func.
+func (t *Tx) AllEntities() (iter.Seq[*tupu.Entity], func() error) {
+	var failed error
+	seq := func(yield func(*tupu.Entity) bool) {
+		c := t.tx.Bucket(bucketEntities).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			e, err := decodeEntity(v)
+			if err != nil {
+				failed = err
+				return
+			}
+			if !yield(e) {
+				return
+			}
+		}
+	}
+	return seq, func() error { return failed }
 }

@@ -181,3 +181,8 @@ func (t *Tx) CountHistory(entity string) int {
 	}
 	return n
 }
+
+// LastSeq returns the sequence number of the newest change, 0 if none.
+func (t *Tx) LastSeq() uint64 {
+	return t.tx.Bucket(bucketHistory).Sequence()
+}

@@ -218,3 +218,8 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 	})
 	return n, err
 }
+
+// GraphVersion returns the graph version this transaction sees.
+func (t *Tx) GraphVersion() uint64 {
+	return readU64(t.tx.Bucket(bucketMeta).Get(keyGraphVersion))
+}

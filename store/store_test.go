@@ -623,13 +623,8 @@ func TestStore_DeleteEntity(t *testing.T) {
 		if facts, err := tx.Facts("c01", "", ""); err != nil || len(facts) != 0 {
 			t.Errorf("Facts(c01) = %+v, %v; want none", facts, err)
 		}
-		matches, err := tx.SearchNames("企业01", nil)
-		if err != nil {
-			return err
-		}
-		if len(matches) != 0 {
-			t.Errorf("SearchNames(企业01) found %d matches after the delete, want 0", len(matches))
-		}
+		_, err = tx.EntityByName("企业01")
+		assertCode(t, err, tupu.NotFound)
 		return nil
 	})
 

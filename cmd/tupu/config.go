@@ -24,6 +24,7 @@ import (
 type config struct {
 	Addr             string        `yaml:"addr"`
 	DB               string        `yaml:"db"`
+	SearchIndex      string        `yaml:"searchIndex"`
 	LogFormat        string        `yaml:"logFormat"`
 	LogLevel         string        `yaml:"logLevel"`
 	MaxBodyBytes     int64         `yaml:"maxBodyBytes"`
@@ -66,6 +67,7 @@ func (c *config) settings() []setting {
 	return []setting{
 		{"addr", "TUPU_ADDR", "address to listen on", (*stringValue)(&c.Addr)},
 		{"db", "TUPU_DB", "path of the database file", (*stringValue)(&c.DB)},
+		{"search-index", "TUPU_SEARCH_INDEX", "directory of the search index (default: the database path + .search)", (*stringValue)(&c.SearchIndex)},
 		{"log-format", "TUPU_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
 		{"log-level", "TUPU_LOG_LEVEL", "least level logged: debug, info, warn, error", (*stringValue)(&c.LogLevel)},
 		{"max-body-bytes", "TUPU_MAX_BODY_BYTES", "largest request body; larger gets 413", (*int64Value)(&c.MaxBodyBytes)},
@@ -216,3 +218,12 @@ func (v *durationValue) Set(s string) error {
 	return err
 }
 func (v *durationValue) String() string { return time.Duration(*v).String() }
+
+// searchDir is where the search index lives: beside the database file
+// unless set.
+func (c *config) searchDir() string {
+	if c.SearchIndex != "" {
+		return c.SearchIndex
+	}
+	return c.DB + ".search"
+}

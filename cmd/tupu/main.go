@@ -22,6 +22,7 @@ import (
 
 	"tupu"
 	"tupu/graph"
+	"tupu/indexer"
 	"tupu/observe"
 	"tupu/playground"
 	"tupu/seed"
@@ -145,12 +146,22 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	if err := seedIfEmpty(s, log); err != nil {
 		return err
 	}
+	x, err := indexer.Open(c.searchDir(), s, log)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	defer x.Close()
+	followCtx, stopFollowing := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { x.Follow(followCtx); close(followed) }()
+	defer func() { stopFollowing(); <-followed }()
 
 	opts, err := c.graphOptions(log)
 	if err != nil {
 		return err
 	}
 	opts.Metrics = metrics
+	opts.Search = x.Index()
 	gql, err := graph.NewHandler(s, opts)
 	if err != nil {
 		return err

@@ -236,6 +236,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Highlight struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+		Text  func(childComplexity int) int
+	}
+
 	KindInfo struct {
 		Count       func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -439,9 +445,12 @@ type ComplexityRoot struct {
 	}
 
 	SearchResult struct {
-		Entity  func(childComplexity int) int
-		Matched func(childComplexity int) int
-		Score   func(childComplexity int) int
+		Entity     func(childComplexity int) int
+		Field      func(childComplexity int) int
+		Highlights func(childComplexity int) int
+		Matched    func(childComplexity int) int
+		Score      func(childComplexity int) int
+		Tier       func(childComplexity int) int
 	}
 
 	SetFactPayload struct {
@@ -1482,6 +1491,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FactEdge.Node(childComplexity), true
+
+	case "Highlight.end":
+		if e.ComplexityRoot.Highlight.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Highlight.End(childComplexity), true
+	case "Highlight.start":
+		if e.ComplexityRoot.Highlight.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Highlight.Start(childComplexity), true
+	case "Highlight.text":
+		if e.ComplexityRoot.Highlight.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Highlight.Text(childComplexity), true
 
 	case "KindInfo.count":
 		if e.ComplexityRoot.KindInfo.Count == nil {
@@ -2543,6 +2571,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchResult.Entity(childComplexity), true
+	case "SearchResult.field":
+		if e.ComplexityRoot.SearchResult.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResult.Field(childComplexity), true
+	case "SearchResult.highlights":
+		if e.ComplexityRoot.SearchResult.Highlights == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResult.Highlights(childComplexity), true
 	case "SearchResult.matched":
 		if e.ComplexityRoot.SearchResult.Matched == nil {
 			break
@@ -2555,6 +2595,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchResult.Score(childComplexity), true
+	case "SearchResult.tier":
+		if e.ComplexityRoot.SearchResult.Tier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResult.Tier(childComplexity), true
 
 	case "SetFactPayload.clientMutationId":
 		if e.ComplexityRoot.SetFactPayload.ClientMutationID == nil {
@@ -3064,10 +3110,12 @@ type Query {
     orderBy: EntityOrder
   ): CountyConnection!
   """
-  Finds entities by their names, English names and aliases: whole names,
-  prefixes and words inside them (` + "`" + `数据谷` + "`" + ` finds 重庆仙桃数据谷), Latin letters
-  case-insensitively. Best match first: exact name, then alias, then prefix,
-  then inside.
+  Finds entities by Chinese words inside names and descriptions (` + "`" + `数据谷` + "`" + `
+  finds 重庆仙桃数据谷, single characters too), English names and aliases
+  case-insensitively, pinyin in full or by initials (` + "`" + `xiantao` + "`" + `, ` + "`" + `xtsjg` + "`" + `),
+  and near spellings of Latin words. Best match first: exact name, alias,
+  prefix, inside, description, near spelling. The cursor is a position in
+  this ranking of the graph as it is: page soon after the first request.
   """
   search(
     "What to look for."
@@ -4197,10 +4245,42 @@ type SearchEdge {
 type SearchResult {
   "The entity found."
   entity: Entity!
-  "How well it matches: higher is better (exact name 4, exact alias 3, prefix 2, inside 1)."
+  "How well it matches, higher is better: 6 exact name, 5 exact alias or English name, 4 prefix, 3 a word inside, 2 the description, 1 a near spelling. Equal scores keep the search's order."
   score: Float!
-  "The name, English name or alias that matched."
+  "How it matched."
+  tier: SearchTier!
+  "The name, English name or alias that matched, as the entity writes it (for a description match, the entity's name)."
   matched: String!
+  "Where the match is: name, nameEn, alias, pinyin (the reading of a Chinese name or alias) or description."
+  field: String!
+  "What matched, marked: the matched text and the parts of it the query found."
+  highlights: [Highlight!]!
+}
+
+"How a search result matched, best first."
+enum SearchTier {
+  "The query is the canonical name (or its pinyin)."
+  EXACT_NAME
+  "The query is an alias or the English name (or its pinyin)."
+  EXACT_ALIAS
+  "A name starts with the query."
+  PREFIX
+  "The query's words are inside a name."
+  INSIDE
+  "The query's words are in the description."
+  DESCRIPTION
+  "A name is a near spelling of the query (Latin letters)."
+  FUZZY
+}
+
+"A text with the part that matched marked."
+type Highlight {
+  "The matched name, or an excerpt of the description."
+  text: String!
+  "Where the match starts: a character (not byte) offset into text."
+  start: Int!
+  "Where the match ends, exclusive."
+  end: Int!
 }
 
 "A kind of entity."
@@ -5118,6 +5198,18 @@ func (ec *executionContext) childFields_FactEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type FactEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Highlight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_Highlight_text(ctx, field)
+	case "start":
+		return ec.fieldContext_Highlight_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Highlight_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Highlight", field.Name)
+}
+
 func (ec *executionContext) childFields_KindInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -5426,8 +5518,14 @@ func (ec *executionContext) childFields_SearchResult(ctx context.Context, field 
 		return ec.fieldContext_SearchResult_entity(ctx, field)
 	case "score":
 		return ec.fieldContext_SearchResult_score(ctx, field)
+	case "tier":
+		return ec.fieldContext_SearchResult_tier(ctx, field)
 	case "matched":
 		return ec.fieldContext_SearchResult_matched(ctx, field)
+	case "field":
+		return ec.fieldContext_SearchResult_field(ctx, field)
+	case "highlights":
+		return ec.fieldContext_SearchResult_highlights(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchResult", field.Name)
 }
@@ -11627,6 +11725,75 @@ func (ec *executionContext) fieldContext_FactEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Highlight_text(ctx context.Context, field graphql.CollectedField, obj *model.Highlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Highlight_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Highlight_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Highlight", field, false, false, "String")
+}
+
+func (ec *executionContext) _Highlight_start(ctx context.Context, field graphql.CollectedField, obj *model.Highlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Highlight_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Highlight_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Highlight", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Highlight_end(ctx context.Context, field graphql.CollectedField, obj *model.Highlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Highlight_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Highlight_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Highlight", field, false, false, "Int")
+}
+
 func (ec *executionContext) _KindInfo_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16113,6 +16280,29 @@ func (ec *executionContext) fieldContext_SearchResult_score(_ context.Context, f
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "Float")
 }
 
+func (ec *executionContext) _SearchResult_tier(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResult_tier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SearchTier) graphql.Marshaler {
+			return ec.marshalNSearchTier2tupuᚋgraphᚋmodelᚐSearchTier(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResult_tier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "SearchTier")
+}
+
 func (ec *executionContext) _SearchResult_matched(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16134,6 +16324,61 @@ func (ec *executionContext) _SearchResult_matched(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_SearchResult_matched(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchResult_field(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResult_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResult_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SearchResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _SearchResult_highlights(ctx context.Context, field graphql.CollectedField, obj *model.SearchResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SearchResult_highlights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Highlights, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Highlight) graphql.Marshaler {
+			return ec.marshalNHighlight2ᚕᚖtupuᚋgraphᚋmodelᚐHighlightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SearchResult_highlights(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SearchResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Highlight(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SetFactPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.SetFactPayload) (ret graphql.Marshaler) {
@@ -20664,6 +20909,49 @@ func (ec *executionContext) _FactEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var highlightImplementors = []string{"Highlight"}
+
+func (ec *executionContext) _Highlight(ctx context.Context, sel ast.SelectionSet, obj *model.Highlight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, highlightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Highlight")
+		case "text":
+			out.Values[i] = ec._Highlight_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._Highlight_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Highlight_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kindInfoImplementors = []string{"KindInfo"}
 
 func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.KindInfo) graphql.Marshaler {
@@ -22070,8 +22358,23 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "tier":
+			out.Values[i] = ec._SearchResult_tier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "matched":
 			out.Values[i] = ec._SearchResult_matched(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._SearchResult_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "highlights":
+			out.Values[i] = ec._SearchResult_highlights(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23339,6 +23642,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalNHighlight2ᚕᚖtupuᚋgraphᚋmodelᚐHighlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Highlight) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHighlight2ᚖtupuᚋgraphᚋmodelᚐHighlight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHighlight2ᚖtupuᚋgraphᚋmodelᚐHighlight(ctx context.Context, sel ast.SelectionSet, v *model.Highlight) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Highlight!")
+		return graphql.Null
+	}
+	return ec._Highlight(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23766,6 +24093,16 @@ func (ec *executionContext) marshalNSearchResult2ᚖtupuᚋgraphᚋmodelᚐSearc
 		return graphql.Null
 	}
 	return ec._SearchResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSearchTier2tupuᚋgraphᚋmodelᚐSearchTier(ctx context.Context, v any) (model.SearchTier, error) {
+	var res model.SearchTier
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSearchTier2tupuᚋgraphᚋmodelᚐSearchTier(ctx context.Context, sel ast.SelectionSet, v model.SearchTier) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNSetFactInput2tupuᚋgraphᚋmodelᚐSetFactInput(ctx context.Context, v any) (model.SetFactInput, error) {

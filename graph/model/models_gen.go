@@ -291,6 +291,16 @@ type FactValueFilter struct {
 	Max *float64 `json:"max,omitempty"`
 }
 
+// A text with the part that matched marked.
+type Highlight struct {
+	// The matched name, or an excerpt of the description.
+	Text string `json:"text"`
+	// Where the match starts: a character (not byte) offset into text.
+	Start int `json:"start"`
+	// Where the match ends, exclusive.
+	End int `json:"end"`
+}
+
 // A page of labs.
 type LabConnection struct {
 	// How many labs the whole list holds.
@@ -471,10 +481,16 @@ type SearchEdge struct {
 type SearchResult struct {
 	// The entity found.
 	Entity Entity `json:"entity"`
-	// How well it matches: higher is better (exact name 4, exact alias 3, prefix 2, inside 1).
+	// How well it matches, higher is better: 6 exact name, 5 exact alias or English name, 4 prefix, 3 a word inside, 2 the description, 1 a near spelling. Equal scores keep the search's order.
 	Score float64 `json:"score"`
-	// The name, English name or alias that matched.
+	// How it matched.
+	Tier SearchTier `json:"tier"`
+	// The name, English name or alias that matched, as the entity writes it (for a description match, the entity's name).
 	Matched string `json:"matched"`
+	// Where the match is: name, nameEn, alias, pinyin (the reading of a Chinese name or alias) or description.
+	Field string `json:"field"`
+	// What matched, marked: the matched text and the parts of it the query found.
+	Highlights []*Highlight `json:"highlights"`
 }
 
 // A fact to set.
@@ -1087,6 +1103,76 @@ func (e *Qualifier) UnmarshalJSON(b []byte) error {
 }
 
 func (e Qualifier) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a search result matched, best first.
+type SearchTier string
+
+const (
+	// The query is the canonical name (or its pinyin).
+	SearchTierExactName SearchTier = "EXACT_NAME"
+	// The query is an alias or the English name (or its pinyin).
+	SearchTierExactAlias SearchTier = "EXACT_ALIAS"
+	// A name starts with the query.
+	SearchTierPrefix SearchTier = "PREFIX"
+	// The query's words are inside a name.
+	SearchTierInside SearchTier = "INSIDE"
+	// The query's words are in the description.
+	SearchTierDescription SearchTier = "DESCRIPTION"
+	// A name is a near spelling of the query (Latin letters).
+	SearchTierFuzzy SearchTier = "FUZZY"
+)
+
+var AllSearchTier = []SearchTier{
+	SearchTierExactName,
+	SearchTierExactAlias,
+	SearchTierPrefix,
+	SearchTierInside,
+	SearchTierDescription,
+	SearchTierFuzzy,
+}
+
+func (e SearchTier) IsValid() bool {
+	switch e {
+	case SearchTierExactName, SearchTierExactAlias, SearchTierPrefix, SearchTierInside, SearchTierDescription, SearchTierFuzzy:
+		return true
+	}
+	return false
+}
+
+func (e SearchTier) String() string {
+	return string(e)
+}
+
+func (e *SearchTier) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SearchTier(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SearchTier", str)
+	}
+	return nil
+}
+
+func (e SearchTier) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SearchTier) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SearchTier) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,154 @@
+// Package indexer keeps the search index in step with the store. The
+// index lives beside the database file and records the graph version it
+// reflects: at start a stale or missing index is rebuilt, and while the
+// service runs every committed change reaches it, within milliseconds of
+// the commit.
+package indexer
+
+import (
+	"context"
+	"log/slog"
+
+	"tupu"
+	"tupu/search"
+	"tupu/store"
+)
+
+// Indexer applies the store's changes to a search index.
+type Indexer struct {
+	ix      *search.Index
+	s       *store.Store
+	log     *slog.Logger
+	lastSeq uint64 // the newest change the index reflects
+}
+
+// Open opens the index in dir and brings it up to the store's graph
+// version, rebuilding it whole if it reflects another version.
+func Open(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
+	ix, err := search.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	x := &Indexer{ix: ix, s: s, log: log}
+	if err := x.catchUp(); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// Index returns the search index.
+func (x *Indexer) Index() *search.Index { return x.ix }
+
+// Close closes the index.
+func (x *Indexer) Close() error { return x.ix.Close() }
+
+// catchUp rebuilds the index unless it reflects the graph as it is.
+func (x *Indexer) catchUp() error {
+	have, err := x.ix.Version()
+	if err != nil {
+		return err
+	}
+	return x.s.View(func(tx *store.Tx) error {
+		want := tx.GraphVersion()
+		x.lastSeq = tx.LastSeq()
+		if have == want && want != 0 {
+			return nil
+		}
+		x.log.Info("rebuilding the search index", "index_version", have, "graph_version", want)
+		entities, failed := tx.AllEntities()
+		if err := x.ix.Rebuild(entities, want); err != nil {
+			return err
+		}
+		return failed()
+	})
+}
+
+// Follow applies committed changes to the index until ctx ends. The change
+// feed only wakes it: what to index it reads from the history, in the same
+// transaction as the entities and the graph version it records, so the
+// index never claims a version whose changes it lacks.
+func (x *Indexer) Follow(ctx context.Context) {
+	changes := x.s.Subscribe(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-changes:
+			if !ok {
+				if ctx.Err() != nil {
+					return
+				}
+				// The feed dropped us for lagging behind; the history has
+				// everything, so resubscribe and carry on from it.
+				changes = x.s.Subscribe(ctx)
+			}
+			drain(changes)
+			if err := x.apply(); err != nil {
+				x.log.Error("updating the search index", "error", err)
+			}
+		}
+	}
+}
+
+// drain takes whatever else has arrived: one apply covers it all.
+func drain(changes <-chan tupu.Change) {
+	for {
+		select {
+		case _, ok := <-changes:
+			if !ok {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// apply indexes the entities that changes since lastSeq touched.
+func (x *Indexer) apply() error {
+	var changed []*tupu.Entity
+	var deleted []string
+	var version, last uint64
+	err := x.s.View(func(tx *store.Tx) error {
+		keys := map[string]bool{}
+		for after := x.lastSeq; ; {
+			p, err := tx.Changes(after, 1000)
+			if err != nil {
+				return err
+			}
+			for _, c := range p.Changes {
+				switch c.Op {
+				case store.OpCreateEntity, store.OpUpdateEntity, store.OpDeleteEntity:
+					keys[c.Entity] = true
+				}
+				after = c.Seq
+			}
+			if !p.HasNext {
+				last = after
+				break
+			}
+		}
+		for k := range keys {
+			e, err := tx.Entity(k)
+			switch {
+			case err == nil:
+				changed = append(changed, e)
+			case tupu.ErrorCode(err) == tupu.NotFound:
+				deleted = append(deleted, k)
+			default:
+				return err
+			}
+		}
+		version = tx.GraphVersion()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := x.ix.Update(changed, deleted, version); err != nil {
+		return err
+	}
+	x.lastSeq = last
+	return nil
+}

@@ -1,0 +1,111 @@
+package indexer_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tupu"
+	"tupu/indexer"
+	"tupu/search"
+	"tupu/seed"
+	"tupu/store"
+)
+
+func mustStore(t *testing.T) *store.Store {
+	t.Helper()
+	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sync(d); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func found(t *testing.T, ix *search.Index, text, key string) bool {
+	t.Helper()
+	res, err := ix.Search(search.Query{Text: text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(res.Hits) > 0 && res.Hits[0].Key == key
+}
+
+func create(t *testing.T, s *store.Store, key, name string) {
+	t.Helper()
+	err := s.Update(func(tx *store.Tx) error {
+		_, err := tx.CreateEntity("test", tupu.Entity{Key: key, Kind: tupu.KindProject, Name: name})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIndexer follows writes while it runs, and catches up at its next
+// start with writes made while it was closed: never stale after a restart.
+func TestIndexer(t *testing.T) {
+	s := mustStore(t)
+	dir := filepath.Join(t.TempDir(), "search")
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+
+	x, err := indexer.Open(dir, s, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !found(t, x.Index(), "数据谷", "xiantao-data-valley") {
+		t.Fatal("the first build misses 仙桃数据谷")
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { x.Follow(ctx); close(done) }()
+	create(t, s, "river-bridge", "跨江大桥")
+	deadline := time.Now().Add(5 * time.Second)
+	for !found(t, x.Index(), "跨江大桥", "river-bridge") {
+		if time.Now().After(deadline) {
+			t.Fatal("a new entity is not indexed 5 s after its commit")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	x.Close()
+
+	// Written while no indexer runs.
+	create(t, s, "hill-tunnel", "穿山隧道")
+	logs.Reset()
+	x, err = indexer.Open(dir, s, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if !found(t, x.Index(), "穿山隧道", "hill-tunnel") {
+		t.Error("the reopened index misses what was written while it was closed")
+	}
+	if !strings.Contains(logs.String(), "rebuilding") {
+		t.Errorf("no rebuild logged for a stale index:\n%s", logs.String())
+	}
+
+	// An index that is current opens without a rebuild.
+	x.Close()
+	logs.Reset()
+	x, err = indexer.Open(dir, s, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "rebuilding") {
+		t.Errorf("a current index was rebuilt:\n%s", logs.String())
+	}
+}

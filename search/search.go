@@ -1,0 +1,789 @@
+// Package search is a bilingual full-text index of the graph's entities:
+// their Chinese and English names, aliases and descriptions, and the
+// pinyin of their Chinese names.
+//
+// # Why bleve, bigrams and unigrams, and pinyin
+//
+// The index is a bleve (github.com/blevesearch/bleve/v2, pure Go) index in
+// a directory of its own beside the data file. Chinese is not written with
+// spaces, and dictionary segmenters split names into words that queries
+// cut differently (据谷, a fragment of 数据谷, is no word), so text is
+// indexed as overlapping CJK bigrams plus single characters (bleve's
+// cjk_bigram filter with output_unigram): a phrase query then finds any
+// run of characters, 数据谷 and 谷 alike, while Latin text is indexed by
+// lower-cased words. Pinyin comes from github.com/mozillazg/go-pinyin,
+// which has no phrase dictionary, so a character with several readings
+// contributes every reading (重庆 is indexed as chongqing and zhongqing,
+// and cq and zq), up to a cap per name. The pinyin of each Chinese name is
+// indexed whole and from every syllable on, in full and by initials, so
+// yubei, xiantao and xtsjg all find their entity.
+//
+// # Ranking
+//
+// A hit's Tier says how the query relates to the text it matched; hits are
+// ordered by tier, best first:
+//
+//	ExactName   the query is the entity's name or English name
+//	ExactAlias  the query is one of its aliases
+//	Prefix      a name, English name or alias starts with the query
+//	Inside      the query occurs inside one of them, as a run of
+//	            characters, or, for a query of several words, word by word
+//	Description the query occurs in the description (as a run, then word
+//	            by word)
+//	Fuzzy       every Latin word of the query is within one edit (4 or 5
+//	            letters) or two (6 or more) of a word of a name; tried
+//	            only when no other tier has a hit, as a typo's fallback
+//
+// Pinyin is not a tier of its own but another way of writing a Chinese
+// name: a query that spells a whole name in pinyin or its initials (cqs,
+// chongqingshi for 重庆市) is an ExactName or ExactAlias hit, one that
+// spells its start (xiantao for 仙桃数据谷) a Prefix hit, one that starts at
+// a later syllable (shujugu) an Inside hit. Such hits have Field "pinyin"
+// and Matched the Chinese name. Comparisons fold case, fullwidth forms and
+// punctuation (see fold).
+//
+// An entity is reported once, in the best tier it reaches. Within the
+// name tiers, hits are ordered by how much of the matched text the query
+// covers (谷 ranks 数据谷 before 仙桃数据谷北立交), then written matches
+// before pinyin ones, then by bleve's relevance score, then by the length
+// of the entity's shortest name, then by key. Coverage needs each
+// candidate's names, so it is applied when a tier has at most RerankLimit
+// hits; a larger tier (a one-character query on a large graph) is ordered
+// by score and key alone, as are the description and fuzzy tiers. Either
+// way the order is total and fixed for a given index, so pages are
+// stable. Score is only comparable between hits of the same tier.
+//
+// Each tier is a bleve query that excludes the entities of the tiers
+// before it, so Total is exact and Offset/Limit page through one order.
+// Once the page is full, the remaining tiers are only counted, in one
+// query.
+// Queries are built programmatically: nothing the user types is read as
+// bleve query syntax.
+//
+// The index records the graph version it reflects (Version); its owner
+// rebuilds it when that differs from the graph's, and updates it with each
+// change otherwise.
+package search
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"tupu"
+)
+
+// Limits on a Query.
+const (
+	MaxQueryRunes = 200    // longer query texts are refused
+	DefaultLimit  = 20     // the Limit used when a Query leaves it 0
+	MaxLimit      = 100    // larger limits are refused
+	MaxOffset     = 10_000 // deeper pages are refused
+	// RerankLimit is the largest tier ordered by coverage (see the
+	// package comment).
+	RerankLimit = 500
+	// minFetch is the fewest hits a stage fetches, so that small stages
+	// are fetched whole and excluded from later stages by key.
+	minFetch = 32
+)
+
+// Query asks for the entities matching Text.
+type Query struct {
+	// Text is what the user typed: Chinese, English or pinyin. It is
+	// matched as text; characters such as + - : ~ * " ( ) have no
+	// special meaning.
+	Text string
+	// Kinds keeps only entities of these kinds; empty means all.
+	Kinds []tupu.Kind
+	// Offset skips that many hits of the order; Limit caps how many are
+	// returned (DefaultLimit if 0, at most MaxLimit).
+	Offset, Limit int
+}
+
+// Result is one page of hits.
+type Result struct {
+	Total int   // the number of matching entities, the same on every page
+	Hits  []Hit // best first
+}
+
+// Hit is an entity that matched, and why.
+type Hit struct {
+	Key   string
+	Kind  tupu.Kind
+	Score float64 // bleve's relevance score, comparable within a Tier only
+	Tier  Tier    // how it matched; hits are ordered by Tier first
+	// Matched is the name, English name or alias that matched, as the
+	// entity writes it. For a Description hit it is the entity's name.
+	Matched string
+	// Field is where the match is: "name", "nameEn", "alias", "pinyin"
+	// (the pinyin of Matched, a Chinese name or alias) or "description".
+	Field string
+	// Highlights mark what matched: in Matched, or for a Description hit
+	// in an excerpt of the description. A query of several words may
+	// mark several parts.
+	Highlights []Highlight
+}
+
+// Highlight is a text with the part that matched marked.
+type Highlight struct {
+	Text       string // Matched, or an excerpt of the description
+	Start, End int    // the matched part: rune offsets [Start, End) in Text
+}
+
+// Tier is how an entity matched. A lower tier is a better match.
+type Tier int
+
+// The tiers, best first. See the package comment.
+const (
+	ExactName Tier = iota + 1
+	ExactAlias
+	Prefix
+	Inside
+	Description
+	Fuzzy
+)
+
+var tierNames = [...]string{"", "EXACT_NAME", "EXACT_ALIAS", "PREFIX", "INSIDE", "DESCRIPTION", "FUZZY"}
+
+// String returns the tier's name in the style of a GraphQL enum value.
+func (t Tier) String() string {
+	if t >= ExactName && t <= Fuzzy {
+		return tierNames[t]
+	}
+	return fmt.Sprintf("Tier(%d)", int(t))
+}
+
+// plan is a query text analysed once for all stages.
+type plan struct {
+	text   string   // trimmed
+	folded folded   // fold(text)
+	words  [][]rune // folded's words
+	py     string   // the text as pinyin, if it can be
+	isPy   bool
+	latin  []string // the text's words if all are Latin, for fuzzy matching
+	ana    analysis.Analyzer
+}
+
+func newPlan(text string, ana analysis.Analyzer) *plan {
+	p := &plan{text: text, folded: fold(text), ana: ana}
+	p.words = p.folded.words()
+	p.py, p.isPy = pinyinQuery(text)
+	for _, w := range p.words {
+		for _, r := range w {
+			if !isWordRune(r) {
+				p.latin = nil
+				return p
+			}
+		}
+		p.latin = append(p.latin, string(w))
+	}
+	return p
+}
+
+// stage is one bleve query of a search. A search runs its stages in
+// order; each excludes the entities of the stages before it.
+type stage struct {
+	tier   Tier
+	words  bool // Inside or Description word by word, not as a run
+	rerank bool // ordered by coverage when small enough
+	// fallback stages run only when the stages before found nothing
+	fallback bool
+	q        query.Query // what an entity must match to be in the stage
+	score    query.Query // optional: scored, not required
+}
+
+// order is the order bleve sorts a stage in.
+var order = []string{"-_score", "_id"}
+
+// runTerms analyzes text for a phrase query: the terms at each position,
+// with "" where any term will do. Where the analyzer emits a CJK bigram
+// and its unigram at a position, only the bigram is kept, and a unigram
+// the previous bigram already covers is left out: 数据谷 becomes
+// [数据 据谷], two rare terms instead of five.
+func runTerms(ana analysis.Analyzer, text string) [][]string {
+	var terms [][]string
+	var prevEnd int // end of the bigram at the previous position, or -1
+	toks := ana.Analyze([]byte(text))
+	for i := 0; i < len(toks); {
+		j := i
+		for j < len(toks) && toks[j].Position == toks[i].Position {
+			j++
+		}
+		var at []string
+		bigramEnd := -1
+		for _, t := range toks[i:j] {
+			if t.Type == analysis.Double {
+				at = append(at, string(t.Term))
+				bigramEnd = t.End
+			}
+		}
+		if at == nil {
+			covered := true
+			for _, t := range toks[i:j] {
+				at = append(at, string(t.Term))
+				covered = covered && t.Type == analysis.Single && t.End == prevEnd
+			}
+			if covered {
+				at = []string{""}
+			}
+		}
+		terms = append(terms, at)
+		prevEnd = bigramEnd
+		i = j
+	}
+	for len(terms) > 0 && len(terms[len(terms)-1]) == 1 && terms[len(terms)-1][0] == "" {
+		terms = terms[:len(terms)-1]
+	}
+	return terms
+}
+
+// run returns a query for text as a run of words or characters in field.
+func (p *plan) run(text, field string) query.Query {
+	terms := runTerms(p.ana, text)
+	switch {
+	case len(terms) == 0:
+		return bleve.NewMatchNoneQuery()
+	case len(terms) == 1 && len(terms[0]) == 1:
+		return term(terms[0][0], field)
+	}
+	return query.NewMultiPhraseQuery(terms, field)
+}
+
+// allWords returns a query for each word of the text (split at spaces)
+// as a run in field.
+func (p *plan) allWords(field string) query.Query {
+	var qs []query.Query
+	for _, w := range strings.Fields(p.text) {
+		qs = append(qs, p.run(w, field))
+	}
+	return bleve.NewConjunctionQuery(qs...)
+}
+
+func term(t, field string) query.Query {
+	q := bleve.NewTermQuery(t)
+	q.SetField(field)
+	return q
+}
+
+func prefix(t, field string) query.Query {
+	q := bleve.NewPrefixQuery(t)
+	q.SetField(field)
+	return q
+}
+
+func fuzzy(t, field string, fuzziness int) query.Query {
+	q := bleve.NewFuzzyQuery(t)
+	q.SetField(field)
+	q.SetFuzziness(fuzziness)
+	return q
+}
+
+func or(qs ...query.Query) query.Query { return bleve.NewDisjunctionQuery(qs...) }
+
+// fuzziness is how many edits a Latin word of n letters may be off by:
+// none below 4 letters (ti, arm), where one edit finds too much.
+func fuzziness(n int) int {
+	switch {
+	case n < 4:
+		return 0
+	case n < 6:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// stages returns the bleve queries of a search, best tier first.
+func (p *plan) stages() []stage {
+	var ss []stage
+	x := p.folded.String()
+	if x == "" { // only punctuation: nothing can match
+		return nil
+	}
+	exactName, exactAlias := term(x, fXName), term(x, fXAlias)
+	start := or(prefix(x, fXName), prefix(x, fXAlias))
+	inside := p.run(p.text, fNames)
+	if p.isPy {
+		exactName = or(exactName, term(p.py, fPyName))
+		exactAlias = or(exactAlias, term(p.py, fPyAlias))
+		start = or(start, prefix(p.py, fPyName), prefix(p.py, fPyAlias))
+		inside = or(inside, prefix(p.py, fPyInner))
+	}
+	ss = append(ss,
+		stage{tier: ExactName, rerank: true, q: exactName},
+		stage{tier: ExactAlias, rerank: true, q: exactAlias},
+		stage{tier: Prefix, rerank: true, q: start, score: p.run(p.text, fNames)},
+		stage{tier: Inside, rerank: true, q: inside},
+	)
+	if len(p.words) > 1 {
+		ss = append(ss, stage{tier: Inside, words: true, rerank: true, q: p.allWords(fNames)})
+	}
+	ss = append(ss, stage{tier: Description, q: p.run(p.text, fDesc)})
+	if len(p.words) > 1 {
+		ss = append(ss, stage{tier: Description, words: true, q: p.allWords(fDesc)})
+	}
+	if len(p.latin) > 0 {
+		var each []query.Query
+		anyFuzzy := false
+		for _, w := range p.latin {
+			if f := fuzziness(runeLen(w)); f > 0 {
+				anyFuzzy = true
+				each = append(each, fuzzy(w, fNames, f))
+			} else {
+				each = append(each, term(w, fNames))
+			}
+		}
+		if anyFuzzy {
+			ss = append(ss, stage{tier: Fuzzy, fallback: true, q: bleve.NewConjunctionQuery(each...)})
+		}
+	}
+	return ss
+}
+
+// Search returns the entities matching q, best first, and how many match
+// in all. An empty or blank Text, a Text longer than MaxQueryRunes, an
+// unknown kind or a bad Offset or Limit is a BAD_USER_INPUT error. A Text
+// of punctuation only matches nothing.
+func (ix *Index) Search(q Query) (*Result, error) {
+	text := strings.TrimSpace(q.Text)
+	switch {
+	case text == "":
+		return nil, tupu.Errorf(tupu.BadUserInput, "search: the query text is empty")
+	case utf8.RuneCountInString(text) > MaxQueryRunes:
+		return nil, tupu.Errorf(tupu.BadUserInput, "search: the query text is longer than %d characters", MaxQueryRunes)
+	case !utf8.ValidString(text):
+		return nil, tupu.Errorf(tupu.BadUserInput, "search: the query text is not valid UTF-8")
+	case q.Offset < 0 || q.Offset > MaxOffset:
+		return nil, tupu.Errorf(tupu.BadUserInput, "search: offset must be between 0 and %d", MaxOffset)
+	case q.Limit < 0 || q.Limit > MaxLimit:
+		return nil, tupu.Errorf(tupu.BadUserInput, "search: limit must be between 0 and %d", MaxLimit)
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	var kinds []query.Query
+	for _, k := range q.Kinds {
+		if _, ok := tupu.KindByName(string(k)); !ok {
+			return nil, tupu.Errorf(tupu.BadUserInput, "search: unknown kind %q", k)
+		}
+		kinds = append(kinds, term(string(k), fKind))
+	}
+
+	bi, release, err := ix.index()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	s := &searcher{bi: bi, plan: newPlan(text, bi.Mapping().AnalyzerNamed(textAna)), kinds: kinds}
+	stages := s.plan.stages()
+	res := &Result{Hits: []Hit{}}
+	skip, need := q.Offset, limit
+	for i, st := range stages {
+		if st.fallback && res.Total > 0 {
+			break
+		}
+		if need == 0 {
+			// The page is full: count the rest in one query.
+			rest := make([]query.Query, 0, len(stages)-i)
+			for _, st := range stages[i:] {
+				if !st.fallback {
+					rest = append(rest, st.q)
+				}
+			}
+			n, err := s.count(or(rest...))
+			if err != nil {
+				return nil, err
+			}
+			res.Total += n
+			break
+		}
+		total, hits, err := s.run(st, skip, need)
+		if err != nil {
+			return nil, err
+		}
+		res.Total += total
+		res.Hits = append(res.Hits, hits...)
+		skip = max(0, skip-total)
+		need -= len(hits)
+	}
+	return res, nil
+}
+
+// searcher runs the stages of one search. Each stage excludes the
+// entities of the stages before it: by key when the stage was small
+// enough to fetch whole, else by repeating its query.
+type searcher struct {
+	bi       bleve.Index
+	plan     *plan
+	kinds    []query.Query
+	seenKeys []string      // the entities of the small stages run so far
+	seenQ    []query.Query // the queries of the large stages run so far
+}
+
+// restrict returns q limited to the wanted kinds and to the entities no
+// earlier stage has.
+func (s *searcher) restrict(q query.Query) query.Query {
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(q)
+	if len(s.kinds) > 0 {
+		bq.AddMust(or(s.kinds...))
+	}
+	if len(s.seenKeys) > 0 {
+		bq.AddMustNot(bleve.NewDocIDQuery(s.seenKeys))
+	}
+	if len(s.seenQ) > 0 {
+		bq.AddMustNot(s.seenQ...)
+	}
+	return bq
+}
+
+// count returns how many entities match q and no earlier stage.
+func (s *searcher) count(q query.Query) (int, error) {
+	sr, err := s.bi.Search(bleve.NewSearchRequestOptions(s.restrict(q), 0, 0, false))
+	if err != nil {
+		return 0, fmt.Errorf("search: %w", err)
+	}
+	return int(sr.Total), nil
+}
+
+// run runs one stage and returns how many entities it has and its hits
+// from skip, at most need.
+func (s *searcher) run(st stage, skip, need int) (int, []Hit, error) {
+	q := s.restrict(st.q)
+	if st.score != nil {
+		bq := q.(*query.BooleanQuery)
+		bq.AddShould(st.score)
+	}
+	// Fetch the hits up to the end of the page, or all of a small stage
+	// to be ranked by coverage.
+	fetch := func(size int) (*bleve.SearchResult, error) {
+		req := bleve.NewSearchRequestOptions(q, size, 0, false)
+		req.SortBy(order)
+		sr, err := s.bi.Search(req)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		return sr, nil
+	}
+	sr, err := fetch(max(skip+need, minFetch))
+	if err != nil {
+		return 0, nil, err
+	}
+	total := int(sr.Total)
+	rerank := st.rerank && total <= RerankLimit
+	if rerank && total > len(sr.Hits) {
+		if sr, err = fetch(total); err != nil {
+			return 0, nil, err
+		}
+	}
+	found := sr.Hits
+	if total <= len(found) {
+		for _, h := range found {
+			s.seenKeys = append(s.seenKeys, h.ID)
+		}
+	} else {
+		s.seenQ = append(s.seenQ, st.q)
+	}
+	if skip >= total {
+		return total, nil, nil
+	}
+	type ranked struct {
+		hit   Hit
+		m     match
+		short int
+	}
+	toRank := found
+	if !rerank {
+		toRank = found[min(skip, len(found)):min(skip+need, len(found))]
+	}
+	docs, err := s.load(toRank)
+	if err != nil {
+		return 0, nil, err
+	}
+	rs := make([]ranked, 0, len(toRank))
+	for _, h := range toRank {
+		e, ok := docs[h.ID]
+		if !ok { // deleted since the search: leave it out
+			continue
+		}
+		m := s.plan.explain(st, e)
+		rs = append(rs, ranked{
+			hit: Hit{
+				Key: h.ID, Kind: e.Kind, Score: h.Score, Tier: st.tier,
+				Matched: m.matched, Field: m.field, Highlights: m.highlights,
+			},
+			m: m, short: e.shortest(),
+		})
+	}
+	if rerank {
+		slices.SortStableFunc(rs, func(a, b ranked) int {
+			switch {
+			case a.m.coverage != b.m.coverage:
+				return cmpDesc(a.m.coverage, b.m.coverage)
+			case a.m.pinyin != b.m.pinyin:
+				if a.m.pinyin {
+					return 1
+				}
+				return -1
+			case a.hit.Score != b.hit.Score:
+				return cmpDesc(a.hit.Score, b.hit.Score)
+			case a.short != b.short:
+				return a.short - b.short
+			default:
+				return strings.Compare(a.hit.Key, b.hit.Key)
+			}
+		})
+		rs = rs[min(skip, len(rs)):min(skip+need, len(rs))]
+	}
+	hits := make([]Hit, len(rs))
+	for i, r := range rs {
+		hits[i] = r.hit
+	}
+	return total, hits, nil
+}
+
+// load returns the stored documents of hits by key.
+func (s *searcher) load(hits bsearch.DocumentMatchCollection) (map[string]*stored, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{fDoc}
+	req.Score = "none"
+	sr, err := s.bi.Search(req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	docs := make(map[string]*stored, len(sr.Hits))
+	for _, h := range sr.Hits {
+		raw, _ := h.Fields[fDoc].(string)
+		var e stored
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, fmt.Errorf("search: stored document of %s: %w", h.ID, err)
+		}
+		docs[h.ID] = &e
+	}
+	return docs, nil
+}
+
+func cmpDesc(a, b float64) int {
+	if a > b {
+		return -1
+	}
+	return 1
+}
+
+// shortest returns the length in runes of the entity's shortest name.
+func (e *stored) shortest() int {
+	n := runeLen(e.Name)
+	if e.NameEn != "" {
+		n = min(n, runeLen(e.NameEn))
+	}
+	for _, a := range e.Aliases {
+		n = min(n, runeLen(a))
+	}
+	return n
+}
+
+// match is where a query matched an entity, found again in Go from the
+// entity's stored texts.
+type match struct {
+	field, matched string
+	highlights     []Highlight
+	coverage       float64 // the share of the matched text the query covers
+	pinyin         bool    // matched through pinyin
+}
+
+// candidate is one text of an entity that a query may have matched.
+type candidate struct {
+	field, text string
+}
+
+func (e *stored) candidates(names, en, aliases bool) []candidate {
+	var cs []candidate
+	if names {
+		cs = append(cs, candidate{"name", e.Name})
+	}
+	if en && e.NameEn != "" {
+		cs = append(cs, candidate{"nameEn", e.NameEn})
+	}
+	if aliases {
+		for _, a := range e.Aliases {
+			cs = append(cs, candidate{"alias", a})
+		}
+	}
+	return cs
+}
+
+func marked(c candidate, cov float64, spans ...[2]int) match {
+	m := match{field: c.field, matched: c.text, coverage: cov}
+	for _, sp := range spans {
+		m.highlights = append(m.highlights, Highlight{Text: c.text, Start: sp[0], End: sp[1]})
+	}
+	return m
+}
+
+// explain finds what the stage's bleve query matched in e: the best
+// matching text (highest coverage, written before pinyin, then in the
+// order name, English name, aliases) and the part of it that matched.
+func (p *plan) explain(st stage, e *stored) match {
+	x := p.folded.runes
+	best := match{coverage: -1}
+	consider := func(m match) {
+		if m.coverage > best.coverage || (m.coverage == best.coverage && best.pinyin && !m.pinyin) {
+			best = m
+		}
+	}
+	pinyinClass := -1 // the worst pinyin class the stage accepts
+	switch st.tier {
+	case ExactName, ExactAlias:
+		alias := st.tier == ExactAlias
+		for _, c := range e.candidates(!alias, !alias, alias) {
+			if f := fold(c.text); runesEqual(f.runes, x) {
+				consider(marked(c, 1, [2]int{0, runeLen(c.text)}))
+			}
+		}
+		pinyinClass = 0
+	case Prefix:
+		for _, c := range e.candidates(true, true, true) {
+			if f := fold(c.text); f.hasPrefix(x) {
+				a, b := f.span(0, len(x))
+				consider(marked(c, float64(len(x))/float64(len(f.runes)), [2]int{a, b}))
+			}
+		}
+		pinyinClass = 1
+	case Inside:
+		for _, c := range e.candidates(true, true, true) {
+			f := fold(c.text)
+			if !st.words {
+				if i := f.index(x); i >= 0 {
+					a, b := f.span(i, i+len(x))
+					consider(marked(c, float64(len(x))/float64(len(f.runes)), [2]int{a, b}))
+				}
+				continue
+			}
+			if spans, n, ok := f.allWords(p.words); ok {
+				consider(marked(c, float64(n)/float64(len(f.runes)), spans...))
+			}
+		}
+		pinyinClass = 2
+	case Description:
+		m := match{field: "description", matched: e.Name}
+		f := fold(e.Description)
+		var spans [][2]int
+		if !st.words {
+			if i := f.index(x); i >= 0 {
+				a, b := f.span(i, i+len(x))
+				spans = [][2]int{{a, b}}
+			}
+		} else {
+			spans, _, _ = f.allWords(p.words)
+		}
+		for _, sp := range spans {
+			t, a, b := excerpt(e.Description, sp[0], sp[1], 20)
+			m.highlights = append(m.highlights, Highlight{Text: t, Start: a, End: b})
+		}
+		return m
+	case Fuzzy:
+		for _, c := range e.candidates(true, true, true) {
+			f := fold(c.text)
+			var spans [][2]int
+			for _, w := range p.latin {
+				sp, ok := nearWord(f, []rune(w), fuzziness(runeLen(w)))
+				if !ok {
+					spans = nil
+					break
+				}
+				spans = append(spans, sp)
+			}
+			if spans != nil {
+				return marked(c, 0, spans...)
+			}
+		}
+	}
+	if pinyinClass >= 0 && p.isPy {
+		alias := st.tier == ExactAlias
+		for _, c := range e.candidates(!alias, false, st.tier != ExactName) {
+			if pm, ok := matchPinyin(c.text, p.py); ok && pm.class <= pinyinClass {
+				m := marked(c, pm.coverage, [2]int{pm.start, pm.end})
+				m.field, m.pinyin = "pinyin", true
+				consider(m)
+			}
+		}
+	}
+	if best.coverage < 0 {
+		// Bleve's analyzer and fold disagree on this text; say what
+		// matched without marking it.
+		return match{field: "name", matched: e.Name}
+	}
+	return best
+}
+
+// allWords finds each of words in f and returns their spans in the
+// original text and their total length, or false if one is missing.
+func (f folded) allWords(words [][]rune) ([][2]int, int, bool) {
+	var spans [][2]int
+	n := 0
+	for _, w := range words {
+		i := f.index(w)
+		if i < 0 {
+			return nil, 0, false
+		}
+		a, b := f.span(i, i+len(w))
+		spans = append(spans, [2]int{a, b})
+		n += len(w)
+	}
+	return spans, n, true
+}
+
+// nearWord finds a word of f within maxEdits edits of w, the nearest first.
+func nearWord(f folded, w []rune, maxEdits int) ([2]int, bool) {
+	best, bestD := [2]int{}, maxEdits+1
+	start := 0
+	for i := 0; i <= len(f.runes); i++ {
+		if i < len(f.runes) && isWordRune(f.runes[i]) {
+			continue
+		}
+		if i > start {
+			if d := editDistance(f.runes[start:i], w); d < bestD {
+				a, b := f.span(start, i)
+				best, bestD = [2]int{a, b}, d
+			}
+		}
+		start = i + 1
+	}
+	return best, bestD <= maxEdits
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
