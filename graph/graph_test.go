@@ -1,11 +1,11 @@
 package graph_test
 
 import (
-	"context"
-	"log/slog"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
