@@ -67,8 +67,8 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 // commands are the subcommands besides serve and seed, which share the
 // service's settings.
 var commands = map[string]command{
-	"token":    runToken,
-	"backup":   runBackup,
+	"token":  runToken,
+	"backup": runBackup,
 }
 
 // run is the whole program; main only wires it to the process.
