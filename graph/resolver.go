@@ -11,14 +11,14 @@ import (
 	"tupu"
 	"tupu/graph/exec"
 	"tupu/graph/model"
-	"tupu/search"
+	"tupu/indexer"
 	"tupu/store"
 )
 
 // Resolver is the root of the resolvers; it holds what they share.
 type Resolver struct {
 	store  *store.Store
-	search *search.Index // nil: search is off
+	search *indexer.Indexer // nil: search is off
 }
 
 // A named relation of a typed entity ("a park's companies"): the edges of

@@ -24,7 +24,7 @@ import (
 	"tupu/graph/limits"
 	"tupu/graph/model"
 	"tupu/observe"
-	"tupu/search"
+	"tupu/indexer"
 	"tupu/store"
 )
 
@@ -61,7 +61,10 @@ type Options struct {
 	// document, and only those documents run.
 	TrustedDocuments []byte
 	// Search is the search index; nil turns search off.
-	Search *search.Index
+	Search *indexer.Indexer
+	// ResponseCache is how many answers the response cache keeps; zero
+	// means 1,000, negative turns it off.
+	ResponseCache int
 	// ReadsNeedToken closes reads to requests without a valid token;
 	// reads are open by default.
 	ReadsNeedToken bool
@@ -114,7 +117,9 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
 	srv.SetDisableSuggestion(!opts.Development)
-	if !opts.NoIntrospection {
+	if opts.NoIntrospection {
+		srv.Use(noIntrospection{})
+	} else {
 		srv.Use(extension.Introspection{})
 	}
 	if t.trusted == nil {
@@ -128,6 +133,10 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		opts.Logger.Error("panic in resolver", "panic", p, "stack", string(debug.Stack()))
 		return tupu.Errorf(tupu.Internal, tupu.InternalMessage)
 	})
+	var serve http.Handler = srv
+	if opts.ResponseCache >= 0 && s != nil {
+		serve = newResponseCache(s, opts.Search, cmp.Or(opts.ResponseCache, 1000), 1<<20, opts.Metrics).wrap(srv, opts.MaxBodyBytes)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodPost, http.MethodOptions:
@@ -155,7 +164,7 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		ctx = withToken(ctx, tok)
 		ctx = withLoaders(ctx, s, opts.BatchWait)
 		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
-		srv.ServeHTTP(w, r.WithContext(ctx))
+		serve.ServeHTTP(w, r.WithContext(ctx))
 	}), nil
 }
 

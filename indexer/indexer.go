@@ -8,6 +8,7 @@ package indexer
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"tupu"
 	"tupu/search"
@@ -19,7 +20,8 @@ type Indexer struct {
 	ix      *search.Index
 	s       *store.Store
 	log     *slog.Logger
-	lastSeq uint64 // the newest change the index reflects
+	lastSeq uint64        // the newest change the index reflects
+	applied atomic.Uint64 // the graph version the index reflects
 }
 
 // Open opens the index in dir and brings it up to the store's graph
@@ -37,8 +39,12 @@ func Open(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
 	return x, nil
 }
 
-// Index returns the search index.
-func (x *Indexer) Index() *search.Index { return x.ix }
+// Search runs a query on the index.
+func (x *Indexer) Search(q search.Query) (*search.Result, error) { return x.ix.Search(q) }
+
+// Applied returns the graph version the index reflects, without reading
+// the index: what caches of search answers key on.
+func (x *Indexer) Applied() uint64 { return x.applied.Load() }
 
 // Close closes the index.
 func (x *Indexer) Close() error { return x.ix.Close() }
@@ -53,6 +59,7 @@ func (x *Indexer) catchUp() error {
 		want := tx.GraphVersion()
 		x.lastSeq = tx.LastSeq()
 		if have == want && want != 0 {
+			x.applied.Store(want)
 			return nil
 		}
 		x.log.Info("rebuilding the search index", "index_version", have, "graph_version", want)
@@ -60,6 +67,7 @@ func (x *Indexer) catchUp() error {
 		if err := x.ix.Rebuild(entities, want); err != nil {
 			return err
 		}
+		x.applied.Store(want)
 		return failed()
 	})
 }
@@ -150,5 +158,6 @@ func (x *Indexer) apply() error {
 		return err
 	}
 	x.lastSeq = last
+	x.applied.Store(version)
 	return nil
 }

@@ -33,7 +33,7 @@ func mustStore(t *testing.T) *store.Store {
 	return s
 }
 
-func found(t *testing.T, ix *search.Index, text, key string) bool {
+func found(t *testing.T, ix *indexer.Indexer, text, key string) bool {
 	t.Helper()
 	res, err := ix.Search(search.Query{Text: text})
 	if err != nil {
@@ -65,7 +65,7 @@ func TestIndexer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !found(t, x.Index(), "数据谷", "xiantao-data-valley") {
+	if !found(t, x, "数据谷", "xiantao-data-valley") {
 		t.Fatal("the first build misses 仙桃数据谷")
 	}
 	ctx, stop := context.WithCancel(context.Background())
@@ -73,7 +73,7 @@ func TestIndexer(t *testing.T) {
 	go func() { x.Follow(ctx); close(done) }()
 	create(t, s, "river-bridge", "跨江大桥")
 	deadline := time.Now().Add(5 * time.Second)
-	for !found(t, x.Index(), "跨江大桥", "river-bridge") {
+	for !found(t, x, "跨江大桥", "river-bridge") {
 		if time.Now().After(deadline) {
 			t.Fatal("a new entity is not indexed 5 s after its commit")
 		}
@@ -91,7 +91,7 @@ func TestIndexer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	if !found(t, x.Index(), "穿山隧道", "hill-tunnel") {
+	if !found(t, x, "穿山隧道", "hill-tunnel") {
 		t.Error("the reopened index misses what was written while it was closed")
 	}
 	if !strings.Contains(logs.String(), "rebuilding") {

@@ -26,6 +26,7 @@ type Store struct {
 	reads   atomic.Uint64
 	observe func(kind string, d time.Duration)
 	feed    feed
+	version atomic.Uint64 // the graph version of the last commit
 }
 
 // Options tune Open.
@@ -70,7 +71,11 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return s, nil
+	err = db.View(func(tx *bolt.Tx) error {
+		s.version.Store(readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)))
+		return nil
+	})
+	return s, err
 }
 
 func initSchema(tx *bolt.Tx) error {
@@ -143,7 +148,11 @@ func (s *Store) Update(fn func(*Tx) error) error {
 		}
 		changes = t.changes
 		if t.changed {
-			return bumpGraphVersion(tx)
+			if err := bumpGraphVersion(tx); err != nil {
+				return err
+			}
+			v := t.GraphVersion()
+			tx.OnCommit(func() { s.version.Store(v) })
 		}
 		return nil
 	})
@@ -152,6 +161,10 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	}
 	return err
 }
+
+// Version returns the graph version of the last commit, without a
+// transaction: what caches key on.
+func (s *Store) Version() uint64 { return s.version.Load() }
 
 // ReadTransactions returns how many read transactions the store has run:
 // the measure of how well callers batch their reads.

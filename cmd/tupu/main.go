@@ -49,6 +49,8 @@ Usage:
   tupu token create|list|revoke --db PATH ...   manage write tokens
   tupu backup FILE (--db PATH | --url URL --token T)   copy the database
   tupu generate --db PATH --entities N          build a synthetic graph
+  tupu export [--format json|jsonld|ntriples] [--db PATH] [--out FILE]   write the whole graph
+  tupu import FILE [--db PATH]                  read a JSON export into an empty database
 
 Settings come from the defaults, a --config YAML file, the environment
 variables in brackets, and these flags, each overriding the one before:
@@ -69,6 +71,8 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 var commands = map[string]command{
 	"token":  runToken,
 	"backup": runBackup,
+	"export": runExport,
+	"import": runImport,
 }
 
 // run is the whole program; main only wires it to the process.
@@ -161,7 +165,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 	opts.Metrics = metrics
-	opts.Search = x.Index()
+	opts.Search = x
 	gql, err := graph.NewHandler(s, opts)
 	if err != nil {
 		return err
