@@ -23,8 +23,8 @@ import (
 	"tupu/graph/exec"
 	"tupu/graph/limits"
 	"tupu/graph/model"
-	"tupu/observe"
 	"tupu/indexer"
+	"tupu/observe"
 	"tupu/store"
 )
 
