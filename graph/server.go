@@ -65,6 +65,9 @@ type Options struct {
 	// ResponseCache is how many answers the response cache keeps; zero
 	// means 1,000, negative turns it off.
 	ResponseCache int
+	// WebsocketInitTimeout bounds the wait for a WebSocket's
+	// connection_init; default 5 s.
+	WebsocketInitTimeout time.Duration
 	// ReadsNeedToken closes reads to requests without a valid token;
 	// reads are open by default.
 	ReadsNeedToken bool
@@ -107,7 +110,7 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
-		InitTimeout:           5 * time.Second,
+		InitTimeout:           cmp.Or(opts.WebsocketInitTimeout, 5*time.Second),
 		InitFunc:              websocketInit(s, opts.ReadsNeedToken),
 		// coder/websocket refuses a browser's upgrade from another origin
 		// unless its host matches one of these patterns.

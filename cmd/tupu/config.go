@@ -36,6 +36,8 @@ type config struct {
 	MaxDepth         int           `yaml:"maxDepth"`
 	MaxAliases       int           `yaml:"maxAliases"`
 	MaxDirectives    int           `yaml:"maxDirectives"`
+	ReadsNeedToken   bool          `yaml:"readsNeedToken"`
+	AllowedOrigins   string        `yaml:"allowedOrigins"`
 }
 
 // defaults are the production settings.
@@ -79,6 +81,8 @@ func (c *config) settings() []setting {
 		{"max-depth", "TUPU_MAX_DEPTH", "deepest selection of an operation", (*intValue)(&c.MaxDepth)},
 		{"max-aliases", "TUPU_MAX_ALIASES", "most aliases in an operation", (*intValue)(&c.MaxAliases)},
 		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
+		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
+		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
 	}
 }
 
@@ -166,7 +170,12 @@ func (c *config) graphOptions(log *slog.Logger) (graph.Options, error) {
 	l.MaxCost, l.MaxDepth, l.MaxAliases, l.MaxDirectives = c.MaxCost, c.MaxDepth, c.MaxAliases, c.MaxDirectives
 	opts := graph.Options{
 		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
-		NoIntrospection: !c.Introspection, Development: c.Development,
+		NoIntrospection: !c.Introspection, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
+	}
+	for _, o := range strings.Split(c.AllowedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			opts.AllowedOrigins = append(opts.AllowedOrigins, o)
+		}
 	}
 	if c.TrustedDocuments != "" {
 		raw, err := os.ReadFile(c.TrustedDocuments)
