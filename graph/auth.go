@@ -3,9 +3,12 @@ package graph
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"tupu"
+	"tupu/observe"
 	"tupu/store"
 )
 
@@ -66,11 +69,18 @@ func BackupHandler(s *store.Store) http.Handler {
 			writeError(w, mediaJSON, status, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
 			return
 		}
+		// A large copy to a slow client takes longer than the server's
+		// write timeout, which is for answers, not for this stream.
+		http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="tupu.db"`)
-		if _, err := s.Backup(w); err != nil {
-			// Headers are gone; the client sees a short body and fails.
-			panic(http.ErrAbortHandler)
+		_, err = s.Backup(w, func(size int64) {
+			// With the length known, any client can tell a cut copy.
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		})
+		if err != nil {
+			observe.Logger(r.Context()).Error("backup cut short", "error", err)
+			panic(http.ErrAbortHandler) // the client sees a short body and fails
 		}
 	})
 }

@@ -54,7 +54,10 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	// A large initial mmap (address space, not memory) means the file
+	// rarely has to be remapped as it grows, and a remap waits for every
+	// open read transaction: a long backup would stall writes.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, InitialMmapSize: 1 << 30})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, tupu.Errorf(tupu.Unavailable, "database %s is in use by another process (gave up after %s)", path, opts.Timeout)
 	}
@@ -222,9 +225,13 @@ func readU64(b []byte) uint64 {
 // readers and writers go on: bbolt copies it inside one read transaction.
 // The copy is a database file of its own: to restore, stop the service
 // and put the copy where --db points.
-func (s *Store) Backup(w io.Writer) (int64, error) {
+// size, when not nil, learns the copy's size before its first byte.
+func (s *Store) Backup(w io.Writer, size func(int64)) (int64, error) {
 	var n int64
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if size != nil {
+			size(tx.Size())
+		}
 		var err error
 		n, err = tx.WriteTo(w)
 		return err

@@ -114,7 +114,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	} else {
 		var s *store.Store
 		if s, err = store.Open(*db, store.Options{ReadOnly: true}); err == nil {
-			n, err = s.Backup(tmp)
+			n, err = s.Backup(tmp, nil)
 			s.Close()
 		}
 	}

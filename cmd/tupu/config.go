@@ -29,6 +29,7 @@ type config struct {
 	LogLevel         string        `yaml:"logLevel"`
 	MaxBodyBytes     int64         `yaml:"maxBodyBytes"`
 	Timeout          time.Duration `yaml:"timeout"`
+	WriteTimeout     time.Duration `yaml:"writeTimeout"`
 	Introspection    bool          `yaml:"introspection"`
 	Development      bool          `yaml:"development"`
 	TrustedDocuments string        `yaml:"trustedDocuments"`
@@ -50,6 +51,7 @@ func defaults() *config {
 		LogLevel:      "info",
 		MaxBodyBytes:  64 << 10,
 		Timeout:       10 * time.Second,
+		WriteTimeout:  60 * time.Second,
 		Introspection: true, // the playground needs it
 		MaxCost:       l.MaxCost,
 		MaxDepth:      l.MaxDepth,
@@ -74,6 +76,7 @@ func (c *config) settings() []setting {
 		{"log-level", "TUPU_LOG_LEVEL", "least level logged: debug, info, warn, error", (*stringValue)(&c.LogLevel)},
 		{"max-body-bytes", "TUPU_MAX_BODY_BYTES", "largest request body; larger gets 413", (*int64Value)(&c.MaxBodyBytes)},
 		{"timeout", "TUPU_TIMEOUT", "longest a request may work", (*durationValue)(&c.Timeout)},
+		{"write-timeout", "TUPU_WRITE_TIMEOUT", "longest the server takes to write an answer to a slow client (not backups)", (*durationValue)(&c.WriteTimeout)},
 		{"introspection", "TUPU_INTROSPECTION", "allow schema introspection (the playground needs it)", (*boolValue)(&c.Introspection)},
 		{"development", "TUPU_DEVELOPMENT", "development mode: field suggestions in errors", (*boolValue)(&c.Development)},
 		{"trusted-documents", "TUPU_TRUSTED_DOCUMENTS", "JSON manifest of sha256 → document; when set, only those run", (*stringValue)(&c.TrustedDocuments)},
@@ -146,8 +149,8 @@ func (c *config) check() error {
 		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
 	case c.MaxBodyBytes < 1024:
 		return fmt.Errorf("max body bytes %d: at least 1024", c.MaxBodyBytes)
-	case c.Timeout <= 0:
-		return fmt.Errorf("timeout %s: must be positive", c.Timeout)
+	case c.Timeout <= 0 || c.WriteTimeout <= 0:
+		return fmt.Errorf("timeouts must be positive")
 	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
