@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -53,7 +54,10 @@ func newResponseCache(s *store.Store, x *indexer.Indexer, entries, maxSize int, 
 func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		accept := r.Header.Get("Accept")
-		if (r.Method != http.MethodGet && r.Method != http.MethodPost) || strings.Contains(accept, "text/event-stream") || isWebsocket(r) {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if (r.Method != http.MethodGet && (r.Method != http.MethodPost || ct != mediaJSON)) ||
+			strings.Contains(accept, "text/event-stream") || isWebsocket(r) {
+			// Only what the transport would run is answered from the cache.
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -50,6 +50,18 @@ func TestResponseCache(t *testing.T) {
 		t.Errorf("after a write the read is stale: %q %s", x, c)
 	}
 
+	// The same body without its media type is refused, not answered from
+	// the cache.
+	req, _ := http.NewRequest("POST", s.url, strings.NewReader(read))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("no Content-Type: status %d, want 415", resp.StatusCode)
+	}
+
 	const bad = `{"query": "{ parks(first: 1000) { totalCount } }"}`
 	rawPost(t, s.url, "", bad)
 	if x, _ := rawPost(t, s.url, "", bad); x == "hit" {
