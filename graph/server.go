@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -203,6 +204,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &domain):
 			gerr.Message = domain.Message
 			setCode(gerr, domain.Code)
+		case errors.Is(err, syscall.ENOSPC):
+			log.Error("disk full", "error", err)
+			gerr.Message = "the database's disk is full: nothing was written; free some space and try again"
+			setCode(gerr, tupu.Unavailable)
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 			gerr.Message = "the request was cancelled or ran out of time"
 			setCode(gerr, tupu.Unavailable)
