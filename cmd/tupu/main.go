@@ -69,10 +69,11 @@ type command func(ctx context.Context, args []string, getenv func(string) string
 // commands are the subcommands besides serve and seed, which share the
 // service's settings.
 var commands = map[string]command{
-	"token":  runToken,
-	"backup": runBackup,
-	"export": runExport,
-	"import": runImport,
+	"generate": runGenerate,
+	"token":    runToken,
+	"backup":   runBackup,
+	"export":   runExport,
+	"import":   runImport,
 }
 
 // run is the whole program; main only wires it to the process.
