@@ -204,6 +204,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &domain):
 			gerr.Message = domain.Message
 			setCode(gerr, domain.Code)
+			if domain.Code == tupu.Unavailable {
+				// The operator needs the cause (a damaged file, a full disk).
+				log.Error("unavailable", "error", err, "path", gerr.Path.String())
+			}
 		case errors.Is(err, syscall.ENOSPC):
 			log.Error("disk full", "error", err)
 			gerr.Message = "the database's disk is full: nothing was written; free some space and try again"

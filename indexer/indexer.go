@@ -7,6 +7,7 @@ package indexer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 
@@ -18,6 +19,7 @@ import (
 // Indexer applies the store's changes to a search index.
 type Indexer struct {
 	ix      *search.Index
+	dir     string
 	s       *store.Store
 	log     *slog.Logger
 	lastSeq uint64        // the newest change the index reflects
@@ -31,7 +33,7 @@ func Open(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &Indexer{ix: ix, s: s, log: log}
+	x := &Indexer{ix: ix, dir: dir, s: s, log: log}
 	if err := x.catchUp(); err != nil {
 		ix.Close()
 		return nil, err
@@ -58,6 +60,13 @@ func (x *Indexer) catchUp() error {
 	return x.s.View(func(tx *store.Tx) error {
 		want := tx.GraphVersion()
 		x.lastSeq = tx.LastSeq()
+		if have > want {
+			// The index saw commits the database no longer has: its
+			// newest meta page was lost, and with it the last writes.
+			return fmt.Errorf("the database %s is at graph version %d but its search index saw version %d: "+
+				"the database lost committed writes (a damaged file?); restore it from a backup, "+
+				"or delete the index directory %s to accept the loss", x.s.Path(), want, have, x.dir)
+		}
 		if have == want && want != 0 {
 			x.applied.Store(want)
 			return nil

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -57,9 +58,17 @@ func Open(path string, opts Options) (*Store, error) {
 	// A large initial mmap (address space, not memory) means the file
 	// rarely has to be remapped as it grows, and a remap waits for every
 	// open read transaction: a long backup would stall writes.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, InitialMmapSize: 1 << 30})
+	var db *bolt.DB
+	err := guard(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, InitialMmapSize: 1 << 30})
+		return err
+	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, tupu.Errorf(tupu.Unavailable, "database %s is in use by another process (gave up after %s)", path, opts.Timeout)
+	}
+	if errors.Is(err, errDamaged) {
+		return nil, fmt.Errorf("database %s is damaged or truncated (%w); restore it from a backup", path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -128,7 +137,51 @@ func (s *Store) Path() string { return s.db.Path() }
 func (s *Store) View(fn func(*Tx) error) error {
 	s.reads.Add(1)
 	defer s.timed("read")()
-	return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	return s.damaged(guard(func() error {
+		return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+	}))
+}
+
+// errDamaged marks a fault in reading the file: a page that is not what
+// its parent says, or a read past the end of a truncated file.
+var errDamaged = errors.New("damaged database page")
+
+// guard runs fn turning the faults of a damaged file into errDamaged:
+// bbolt panics on a page that fails its checks, and a read of a mapped
+// page the file no longer holds is a memory fault, which SetPanicOnFault
+// makes a panic this goroutine can recover.
+func guard(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errDamaged, r)
+		}
+	}()
+	return fn()
+}
+
+// damaged turns errDamaged into an error a client may see; the file's
+// name and the fault go to the caller's log through the wrapped error.
+func (s *Store) damaged(err error) error {
+	if errors.Is(err, errDamaged) {
+		return &damagedError{path: s.db.Path(), cause: err}
+	}
+	return err
+}
+
+// damagedError is UNAVAILABLE to clients, with the file and the fault
+// kept for logs.
+type damagedError struct {
+	path  string
+	cause error
+}
+
+func (e *damagedError) Error() string {
+	return fmt.Sprintf("database %s is damaged: %v", e.path, e.cause)
+}
+
+func (e *damagedError) Unwrap() []error {
+	return []error{tupu.Errorf(tupu.Unavailable, "the database is damaged; the operator must restore it from a backup"), e.cause}
 }
 
 // timed starts timing a transaction; call what it returns at the end.
@@ -144,12 +197,20 @@ func (s *Store) timed(kind string) func() {
 func (s *Store) Update(fn func(*Tx) error) error {
 	defer s.timed("write")()
 	var changes []Change
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := guard(func() error { return s.updateTx(fn, &changes) })
+	if err == nil && len(changes) > 0 {
+		s.feed.publish(changes)
+	}
+	return s.damaged(err)
+}
+
+func (s *Store) updateTx(fn func(*Tx) error, changes *[]Change) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
 		t := &Tx{tx: tx}
 		if err := fn(t); err != nil {
 			return err
 		}
-		changes = t.changes
+		*changes = t.changes
 		if t.changed {
 			if err := bumpGraphVersion(tx); err != nil {
 				return err
@@ -159,10 +220,6 @@ func (s *Store) Update(fn func(*Tx) error) error {
 		}
 		return nil
 	})
-	if err == nil && len(changes) > 0 {
-		s.feed.publish(changes)
-	}
-	return err
 }
 
 // Version returns the graph version of the last commit, without a
