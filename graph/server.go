@@ -107,6 +107,8 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		// First, so it also sees the operations later extensions refuse.
 		srv.Use(opts.Metrics.GraphQL())
 	}
+	// Spans per operation and resolver; free while tracing is off.
+	srv.Use(observe.Tracing())
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Websocket{

@@ -151,3 +151,73 @@ func backupFromServer(ctx context.Context, url, token string, w io.Writer) (int6
 	}
 	return io.Copy(w, resp.Body)
 }
+
+// runRestore puts a backup in place of a stopped server's database:
+//
+//	tupu restore FILE --db PATH
+//
+// It checks FILE is a tupu database, refuses while a server holds PATH,
+// replaces PATH in one rename, and removes the search index beside it,
+// which reflects writes the backup does not hold (the server rebuilds it
+// at start; an index ahead of its database is otherwise taken as lost
+// writes, and refused).
+func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || len(args[0]) == 0 || args[0][0] == '-' {
+		return errors.New("restore: name the backup first: tupu restore FILE --db PATH")
+	}
+	file, args := args[0], args[1:]
+	fs := flag.NewFlagSet("tupu restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "the database file to replace [TUPU_DB]")
+	index := fs.String("search-index", envOr(getenv, "TUPU_SEARCH_INDEX", ""), "the search index directory (default: the database path + .search) [TUPU_SEARCH_INDEX]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *index == "" {
+		*index = *db + ".search"
+	}
+	backup, err := store.Open(file, store.Options{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("restore: %s: %w", file, err)
+	}
+	backup.Close()
+	if _, err := os.Stat(*db); err == nil {
+		// Taking the lock proves no server has the file open.
+		s, err := store.Open(*db, store.Options{})
+		if err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		s.Close()
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*db), ".tupu-restore-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(*index); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *db); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "restored %s from %s; the search index is rebuilt at the next start\n", *db, file)
+	return nil
+}

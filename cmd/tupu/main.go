@@ -48,6 +48,7 @@ Usage:
   tupu seed [flags]           write the built-in data set into the database
   tupu token create|list|revoke --db PATH ...   manage write tokens
   tupu backup FILE (--db PATH | --url URL --token T)   copy the database
+  tupu restore FILE --db PATH                   put a backup in place (server stopped)
   tupu generate --db PATH --entities N          build a synthetic graph
   tupu export [--format json|jsonld|ntriples] [--db PATH] [--out FILE]   write the whole graph
   tupu import FILE [--db PATH]                  read a JSON export into an empty database
@@ -72,6 +73,7 @@ var commands = map[string]command{
 	"generate": runGenerate,
 	"token":    runToken,
 	"backup":   runBackup,
+	"restore":  runRestore,
 	"export":   runExport,
 	"import":   runImport,
 }
@@ -97,6 +99,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cmd == "seed" {
 		return runSeed(c, stdout)
 	}
+	// Tracing is on when the standard OTEL_ variables configure an
+	// exporter; a bad value stops the start rather than going unnoticed.
+	stopTracing, tracing, err := observe.StartTracing(ctx, getenv)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	if tracing {
+		log.Info("exporting traces over OTLP/HTTP")
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(ctx); err != nil {
+			log.Warn("flushing traces", "error", err)
+		}
+	}()
 	return serve(ctx, c, log)
 }
 
@@ -192,7 +210,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           metrics.Middleware(log, mux),
+		Handler:           observe.TraceHTTP(metrics.Middleware(log, mux)),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      c.WriteTimeout,
