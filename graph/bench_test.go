@@ -3,7 +3,9 @@ package graph_test
 import (
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"tupu/graph"
 )
@@ -11,11 +13,20 @@ import (
 // BenchmarkNestedQuery runs the playground's nested query through the real
 // handler without the response cache: the cost of answering it afresh.
 func BenchmarkNestedQuery(b *testing.B) {
+	for _, wait := range []time.Duration{0, 50 * time.Microsecond, 100 * time.Microsecond, graph.DefaultBatchWait} {
+		b.Run("wait="+wait.String(), func(b *testing.B) { benchmarkNested(b, wait) })
+	}
+}
+
+func benchmarkNested(b *testing.B, wait time.Duration) {
 	s := mustServeWith(b, graph.Options{ResponseCache: -1})
-	h, err := graph.NewHandler(s.store, graph.Options{ResponseCache: -1})
+	h, err := graph.NewHandler(s.store, graph.Options{ResponseCache: -1, BatchWait: wait})
 	if err != nil {
 		b.Fatal(err)
 	}
+	before := s.store.ReadTransactions()
+	var cpu0 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
 	body := jsonQuery(nestedQuery)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -27,4 +38,10 @@ func BenchmarkNestedQuery(b *testing.B) {
 			b.Fatalf("%d %s", rec.Code, rec.Body.String())
 		}
 	}
+	var cpu1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
+	cpu := time.Duration(syscall.TimevalToNsec(cpu1.Utime)+syscall.TimevalToNsec(cpu1.Stime)-
+		syscall.TimevalToNsec(cpu0.Utime)-syscall.TimevalToNsec(cpu0.Stime)) * time.Nanosecond
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(s.store.ReadTransactions()-before)/float64(b.N), "reads/op")
 }

@@ -17,7 +17,7 @@ import (
 // store. gqlgen resolves the elements of a list concurrently, so the fields
 // of one level of a nested query arrive within this window and share one
 // read transaction.
-const DefaultBatchWait = 500 * time.Microsecond
+const DefaultBatchWait = 100 * time.Microsecond
 
 // edgeQuery is one page of one entity's edges; loaders key on it, so it
 // holds only comparable values.

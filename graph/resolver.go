@@ -143,10 +143,14 @@ func relations(ctx context.Context, entity model.Entity, predicate *string, dire
 	for i, e := range p.Edges {
 		node := model.NewEntity(e.Other)
 		cursors[i] = e.Cursor
+		src, note, err := e.Provenance()
+		if err != nil {
+			return nil, err
+		}
 		c.Nodes = append(c.Nodes, node)
 		c.Edges = append(c.Edges, &model.RelationEdge{
 			Cursor: encodeCursor(e.Cursor), Predicate: string(e.Predicate), Direction: model.Direction(e.Direction),
-			Node: node, Source: model.NewSource(e.Source), Note: optionalString(e.Note),
+			Node: node, Source: model.NewSource(src), Note: optionalString(note),
 		})
 	}
 	c.PageInfo = pageInfo(cursors, p.HasNext, p.HasPrev)

@@ -22,9 +22,18 @@ type Edge struct {
 	Predicate tupu.Predicate
 	Direction tupu.Direction // Out: the entity is the subject
 	Other     *tupu.Entity   // the far end
-	Source    *tupu.Source
-	Note      string
 	Cursor    []byte
+	value     []byte // the provenance, decoded on request
+}
+
+// Provenance returns where the relation is stated and the curator's note.
+// Most readers never ask, so it is decoded only here.
+func (e *Edge) Provenance() (*tupu.Source, string, error) {
+	var v edgeValue
+	if err := json.Unmarshal(e.value, &v); err != nil {
+		return nil, "", fmt.Errorf("decode edge: %w", err)
+	}
+	return v.Source, v.Note, nil
 }
 
 // EdgeFilter selects the edges of an entity. Empty fields select all.
@@ -63,14 +72,24 @@ func (t *Tx) edgeGroups(entity string, f EdgeFilter) (prefixes [][]byte, total i
 // selects reports whether an edge key of entity, or a prefix of one down
 // to the far end's kind, lies in a group the filter selects.
 func (f EdgeFilter) selects(entity string, key []byte) bool {
-	if !bytes.HasPrefix(key, prefix(entity)) {
+	if len(key) <= len(entity) || string(key[:len(entity)]) != entity || key[len(entity)] != sep {
 		return false
 	}
-	parts := bytes.SplitN(key[len(entity)+1:], []byte{sep}, 4)
-	if len(parts) < 3 || len(parts[0]) != 1 {
+	rest := key[len(entity)+1:]
+	if len(rest) < 2 || rest[1] != sep {
 		return false
 	}
-	dir, pred, kind := parts[0][0], tupu.Predicate(parts[1]), tupu.Kind(parts[2])
+	dir := rest[0]
+	rest = rest[2:]
+	i := bytes.IndexByte(rest, sep)
+	if i < 0 {
+		return false
+	}
+	predBytes, rest := rest[:i], rest[i+1:]
+	if j := bytes.IndexByte(rest, sep); j >= 0 {
+		rest = rest[:j]
+	}
+	pred, kind := tupu.Predicate(predBytes), tupu.Kind(rest)
 	switch {
 	case dir != dirIn && dir != dirOut,
 		f.Direction == tupu.Out && dir != dirOut,
@@ -116,10 +135,6 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 		if len(parts) != 4 {
 			return nil, fmt.Errorf("malformed edge key %q", it.key)
 		}
-		var v edgeValue
-		if err := json.Unmarshal(it.value, &v); err != nil {
-			return nil, fmt.Errorf("decode edge: %w", err)
-		}
 		other, err := t.Entity(string(parts[3]))
 		if err != nil {
 			return nil, fmt.Errorf("edge %q points at a missing entity: %w", it.key, err)
@@ -132,9 +147,8 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 			Predicate: tupu.Predicate(parts[1]),
 			Direction: dir,
 			Other:     other,
-			Source:    v.Source,
-			Note:      v.Note,
 			Cursor:    it.key,
+			value:     it.value,
 		})
 	}
 	return out, nil

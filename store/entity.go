@@ -5,18 +5,30 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"runtime/debug"
 	"slices"
 
 	"tupu"
 )
 
 // Entity returns the entity with the given key, or NOT_FOUND.
+// In a read transaction the entity may be shared with other readers: do
+// not modify it.
 func (t *Tx) Entity(key string) (*tupu.Entity, error) {
+	if t.cache != nil {
+		if e := t.cache.get(t.cacheVersion, key); e != nil {
+			return e, nil
+		}
+	}
 	v := t.tx.Bucket(bucketEntities).Get([]byte(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q", key)
 	}
-	return decodeEntity(v)
+	e, err := decodeEntity(v)
+	if err == nil && t.cache != nil {
+		t.cache.put(t.cacheVersion, key, e)
+	}
+	return e, err
 }
 
 func decodeEntity(v []byte) (*tupu.Entity, error) {
@@ -239,6 +251,14 @@ func (t *Tx) addCount(bucket, key []byte, delta int) error {
 func (t *Tx) AllEntities() (iter.Seq[*tupu.Entity], func() error) {
 	var failed error
 	seq := func(yield func(*tupu.Entity) bool) {
+		// The sequence may be walked on another goroutine than the
+		// transaction's, beyond the guard of View: guard it here too.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				failed = fmt.Errorf("%w: %v", errDamaged, r)
+			}
+		}()
 		c := t.tx.Bucket(bucketEntities).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			e, err := decodeEntity(v)

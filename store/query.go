@@ -312,10 +312,6 @@ func (t *Tx) QueryEdges(entity string, ef EdgeFilter, f EntityFilter, o Order, f
 		if ok, err := t.matches(other, &f); err != nil || !ok {
 			return err
 		}
-		var v edgeValue
-		if err := json.Unmarshal(e.value, &v); err != nil {
-			return fmt.Errorf("decode edge: %w", err)
-		}
 		key := edgeKey(entity, e.dir, e.pred, e.kind, e.other)
 		dir := tupu.Out
 		if e.dir == dirIn {
@@ -333,7 +329,7 @@ func (t *Tx) QueryEdges(entity string, ef EdgeFilter, f EntityFilter, o Order, f
 			sortKey = sortableFloat(n)
 		}
 		sortKey = append(append(sortKey, sep), key...)
-		all = append(all, sorted{sortKey, Edge{Predicate: e.pred, Direction: dir, Other: other, Source: v.Source, Note: v.Note}})
+		all = append(all, sorted{sortKey, Edge{Predicate: e.pred, Direction: dir, Other: other, value: e.value}})
 		return nil
 	})
 	if err != nil {

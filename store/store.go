@@ -28,6 +28,7 @@ type Store struct {
 	observe func(kind string, d time.Duration)
 	feed    feed
 	version atomic.Uint64 // the graph version of the last commit
+	cache   entityCache
 }
 
 // Options tune Open.
@@ -138,7 +139,13 @@ func (s *Store) View(fn func(*Tx) error) error {
 	s.reads.Add(1)
 	defer s.timed("read")()
 	return s.damaged(guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error { return fn(&Tx{tx: tx}) })
+		return s.db.View(func(tx *bolt.Tx) error {
+			t := &Tx{tx: tx}
+			if v := t.GraphVersion(); v == s.version.Load() {
+				t.cache, t.cacheVersion = &s.cache, v
+			}
+			return fn(t)
+		})
 	}))
 }
 
@@ -258,8 +265,12 @@ func (s *Store) Check() error {
 type Tx struct {
 	tx      *bolt.Tx
 	changed bool
-	changes []Change         // recorded in this transaction
-	clock   func() time.Time // nil: the wall clock
+	// cache, when set, holds decoded entities of cacheVersion, the
+	// version this read transaction sees; write transactions have none.
+	cache        *entityCache
+	cacheVersion uint64
+	changes      []Change         // recorded in this transaction
+	clock        func() time.Time // nil: the wall clock
 }
 
 func bumpGraphVersion(tx *bolt.Tx) error {

@@ -491,8 +491,10 @@ func TestStore_Relations(t *testing.T) {
 				rows = append(rows, rowOf(e))
 			}
 			assertRows(t, "edges of acme", rows, []string{"IN hosts PARK park", "OUT built LAB lab"})
-			if e := p.Edges[0]; !reflect.DeepEqual(e.Source, hosts.Source) || e.Note != hosts.Note || e.Other.Name != "前沿科技城" {
-				t.Errorf("edge acme <- park = %+v, want source %+v, note %q and the park loaded", e, hosts.Source, hosts.Note)
+			e := p.Edges[0]
+			src, note, err := e.Provenance()
+			if err != nil || !reflect.DeepEqual(src, hosts.Source) || note != hosts.Note || e.Other.Name != "前沿科技城" {
+				t.Errorf("edge acme <- park = %+v (%+v, %q, %v), want source %+v, note %q and the park loaded", e, src, note, err, hosts.Source, hosts.Note)
 			}
 			_, err = tx.Relation("acme", tupu.PredHosts, "park")
 			assertCode(t, err, tupu.NotFound)
