@@ -146,9 +146,15 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 		return [][]Step{{}}, nil
 	}
 	// Breadth first from `from`, keeping every shortest way into each
-	// entity, until the level that reaches `to`.
+	// entity, until the level that reaches `to`. A step's provenance is
+	// kept undecoded (it lives as long as the transaction) and decoded only
+	// for the steps of the paths returned.
+	type parent struct {
+		step  Step
+		value []byte
+	}
 	dist := map[string]int{from: 0}
-	parents := map[string][]Step{}
+	parents := map[string][]parent{}
 	frontier := []string{from}
 	for hop := 1; hop <= maxHops && len(frontier) > 0 && parents[to] == nil; hop++ {
 		var next []string
@@ -165,15 +171,11 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 					dist[e.other] = hop
 					next = append(next, e.other)
 				}
-				var v edgeValue
-				if err := json.Unmarshal(e.value, &v); err != nil {
-					return fmt.Errorf("decode edge: %w", err)
-				}
 				dir := tupu.Out
 				if e.dir == dirIn {
 					dir = tupu.In
 				}
-				parents[e.other] = append(parents[e.other], Step{From: key, To: e.other, Predicate: e.pred, Direction: dir, Source: v.Source, Note: v.Note})
+				parents[e.other] = append(parents[e.other], parent{Step{From: key, To: e.other, Predicate: e.pred, Direction: dir}, e.value})
 				return nil
 			})
 			if err != nil {
@@ -187,19 +189,27 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 	}
 	// Walk the parents back from `to`, in index order, up to limit paths.
 	var paths [][]Step
+	var walkErr error
 	var walk func(key string, suffix []Step)
 	walk = func(key string, suffix []Step) {
-		if len(paths) >= limit {
+		if len(paths) >= limit || walkErr != nil {
 			return
 		}
 		if key == from {
 			paths = append(paths, slices.Clone(suffix))
 			return
 		}
-		for _, s := range parents[key] {
-			walk(s.From, append([]Step{s}, suffix...))
+		for _, p := range parents[key] {
+			var v edgeValue
+			if err := json.Unmarshal(p.value, &v); err != nil {
+				walkErr = fmt.Errorf("decode edge: %w", err)
+				return
+			}
+			st := p.step
+			st.Source, st.Note = v.Source, v.Note
+			walk(st.From, append([]Step{st}, suffix...))
 		}
 	}
 	walk(to, nil)
-	return paths, nil
+	return paths, walkErr
 }
