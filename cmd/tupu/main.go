@@ -205,7 +205,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	}))
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.Handle("GET /admin/backup", graph.BackupHandler(s))
-	playground.Mount(mux, "/graphql", ExampleQuery)
+	playground.Mount(mux, "/graphql", graph.ExampleQuery)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

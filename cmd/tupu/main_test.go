@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"tupu/graph"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the server's goroutines
@@ -109,7 +110,7 @@ func TestRun(t *testing.T) {
 	if status != 200 || !strings.Contains(page, "GraphiQL") || !strings.Contains(page, "DistrictToPartners") {
 		t.Errorf("playground: status %d, page without GraphiQL or the example query", status)
 	}
-	data := postQuery(t, url, ExampleQuery)
+	data := postQuery(t, url, graph.ExampleQuery)
 	if !strings.Contains(mustJSON(t, data), "智能座舱联合实验室") {
 		t.Errorf("the example query does not reach the labs: %s", mustJSON(t, data))
 	}

@@ -42,6 +42,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"tupu/graph"
 )
 
 type config struct {
@@ -279,10 +280,7 @@ func run(ctx context.Context, args []string) error {
 		var skip string
 		switch w {
 		case "W1":
-			q, err := readExampleQuery()
-			if err != nil {
-				return fmt.Errorf("W1: %w", err)
-			}
+			q := graph.ExampleQuery
 			var failed int
 			var firstErr string
 			reqs, failed, firstErr, err = h.record(ctx, [][]byte{gqlBody(q, nil)}, 1, budget, true)

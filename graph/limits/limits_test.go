@@ -78,7 +78,8 @@ func readTestdata(tb testing.TB, name string) string {
 	return string(b)
 }
 
-// exampleQuery is the playground's example (cmd/tupu/example.go).
+// exampleQuery is the playground's example (graph.ExampleQuery; a copy, since
+// this package cannot import graph).
 const exampleQuery = `query DistrictToPartners {
   entity(name: "渝北区") {
     ... on District {

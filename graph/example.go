@@ -1,8 +1,9 @@
-package main
+package graph
 
-// ExampleQuery opens the playground: one request from the district down to
-// its parks, their companies, the labs those companies built and the labs'
-// partners, with a figure and the words that state it.
+// ExampleQuery is the query the playground opens with, and the benchmark
+// harness's W1: one request from the district down to its parks, their
+// companies, the labs those companies built and the labs' partners, with a
+// figure and the words that state it.
 const ExampleQuery = `# One request from 渝北区 down to the partners of the labs its companies built.
 # Press the run button (or Ctrl-Enter).
 query DistrictToPartners {
