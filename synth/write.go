@@ -3,28 +3,27 @@ package synth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"tupu"
 	"tupu/store"
 )
 
-// DefaultBatch is how many entities one write transaction holds (with
-// their relations, facts and documents) unless WriteOptions say otherwise.
+// DefaultBatch is how many keys one write transaction holds unless
+// WriteOptions say otherwise: see store.DefaultLoadTxKeys.
 //
-// Bigger is not faster here: bbolt splits a node only at commit, so inside
-// one transaction every insertion into the middle of a leaf shifts all the
-// keys that leaf gained in the transaction, and the edge and name indexes
-// take their keys in no useful order. Measured at 100,000 entities on 2
-// cores: 1,000 per transaction 13 s, 5,000 11 s, 20,000 21 s, 50,000 90 s,
-// all in one 416 s.
-const DefaultBatch = 5000
+// Write used to put entities, relations and facts one by one, in
+// transactions of 5,000 entities; bigger was slower, as bbolt splits nodes
+// only at commit and the edge and name indexes took their keys in no
+// useful order. It now bulk-loads (store.Load): every bucket's keys are
+// sorted first and appended in order, so a transaction's size hardly
+// matters.
+const DefaultBatch = store.DefaultLoadTxKeys
 
 // WriteOptions tune Write.
 type WriteOptions struct {
-	// Batch is how many entities a write transaction holds, at least:
-	// a transaction takes whole districts. Zero means DefaultBatch.
+	// Batch is how many keys (over all buckets) a write transaction
+	// holds. Zero means DefaultBatch.
 	Batch int
 	// Progress, when set, is called after every transaction.
 	Progress func(Stats)
@@ -36,19 +35,6 @@ type Stats struct {
 	Kinds                                 map[tupu.Kind]int
 	Transactions                          int
 	Elapsed                               time.Duration
-}
-
-func (s *Stats) add(d *tupu.Dataset) {
-	s.Entities += len(d.Entities)
-	s.Relations += len(d.Relations)
-	s.Facts += len(d.Facts)
-	s.Documents += len(d.Documents)
-	if s.Kinds == nil {
-		s.Kinds = map[tupu.Kind]int{}
-	}
-	for i := range d.Entities {
-		s.Kinds[d.Entities[i].Kind]++
-	}
 }
 
 // Dataset generates the whole graph in memory, as one dataset.
@@ -67,114 +53,38 @@ func Dataset(opts Options) (*tupu.Dataset, error) {
 // ErrNotEmpty is returned by Write when the store already holds entities.
 var ErrNotEmpty = errors.New("synth: the database already holds entities; generate into a new file")
 
-// Write generates the graph into s, which must hold no entities, in
-// transactions of about opts.Batch entities. Generation runs in a
-// goroutine of its own, ahead of the writes. Each transaction commits
-// whole districts, so a cancelled or failed Write leaves a graph whose
-// relations all have both ends.
-func Write(ctx context.Context, s *store.Store, gen Options, opts WriteOptions) (Stats, error) {
-	start := time.Now()
-	if opts.Batch <= 0 {
-		opts.Batch = DefaultBatch
-	}
-	var stats Stats
-	empty := false
-	if err := s.View(func(tx *store.Tx) error { empty = tx.CountEntities("") == 0; return nil }); err != nil {
-		return stats, err
-	}
-	if !empty {
-		return stats, ErrNotEmpty
-	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan *tupu.Dataset, 256)
-	genErr := make(chan error, 1)
-	go func() {
-		defer close(chunks)
-		genErr <- Generate(gen, func(d *tupu.Dataset) error {
-			select {
-			case chunks <- d:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	}()
-
-	var batch []*tupu.Dataset
-	pending := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := s.Update(func(tx *store.Tx) error {
-			for _, d := range batch {
-				if err := writeChunk(tx, d); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, d := range batch {
-			stats.add(d)
-		}
-		stats.Transactions++
-		stats.Elapsed = time.Since(start)
-		if opts.Progress != nil {
-			opts.Progress(stats)
-		}
-		batch, pending = batch[:0], 0
-		return ctx.Err()
-	}
-	for d := range chunks {
-		batch = append(batch, d)
-		pending += len(d.Entities)
-		if pending >= opts.Batch {
-			if err := flush(); err != nil {
-				cancel()
-				for range chunks { // let the generator finish
-				}
-				return stats, err
-			}
-		}
-	}
-	if err := <-genErr; err != nil {
-		return stats, err
-	}
-	if err := flush(); err != nil {
-		return stats, err
-	}
-	stats.Elapsed = time.Since(start)
-	return stats, nil
+// Source is the generated graph as a store.Source: it generates the graph
+// again each time it is called, the same every time.
+func Source(gen Options) store.Source {
+	return func(yield func(*tupu.Dataset) error) error { return Generate(gen, yield) }
 }
 
-// writeChunk writes one chunk: documents, then entities, then what points
-// at them.
-func writeChunk(tx *store.Tx, d *tupu.Dataset) error {
-	for i := range d.Documents {
-		if err := tx.PutDocument(&d.Documents[i]); err != nil {
-			return err
-		}
+// Write generates the graph into s, which must be empty, with the bulk
+// loader (store.Load): it generates the graph once per group of buckets
+// the loader writes, which costs less than holding it all in memory. A
+// cancelled or failed Write leaves the store empty.
+func Write(ctx context.Context, s *store.Store, gen Options, opts WriteOptions) (Stats, error) {
+	if gen.Entities <= 0 {
+		return Stats{}, errors.New("synth: the number of entities must be positive")
 	}
-	for i := range d.Entities {
-		if err := tx.PutEntity(&d.Entities[i]); err != nil {
-			return fmt.Errorf("entity %s: %w", d.Entities[i].Key, err)
-		}
+	empty := false
+	if err := s.View(func(tx *store.Tx) error { empty = tx.CountEntities("") == 0; return nil }); err != nil {
+		return Stats{}, err
 	}
-	for i := range d.Relations {
-		if err := tx.PutRelation(&d.Relations[i]); err != nil {
-			r := &d.Relations[i]
-			return fmt.Errorf("relation %s %s %s: %w", r.Subject, r.Predicate, r.Object, err)
-		}
+	if !empty {
+		return Stats{}, ErrNotEmpty
 	}
-	for i := range d.Facts {
-		if err := tx.PutFact(&d.Facts[i]); err != nil {
-			return fmt.Errorf("fact %s %s: %w", d.Facts[i].Entity, d.Facts[i].Property, err)
-		}
+	lo := store.LoadOptions{TxKeys: opts.Batch}
+	if opts.Progress != nil {
+		lo.Progress = func(ls store.LoadStats) { opts.Progress(statsOf(ls)) }
 	}
-	return nil
+	ls, err := s.Load(ctx, Source(gen), lo)
+	return statsOf(ls), err
+}
+
+func statsOf(ls store.LoadStats) Stats {
+	return Stats{
+		Entities: ls.Entities, Relations: ls.Relations, Facts: ls.Facts, Documents: ls.Documents,
+		Kinds: ls.Kinds, Transactions: ls.Transactions, Elapsed: ls.Elapsed,
+	}
 }

@@ -20,7 +20,7 @@ counties, with facts and the reports that state them) into a new database,
 for load tests. The same seed gives the same graph.
 
 Usage:
-  tupu generate --db FILE --entities N [--seed 1] [--batch 5000]
+  tupu generate --db FILE --entities N [--seed 1] [--batch 50000]
 
 Flags:
 `
@@ -36,7 +36,7 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file, which must hold no entities [TUPU_DB]")
 	entities := fs.Int("entities", 0, "about how many entities to generate (required)")
 	seed := fs.Uint64("seed", 1, "the seed: the same seed gives the same graph")
-	batch := fs.Int("batch", synth.DefaultBatch, "entities per write transaction")
+	batch := fs.Int("batch", synth.DefaultBatch, "keys per write transaction (over all buckets)")
 	quiet := fs.Bool("quiet", false, "print only the summary")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -31,7 +31,6 @@ import (
 )
 
 func main() {
-	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -101,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cmd == "seed" {
 		return runSeed(c, stdout)
 	}
+	tuneGC(getenv)
 	// Tracing is on when the standard OTEL_ variables configure an
 	// exporter; a bad value stops the start rather than going unnoticed.
 	stopTracing, tracing, err := observe.StartTracing(ctx, getenv)
@@ -239,7 +239,8 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	return nil
 }
 
-// tuneGC sets the garbage collector for a service whose live heap is
+// tuneGC sets the garbage collector of the service (not of the bulk
+// commands, which hold much more at once) for a live heap that is
 // small next to what each request allocates: by default Go collects every
 // time the heap doubles, which here is every few requests. Collecting when
 // it grows fivefold, with a soft memory limit as the backstop, spends far
@@ -249,6 +250,6 @@ func tuneGC(getenv func(string) string) {
 		debug.SetGCPercent(400)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(384 << 20)
 	}
 }
