@@ -1,6 +1,7 @@
 // Package indexer keeps the search index in step with the store. The
 // index lives beside the database file and records the graph version it
-// reflects: at start a stale or missing index is rebuilt, and while the
+// reflects: at start a stale or missing index is rebuilt (in the
+// background, for a service that must answer at once), and while the
 // service runs every committed change reaches it, within milliseconds of
 // the commit.
 package indexer
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"tupu"
 	"tupu/search"
@@ -24,6 +26,7 @@ type Indexer struct {
 	log     *slog.Logger
 	lastSeq uint64        // the newest change the index reflects
 	applied atomic.Uint64 // the graph version the index reflects
+	ready   atomic.Bool   // false while a rebuild runs in the background
 }
 
 // Open opens the index in dir and brings it up to the store's graph
@@ -38,11 +41,66 @@ func Open(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
 		ix.Close()
 		return nil, err
 	}
+	x.ready.Store(true)
 	return x, nil
 }
 
-// Search runs a query on the index.
-func (x *Indexer) Search(q search.Query) (*search.Result, error) { return x.ix.Search(q) }
+// Start opens the index in dir like Open, but leaves a rebuild to Follow,
+// so that a service on a large graph starts answering at once; until the
+// rebuild is done, Search is UNAVAILABLE. An index ahead of the store is
+// refused here, at once.
+func Start(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
+	ix, err := search.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	x := &Indexer{ix: ix, dir: dir, s: s, log: log}
+	current, err := x.check()
+	if err != nil {
+		ix.Close()
+		return nil, err
+	}
+	x.ready.Store(current)
+	return x, nil
+}
+
+// check compares the index's version with the store's: whether the index
+// is current, or an error when it is ahead.
+func (x *Indexer) check() (current bool, err error) {
+	have, err := x.ix.Version()
+	if err != nil {
+		return false, err
+	}
+	err = x.s.View(func(tx *store.Tx) error {
+		want := tx.GraphVersion()
+		if have > want {
+			return x.ahead(have, want)
+		}
+		current = have == want && want != 0
+		if current {
+			x.lastSeq = tx.LastSeq()
+			x.applied.Store(want)
+		}
+		return nil
+	})
+	return current, err
+}
+
+// ahead is the error of an index that saw commits the database no longer
+// has: its newest meta page was lost, and with it the last writes.
+func (x *Indexer) ahead(have, want uint64) error {
+	return fmt.Errorf("the database %s is at graph version %d but its search index saw version %d: "+
+		"the database lost committed writes (a damaged file?); restore it from a backup, "+
+		"or delete the index directory %s to accept the loss", x.s.Path(), want, have, x.dir)
+}
+
+// Search runs a query on the index; UNAVAILABLE while it is being rebuilt.
+func (x *Indexer) Search(q search.Query) (*search.Result, error) {
+	if !x.ready.Load() {
+		return nil, tupu.Errorf(tupu.Unavailable, "the search index is being built; try again shortly")
+	}
+	return x.ix.Search(q)
+}
 
 // Applied returns the graph version the index reflects, without reading
 // the index: what caches of search answers key on.
@@ -61,11 +119,7 @@ func (x *Indexer) catchUp() error {
 		want := tx.GraphVersion()
 		x.lastSeq = tx.LastSeq()
 		if have > want {
-			// The index saw commits the database no longer has: its
-			// newest meta page was lost, and with it the last writes.
-			return fmt.Errorf("the database %s is at graph version %d but its search index saw version %d: "+
-				"the database lost committed writes (a damaged file?); restore it from a backup, "+
-				"or delete the index directory %s to accept the loss", x.s.Path(), want, have, x.dir)
+			return x.ahead(have, want)
 		}
 		if have == want && want != 0 {
 			x.applied.Store(want)
@@ -87,6 +141,18 @@ func (x *Indexer) catchUp() error {
 // index never claims a version whose changes it lacks.
 func (x *Indexer) Follow(ctx context.Context) {
 	changes := x.s.Subscribe(ctx)
+	if !x.ready.Load() {
+		start := time.Now()
+		if err := x.catchUp(); err != nil {
+			x.log.Error("building the search index; search stays unavailable", "error", err)
+			return
+		}
+		x.ready.Store(true)
+		x.log.Info("the search index is built", "took", time.Since(start).Round(time.Millisecond))
+		if err := x.apply(); err != nil { // what was written meanwhile
+			x.log.Error("updating the search index", "error", err)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -109,3 +109,32 @@ func TestIndexer(t *testing.T) {
 		t.Errorf("a current index was rebuilt:\n%s", logs.String())
 	}
 }
+
+// TestStart leaves a stale index to Follow: search is UNAVAILABLE until
+// the background build is done, then answers.
+func TestStart(t *testing.T) {
+	s := mustStore(t)
+	x, err := indexer.Start(filepath.Join(t.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if _, err := x.Search(search.Query{Text: "数据谷"}); tupu.ErrorCode(err) != tupu.Unavailable {
+		t.Fatalf("search before the build: %v, want UNAVAILABLE", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { x.Follow(ctx); close(done) }()
+	defer func() { stop(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := x.Search(search.Query{Text: "数据谷"})
+		if err == nil && len(res.Hits) > 0 && res.Hits[0].Key == "xiantao-data-valley" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not built 10 s after Follow started: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

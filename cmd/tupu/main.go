@@ -171,7 +171,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 	if err := seedIfEmpty(s, log); err != nil {
 		return err
 	}
-	x, err := indexer.Open(c.searchDir(), s, log)
+	x, err := indexer.Start(c.searchDir(), s, log)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
