@@ -117,6 +117,17 @@ func TestRun(t *testing.T) {
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("database not created at TUPU_DB: %v", err)
 	}
+	// A request whose headers pass the 64 KiB limit is refused whole.
+	big, _ := http.NewRequest("GET", url+"healthz", nil)
+	big.Header.Set("X-Padding", strings.Repeat("x", 100<<10))
+	if resp, err := http.DefaultClient.Do(big); err != nil {
+		t.Errorf("oversized headers: %v", err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("oversized headers: status %d, want 431", resp.StatusCode)
+		}
+	}
 	if status, body := get(t, url+"readyz"); status != 200 || body != "ready\n" {
 		t.Errorf("readyz: %d %q", status, body)
 	}
