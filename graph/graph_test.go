@@ -563,8 +563,9 @@ func TestSearch(t *testing.T) {
 	s := mustServe(t)
 	var d struct {
 		Search struct {
-			TotalCount int
-			Nodes      []struct {
+			TotalCount        int
+			TotalCountIsExact bool
+			Nodes             []struct {
 				Entity  struct{ Key, Kind string }
 				Score   float64
 				Matched string
@@ -575,8 +576,8 @@ func TestSearch(t *testing.T) {
 	if len(d.Search.Nodes) == 0 || d.Search.Nodes[0].Entity.Key != "xiantao-data-valley" {
 		t.Fatalf("search 数据谷: %+v", d.Search)
 	}
-	s.mustQuery(t, `{ search(query: "实验室", kinds: [LAB], first: 2) { totalCount nodes { entity { key kind } score matched } } }`, nil, &d)
-	if d.Search.TotalCount < 4 || len(d.Search.Nodes) != 2 {
+	s.mustQuery(t, `{ search(query: "实验室", kinds: [LAB], first: 2) { totalCount totalCountIsExact nodes { entity { key kind } score matched } } }`, nil, &d)
+	if d.Search.TotalCount < 4 || len(d.Search.Nodes) != 2 || !d.Search.TotalCountIsExact {
 		t.Errorf("search 实验室 in labs: %+v", d.Search)
 	}
 	for _, n := range d.Search.Nodes {

@@ -182,7 +182,7 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.
 	if errs != nil {
 		return nil, errs
 	}
-	c := &model.SearchConnection{TotalCount: res.Total, Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
+	c := &model.SearchConnection{TotalCount: res.Total, TotalCountIsExact: res.TotalIsExact, Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
 	cursors := make([][]byte, 0, len(res.Hits))
 	for i, h := range res.Hits {
 		hl := make([]*model.Highlight, len(h.Highlights))

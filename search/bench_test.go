@@ -6,9 +6,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,6 +175,7 @@ func bigIndex(b *testing.B) *Index {
 func BenchmarkSearch_100k(b *testing.B) {
 	ix := bigIndex(b)
 	for _, text := range []string{
+		"xin",              // a pinyin syllable: prefix of thousands of terms
 		"仙桃数据谷",            // a name, and inside many names
 		"实验室",              // inside a tenth of the names
 		"谷",                // one character
@@ -183,17 +186,47 @@ func BenchmarkSearch_100k(b *testing.B) {
 		"joint laboratory", // two words
 	} {
 		b.Run(text, func(b *testing.B) {
+			b.ReportAllocs()
 			var total int
+			exact := false
 			for b.Loop() {
 				r, err := ix.Search(Query{Text: text})
 				if err != nil {
 					b.Fatal(err)
 				}
-				total = r.Total
+				total, exact = r.Total, r.TotalIsExact
 			}
 			b.ReportMetric(float64(total), "hits")
+			if exact {
+				b.ReportMetric(1, "exact")
+			} else {
+				b.ReportMetric(0, "exact")
+			}
 			b.ReportMetric(big.build.Seconds(), "build-s")
 			b.ReportMetric(float64(big.size)/1e6, "index-MB")
 		})
 	}
+}
+
+// BenchmarkSearch_100k_parallel runs broad and narrow queries from many
+// goroutines at once, as a server does: what a search holds in memory
+// adds up across the searches in flight (see the B/op and the heap).
+func BenchmarkSearch_100k_parallel(b *testing.B) {
+	ix := bigIndex(b)
+	texts := []string{"实验室", "谷", "chongqing", "joint laboratory", "xin", "ren", "仙桃数据谷", "xtsjg", "laboratroy", "Data Valley"}
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	var next atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			text := texts[int(next.Add(1))%len(texts)]
+			if _, err := ix.Search(Query{Text: text}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapSys)/1e6, "heap-sys-MB")
 }

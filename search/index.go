@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"iter"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -15,6 +17,8 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"tupu"
@@ -23,7 +27,7 @@ import (
 // schema names the layout of the index: the mapping below and the terms
 // doc computes. Change it whenever either changes; an index written with
 // another schema reports Version 0, so its owner rebuilds it.
-const schema = "tupu-search-3"
+const schema = "tupu-search-4"
 
 // Keys of the values stored beside the documents with SetInternal.
 var (
@@ -161,6 +165,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	stored.IncludeTermVectors = false
 	stored.DocValues = false
 	dm.AddFieldMappingsAt(fDoc, stored)
+	// No field goes into bleve's composite _all field, so leave it out
+	// altogether: indexing an empty _all still costs a tenth of Rebuild.
+	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = textAna
@@ -322,25 +329,105 @@ func (ix *Index) Rebuild(entities iter.Seq[*tupu.Entity], version uint64) error 
 	return err
 }
 
+// fill indexes entities into bi, a new index, and records version. The
+// documents are made (pinyin and folding) in a goroutine of their own
+// while bleve indexes the previous batch.
 func fill(bi bleve.Index, entities iter.Seq[*tupu.Entity], version uint64) error {
-	b := bi.NewBatch()
-	for e := range entities {
-		d, err := doc(e)
-		if err != nil {
-			return err
+	type made struct {
+		key string
+		doc map[string]any
+		err error
+	}
+	docs := make(chan []made, 2)
+	done := make(chan struct{})
+	defer func() {
+		// Stop the goroutine and wait for it: entities may read a
+		// transaction that ends when Rebuild returns.
+		close(done)
+		for range docs {
 		}
-		if err := b.Index(e.Key, d); err != nil {
-			return fmt.Errorf("search: index %s: %w", e.Key, err)
-		}
-		if b.Size() >= batchSize {
-			if err := bi.Batch(b); err != nil {
-				return err
+	}()
+	go func() {
+		defer close(docs)
+		chunk := make([]made, 0, 500)
+		send := func() bool {
+			select {
+			case docs <- chunk:
+				chunk = make([]made, 0, 500)
+				return true
+			case <-done:
+				return false
 			}
-			b.Reset()
+		}
+		for e := range entities {
+			d, err := doc(e)
+			chunk = append(chunk, made{e.Key, d, err})
+			if (len(chunk) == cap(chunk) || err != nil) && !send() {
+				return
+			}
+		}
+		if len(chunk) > 0 {
+			send()
+		}
+	}()
+	b := bi.NewBatch()
+	for chunk := range docs {
+		for _, m := range chunk {
+			if m.err != nil {
+				return m.err
+			}
+			if err := b.Index(m.key, m.doc); err != nil {
+				return fmt.Errorf("search: index %s: %w", m.key, err)
+			}
+			if b.Size() >= batchSize {
+				if err := bi.Batch(b); err != nil {
+					return err
+				}
+				b.Reset()
+			}
 		}
 	}
-	b.SetInternal(keyVersion, encodeVersion(version))
-	return bi.Batch(b)
+	if err := bi.Batch(b); err != nil {
+		return err
+	}
+	return compact(bi, version)
+}
+
+// compact merges the segments of bi, a new index, one per batch or merge,
+// into one: a search then looks each term up once, not once per segment.
+// It records version last, in a batch of its own, which also waits for
+// the merged index to be written.
+func compact(bi bleve.Index, version uint64) error {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return err
+	}
+	if sc, ok := adv.(*scorch.Scorch); ok {
+		opts := mergeplan.SingleSegmentMergePlanOptions
+		if err := sc.ForceMerge(context.Background(), &opts); err != nil {
+			return fmt.Errorf("search: merging the index: %w", err)
+		}
+	}
+	// Scorch keeps the snapshot before the newest and removes the files
+	// of older ones when idle: two batches after the merge let it remove
+	// the segments merged away, as large as the index. Give it a moment
+	// to, or else it does when the index is next open.
+	for range 2 {
+		b := bi.NewBatch()
+		b.SetInternal(keyVersion, encodeVersion(version))
+		if err := bi.Batch(b); err != nil {
+			return err
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		st, _ := bi.StatsMap()["index"].(map[string]any)
+		files, _ := st["num_files_on_disk"].(uint64)
+		segs, _ := st["TotFileSegmentsAtRoot"].(uint64)
+		if files <= segs+1 { // and root.bolt
+			break
+		}
+	}
+	return nil
 }
 
 // Update indexes the changed entities (new or modified) and removes the

@@ -54,9 +54,25 @@
 // stable. Score is only comparable between hits of the same tier.
 //
 // Each tier is a bleve query that excludes the entities of the tiers
-// before it, so Total is exact and Offset/Limit page through one order.
-// Once the page is full, the remaining tiers are only counted, in one
-// query.
+// before it, so Offset/Limit page through one order. Once the page is
+// full, the remaining tiers are only counted.
+//
+// # Bounded work
+//
+// A search reads one snapshot of the index and streams each stage's
+// matches itself instead of having bleve collect them, so its work and
+// memory are bounded however broad the query: a stage examines (or, once
+// the page is full, counts) at most maxCandidates matches, in index
+// order, and keeps the best of those; a prefix (the Prefix tier, pinyin)
+// is expanded to at most maxExpand indexed terms. A stage that reaches
+// its bound reports only the matches it examined, and the later stages
+// are left out: they would have to skip all its matches first. Within
+// the bounds, which the seed graph is far from, Total is exact and the
+// order is the one described above; beyond them Result.TotalIsExact is
+// false, Total is a lower bound, and a large tier is ordered among the
+// matches examined. Either way an index answers a query the same way
+// every time, so pages stay stable and Total is the same on every page.
+//
 // Queries are built programmatically: nothing the user types is read as
 // bleve query syntax.
 //
@@ -66,6 +82,7 @@
 package search
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -76,6 +93,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"tupu"
 )
@@ -94,6 +112,18 @@ const (
 	minFetch = 32
 )
 
+// The bounds on the work of one search (see the package comment). They
+// are variables so tests can lower them.
+var (
+	// maxCandidates is how many matches of one stage are examined, in
+	// index order (the best of them are kept), or counted once the page
+	// is full. It exceeds RerankLimit, so every tier small enough to
+	// rerank is examined whole.
+	maxCandidates = 2000
+	// maxExpand is how many indexed terms a prefix query expands to.
+	maxExpand = 256
+)
+
 // Query asks for the entities matching Text.
 type Query struct {
 	// Text is what the user typed: Chinese, English or pinyin. It is
@@ -109,8 +139,12 @@ type Query struct {
 
 // Result is one page of hits.
 type Result struct {
-	Total int   // the number of matching entities, the same on every page
-	Hits  []Hit // best first
+	// Total is the number of matching entities, the same on every page.
+	// It is exact if TotalIsExact, else a lower bound: the search
+	// stopped counting at one of its bounds (see the package comment).
+	Total        int
+	TotalIsExact bool
+	Hits         []Hit // best first
 }
 
 // Hit is an entity that matched, and why.
@@ -198,9 +232,6 @@ type stage struct {
 	q        query.Query // what an entity must match to be in the stage
 	score    query.Query // optional: scored, not required
 }
-
-// order is the order bleve sorts a stage in.
-var order = []string{"-_score", "_id"}
 
 // runTerms analyzes text for a phrase query: the terms at each position,
 // with "" where any term will do. Where the analyzer emits a CJK bigram
@@ -300,21 +331,22 @@ func fuzziness(n int) int {
 	}
 }
 
-// stages returns the bleve queries of a search, best tier first.
-func (p *plan) stages() []stage {
+// stages returns the bleve queries of a search, best tier first. pre
+// makes the prefix queries.
+func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 	var ss []stage
 	x := p.folded.String()
 	if x == "" { // only punctuation: nothing can match
 		return nil
 	}
 	exactName, exactAlias := term(x, fXName), term(x, fXAlias)
-	start := or(prefix(x, fXName), prefix(x, fXAlias))
+	start := or(pre(x, fXName), pre(x, fXAlias))
 	inside := p.run(p.text, fNames)
 	if p.isPy {
 		exactName = or(exactName, term(p.py, fPyName))
 		exactAlias = or(exactAlias, term(p.py, fPyAlias))
-		start = or(start, prefix(p.py, fPyName), prefix(p.py, fPyAlias))
-		inside = or(inside, prefix(p.py, fPyInner))
+		start = or(start, pre(p.py, fPyName), pre(p.py, fPyAlias))
+		inside = or(inside, pre(p.py, fPyInner))
 	}
 	ss = append(ss,
 		stage{tier: ExactName, rerank: true, q: exactName},
@@ -382,8 +414,20 @@ func (ix *Index) Search(q Query) (*Result, error) {
 		return nil, err
 	}
 	defer release()
-	s := &searcher{bi: bi, plan: newPlan(text, bi.Mapping().AnalyzerNamed(textAna)), kinds: kinds}
-	stages := s.plan.stages()
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	r, err := adv.Reader() // one snapshot for all stages
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer r.Close()
+	s := &searcher{
+		ctx: context.Background(), bi: bi, r: r,
+		plan: newPlan(text, bi.Mapping().AnalyzerNamed(textAna)), kinds: kinds,
+	}
+	stages := s.plan.stages(s.prefix)
 	res := &Result{Hits: []Hit{}}
 	skip, need := q.Offset, limit
 	for i, st := range stages {
@@ -391,21 +435,24 @@ func (ix *Index) Search(q Query) (*Result, error) {
 			break
 		}
 		if need == 0 {
-			// The page is full: count the rest in one query.
-			rest := make([]query.Query, 0, len(stages)-i)
+			// The page is full: only count the rest, stage by stage, so
+			// that each is bounded as when it runs.
 			for _, st := range stages[i:] {
-				if !st.fallback {
-					rest = append(rest, st.q)
+				if st.fallback {
+					continue
+				}
+				n, more, err := s.count(st.q)
+				if err != nil {
+					return nil, err
+				}
+				res.Total += n
+				if more {
+					break
 				}
 			}
-			n, err := s.count(or(rest...))
-			if err != nil {
-				return nil, err
-			}
-			res.Total += n
 			break
 		}
-		total, hits, err := s.run(st, skip, need)
+		total, hits, more, err := s.run(st, skip, need)
 		if err != nil {
 			return nil, err
 		}
@@ -413,7 +460,13 @@ func (ix *Index) Search(q Query) (*Result, error) {
 		res.Hits = append(res.Hits, hits...)
 		skip = max(0, skip-total)
 		need -= len(hits)
+		if more {
+			// The stage reached its bound: the later stages, which
+			// would have to skip all its matches, are left out.
+			break
+		}
 	}
+	res.TotalIsExact = !s.approx
 	return res, nil
 }
 
@@ -421,7 +474,10 @@ func (ix *Index) Search(q Query) (*Result, error) {
 // entities of the stages before it: by key when the stage was small
 // enough to fetch whole, else by repeating its query.
 type searcher struct {
+	ctx      context.Context
 	bi       bleve.Index
+	r        index.IndexReader // the snapshot searched
+	approx   bool              // a bound was reached: Total is a lower bound
 	plan     *plan
 	kinds    []query.Query
 	seenKeys []string      // the entities of the small stages run so far
@@ -445,55 +501,129 @@ func (s *searcher) restrict(q query.Query) query.Query {
 	return bq
 }
 
-// count returns how many entities match q and no earlier stage.
-func (s *searcher) count(q query.Query) (int, error) {
-	sr, err := s.bi.Search(bleve.NewSearchRequestOptions(s.restrict(q), 0, 0, false))
+// prefix returns a query for the terms of field that start with t: a
+// prefix query, or if more than maxExpand terms do, a query for the
+// first maxExpand of them (in term order), and the search is inexact.
+func (s *searcher) prefix(t, field string) query.Query {
+	d, err := s.r.FieldDictPrefix(field, []byte(t))
 	if err != nil {
-		return 0, fmt.Errorf("search: %w", err)
+		return prefix(t, field) // let bleve report it
 	}
-	return int(sr.Total), nil
+	defer d.Close()
+	var terms []string
+	for len(terms) <= maxExpand {
+		e, err := d.Next()
+		if err != nil || e == nil {
+			break
+		}
+		terms = append(terms, e.Term)
+	}
+	if len(terms) <= maxExpand {
+		return prefix(t, field)
+	}
+	s.approx = true
+	qs := make([]query.Query, maxExpand)
+	for i, t := range terms[:maxExpand] {
+		qs[i] = term(t, field)
+	}
+	return or(qs...)
 }
 
-// run runs one stage and returns how many entities it has and its hits
-// from skip, at most need.
-func (s *searcher) run(st stage, skip, need int) (int, []Hit, error) {
+// count returns how many entities match q, a stage's query, and no
+// earlier stage, counting at most maxCandidates as run does, and whether
+// more do; it counts q as an earlier stage from then on.
+func (s *searcher) count(q query.Query) (int, bool, error) {
+	_, n, more, err := s.collect(s.restrict(q), false, maxCandidates)
+	s.seenQ = append(s.seenQ, q)
+	return n, more, err
+}
+
+// scored is a match of a stage.
+type scored struct {
+	id    string
+	score float64
+}
+
+// collect streams the matches of q from the snapshot, at most limit of
+// them (in index order), and returns them with their scores if score,
+// how many it took, and whether more match, which makes the search
+// inexact.
+func (s *searcher) collect(q query.Query, score bool, limit int) ([]scored, int, bool, error) {
+	opts := bsearch.SearcherOptions{}
+	if !score {
+		opts.Score = "none"
+	}
+	sr, err := q.Searcher(s.ctx, s.r, s.bi.Mapping(), opts)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("search: %w", err)
+	}
+	defer sr.Close()
+	sctx := &bsearch.SearchContext{
+		DocumentMatchPool: bsearch.NewDocumentMatchPool(sr.DocumentMatchPoolSize()+1, 0),
+		IndexReader:       s.r,
+	}
+	var out []scored
+	n := 0
+	for {
+		dm, err := sr.Next(sctx)
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("search: %w", err)
+		}
+		if dm == nil {
+			return out, n, false, nil
+		}
+		if n == limit {
+			s.approx = true
+			return out, n, true, nil
+		}
+		n++
+		if score {
+			id, err := s.r.ExternalID(dm.IndexInternalID)
+			if err != nil {
+				return nil, 0, false, fmt.Errorf("search: %w", err)
+			}
+			out = append(out, scored{id, dm.Score})
+		}
+		sctx.DocumentMatchPool.Put(dm)
+	}
+}
+
+// run runs one stage and returns how many entities it has (at most
+// maxCandidates), its hits from skip, at most need, and whether more
+// entities match than it examined.
+func (s *searcher) run(st stage, skip, need int) (int, []Hit, bool, error) {
 	q := s.restrict(st.q)
 	if st.score != nil {
 		bq := q.(*query.BooleanQuery)
 		bq.AddShould(st.score)
 	}
-	// Fetch the hits up to the end of the page, or all of a small stage
-	// to be ranked by coverage.
-	fetch := func(size int) (*bleve.SearchResult, error) {
-		req := bleve.NewSearchRequestOptions(q, size, 0, false)
-		req.SortBy(order)
-		sr, err := s.bi.Search(req)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		return sr, nil
-	}
-	sr, err := fetch(max(skip+need, minFetch))
+	// Keep the hits up to the end of the page, or all of a small stage
+	// to be ranked by coverage, best first: by score, then key.
+	cands, total, more, err := s.collect(q, true, maxCandidates)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
-	total := int(sr.Total)
-	rerank := st.rerank && total <= RerankLimit
-	if rerank && total > len(sr.Hits) {
-		if sr, err = fetch(total); err != nil {
-			return 0, nil, err
+	slices.SortFunc(cands, func(a, b scored) int {
+		if a.score != b.score {
+			return cmpDesc(a.score, b.score)
 		}
+		return strings.Compare(a.id, b.id)
+	})
+	rerank := st.rerank && total <= RerankLimit
+	size := max(skip+need, minFetch)
+	if rerank {
+		size = total
 	}
-	found := sr.Hits
+	found := cands[:min(size, len(cands))]
 	if total <= len(found) {
 		for _, h := range found {
-			s.seenKeys = append(s.seenKeys, h.ID)
+			s.seenKeys = append(s.seenKeys, h.id)
 		}
 	} else {
 		s.seenQ = append(s.seenQ, st.q)
 	}
 	if skip >= total {
-		return total, nil, nil
+		return total, nil, more, nil
 	}
 	type ranked struct {
 		hit   Hit
@@ -506,18 +636,18 @@ func (s *searcher) run(st stage, skip, need int) (int, []Hit, error) {
 	}
 	docs, err := s.load(toRank)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	rs := make([]ranked, 0, len(toRank))
 	for _, h := range toRank {
-		e, ok := docs[h.ID]
-		if !ok { // deleted since the search: leave it out
+		e, ok := docs[h.id]
+		if !ok { // no stored document: leave it out
 			continue
 		}
 		m := s.plan.explain(st, e)
 		rs = append(rs, ranked{
 			hit: Hit{
-				Key: h.ID, Kind: e.Kind, Score: h.Score, Tier: st.tier,
+				Key: h.id, Kind: e.Kind, Score: h.score, Tier: st.tier,
 				Matched: m.matched, Field: m.field, Highlights: m.highlights,
 			},
 			m: m, short: e.shortest(),
@@ -547,33 +677,37 @@ func (s *searcher) run(st stage, skip, need int) (int, []Hit, error) {
 	for i, r := range rs {
 		hits[i] = r.hit
 	}
-	return total, hits, nil
+	return total, hits, more, nil
 }
 
-// load returns the stored documents of hits by key.
-func (s *searcher) load(hits bsearch.DocumentMatchCollection) (map[string]*stored, error) {
+// load returns the stored documents of hits by key, from the snapshot.
+func (s *searcher) load(hits []scored) (map[string]*stored, error) {
 	if len(hits) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = []string{fDoc}
-	req.Score = "none"
-	sr, err := s.bi.Search(req)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	docs := make(map[string]*stored, len(sr.Hits))
-	for _, h := range sr.Hits {
-		raw, _ := h.Fields[fDoc].(string)
-		var e stored
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			return nil, fmt.Errorf("search: stored document of %s: %w", h.ID, err)
+	docs := make(map[string]*stored, len(hits))
+	for _, h := range hits {
+		d, err := s.r.Document(h.id)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
 		}
-		docs[h.ID] = &e
+		if d == nil {
+			continue
+		}
+		var raw []byte
+		d.VisitFields(func(f index.Field) {
+			if f.Name() == fDoc {
+				raw = f.Value()
+			}
+		})
+		if raw == nil {
+			continue
+		}
+		var e stored
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("search: stored document of %s: %w", h.id, err)
+		}
+		docs[h.id] = &e
 	}
 	return docs, nil
 }

@@ -459,8 +459,10 @@ type RemoveRelationPayload struct {
 
 // A page of search results.
 type SearchConnection struct {
-	// How many entities match in all.
+	// How many entities match in all; a lower bound when totalCountIsExact is false.
 	TotalCount int `json:"totalCount"`
+	// False when a broad query stopped counting early (the search ranks at most 2,000 matches of a kind of match): totalCount is then a lower bound.
+	TotalCountIsExact bool `json:"totalCountIsExact"`
 	// Where the page sits in the results.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// The results on the page, with their cursors.
