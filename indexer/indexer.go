@@ -141,6 +141,13 @@ func (x *Indexer) catchUp() error {
 // index never claims a version whose changes it lacks.
 func (x *Indexer) Follow(ctx context.Context) {
 	changes := x.s.Subscribe(ctx)
+	// What was committed between Open and the subscription woke nobody:
+	// apply it now (the history has it).
+	if x.ready.Load() {
+		if err := x.apply(); err != nil {
+			x.log.Error("updating the search index", "error", err)
+		}
+	}
 	if !x.ready.Load() {
 		start := time.Now()
 		if err := x.catchUp(); err != nil {
