@@ -51,6 +51,9 @@ type Options struct {
 	Limits *limits.Config
 	// Metrics, when set, counts operations by name and outcome.
 	Metrics *observe.Metrics
+	// Tracing adds spans per operation and resolver; leave it off unless
+	// a tracer provider is installed (it costs a little on every field).
+	Tracing bool
 	// NoIntrospection turns schema introspection off (the playground
 	// needs it on).
 	NoIntrospection bool
@@ -107,8 +110,9 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		// First, so it also sees the operations later extensions refuse.
 		srv.Use(opts.Metrics.GraphQL())
 	}
-	// Spans per operation and resolver; free while tracing is off.
-	srv.Use(observe.Tracing())
+	if opts.Tracing {
+		srv.Use(observe.Tracing())
+	}
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Websocket{

@@ -117,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			log.Warn("flushing traces", "error", err)
 		}
 	}()
-	return serve(ctx, c, log)
+	return serve(ctx, c, log, tracing)
 }
 
 // runSeed makes the database hold the built-in data set, whatever it held
@@ -161,7 +161,7 @@ func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 	return nil
 }
 
-func serve(ctx context.Context, c *config, log *slog.Logger) error {
+func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error {
 	metrics := observe.NewMetrics()
 	s, err := store.Open(c.DB, store.Options{ObserveTx: metrics.ObserveStoreTx})
 	if err != nil {
@@ -186,6 +186,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger) error {
 		return err
 	}
 	opts.Metrics = metrics
+	opts.Tracing = tracing
 	opts.Search = x
 	gql, err := graph.NewHandler(s, opts)
 	if err != nil {
