@@ -229,7 +229,46 @@ func responseMedia(accept string) (media string, ok bool) {
 // maxErrors errors.
 func (t httpTransport) write(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
 	resp.Errors = t.capErrors(resp.Errors)
-	send(w, media, status, resp)
+	b, err := encodeResponse(resp)
+	if err != nil {
+		send(w, media, http.StatusInternalServerError, nil)
+		return
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// encodeResponse writes a response with its data as gqlgen made it:
+// json.Marshal would check and compact those bytes again, which is a tenth
+// of the CPU of a request.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
+		return json.Marshal(resp) // incremental delivery: rare, keep it simple
+	}
+	b := make([]byte, 0, len(resp.Data)+64)
+	b = append(b, '{')
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, `"errors":`...), errs...), ',')
+	}
+	b = append(b, `"data":`...)
+	if len(resp.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, resp.Data...)
+	}
+	if len(resp.Extensions) > 0 {
+		ext, err := json.Marshal(resp.Extensions)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"extensions":`...), ext...)
+	}
+	return append(b, '}'), nil
 }
 
 // writeRequestError sends the errors of a request that failed before
@@ -262,7 +301,7 @@ func writeError(w http.ResponseWriter, media string, status int, code, msg strin
 
 func send(w http.ResponseWriter, media string, status int, v any) {
 	b, err := json.Marshal(v)
-	if err != nil {
+	if err != nil || v == nil {
 		media, status = mediaJSON, http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
 	}
