@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tupu"
 	"tupu/store"
 
 	"tupu/seed"
@@ -174,8 +175,34 @@ func TestFactsAcrossGraph(t *testing.T) {
 		t.Errorf("walked %d facts in pages, one page holds %d, totalCount %d", len(walked), len(all.Facts.Nodes), all.Facts.TotalCount)
 	}
 
+	// Ordering by value compares normalized values across entities and
+	// units: 3 万台 (30,000) ranks above 20,000 台 and 5 台.
+	src := tupu.Source{Document: "yubei-2021", Quote: "将形成年产手机 7000 万台以上的产能"}
+	err := s.store.Update(func(tx *store.Tx) error {
+		for key, v := range map[string]struct {
+			value float64
+			unit  string
+		}{"huawei": {20000, "台"}, "arm": {3, "万台"}, "sony": {5, "台"}} {
+			value := v.value
+			if err := tx.SetFact("test", tupu.Fact{Entity: key, Property: "test_units", Value: &value, Unit: v.unit, Source: src}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var byValue factsPage
-	s.mustQuery(t, `{ facts(filter: {property: "level"}, orderBy: {field: VALUE}) { totalCount } }`, nil, &byValue)
+	s.mustQuery(t, `{ facts(filter: {property: "test_units"}, orderBy: {field: VALUE, direction: DESC}) {
+	  totalCount nodes { property value unit normalizedValue normalizedUnit period entity { key } } } }`, nil, &byValue)
+	var order []string
+	for _, f := range byValue.Facts.Nodes {
+		order = append(order, f.Entity.Key)
+	}
+	if byValue.Facts.TotalCount != 3 || strings.Join(order, " ") != "arm huawei sony" {
+		t.Errorf("by value, largest first: %v (totalCount %d), want arm huawei sony", order, byValue.Facts.TotalCount)
+	}
 	if code := s.errorCode(t, `{ facts(orderBy: {field: VALUE}) { totalCount } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("ordering by value without a property: code %s", code)
 	}
