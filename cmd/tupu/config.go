@@ -39,6 +39,7 @@ type config struct {
 	MaxDirectives    int           `yaml:"maxDirectives"`
 	ReadsNeedToken   bool          `yaml:"readsNeedToken"`
 	AllowedOrigins   string        `yaml:"allowedOrigins"`
+	DebugAddr        string        `yaml:"debugAddr"`
 }
 
 // defaults are the production settings.
@@ -86,6 +87,7 @@ func (c *config) settings() []setting {
 		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
 		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
 		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
+		{"debug-addr", "TUPU_DEBUG_ADDR", "address of a second listener serving Go's profiler at /debug/pprof/ (default: none)", (*stringValue)(&c.DebugAddr)},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -212,6 +213,13 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	if err != nil {
 		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
 	}
+	if c.DebugAddr != "" {
+		stop, err := serveProfiler(c.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv := &http.Server{
 		Handler:           observe.TraceHTTP(metrics.Middleware(log, mux)),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -253,4 +261,23 @@ func tuneGC(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(384 << 20)
 	}
+}
+
+// serveProfiler serves Go's profiler on its own listener, so that it is
+// never reachable through the public address.
+func serveProfiler(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, tupu.Errorf(tupu.Unavailable, "listen on %s: %v", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("profiler listening", "addr", ln.Addr().String(), "path", "/debug/pprof/")
+	go srv.Serve(ln)
+	return func() { srv.Close() }, nil
 }

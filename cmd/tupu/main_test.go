@@ -288,3 +288,24 @@ func TestBinary_seed(t *testing.T) {
 		t.Errorf("seeding twice:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestBinary_profiler checks that --debug-addr serves Go's profiler on its
+// own listener and that the public address does not.
+func TestBinary_profiler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	db := filepath.Join(t.TempDir(), "tupu.db")
+	_, log, exited := start(t, "serve", "--addr", "127.0.0.1:0", "--debug-addr", "127.0.0.1:0", "--db", db)
+	url := waitForURL(t, log.String, exited)
+	m := regexp.MustCompile(`profiler listening" addr=(\S+)`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no profiler address in the log:\n%s", log.String())
+	}
+	if code, body := get(t, "http://"+m[1]+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile") {
+		t.Errorf("profiler: %d %.200s", code, body)
+	}
+	if code, _ := get(t, url+"debug/pprof/"); code == 200 {
+		t.Errorf("the public address serves the profiler")
+	}
+}
