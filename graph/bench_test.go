@@ -13,14 +13,8 @@ import (
 // BenchmarkNestedQuery runs the playground's nested query through the real
 // handler without the response cache: the cost of answering it afresh.
 func BenchmarkNestedQuery(b *testing.B) {
-	for _, wait := range []time.Duration{50 * time.Microsecond, graph.DefaultBatchWait, 500 * time.Microsecond} {
-		b.Run("wait="+wait.String(), func(b *testing.B) { benchmarkNested(b, wait) })
-	}
-}
-
-func benchmarkNested(b *testing.B, wait time.Duration) {
 	s := mustServeWith(b, graph.Options{ResponseCache: -1})
-	h, err := graph.NewHandler(s.store, graph.Options{ResponseCache: -1, BatchWait: wait})
+	h, err := graph.NewHandler(s.store, graph.Options{ResponseCache: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

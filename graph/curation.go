@@ -71,7 +71,7 @@ func (r *queryResolver) Changes(ctx context.Context, since *string, first *int, 
 		return nil, err
 	}
 	var p *store.ChangePage
-	err = r.store.View(func(tx *store.Tx) error {
+	err = read(ctx, func(tx *store.Tx) error {
 		if since != nil && afterSeq == 0 {
 			t, perr := time.Parse(time.RFC3339Nano, *since)
 			if perr != nil {
@@ -100,7 +100,7 @@ func (r *changeResolver) Entity(ctx context.Context, obj *model.Change) (model.E
 	if obj.C.Entity == "" {
 		return nil, nil
 	}
-	e, err := loadersFrom(ctx).entities.Load(ctx, obj.C.Entity)
+	e, err := loadEntity(ctx, obj.C.Entity)
 	if tupu.ErrorCode(err) == tupu.NotFound {
 		return nil, nil
 	}
@@ -118,15 +118,15 @@ var _ exec.RelationResolver = (*relationResolver)(nil)
 func (r *Resolver) Relation() exec.RelationResolver { return &relationResolver{r} }
 
 func (r *relationResolver) Subject(ctx context.Context, obj *model.Relation) (model.Entity, error) {
-	return loadEntity(ctx, obj.R.Subject)
+	return entityNode(ctx, obj.R.Subject)
 }
 
 func (r *relationResolver) Object(ctx context.Context, obj *model.Relation) (model.Entity, error) {
-	return loadEntity(ctx, obj.R.Object)
+	return entityNode(ctx, obj.R.Object)
 }
 
-func loadEntity(ctx context.Context, key string) (model.Entity, error) {
-	e, err := loadersFrom(ctx).entities.Load(ctx, key)
+func entityNode(ctx context.Context, key string) (model.Entity, error) {
+	e, err := loadEntity(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -141,16 +141,15 @@ var _ exec.MutationResolver = (*mutationResolver)(nil)
 func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r} }
 
 // write runs fn in one write transaction as the request's token, which
-// must allow role. The reads that follow (the payload) see the write: the
-// request's loaders are fresh for them.
+// must allow role. The reads that follow (the payload) see the write: they
+// begin a new snapshot.
 func (r *mutationResolver) write(ctx context.Context, role store.Role, fn func(tx *store.Tx, actor string) error) error {
 	tok, err := authorize(ctx, role)
 	if err != nil {
 		return err
 	}
-	err = r.store.Update(func(tx *store.Tx) error { return fn(tx, tok.Name) })
-	loadersFrom(ctx).forget()
-	return err
+	releaseSnapshot(ctx)
+	return r.store.Update(func(tx *store.Tx) error { return fn(tx, tok.Name) })
 }
 
 func source(in *model.SourceInput) *tupu.Source {
@@ -243,11 +242,11 @@ func (r *mutationResolver) RemoveRelation(ctx context.Context, in model.RemoveRe
 	if err != nil {
 		return nil, err
 	}
-	s, err := loadEntity(ctx, subject)
+	s, err := entityNode(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
-	o, err := loadEntity(ctx, object)
+	o, err := entityNode(ctx, object)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +289,7 @@ func (r *mutationResolver) RemoveFact(ctx context.Context, in model.RemoveFactIn
 	if err != nil {
 		return nil, err
 	}
-	e, err := loadEntity(ctx, key)
+	e, err := entityNode(ctx, key)
 	if err != nil {
 		return nil, err
 	}

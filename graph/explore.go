@@ -46,7 +46,7 @@ func (r *queryResolver) Neighborhood(ctx context.Context, id string, depth *int,
 		ks[i] = tupu.Kind(k)
 	}
 	var g *store.Subgraph
-	err = r.store.View(func(tx *store.Tx) error {
+	err = read(ctx, func(tx *store.Tx) error {
 		g, err = tx.Neighborhood(keyOf(id), *depth, ps, ks, limit)
 		return err
 	})
@@ -74,7 +74,7 @@ func (r *queryResolver) Paths(ctx context.Context, from, to string, maxHops *int
 	}
 	var paths [][]store.Step
 	entities := map[string]*tupu.Entity{}
-	err = r.store.View(func(tx *store.Tx) error {
+	err = read(ctx, func(tx *store.Tx) error {
 		paths, err = tx.Paths(keyOf(from), keyOf(to), *maxHops, ps, *first, maxPathsVisited)
 		if err != nil {
 			return err
@@ -124,7 +124,7 @@ func (r *queryResolver) Facts(ctx context.Context, filter *model.FactFilter, ord
 		q.Desc = o.Direction != nil && *o.Direction == model.OrderDirectionDesc
 	}
 	var p *store.FactPage
-	err = r.store.View(func(tx *store.Tx) error {
+	err = read(ctx, func(tx *store.Tx) error {
 		p, err = tx.QueryFacts(q, args.First, args.After)
 		return err
 	})
@@ -143,7 +143,7 @@ func (r *queryResolver) Facts(ctx context.Context, filter *model.FactFilter, ord
 
 func (r *queryResolver) Properties(ctx context.Context) ([]*model.PropertyInfo, error) {
 	var props []store.Property
-	err := r.store.View(func(tx *store.Tx) error {
+	err := read(ctx, func(tx *store.Tx) error {
 		var err error
 		props, err = tx.Properties()
 		return err
@@ -160,7 +160,7 @@ func (r *queryResolver) Properties(ctx context.Context) ([]*model.PropertyInfo, 
 
 func (r *queryResolver) Series(ctx context.Context, entity string, property string) ([]*model.Fact, error) {
 	var facts []tupu.Fact
-	err := r.store.View(func(tx *store.Tx) error {
+	err := read(ctx, func(tx *store.Tx) error {
 		key := keyOf(entity)
 		if _, err := tx.Entity(key); err != nil {
 			return err
@@ -187,7 +187,7 @@ var _ exec.FactResolver = (*factResolver)(nil)
 func (r *Resolver) Fact() exec.FactResolver { return &factResolver{r} }
 
 func (r *factResolver) Entity(ctx context.Context, obj *model.Fact) (model.Entity, error) {
-	e, err := loadersFrom(ctx).entities.Load(ctx, obj.EntityKey())
+	e, err := loadEntity(ctx, obj.EntityKey())
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"tupu/graph"
 	"tupu/indexer"
@@ -34,8 +33,7 @@ func mustServe(tb testing.TB) *server {
 	return mustServeWith(tb, graph.Options{})
 }
 
-// mustServeWith serves with the given options; a zero BatchWait becomes a
-// generous one.
+// mustServeWith serves with the given options.
 func mustServeWith(tb testing.TB, opts graph.Options) *server {
 	tb.Helper()
 	s, err := store.Open(filepath.Join(tb.TempDir(), "tupu.db"), store.Options{})
@@ -48,11 +46,6 @@ func mustServeWith(tb testing.TB, opts graph.Options) *server {
 	}
 	if _, err := s.Sync(d); err != nil {
 		tb.Fatal(err)
-	}
-	// A generous batch window keeps the batching test deterministic under
-	// the race detector on a busy machine.
-	if opts.BatchWait == 0 {
-		opts.BatchWait = 5 * time.Millisecond
 	}
 	x, err := indexer.Open(filepath.Join(tb.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -243,9 +236,9 @@ func TestNestedQuery(t *testing.T) {
 	}
 }
 
-// TestNestedQuery_batches counts the store's read transactions: the nested
-// query reads a handful of batches, one per level, not one per object.
-func TestNestedQuery_batches(t *testing.T) {
+// TestNestedQuery_oneSnapshot counts the store's read transactions: the
+// whole nested query reads one snapshot, however many objects it holds.
+func TestNestedQuery_oneSnapshot(t *testing.T) {
 	// Without the response cache, which would answer the repeat itself.
 	s := mustServeWith(t, graph.Options{ResponseCache: -1})
 	s.mustQuery(t, nestedQuery, nil, nil) // warm the query cache
@@ -258,10 +251,8 @@ func TestNestedQuery_batches(t *testing.T) {
 	if objects < 20 {
 		t.Fatalf("the nested query returned only %d named objects; the test needs a real fan-out", objects)
 	}
-	// entity(name), facts, documents, parks, companies, labs, builders,
-	// partners: eight levels at most, whatever the fan-out.
-	if reads > 8 {
-		t.Errorf("%d read transactions for %d objects, want at most 8 (one per level)", reads, objects)
+	if reads != 1 {
+		t.Errorf("%d read transactions for %d objects, want 1", reads, objects)
 	}
 }
 
@@ -465,6 +456,8 @@ func TestErrors(t *testing.T) {
 		{"unknown_predicate", `{ entity(key: "yubei-district") { relations(predicate: "nope") { totalCount } } }`, "BAD_USER_INPUT"},
 		{"page_too_big", `{ parks(first: 1000) { totalCount } }`, "BAD_USER_INPUT"},
 		{"too_many_ids", `{ nodes(ids: [` + strings.Repeat(`"x",`, 101) + `]) { id } }`, "BAD_USER_INPUT"},
+		// Answers are sent whole: a deferred fragment is refused, not dropped.
+		{"defer", `{ districts { nodes { name ... @defer { parks { totalCount } } } } }`, "GRAPHQL_VALIDATION_FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code := s.errorCode(t, tc.query, nil); code != tc.code {

@@ -25,7 +25,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		return nil, err
 	}
 	if isEntity {
-		e, err := loadersFrom(ctx).entities.Load(ctx, key)
+		e, err := loadEntity(ctx, key)
 		if tupu.ErrorCode(err) == tupu.NotFound {
 			return nil, nil
 		}
@@ -34,7 +34,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		}
 		return model.NewEntity(e), nil
 	}
-	d, err := loadersFrom(ctx).documents.Load(ctx, key)
+	d, err := loadDocument(ctx, key)
 	if tupu.ErrorCode(err) == tupu.NotFound {
 		return nil, nil
 	}
@@ -66,9 +66,9 @@ func (r *queryResolver) Entity(ctx context.Context, key *string, name *string) (
 	var e *tupu.Entity
 	var err error
 	if key != nil {
-		e, err = loadersFrom(ctx).entities.Load(ctx, *key)
+		e, err = loadEntity(ctx, *key)
 	} else {
-		err = r.store.View(func(tx *store.Tx) error {
+		err = read(ctx, func(tx *store.Tx) error {
 			e, err = tx.EntityByName(*name)
 			return err
 		})
@@ -84,7 +84,7 @@ func (r *queryResolver) Entity(ctx context.Context, key *string, name *string) (
 
 // members pages through the entities of a kind (all kinds when empty) as
 // a typed connection, filtered and ordered when asked.
-func members[C any](r *queryResolver, kind tupu.Kind, conn func(*page) C, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (C, error) {
+func members[C any](ctx context.Context, r *queryResolver, kind tupu.Kind, conn func(*page) C, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (C, error) {
 	var c C
 	args, err := pageArgs(first, after, last, before)
 	if err != nil {
@@ -94,7 +94,7 @@ func members[C any](r *queryResolver, kind tupu.Kind, conn func(*page) C, first 
 	if err != nil {
 		return c, err
 	}
-	err = r.store.View(func(tx *store.Tx) error {
+	err = read(ctx, func(tx *store.Tx) error {
 		if q == nil {
 			ep, err := tx.Entities(kind, args)
 			if err != nil {
@@ -118,31 +118,31 @@ func (r *queryResolver) Entities(ctx context.Context, kind *model.EntityKind, fi
 	if kind != nil {
 		k = tupu.Kind(*kind)
 	}
-	return members(r, k, entityConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, k, entityConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *queryResolver) Districts(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.DistrictConnection, error) {
-	return members(r, tupu.KindDistrict, districtConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, tupu.KindDistrict, districtConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *queryResolver) Parks(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.ParkConnection, error) {
-	return members(r, tupu.KindPark, parkConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, tupu.KindPark, parkConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *queryResolver) Companies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CompanyConnection, error) {
-	return members(r, tupu.KindCompany, companyConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, tupu.KindCompany, companyConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *queryResolver) Labs(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.LabConnection, error) {
-	return members(r, tupu.KindLab, labConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, tupu.KindLab, labConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *queryResolver) TalentPrograms(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.TalentProgramConnection, error) {
-	return members(r, tupu.KindTalentProgram, talentProgramConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, tupu.KindTalentProgram, talentProgramConnection, first, after, last, before, filter, orderBy)
 }
 
 func (r *queryResolver) Counties(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*model.CountyConnection, error) {
-	return members(r, tupu.KindCounty, countyConnection, first, after, last, before, filter, orderBy)
+	return members(ctx, r, tupu.KindCounty, countyConnection, first, after, last, before, filter, orderBy)
 }
 
 // Search ranks entities with the search index. Its cursor is a position
@@ -178,9 +178,9 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.
 	for i, h := range res.Hits {
 		keys[i] = h.Key
 	}
-	entities, errs := loadersFrom(ctx).entities.LoadAll(ctx, keys)
-	if errs != nil {
-		return nil, errs
+	entities, err := loadEntities(ctx, keys)
+	if err != nil {
+		return nil, err
 	}
 	c := &model.SearchConnection{TotalCount: res.Total, TotalCountIsExact: res.TotalIsExact, Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
 	cursors := make([][]byte, 0, len(res.Hits))
@@ -201,7 +201,7 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.
 }
 
 func (r *queryResolver) Document(ctx context.Context, key string) (*model.Document, error) {
-	d, err := loadersFrom(ctx).documents.Load(ctx, key)
+	d, err := loadDocument(ctx, key)
 	if tupu.ErrorCode(err) == tupu.NotFound {
 		return nil, nil
 	}
@@ -213,7 +213,7 @@ func (r *queryResolver) Document(ctx context.Context, key string) (*model.Docume
 
 func (r *queryResolver) Kinds(ctx context.Context) ([]*model.KindInfo, error) {
 	out := make([]*model.KindInfo, len(tupu.Kinds))
-	err := r.store.View(func(tx *store.Tx) error {
+	err := read(ctx, func(tx *store.Tx) error {
 		for i, k := range tupu.Kinds {
 			out[i] = &model.KindInfo{Info: k, Count: tx.CountEntities(k.Kind)}
 		}

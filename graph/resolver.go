@@ -1,12 +1,11 @@
 // Package graph is the GraphQL layer: the hand-written resolvers of the
-// schema in schema.graphql, the per-request loaders that batch their reads,
+// schema in schema.graphql, the per-response snapshot they read through,
 // and the HTTP handler that serves them. The executable schema gqlgen
 // generates lives in graph/exec, the models in graph/model.
 package graph
 
 import (
 	"context"
-	"strings"
 
 	"tupu"
 	"tupu/graph/exec"
@@ -48,14 +47,10 @@ var (
 )
 
 func (n namedRelation) query(entity string) edgeQuery {
-	preds := make([]string, len(n.predicates))
-	for i, p := range n.predicates {
-		preds[i] = string(p)
-	}
-	return edgeQuery{entity: entity, direction: n.direction, predicates: strings.Join(preds, ","), kind: n.kind}
+	return edgeQuery{entity: entity, filter: store.EdgeFilter{Direction: n.direction, Predicates: n.predicates, Kind: n.kind}}
 }
 
-// related loads one page of a named relation of entity through the loaders.
+// related reads one page of a named relation of entity.
 func related(ctx context.Context, entity model.Entity, n namedRelation, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) (*page, error) {
 	args, err := pageArgs(first, after, last, before)
 	if err != nil {
@@ -65,7 +60,7 @@ func related(ctx context.Context, entity model.Entity, n namedRelation, first *i
 	if err := q.setPage(args, filter, orderBy); err != nil {
 		return nil, err
 	}
-	p, err := loadersFrom(ctx).edges.Load(ctx, q)
+	p, err := loadEdges(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +96,7 @@ func facts(ctx context.Context, entity model.Entity, property, period *string) (
 	if period != nil {
 		q.period = *period
 	}
-	fs, err := loadersFrom(ctx).facts.Load(ctx, q)
+	fs, err := loadFacts(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -118,23 +113,24 @@ func relations(ctx context.Context, entity model.Entity, predicate *string, dire
 	if err != nil {
 		return nil, err
 	}
-	q := edgeQuery{entity: entity.Entry().Key, direction: tupu.Both}
+	q := edgeQuery{entity: entity.Entry().Key, filter: store.EdgeFilter{Direction: tupu.Both}}
 	if err := q.setPage(args, filter, orderBy); err != nil {
 		return nil, err
 	}
 	if direction != nil {
-		q.direction = tupu.Direction(*direction)
+		q.filter.Direction = tupu.Direction(*direction)
 	}
 	if predicate != nil {
-		if _, ok := tupu.PredicateByName(*predicate); !ok {
+		p, ok := tupu.PredicateByName(*predicate)
+		if !ok {
 			return nil, tupu.Errorf(tupu.BadUserInput, "predicate %q is unknown", *predicate)
 		}
-		q.predicates = *predicate
+		q.filter.Predicates = []tupu.Predicate{p}
 	}
 	if kind != nil {
-		q.kind = tupu.Kind(*kind)
+		q.filter.Kind = tupu.Kind(*kind)
 	}
-	p, err := loadersFrom(ctx).edges.Load(ctx, q)
+	p, err := loadEdges(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +168,7 @@ var _ exec.SourceResolver = (*sourceResolver)(nil)
 func (r *Resolver) Source() exec.SourceResolver { return &sourceResolver{r} }
 
 func (r *sourceResolver) Document(ctx context.Context, obj *model.Source) (*model.Document, error) {
-	d, err := loadersFrom(ctx).documents.Load(ctx, obj.DocumentKey)
+	d, err := loadDocument(ctx, obj.DocumentKey)
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,6 @@ type Options struct {
 	// Timeout bounds the work of one request; default 10 s. Loaders stop
 	// reading once it passes.
 	Timeout time.Duration
-	// BatchWait is how long loaders collect keys; default DefaultBatchWait.
-	BatchWait time.Duration
 	// Limits bound what one operation may ask for; nil means limits.Default().
 	Limits *limits.Config
 	// Metrics, when set, counts operations by name and outcome.
@@ -81,8 +79,7 @@ type Options struct {
 }
 
 // NewHandler returns the GraphQL endpoint over s: POST with a JSON body,
-// and GET for queries. Each request gets loaders of its own, so that the
-// reads of one query are batched and never shared with another request.
+// and GET for queries. Each response reads one snapshot of the graph.
 func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -91,7 +88,6 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	opts.ParserTokenLimit = cmp.Or(opts.ParserTokenLimit, 5000)
 	opts.MaxErrors = cmp.Or(opts.MaxErrors, 20)
 	opts.Timeout = cmp.Or(opts.Timeout, 10*time.Second)
-	opts.BatchWait = cmp.Or(opts.BatchWait, DefaultBatchWait)
 	if opts.Limits == nil {
 		l := limits.Default()
 		opts.Limits = &l
@@ -113,6 +109,14 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	if opts.Tracing {
 		srv.Use(observe.Tracing())
 	}
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		// Per response, not per request: each event of a subscription
+		// reads the graph as it is when the event is sent.
+		ctx, done := withSnapshot(ctx, s)
+		defer done()
+		return next(ctx)
+	})
+	srv.SetValidationRulesFn(validationRules)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
 	srv.AddTransport(transport.SSE{})
 	srv.AddTransport(transport.Websocket{
@@ -172,7 +176,6 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 			defer cancel()
 		}
 		ctx = withToken(ctx, tok)
-		ctx = withLoaders(ctx, s, opts.BatchWait)
 		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
 		serve.ServeHTTP(w, r.WithContext(ctx))
 	}), nil

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"tupu/graph/model"
+	"tupu/graph/sequential"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -19701,7 +19702,7 @@ func (ec *executionContext) _AddDocumentPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, addDocumentPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19739,7 +19740,7 @@ func (ec *executionContext) _AddRelationPayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, addRelationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19777,7 +19778,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19813,7 +19814,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Change_entity(ctx, field, obj)
@@ -19851,7 +19852,7 @@ func (ec *executionContext) _ChangeConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, changeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19899,7 +19900,7 @@ func (ec *executionContext) _ChangeEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, changeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19937,7 +19938,7 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, companyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -19968,7 +19969,7 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_label(ctx, field, obj)
@@ -19999,31 +20000,31 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_relations(ctx, field, obj)
 				})
 		case "parks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_parks(ctx, field, obj)
 				})
 		case "labs":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_labs(ctx, field, obj)
@@ -20051,7 +20052,7 @@ func (ec *executionContext) _CompanyConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, companyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20099,7 +20100,7 @@ func (ec *executionContext) _CompanyEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, companyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20137,7 +20138,7 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, countyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20168,7 +20169,7 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_label(ctx, field, obj)
@@ -20199,25 +20200,25 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_relations(ctx, field, obj)
 				})
 		case "partnerDistricts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_partnerDistricts(ctx, field, obj)
@@ -20245,7 +20246,7 @@ func (ec *executionContext) _CountyConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, countyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20293,7 +20294,7 @@ func (ec *executionContext) _CountyEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, countyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20331,7 +20332,7 @@ func (ec *executionContext) _CreateEntityPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, createEntityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20369,7 +20370,7 @@ func (ec *executionContext) _DeleteEntityPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteEntityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20407,7 +20408,7 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20438,7 +20439,7 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_label(ctx, field, obj)
@@ -20469,43 +20470,43 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_relations(ctx, field, obj)
 				})
 		case "parks":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_parks(ctx, field, obj)
 				})
 		case "companies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_companies(ctx, field, obj)
 				})
 		case "talentPrograms":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_talentPrograms(ctx, field, obj)
 				})
 		case "partnerCounties":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_partnerCounties(ctx, field, obj)
@@ -20533,7 +20534,7 @@ func (ec *executionContext) _DistrictConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20581,7 +20582,7 @@ func (ec *executionContext) _DistrictEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20619,7 +20620,7 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, documentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20687,7 +20688,7 @@ func (ec *executionContext) _EntityConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, entityConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20735,7 +20736,7 @@ func (ec *executionContext) _EntityEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, entityEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20773,7 +20774,7 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, factImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20784,13 +20785,13 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Fact_label(ctx, field, obj)
 				})
 		case "entity":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Fact_entity(ctx, field, obj)
@@ -20863,7 +20864,7 @@ func (ec *executionContext) _FactConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, factConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20911,7 +20912,7 @@ func (ec *executionContext) _FactEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, factEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20949,7 +20950,7 @@ func (ec *executionContext) _Highlight(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, highlightImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -20992,7 +20993,7 @@ func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, kindInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21003,7 +21004,7 @@ func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._KindInfo_label(ctx, field, obj)
@@ -21041,7 +21042,7 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 	fields := graphql.CollectFields(ec.OperationContext, sel, labImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21072,7 +21073,7 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_label(ctx, field, obj)
@@ -21103,37 +21104,37 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_relations(ctx, field, obj)
 				})
 		case "builder":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_builder(ctx, field, obj)
 				})
 		case "partners":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_partners(ctx, field, obj)
 				})
 		case "park":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_park(ctx, field, obj)
@@ -21161,7 +21162,7 @@ func (ec *executionContext) _LabConnection(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, labConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21209,7 +21210,7 @@ func (ec *executionContext) _LabEdge(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, labEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21250,7 +21251,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -21339,7 +21340,7 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, otherEntityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21370,7 +21371,7 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_label(ctx, field, obj)
@@ -21401,19 +21402,19 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_relations(ctx, field, obj)
@@ -21441,7 +21442,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21489,7 +21490,7 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, parkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21520,7 +21521,7 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_label(ctx, field, obj)
@@ -21551,37 +21552,37 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_relations(ctx, field, obj)
 				})
 		case "district":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_district(ctx, field, obj)
 				})
 		case "companies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_companies(ctx, field, obj)
 				})
 		case "labs":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_labs(ctx, field, obj)
@@ -21609,7 +21610,7 @@ func (ec *executionContext) _ParkConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, parkConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21657,7 +21658,7 @@ func (ec *executionContext) _ParkEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, parkEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21695,7 +21696,7 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21733,7 +21734,7 @@ func (ec *executionContext) _PathStep(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21786,7 +21787,7 @@ func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, predicateInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21797,7 +21798,7 @@ func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PredicateInfo_label(ctx, field, obj)
@@ -21830,7 +21831,7 @@ func (ec *executionContext) _PropertyInfo(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, propertyInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -21841,7 +21842,7 @@ func (ec *executionContext) _PropertyInfo(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PropertyInfo_label(ctx, field, obj)
@@ -21882,7 +21883,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -21893,121 +21894,121 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
 		case "node":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_node(ctx, field)
 				})
 		case "nodes":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_nodes(ctx, field)
 				})
 		case "entity":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_entity(ctx, field)
 				})
 		case "entities":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_entities(ctx, field)
 				})
 		case "districts":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_districts(ctx, field)
 				})
 		case "parks":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_parks(ctx, field)
 				})
 		case "companies":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_companies(ctx, field)
 				})
 		case "labs":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_labs(ctx, field)
 				})
 		case "talentPrograms":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_talentPrograms(ctx, field)
 				})
 		case "counties":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_counties(ctx, field)
 				})
 		case "search":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
 				})
 		case "neighborhood":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_neighborhood(ctx, field)
 				})
 		case "paths":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paths(ctx, field)
 				})
 		case "facts":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_facts(ctx, field)
 				})
 		case "properties":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_properties(ctx, field)
 				})
 		case "series":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_series(ctx, field)
 				})
 		case "changes":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_changes(ctx, field)
 				})
 		case "document":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_document(ctx, field)
 				})
 		case "kinds":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_kinds(ctx, field)
 				})
 		case "predicates":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_predicates(ctx, field)
@@ -22049,13 +22050,13 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Relation")
 		case "subject":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Relation_subject(ctx, field, obj)
@@ -22066,7 +22067,7 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "object":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Relation_object(ctx, field, obj)
@@ -22104,7 +22105,7 @@ func (ec *executionContext) _RelationConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22152,7 +22153,7 @@ func (ec *executionContext) _RelationEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22210,7 +22211,7 @@ func (ec *executionContext) _RemoveFactPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeFactPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22248,7 +22249,7 @@ func (ec *executionContext) _RemoveRelationPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeRelationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22291,7 +22292,7 @@ func (ec *executionContext) _SearchConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22344,7 +22345,7 @@ func (ec *executionContext) _SearchEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22382,7 +22383,7 @@ func (ec *executionContext) _SearchResult(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22440,7 +22441,7 @@ func (ec *executionContext) _SetFactPayload(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, setFactPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22478,13 +22479,13 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, sourceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Source")
 		case "document":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Source_document(ctx, field, obj)
@@ -22517,7 +22518,7 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22555,7 +22556,7 @@ func (ec *executionContext) _SubgraphEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22623,7 +22624,7 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, talentProgramImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22654,7 +22655,7 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_label(ctx, field, obj)
@@ -22685,31 +22686,31 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_history(ctx, field, obj)
 				})
 		case "facts":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_facts(ctx, field, obj)
 				})
 		case "relations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_relations(ctx, field, obj)
 				})
 		case "level":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_level(ctx, field, obj)
 				})
 		case "district":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_district(ctx, field, obj)
@@ -22737,7 +22738,7 @@ func (ec *executionContext) _TalentProgramConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, talentProgramConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22785,7 +22786,7 @@ func (ec *executionContext) _TalentProgramEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, talentProgramEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22823,7 +22824,7 @@ func (ec *executionContext) _UpdateEntityPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateEntityPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22861,7 +22862,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22914,7 +22915,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -22962,7 +22963,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -23020,7 +23021,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -23078,7 +23079,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -23136,7 +23137,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := sequential.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -23258,7 +23259,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNChange2ᚕᚖtupuᚋgraphᚋmodelᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Change) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChange2ᚖtupuᚋgraphᚋmodelᚐChange(ctx, sel, v[i])
@@ -23290,7 +23291,7 @@ func (ec *executionContext) marshalNChangeConnection2ᚖtupuᚋgraphᚋmodelᚐC
 }
 
 func (ec *executionContext) marshalNChangeEdge2ᚕᚖtupuᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChangeEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChangeEdge2ᚖtupuᚋgraphᚋmodelᚐChangeEdge(ctx, sel, v[i])
@@ -23314,7 +23315,7 @@ func (ec *executionContext) marshalNChangeEdge2ᚖtupuᚋgraphᚋmodelᚐChangeE
 }
 
 func (ec *executionContext) marshalNCompany2ᚕᚖtupuᚋgraphᚋmodelᚐCompanyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Company) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCompany2ᚖtupuᚋgraphᚋmodelᚐCompany(ctx, sel, v[i])
@@ -23346,7 +23347,7 @@ func (ec *executionContext) marshalNCompanyConnection2ᚖtupuᚋgraphᚋmodelᚐ
 }
 
 func (ec *executionContext) marshalNCompanyEdge2ᚕᚖtupuᚋgraphᚋmodelᚐCompanyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CompanyEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCompanyEdge2ᚖtupuᚋgraphᚋmodelᚐCompanyEdge(ctx, sel, v[i])
@@ -23370,7 +23371,7 @@ func (ec *executionContext) marshalNCompanyEdge2ᚖtupuᚋgraphᚋmodelᚐCompan
 }
 
 func (ec *executionContext) marshalNCounty2ᚕᚖtupuᚋgraphᚋmodelᚐCountyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.County) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCounty2ᚖtupuᚋgraphᚋmodelᚐCounty(ctx, sel, v[i])
@@ -23402,7 +23403,7 @@ func (ec *executionContext) marshalNCountyConnection2ᚖtupuᚋgraphᚋmodelᚐC
 }
 
 func (ec *executionContext) marshalNCountyEdge2ᚕᚖtupuᚋgraphᚋmodelᚐCountyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountyEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCountyEdge2ᚖtupuᚋgraphᚋmodelᚐCountyEdge(ctx, sel, v[i])
@@ -23462,7 +23463,7 @@ func (ec *executionContext) marshalNDirection2tupuᚋgraphᚋmodelᚐDirection(c
 }
 
 func (ec *executionContext) marshalNDistrict2ᚕᚖtupuᚋgraphᚋmodelᚐDistrictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.District) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDistrict2ᚖtupuᚋgraphᚋmodelᚐDistrict(ctx, sel, v[i])
@@ -23494,7 +23495,7 @@ func (ec *executionContext) marshalNDistrictConnection2ᚖtupuᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNDistrictEdge2ᚕᚖtupuᚋgraphᚋmodelᚐDistrictEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DistrictEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDistrictEdge2ᚖtupuᚋgraphᚋmodelᚐDistrictEdge(ctx, sel, v[i])
@@ -23534,7 +23535,7 @@ func (ec *executionContext) marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx con
 }
 
 func (ec *executionContext) marshalNEntity2ᚕtupuᚋgraphᚋmodelᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx, sel, v[i])
@@ -23558,7 +23559,7 @@ func (ec *executionContext) marshalNEntityConnection2ᚖtupuᚋgraphᚋmodelᚐE
 }
 
 func (ec *executionContext) marshalNEntityEdge2ᚕᚖtupuᚋgraphᚋmodelᚐEntityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EntityEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEntityEdge2ᚖtupuᚋgraphᚋmodelᚐEntityEdge(ctx, sel, v[i])
@@ -23602,7 +23603,7 @@ func (ec *executionContext) marshalNEntityOrderField2tupuᚋgraphᚋmodelᚐEnti
 }
 
 func (ec *executionContext) marshalNFact2ᚕᚖtupuᚋgraphᚋmodelᚐFactᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Fact) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFact2ᚖtupuᚋgraphᚋmodelᚐFact(ctx, sel, v[i])
@@ -23634,7 +23635,7 @@ func (ec *executionContext) marshalNFactConnection2ᚖtupuᚋgraphᚋmodelᚐFac
 }
 
 func (ec *executionContext) marshalNFactEdge2ᚕᚖtupuᚋgraphᚋmodelᚐFactEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FactEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFactEdge2ᚖtupuᚋgraphᚋmodelᚐFactEdge(ctx, sel, v[i])
@@ -23682,7 +23683,7 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 }
 
 func (ec *executionContext) marshalNHighlight2ᚕᚖtupuᚋgraphᚋmodelᚐHighlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Highlight) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNHighlight2ᚖtupuᚋgraphᚋmodelᚐHighlight(ctx, sel, v[i])
@@ -23763,7 +23764,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNKindInfo2ᚕᚖtupuᚋgraphᚋmodelᚐKindInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNKindInfo2ᚖtupuᚋgraphᚋmodelᚐKindInfo(ctx, sel, v[i])
@@ -23787,7 +23788,7 @@ func (ec *executionContext) marshalNKindInfo2ᚖtupuᚋgraphᚋmodelᚐKindInfo(
 }
 
 func (ec *executionContext) marshalNLab2ᚕᚖtupuᚋgraphᚋmodelᚐLabᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Lab) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLab2ᚖtupuᚋgraphᚋmodelᚐLab(ctx, sel, v[i])
@@ -23819,7 +23820,7 @@ func (ec *executionContext) marshalNLabConnection2ᚖtupuᚋgraphᚋmodelᚐLabC
 }
 
 func (ec *executionContext) marshalNLabEdge2ᚕᚖtupuᚋgraphᚋmodelᚐLabEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LabEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLabEdge2ᚖtupuᚋgraphᚋmodelᚐLabEdge(ctx, sel, v[i])
@@ -23843,7 +23844,7 @@ func (ec *executionContext) marshalNLabEdge2ᚖtupuᚋgraphᚋmodelᚐLabEdge(ct
 }
 
 func (ec *executionContext) marshalNNode2ᚕtupuᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2tupuᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -23861,7 +23862,7 @@ func (ec *executionContext) marshalNPageInfo2ᚖtupuᚋgraphᚋmodelᚐPageInfo(
 }
 
 func (ec *executionContext) marshalNPark2ᚕᚖtupuᚋgraphᚋmodelᚐParkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Park) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPark2ᚖtupuᚋgraphᚋmodelᚐPark(ctx, sel, v[i])
@@ -23893,7 +23894,7 @@ func (ec *executionContext) marshalNParkConnection2ᚖtupuᚋgraphᚋmodelᚐPar
 }
 
 func (ec *executionContext) marshalNParkEdge2ᚕᚖtupuᚋgraphᚋmodelᚐParkEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ParkEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNParkEdge2ᚖtupuᚋgraphᚋmodelᚐParkEdge(ctx, sel, v[i])
@@ -23917,7 +23918,7 @@ func (ec *executionContext) marshalNParkEdge2ᚖtupuᚋgraphᚋmodelᚐParkEdge(
 }
 
 func (ec *executionContext) marshalNPath2ᚕᚖtupuᚋgraphᚋmodelᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Path) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPath2ᚖtupuᚋgraphᚋmodelᚐPath(ctx, sel, v[i])
@@ -23941,7 +23942,7 @@ func (ec *executionContext) marshalNPath2ᚖtupuᚋgraphᚋmodelᚐPath(ctx cont
 }
 
 func (ec *executionContext) marshalNPathStep2ᚕᚖtupuᚋgraphᚋmodelᚐPathStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PathStep) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPathStep2ᚖtupuᚋgraphᚋmodelᚐPathStep(ctx, sel, v[i])
@@ -23965,7 +23966,7 @@ func (ec *executionContext) marshalNPathStep2ᚖtupuᚋgraphᚋmodelᚐPathStep(
 }
 
 func (ec *executionContext) marshalNPredicateInfo2ᚕᚖtupuᚋgraphᚋmodelᚐPredicateInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PredicateInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPredicateInfo2ᚖtupuᚋgraphᚋmodelᚐPredicateInfo(ctx, sel, v[i])
@@ -23989,7 +23990,7 @@ func (ec *executionContext) marshalNPredicateInfo2ᚖtupuᚋgraphᚋmodelᚐPred
 }
 
 func (ec *executionContext) marshalNPropertyInfo2ᚕᚖtupuᚋgraphᚋmodelᚐPropertyInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PropertyInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPropertyInfo2ᚖtupuᚋgraphᚋmodelᚐPropertyInfo(ctx, sel, v[i])
@@ -24029,7 +24030,7 @@ func (ec *executionContext) marshalNRelationConnection2ᚖtupuᚋgraphᚋmodel�
 }
 
 func (ec *executionContext) marshalNRelationEdge2ᚕᚖtupuᚋgraphᚋmodelᚐRelationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RelationEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelationEdge2ᚖtupuᚋgraphᚋmodelᚐRelationEdge(ctx, sel, v[i])
@@ -24087,7 +24088,7 @@ func (ec *executionContext) marshalNSearchConnection2ᚖtupuᚋgraphᚋmodelᚐS
 }
 
 func (ec *executionContext) marshalNSearchEdge2ᚕᚖtupuᚋgraphᚋmodelᚐSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchEdge2ᚖtupuᚋgraphᚋmodelᚐSearchEdge(ctx, sel, v[i])
@@ -24111,7 +24112,7 @@ func (ec *executionContext) marshalNSearchEdge2ᚖtupuᚋgraphᚋmodelᚐSearchE
 }
 
 func (ec *executionContext) marshalNSearchResult2ᚕᚖtupuᚋgraphᚋmodelᚐSearchResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SearchResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchResult2ᚖtupuᚋgraphᚋmodelᚐSearchResult(ctx, sel, v[i])
@@ -24222,7 +24223,7 @@ func (ec *executionContext) marshalNSubgraph2ᚖtupuᚋgraphᚋmodelᚐSubgraph(
 }
 
 func (ec *executionContext) marshalNSubgraphEdge2ᚕᚖtupuᚋgraphᚋmodelᚐSubgraphEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubgraphEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubgraphEdge2ᚖtupuᚋgraphᚋmodelᚐSubgraphEdge(ctx, sel, v[i])
@@ -24246,7 +24247,7 @@ func (ec *executionContext) marshalNSubgraphEdge2ᚖtupuᚋgraphᚋmodelᚐSubgr
 }
 
 func (ec *executionContext) marshalNTalentProgram2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgramᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TalentProgram) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTalentProgram2ᚖtupuᚋgraphᚋmodelᚐTalentProgram(ctx, sel, v[i])
@@ -24278,7 +24279,7 @@ func (ec *executionContext) marshalNTalentProgramConnection2ᚖtupuᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNTalentProgramEdge2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgramEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TalentProgramEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTalentProgramEdge2ᚖtupuᚋgraphᚋmodelᚐTalentProgramEdge(ctx, sel, v[i])
@@ -24319,7 +24320,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -24363,7 +24364,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -24391,7 +24392,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -24419,7 +24420,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -24552,7 +24553,7 @@ func (ec *executionContext) marshalOEntityKind2ᚕtupuᚋgraphᚋmodelᚐEntityK
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEntityKind2tupuᚋgraphᚋmodelᚐEntityKind(ctx, sel, v[i])
@@ -24818,7 +24819,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -24837,7 +24838,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -24856,7 +24857,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -24875,7 +24876,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

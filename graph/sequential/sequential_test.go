@@ -1,0 +1,72 @@
+package sequential
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+func responseContext() context.Context {
+	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, func(ctx context.Context, err any) error {
+		return errors.New("recovered")
+	})
+	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "list"}}})
+}
+
+// TestMarshalSlice checks what gqlgen's concurrent version guarantees:
+// elements in order, each with its index in the response path, and a
+// panicking element turned into null and an error at its path.
+func TestMarshalSlice(t *testing.T) {
+	ctx := responseContext()
+	var paths []string
+	got := MarshalSlice(ctx, 3, 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		paths = append(paths, graphql.GetPath(ctx).String())
+		if i == 1 {
+			panic("boom")
+		}
+		return graphql.MarshalInt(i)
+	})
+	if len(got) != 3 || got[1] != graphql.Null || got[0] == graphql.Null || got[2] == graphql.Null {
+		t.Fatalf("elements: %v", got)
+	}
+	if want := []string{"list[0]", "list[1]", "list[2]"}; len(paths) != 3 || paths[0] != want[0] || paths[1] != want[1] || paths[2] != want[2] {
+		t.Errorf("paths %v, want %v", paths, want)
+	}
+	errs := graphql.GetErrors(ctx)
+	if len(errs) != 1 || errs[0].Path.String() != "list[1]" || errs[0].Message != "recovered" {
+		t.Errorf("errors: %v", errs)
+	}
+	if got := MarshalSlice(ctx, 0, 0, false, nil); got == nil || len(got) != 0 {
+		t.Errorf("an empty list marshals as %v, want an empty array", got)
+	}
+}
+
+// TestResolve checks null propagation: a non-null field that resolves to
+// null marks its object invalid, a nullable one does not.
+func TestResolve(t *testing.T) {
+	ctx := responseContext()
+	oc := &graphql.OperationContext{RecoverFunc: func(context.Context, any) error { return errors.New("recovered") }}
+	fields := []graphql.CollectedField{{Field: &ast.Field{Name: "a"}}, {Field: &ast.Field{Name: "b"}}, {Field: &ast.Field{Name: "c"}}}
+	out := graphql.NewFieldSet(fields)
+	null := func(context.Context) graphql.Marshaler { return graphql.Null }
+	Resolve(ctx, out, oc, fields[0], 0, true, false, null)
+	if out.Invalids != 0 {
+		t.Errorf("a nullable field's null made the object invalid")
+	}
+	Resolve(ctx, out, oc, fields[1], 1, true, true, func(context.Context) graphql.Marshaler { panic("boom") })
+	if out.Values[1] != graphql.Null || out.Invalids != 1 {
+		t.Errorf("a panicking non-null field: value %v, invalids %d", out.Values[1], out.Invalids)
+	}
+	ResolveRoot(ctx, out, &graphql.OperationContext{RootResolverMiddleware: func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+		return next(ctx)
+	}}, 2, true, false, func(context.Context) graphql.Marshaler { return graphql.MarshalString("c") })
+	if out.Values[2] == graphql.Null || out.Invalids != 1 {
+		t.Errorf("root field: value %v, invalids %d", out.Values[2], out.Invalids)
+	}
+	if errs := graphql.GetErrors(ctx); len(errs) != 1 {
+		t.Errorf("errors: %v", errs)
+	}
+}

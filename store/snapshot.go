@@ -1,0 +1,71 @@
+package store
+
+import (
+	"sync"
+	"time"
+)
+
+// Snapshot is one read transaction held across many reads: every read
+// through it sees the graph as it was when the snapshot began, whatever
+// commits meanwhile. A GraphQL response reads through one snapshot, so
+// that it shows one version of the graph and pays for one transaction.
+//
+// Hold a snapshot for the length of one response, not longer: while it is
+// open the pages it sees cannot be reused, and a writer that must grow the
+// file's mapping waits for it. Never start a write (Update) on a goroutine
+// that holds an open snapshot; Close it first.
+type Snapshot struct {
+	store *Store
+	mu    sync.Mutex // reads may come from several goroutines
+	tx    *Tx
+	begun time.Time
+}
+
+// Snapshot begins a snapshot; the read transaction starts with its first
+// read, so a snapshot nothing reads through costs nothing.
+func (s *Store) Snapshot() *Snapshot { return &Snapshot{store: s} }
+
+// Read runs fn on the snapshot. Faults of a damaged file come back as
+// errors, as from View.
+func (sn *Snapshot) Read(fn func(*Tx) error) error {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	return sn.store.damaged(guard(func() error {
+		if sn.tx == nil {
+			if err := sn.begin(); err != nil {
+				return err
+			}
+		}
+		return fn(sn.tx)
+	}))
+}
+
+func (sn *Snapshot) begin() error {
+	tx, err := sn.store.db.Begin(false)
+	if err != nil {
+		return err
+	}
+	sn.store.reads.Add(1)
+	sn.begun = time.Now()
+	t := &Tx{tx: tx}
+	if v := t.GraphVersion(); v == sn.store.version.Load() {
+		t.cache, t.cacheVersion = &sn.store.cache, v
+	}
+	sn.tx = t
+	return nil
+}
+
+// Close ends the read transaction, if one began. A read after Close begins
+// a new one, which sees every commit made before it.
+func (sn *Snapshot) Close() {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if sn.tx == nil {
+		return
+	}
+	sn.tx.tx.Rollback()
+	if sn.store.observe != nil {
+		sn.store.observe("read", time.Since(sn.begun))
+	}
+	sn.tx = nil
+}
