@@ -583,3 +583,48 @@ func TestSearch(t *testing.T) {
 		t.Errorf("search qualcomm: %+v", d.Search)
 	}
 }
+
+// TestConnection_edgesAskedThroughFragments checks that a connection's
+// edges, built only when asked for, are there however they are asked:
+// directly, through a named fragment, or an inline one.
+func TestConnection_edgesAskedThroughFragments(t *testing.T) {
+	s := mustServe(t)
+	for _, q := range []string{
+		`{ parks(first: 2) { edges { cursor node { name } } } }`,
+		`{ parks(first: 2) { ...E } } fragment E on ParkConnection { edges { cursor node { name } } }`,
+		`{ parks(first: 2) { ... on ParkConnection { edges { cursor node { name } } } } }`,
+		`{ entity(key: "xiantao-data-valley") { ... on Park { parks: companies(first: 2) { edges { cursor node { name } } } } } }`,
+	} {
+		var data struct {
+			Parks struct {
+				Edges []struct {
+					Cursor string
+					Node   struct{ Name string }
+				}
+			}
+			Entity struct {
+				Parks struct {
+					Edges []struct {
+						Cursor string
+						Node   struct{ Name string }
+					}
+				}
+			}
+		}
+		s.mustQuery(t, q, nil, &data)
+		n := 0
+		for _, e := range data.Parks.Edges {
+			if e.Cursor != "" && e.Node.Name != "" {
+				n++
+			}
+		}
+		for _, e := range data.Entity.Parks.Edges {
+			if e.Cursor != "" && e.Node.Name != "" {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d edges, want 2", q, n)
+		}
+	}
+}

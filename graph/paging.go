@@ -1,7 +1,10 @@
 package graph
 
 import (
+	"context"
 	"encoding/base64"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"tupu"
 	"tupu/graph/model"
@@ -74,6 +77,9 @@ type page struct {
 	cursors  [][]byte
 	total    int
 	info     *model.PageInfo
+	// edges says whether the connection's edges were asked for: most
+	// queries read nodes, and an edge costs an object and a cursor.
+	edges bool
 }
 
 func edgesPage(p *store.EdgePage) *page {
@@ -90,30 +96,48 @@ func entitiesPage(p *store.EntityPage, total int) *page {
 	return &page{entities: p.Entities, cursors: p.Cursors, total: total, info: pageInfo(p.Cursors, p.HasNext, p.HasPrev)}
 }
 
-// typed returns the page's entities as model type N with each one's cursor.
-// The lists that produce typed pages select by kind, so every entity is of
-// N's kind.
+// typed returns the page's entities as model type N with each one's cursor
+// (if its edges were asked for). The lists that produce typed pages select
+// by kind, so every entity is of N's kind.
 func typed[N model.Entity](p *page) (nodes []N, cursors []string) {
 	nodes = make([]N, 0, len(p.entities))
-	cursors = make([]string, 0, len(p.entities))
+	if p.edges {
+		cursors = make([]string, 0, len(p.entities))
+	}
 	for i, e := range p.entities {
 		n, ok := model.NewEntity(e).(N)
 		if !ok {
 			continue // a kind changed under a stale index entry; skip, never panic
 		}
 		nodes = append(nodes, n)
-		cursors = append(cursors, encodeCursor(p.cursors[i]))
+		if p.edges {
+			cursors = append(cursors, encodeCursor(p.cursors[i]))
+		}
 	}
 	return nodes, cursors
+}
+
+// selects reports whether the selection of the field being resolved asks
+// for a field called name (through fragments too).
+func selects(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // connection assembles a typed connection from a page: newEdge makes an
 // edge of a node and its cursor, build the connection of its parts.
 func connection[N model.Entity, E, C any](p *page, newEdge func(string, N) E, build func(int, *model.PageInfo, []E, []N) C) C {
 	nodes, cursors := typed[N](p)
-	edges := make([]E, len(nodes))
-	for i, n := range nodes {
-		edges[i] = newEdge(cursors[i], n)
+	edges := make([]E, len(cursors))
+	for i, c := range cursors {
+		edges[i] = newEdge(c, nodes[i])
 	}
 	return build(p.total, p.info, edges, nodes)
 }

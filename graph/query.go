@@ -94,20 +94,23 @@ func members[C any](ctx context.Context, r *queryResolver, kind tupu.Kind, conn 
 	if err != nil {
 		return c, err
 	}
+	edges := selects(ctx, "edges")
 	err = read(ctx, func(tx *store.Tx) error {
 		if q == nil {
 			ep, err := tx.Entities(kind, args)
 			if err != nil {
 				return err
 			}
-			c = conn(entitiesPage(ep, tx.CountEntities(kind)))
+			p := entitiesPage(ep, tx.CountEntities(kind))
+			p.edges = edges
+			c = conn(p)
 			return nil
 		}
 		fp, err := tx.QueryEntities(kind, q.Filter, q.Order, args.First, args.After)
 		if err != nil {
 			return err
 		}
-		c = conn(&page{entities: fp.Entities, cursors: fp.Cursors, total: fp.Total, info: pageInfo(fp.Cursors, fp.HasNext, fp.HasPrev)})
+		c = conn(&page{entities: fp.Entities, cursors: fp.Cursors, total: fp.Total, info: pageInfo(fp.Cursors, fp.HasNext, fp.HasPrev), edges: edges})
 		return nil
 	})
 	return c, err

@@ -64,7 +64,9 @@ func related(ctx context.Context, entity model.Entity, n namedRelation, first *i
 	if err != nil {
 		return nil, err
 	}
-	return edgesPage(p), nil
+	out := edgesPage(p)
+	out.edges = selects(ctx, "edges")
+	return out, nil
 }
 
 // relatedConnection loads one page of a named relation as a typed connection.

@@ -58,7 +58,7 @@ func edgeKey(entity string, dir byte, pred tupu.Predicate, kind tupu.Kind, other
 // edgeGroups returns the edge prefixes (entity, dir, predicate, kind) of
 // entity that the filter selects, with how many edges each holds.
 func (t *Tx) edgeGroups(entity string, f EdgeFilter) (prefixes [][]byte, total int) {
-	r := newRanges(t.tx.Bucket(bucketEdgeCounts), prefix(entity))
+	r := newRanges(t.bucket(bucketEdgeCounts), prefix(entity))
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		if !f.selects(entity, k) {
 			continue
@@ -125,7 +125,7 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 	if len(groups) == 0 {
 		return out, nil
 	}
-	p, err := newRanges(t.tx.Bucket(bucketEdges), groups...).page(args)
+	p, err := newRanges(t.bucket(bucketEdges), groups...).page(args)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (t *Tx) Relation(subject string, pred tupu.Predicate, object string) (*tupu
 	if err != nil {
 		return nil, err
 	}
-	v := t.tx.Bucket(bucketEdges).Get(edgeKey(subject, dirOut, pred, obj.Kind, object))
+	v := t.bucket(bucketEdges).Get(edgeKey(subject, dirOut, pred, obj.Kind, object))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
 	}
@@ -188,7 +188,7 @@ func (t *Tx) PutRelation(r *tupu.Relation) error {
 	if r.Subject == r.Object {
 		return tupu.Errorf(tupu.BadUserInput, "relation %s %s %s: an entity cannot relate to itself", r.Subject, r.Predicate, r.Object)
 	}
-	edges := t.tx.Bucket(bucketEdges)
+	edges := t.bucket(bucketEdges)
 	for _, e := range []struct {
 		from, to string
 		dir      byte
@@ -219,7 +219,7 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 	if err != nil {
 		return err
 	}
-	edges := t.tx.Bucket(bucketEdges)
+	edges := t.bucket(bucketEdges)
 	out := edgeKey(subject, dirOut, pred, obj.Kind, object)
 	if edges.Get(out) == nil {
 		return tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)

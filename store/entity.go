@@ -20,7 +20,7 @@ func (t *Tx) Entity(key string) (*tupu.Entity, error) {
 			return e, nil
 		}
 	}
-	v := t.tx.Bucket(bucketEntities).Get([]byte(key))
+	v := t.bucket(bucketEntities).Get([]byte(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q", key)
 	}
@@ -44,7 +44,7 @@ func decodeEntity(v []byte) (*tupu.Entity, error) {
 // match, a canonical name beats an English name beats an alias, and then
 // the smaller key wins.
 func (t *Tx) EntityByName(name string) (*tupu.Entity, error) {
-	r := newRanges(t.tx.Bucket(bucketNames), prefix(tupu.NormalizeName(name)))
+	r := newRanges(t.bucket(bucketNames), prefix(tupu.NormalizeName(name)))
 	best, bestRank := []byte(nil), byte(0xff)
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		if len(v) == 1 && v[0] < bestRank {
@@ -75,13 +75,13 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 	if kind == "" {
 		err = checkCursors(args, func(c []byte) bool { return tupu.ValidateKey("cursor", string(c)) == nil })
 		if err == nil {
-			p, err = newRanges(t.tx.Bucket(bucketEntities), nil).page(args)
+			p, err = newRanges(t.bucket(bucketEntities), nil).page(args)
 		}
 	} else {
 		kp := prefix(string(kind))
 		err = checkCursors(args, func(c []byte) bool { return bytes.HasPrefix(c, kp) })
 		if err == nil {
-			p, err = newRanges(t.tx.Bucket(bucketKinds), kp).page(args)
+			p, err = newRanges(t.bucket(bucketKinds), kp).page(args)
 		}
 	}
 	if err != nil {
@@ -107,7 +107,7 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 // CountEntities returns how many entities there are of one kind, or of
 // every kind when kind is empty. It reads counters, not the entities.
 func (t *Tx) CountEntities(kind tupu.Kind) int {
-	b := t.tx.Bucket(bucketKindCounts)
+	b := t.bucket(bucketKindCounts)
 	if kind != "" {
 		return int(readU64(b.Get([]byte(kind))))
 	}
@@ -135,7 +135,7 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 	if err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketEntities).Put([]byte(e.Key), v); err != nil {
+	if err := t.bucket(bucketEntities).Put([]byte(e.Key), v); err != nil {
 		return err
 	}
 	t.changed = true
@@ -144,19 +144,19 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 
 func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 	for _, k := range []string{string(e.Kind), allKinds} {
-		if err := t.tx.Bucket(bucketByName).Put(join(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
+		if err := t.bucket(bucketByName).Put(join(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
 			return err
 		}
 	}
 	if isNew {
-		if err := t.tx.Bucket(bucketKinds).Put(join(string(e.Kind), e.Key), nil); err != nil {
+		if err := t.bucket(bucketKinds).Put(join(string(e.Kind), e.Key), nil); err != nil {
 			return err
 		}
 		if err := t.addCount(bucketKindCounts, []byte(e.Kind), 1); err != nil {
 			return err
 		}
 	}
-	names := t.tx.Bucket(bucketNames)
+	names := t.bucket(bucketNames)
 	for n, rank := range nameRanks(e) {
 		if err := names.Put(join(n, e.Key), []byte{rank}); err != nil {
 			return err
@@ -167,11 +167,11 @@ func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 
 func (t *Tx) unindexEntity(e *tupu.Entity) error {
 	for _, k := range []string{string(e.Kind), allKinds} {
-		if err := t.tx.Bucket(bucketByName).Delete(join(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
+		if err := t.bucket(bucketByName).Delete(join(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
 			return err
 		}
 	}
-	names := t.tx.Bucket(bucketNames)
+	names := t.bucket(bucketNames)
 	for n := range nameRanks(e) {
 		if err := names.Delete(join(n, e.Key)); err != nil {
 			return err
@@ -225,19 +225,19 @@ func (t *Tx) DeleteEntity(key string) error {
 	if err := t.unindexEntity(e); err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketKinds).Delete(join(string(e.Kind), e.Key)); err != nil {
+	if err := t.bucket(bucketKinds).Delete(join(string(e.Kind), e.Key)); err != nil {
 		return err
 	}
 	if err := t.addCount(bucketKindCounts, []byte(e.Kind), -1); err != nil {
 		return err
 	}
 	t.changed = true
-	return t.tx.Bucket(bucketEntities).Delete([]byte(key))
+	return t.bucket(bucketEntities).Delete([]byte(key))
 }
 
 // addCount adds delta to the counter at key, deleting it at zero.
 func (t *Tx) addCount(bucket, key []byte, delta int) error {
-	b := t.tx.Bucket(bucket)
+	b := t.bucket(bucket)
 	n := int(readU64(b.Get(key))) + delta
 	if n <= 0 {
 		return b.Delete(key)
@@ -259,7 +259,7 @@ func (t *Tx) AllEntities() (iter.Seq[*tupu.Entity], func() error) {
 				failed = fmt.Errorf("%w: %v", errDamaged, r)
 			}
 		}()
-		c := t.tx.Bucket(bucketEntities).Cursor()
+		c := t.bucket(bucketEntities).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			e, err := decodeEntity(v)
 			if err != nil {

@@ -15,7 +15,7 @@ func (t *Tx) Facts(entity, property, period string) ([]tupu.Fact, error) {
 	if property != "" {
 		p = prefix(entity, property)
 	}
-	r := newRanges(t.tx.Bucket(bucketFacts), p)
+	r := newRanges(t.bucket(bucketFacts), p)
 	var facts []tupu.Fact
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		var f tupu.Fact
@@ -49,14 +49,14 @@ func (t *Tx) PutFact(f *tupu.Fact) error {
 		return err
 	}
 	t.changed = true
-	if err := t.tx.Bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
+	if err := t.bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketFactProps).Put(join(f.Property, f.Entity, f.Period), nil); err != nil {
+	if err := t.bucket(bucketFactProps).Put(join(f.Property, f.Entity, f.Period), nil); err != nil {
 		return err
 	}
 	if n, _, ok := f.Normalized(); ok {
-		return t.tx.Bucket(bucketFactValues).Put(factValueKey(f.Property, e.Kind, n, f.Entity, f.Period), nil)
+		return t.bucket(bucketFactValues).Put(factValueKey(f.Property, e.Kind, n, f.Entity, f.Period), nil)
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func parseFactValueKey(rest []byte) (value float64, kind tupu.Kind, entity, peri
 
 // unindexFact removes the index entries of the stored fact, if any.
 func (t *Tx) unindexFact(kind tupu.Kind, entity, property, period string) error {
-	v := t.tx.Bucket(bucketFacts).Get(factKey(entity, property, period))
+	v := t.bucket(bucketFacts).Get(factKey(entity, property, period))
 	if v == nil {
 		return nil
 	}
@@ -89,18 +89,18 @@ func (t *Tx) unindexFact(kind tupu.Kind, entity, property, period string) error 
 	if err := json.Unmarshal(v, &old); err != nil {
 		return fmt.Errorf("decode fact: %w", err)
 	}
-	if err := t.tx.Bucket(bucketFactProps).Delete(join(property, entity, period)); err != nil {
+	if err := t.bucket(bucketFactProps).Delete(join(property, entity, period)); err != nil {
 		return err
 	}
 	if n, _, ok := old.Normalized(); ok {
-		return t.tx.Bucket(bucketFactValues).Delete(factValueKey(property, kind, n, entity, period))
+		return t.bucket(bucketFactValues).Delete(factValueKey(property, kind, n, entity, period))
 	}
 	return nil
 }
 
 // DeleteFact removes a fact, or returns NOT_FOUND.
 func (t *Tx) DeleteFact(entity, property, period string) error {
-	b := t.tx.Bucket(bucketFacts)
+	b := t.bucket(bucketFacts)
 	k := factKey(entity, property, period)
 	if b.Get(k) == nil {
 		return tupu.Errorf(tupu.NotFound, "no fact %s %s %s", entity, property, period)
@@ -118,7 +118,7 @@ func (t *Tx) DeleteFact(entity, property, period string) error {
 
 // Document returns the document with the given key, or NOT_FOUND.
 func (t *Tx) Document(key string) (*tupu.Document, error) {
-	v := t.tx.Bucket(bucketDocuments).Get([]byte(key))
+	v := t.bucket(bucketDocuments).Get([]byte(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no document has key %q", key)
 	}
@@ -136,5 +136,5 @@ func (t *Tx) PutDocument(d *tupu.Document) error {
 		return err
 	}
 	t.changed = true
-	return t.tx.Bucket(bucketDocuments).Put([]byte(d.Key), v)
+	return t.bucket(bucketDocuments).Put([]byte(d.Key), v)
 }

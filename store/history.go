@@ -43,7 +43,7 @@ func (t *Tx) record(actor, op, entity, object string, before, after any) error {
 	if c.After, err = rawJSON(after); err != nil {
 		return err
 	}
-	b := t.tx.Bucket(bucketHistory)
+	b := t.bucket(bucketHistory)
 	if c.Seq, err = b.NextSequence(); err != nil {
 		return err
 	}
@@ -55,10 +55,10 @@ func (t *Tx) appendChange(c *Change) error {
 	if err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketHistory).Put(seqKey(c.Seq), v); err != nil {
+	if err := t.bucket(bucketHistory).Put(seqKey(c.Seq), v); err != nil {
 		return err
 	}
-	idx := t.tx.Bucket(bucketHistoryIndex)
+	idx := t.bucket(bucketHistoryIndex)
 	for _, k := range []string{c.Entity, c.Object} {
 		if k == "" {
 			continue
@@ -100,7 +100,7 @@ type ChangePage struct {
 // Changes pages through all changes after the sequence number after.
 func (t *Tx) Changes(after uint64, first int) (*ChangePage, error) {
 	out := &ChangePage{}
-	c := t.tx.Bucket(bucketHistory).Cursor()
+	c := t.bucket(bucketHistory).Cursor()
 	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
 		if len(out.Changes) == first {
 			out.HasNext = true
@@ -118,11 +118,11 @@ func (t *Tx) Changes(after uint64, first int) (*ChangePage, error) {
 // ChangesSince pages through the changes made at or after a time. History
 // is in time order, so it starts from the first such change.
 func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage, error) {
-	c := t.tx.Bucket(bucketHistory).Cursor()
+	c := t.bucket(bucketHistory).Cursor()
 	start := after
 	if after == 0 {
 		// Find the first change at or after since: binary search over seq.
-		lo, hi := uint64(1), t.tx.Bucket(bucketHistory).Sequence()+1
+		lo, hi := uint64(1), t.bucket(bucketHistory).Sequence()+1
 		for lo < hi {
 			mid := lo + (hi-lo)/2
 			k, v := c.Seek(seqKey(mid))
@@ -149,13 +149,13 @@ func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage
 // starting before the sequence number before (0: from the newest).
 func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, error) {
 	p := prefix(entity)
-	r := newRanges(t.tx.Bucket(bucketHistoryIndex), p)
+	r := newRanges(t.bucket(bucketHistoryIndex), p)
 	var cursor []byte
 	if before > 0 {
 		cursor = append(slices.Clone(p), seqKey(before)...)
 	}
 	out := &ChangePage{}
-	h := t.tx.Bucket(bucketHistory)
+	h := t.bucket(bucketHistory)
 	err := r.walk(cursor, true, func(k, _ []byte) (bool, error) {
 		if len(out.Changes) == first {
 			out.HasNext = true
@@ -175,7 +175,7 @@ func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, erro
 func (t *Tx) CountHistory(entity string) int {
 	n := 0
 	p := prefix(entity)
-	c := t.tx.Bucket(bucketHistoryIndex).Cursor()
+	c := t.bucket(bucketHistoryIndex).Cursor()
 	for k, _ := c.Seek(p); k != nil && len(k) > len(p) && string(k[:len(p)]) == string(p); k, _ = c.Next() {
 		n++
 	}
@@ -184,5 +184,5 @@ func (t *Tx) CountHistory(entity string) int {
 
 // LastSeq returns the sequence number of the newest change, 0 if none.
 func (t *Tx) LastSeq() uint64 {
-	return t.tx.Bucket(bucketHistory).Sequence()
+	return t.bucket(bucketHistory).Sequence()
 }

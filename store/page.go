@@ -32,6 +32,11 @@ type page struct {
 type ranges struct {
 	c        *bolt.Cursor
 	prefixes [][]byte
+	// at is the key after returned last, in prefixes[atPrefix], where the
+	// cursor stands: the next after(at) is one step, not a seek from the
+	// root. nil when the cursor stands elsewhere.
+	at       []byte
+	atPrefix int
 }
 
 func newRanges(b *bolt.Bucket, prefixes ...[]byte) *ranges {
@@ -43,7 +48,19 @@ func newRanges(b *bolt.Bucket, prefixes ...[]byte) *ranges {
 // after returns the first entry whose key is greater than k, or the first
 // entry of all when k is nil.
 func (r *ranges) after(k []byte) (key, value []byte) {
-	for _, p := range r.prefixes {
+	from := 0
+	if k != nil && r.at != nil && bytes.Equal(k, r.at) {
+		// Walking forward: step from where the cursor stands.
+		p := r.prefixes[r.atPrefix]
+		if ck, cv := r.c.Next(); ck != nil && bytes.HasPrefix(ck, p) {
+			r.at = ck
+			return ck, cv
+		}
+		from = r.atPrefix + 1
+	}
+	r.at = nil
+	for i := from; i < len(r.prefixes); i++ {
+		p := r.prefixes[i]
 		var ck, cv []byte
 		switch {
 		case k == nil || bytes.Compare(k, p) < 0:
@@ -57,6 +74,7 @@ func (r *ranges) after(k []byte) (key, value []byte) {
 			continue
 		}
 		if ck != nil && bytes.HasPrefix(ck, p) {
+			r.at, r.atPrefix = ck, i
 			return ck, cv
 		}
 	}
@@ -66,6 +84,7 @@ func (r *ranges) after(k []byte) (key, value []byte) {
 // before returns the last entry whose key is less than k, or the last
 // entry of all when k is nil.
 func (r *ranges) before(k []byte) (key, value []byte) {
+	r.at = nil
 	for i := len(r.prefixes) - 1; i >= 0; i-- {
 		p := r.prefixes[i]
 		var ck, cv []byte
@@ -164,10 +183,16 @@ func (r *ranges) page(args PageArgs) (page, error) {
 	}
 	if len(p.items) > 0 {
 		first, last := p.items[0].key, p.items[len(p.items)-1].key
-		k, _ := r.before(first)
-		p.hasPrev = k != nil
-		k, _ = r.after(last)
-		p.hasNext = k != nil
+		// A page that starts at the first entry of all has nothing before
+		// it (and one that ends at the last, nothing after): no seek.
+		if args.Last > 0 || args.After != nil {
+			k, _ := r.before(first)
+			p.hasPrev = k != nil
+		}
+		if args.Last == 0 || args.Before != nil {
+			k, _ := r.after(last)
+			p.hasNext = k != nil
+		}
 	} else {
 		// An empty page still says whether anything lies at or beyond
 		// the cursors it was given.
@@ -185,6 +210,7 @@ func (r *ranges) page(args PageArgs) (page, error) {
 
 // has reports whether key k is present.
 func (r *ranges) has(k []byte) bool {
+	r.at = nil
 	ck, _ := r.c.Seek(k)
 	return bytes.Equal(ck, k)
 }

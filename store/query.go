@@ -89,7 +89,7 @@ func (t *Tx) matches(e *tupu.Entity, f *EntityFilter) (bool, error) {
 			found := false
 			groups, _ := t.edgeGroups(e.Key, ef)
 			for _, g := range groups {
-				if t.tx.Bucket(bucketEdges).Get(append(slices.Clone(g), other.Key...)) != nil {
+				if t.bucket(bucketEdges).Get(append(slices.Clone(g), other.Key...)) != nil {
 					found = true
 					break
 				}
@@ -177,10 +177,10 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 	case ByKey:
 		if kind != "" {
 			p := prefix(string(kind))
-			r = newRanges(t.tx.Bucket(bucketKinds), p)
+			r = newRanges(t.bucket(bucketKinds), p)
 			keyOf = func(k []byte) (string, bool) { return string(k[len(p):]), true }
 		} else {
-			r = newRanges(t.tx.Bucket(bucketEntities), nil)
+			r = newRanges(t.bucket(bucketEntities), nil)
 			keyOf = func(k []byte) (string, bool) { return string(k), true }
 		}
 	case ByName:
@@ -188,14 +188,14 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 		if kind != "" {
 			k = string(kind)
 		}
-		r = newRanges(t.tx.Bucket(bucketByName), prefix(k))
+		r = newRanges(t.bucket(bucketByName), prefix(k))
 		keyOf = func(k []byte) (string, bool) { return string(k[bytes.LastIndexByte(k, sep)+1:]), true }
 	case ByFactValue:
 		if o.Property == "" {
 			return nil, tupu.Errorf(tupu.BadUserInput, "ordering by a fact's value needs the fact's property")
 		}
 		p := prefix(o.Property)
-		r = newRanges(t.tx.Bucket(bucketFactValues), p)
+		r = newRanges(t.bucket(bucketFactValues), p)
 		keyOf = func(k []byte) (string, bool) {
 			_, kd, entity, _, ok := parseFactValueKey(k[len(p):])
 			return entity, ok && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, kd))
@@ -390,7 +390,7 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 	var r *ranges
 	var load func(k []byte) (*tupu.Fact, tupu.Kind, error)
 	fact := func(entity, property, period string) (*tupu.Fact, tupu.Kind, error) {
-		v := t.tx.Bucket(bucketFacts).Get(factKey(entity, property, period))
+		v := t.bucket(bucketFacts).Get(factKey(entity, property, period))
 		if v == nil {
 			return nil, "", fmt.Errorf("index points at a missing fact %s %s %s", entity, property, period)
 		}
@@ -409,7 +409,7 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 		return nil, tupu.Errorf(tupu.BadUserInput, "ordering facts by value needs a property: values of different properties do not compare")
 	case q.OrderByValue:
 		p := prefix(q.Property)
-		r = newRanges(t.tx.Bucket(bucketFactValues), p)
+		r = newRanges(t.bucket(bucketFactValues), p)
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
 			_, _, entity, period, ok := parseFactValueKey(k[len(p):])
 			if !ok {
@@ -419,13 +419,13 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 		}
 	case q.Property != "":
 		p := prefix(q.Property)
-		r = newRanges(t.tx.Bucket(bucketFactProps), p)
+		r = newRanges(t.bucket(bucketFactProps), p)
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
 			entity, period, _ := bytes.Cut(k[len(p):], []byte{sep})
 			return fact(string(entity), q.Property, string(period))
 		}
 	default:
-		r = newRanges(t.tx.Bucket(bucketFacts), nil)
+		r = newRanges(t.bucket(bucketFacts), nil)
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
 			parts := bytes.SplitN(k, []byte{sep}, 3)
 			if len(parts) != 3 {
@@ -508,7 +508,7 @@ type Property struct {
 // every fact: callers cache it by graph version.
 func (t *Tx) Properties() ([]Property, error) {
 	byName := map[string]*Property{}
-	err := t.tx.Bucket(bucketFacts).ForEach(func(_, v []byte) error {
+	err := t.bucket(bucketFacts).ForEach(func(_, v []byte) error {
 		var f tupu.Fact
 		if err := json.Unmarshal(v, &f); err != nil {
 			return err

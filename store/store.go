@@ -271,6 +271,28 @@ type Tx struct {
 	cacheVersion uint64
 	changes      []Change         // recorded in this transaction
 	clock        func() time.Time // nil: the wall clock
+	// buckets caches the buckets a read transaction has opened: bbolt
+	// caches them only for writes, and opening one is a search from the
+	// root, which a response's snapshot would otherwise repeat per read.
+	buckets map[string]*bolt.Bucket
+}
+
+// bucket returns the top-level bucket name.
+func (t *Tx) bucket(name []byte) *bolt.Bucket {
+	if t.tx.Writable() {
+		return t.tx.Bucket(name)
+	}
+	if b, ok := t.buckets[string(name)]; ok {
+		return b
+	}
+	b := t.tx.Bucket(name)
+	if b != nil {
+		if t.buckets == nil {
+			t.buckets = make(map[string]*bolt.Bucket, 8)
+		}
+		t.buckets[string(name)] = b
+	}
+	return b
 }
 
 func bumpGraphVersion(tx *bolt.Tx) error {

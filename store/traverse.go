@@ -29,7 +29,7 @@ type rawEdge struct {
 // order, reading keys only (values are handed over undecoded).
 func (t *Tx) eachEdge(entity string, f EdgeFilter, fn func(rawEdge) error) error {
 	groups, _ := t.edgeGroups(entity, f)
-	c := t.tx.Bucket(bucketEdges).Cursor()
+	c := t.bucket(bucketEdges).Cursor()
 	for _, g := range groups {
 		for k, v := c.Seek(g); k != nil && bytes.HasPrefix(k, g); k, v = c.Next() {
 			parts := bytes.SplitN(k[len(entity)+1:], []byte{sep}, 4)
