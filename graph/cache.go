@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"io"
@@ -9,9 +10,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"tupu/indexer"
 	"tupu/observe"
@@ -84,9 +85,10 @@ func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 		}
 		c.metrics.CacheMiss("response")
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK, max: c.maxSize}
-		next.ServeHTTP(rec, r)
-		if rec.status == http.StatusOK && !rec.overflow && c.version() == version &&
-			!bytes.Contains(rec.buf.Bytes(), []byte(`"errors":`)) && isQuery(r, body) {
+		var verdict cacheVerdict
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), cacheVerdictKey{}, &verdict)))
+		if verdict.cacheable && rec.status == http.StatusOK && !rec.overflow && c.version() == version &&
+			!bytes.Contains(rec.buf.Bytes(), []byte(`"errors":`)) {
 			c.entries.Add(key, cachedResponse{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())})
 		}
 	})
@@ -115,29 +117,22 @@ func (c *responseCache) key(version [2]uint64, r *http.Request, body []byte) [sh
 	return k
 }
 
-// isQuery reports whether the request holds only query operations. It is
-// asked on a miss only, to keep a mutation's answer out of the cache.
-func isQuery(r *http.Request, body []byte) bool {
-	var query string
-	if r.Method == http.MethodGet {
-		query = r.URL.Query().Get("query")
-	} else {
-		var req request
-		if decodeStrict(body, &req) != nil || req.Query == nil {
-			return false // a persisted query by hash: not worth the risk
-		}
-		query = *req.Query
+// cacheVerdict is filled in by the executor (see judgeCacheable): whether
+// the answer being recorded may be kept. Nothing else knows for sure which
+// operation of a document ran, or whether it was a query.
+type cacheVerdict struct{ cacheable bool }
+
+type cacheVerdictKey struct{}
+
+// judgeCacheable records in a cache miss's verdict that resp, the answer
+// to the operation of ctx, may be kept: a query's, without errors.
+func judgeCacheable(ctx context.Context, resp *graphql.Response) {
+	v, ok := ctx.Value(cacheVerdictKey{}).(*cacheVerdict)
+	if !ok || !graphql.HasOperationContext(ctx) {
+		return // no operation ran: a request error
 	}
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil {
-		return false
-	}
-	for _, op := range doc.Operations {
-		if op.Operation != ast.Query {
-			return false
-		}
-	}
-	return len(doc.Operations) > 0
+	op := graphql.GetOperationContext(ctx).Operation
+	v.cacheable = resp != nil && len(resp.Errors) == 0 && op != nil && op.Operation == ast.Query
 }
 
 // recorder passes a response through while keeping a copy of up to max

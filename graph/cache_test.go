@@ -62,6 +62,20 @@ func TestResponseCache(t *testing.T) {
 		t.Errorf("no Content-Type: status %d, want 415", resp.StatusCode)
 	}
 
+	// What is kept is decided by the operation that ran: the query of a
+	// document that also holds a mutation is kept, the mutation never.
+	const mixed = `"query": "query Q { districts { totalCount } } mutation M { updateEntity(input: {id: \"yubei-district\", expectedVersion: 2, note: \"again\"}) { entity { note } } }"`
+	rawPost(t, s.url, "", `{`+mixed+`, "operationName": "Q"}`)
+	if x, _ := rawPost(t, s.url, "", `{`+mixed+`, "operationName": "Q"}`); x != "hit" {
+		t.Errorf("a query of a mixed document: %q, want a hit", x)
+	}
+	if x, body := rawPost(t, s.url, editor, `{`+mixed+`, "operationName": "M"}`); x == "hit" || !strings.Contains(string(body), `"again"`) {
+		t.Errorf("a mutation of a mixed document: %q %s", x, body)
+	}
+	if x, body := rawPost(t, s.url, editor, `{`+mixed+`, "operationName": "M"}`); x == "hit" || !strings.Contains(string(body), "CONFLICT") {
+		t.Errorf("a mutation of a mixed document was answered from the cache: %q %s", x, body)
+	}
+
 	const bad = `{"query": "{ parks(first: 1000) { totalCount } }"}`
 	rawPost(t, s.url, "", bad)
 	if x, _ := rawPost(t, s.url, "", bad); x == "hit" {

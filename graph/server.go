@@ -114,7 +114,9 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		// reads the graph as it is when the event is sent.
 		ctx, done := withSnapshot(ctx, s)
 		defer done()
-		return next(ctx)
+		resp := next(ctx)
+		judgeCacheable(ctx, resp)
+		return resp
 	})
 	srv.SetValidationRulesFn(validationRules)
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
