@@ -65,7 +65,7 @@ type window struct {
 	elapsed    time.Duration
 	serverCPU  time.Duration
 	clientCPU  time.Duration
-	rss        int64
+	rss, anon  int64
 	latencies  []time.Duration
 }
 
@@ -123,7 +123,7 @@ func drive(ctx context.Context, client *http.Client, url string, pid int, reqs [
 	self1, _ := procCPU(os.Getpid())
 	w.serverCPU = cpu1 - cpu0
 	w.clientCPU = self1 - self0
-	w.rss = procRSS(pid)
+	w.rss, w.anon = procRSS(pid)
 	return w
 }
 
@@ -133,7 +133,7 @@ type summary struct {
 	qps                          float64
 	p50, p99                     time.Duration
 	cpuPerReq, clientPerReq      time.Duration
-	rss                          int64
+	rss, anon                    int64
 	windowQPS                    []float64
 }
 
@@ -149,7 +149,7 @@ func summarize(ws []window) summary {
 		elapsed += w.elapsed
 		cpu += w.serverCPU
 		client += w.clientCPU
-		s.rss = max(s.rss, w.rss)
+		s.rss, s.anon = max(s.rss, w.rss), max(s.anon, w.anon)
 		lat = append(lat, w.latencies...)
 		s.windowQPS = append(s.windowQPS, float64(w.requests)/w.elapsed.Seconds())
 	}

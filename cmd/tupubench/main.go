@@ -492,7 +492,7 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 
 func renderTable(rows []row) string {
 	var b strings.Builder
-	b.WriteString("| workload | server | distinct requests | answer bytes (mean) | QPS | p50 | p99 | server CPU/req | client CPU/req | RSS | QPS vs ceiling | per-window QPS | errors |\n")
+	b.WriteString("| workload | server | distinct requests | answer bytes (mean) | QPS | p50 | p99 | server CPU/req | client CPU/req | RSS (anonymous) | QPS vs ceiling | per-window QPS | errors |\n")
 	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n")
 	for _, r := range rows {
 		var ws []string
@@ -503,9 +503,9 @@ func renderTable(rows []row) string {
 		if r.s.mismatches > 0 {
 			errs += fmt.Sprintf(" (+%d differing answers)", r.s.mismatches)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.0f | %s | %s | %s | %s | %.0f MB | %.1f%% | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %.0f | %s | %s | %s | %s | %.0f MB (%.0f MB) | %.1f%% | %s | %s |\n",
 			r.workload, r.server, r.requests, r.meanBytes, r.s.qps, fmtDur(r.s.p50), fmtDur(r.s.p99),
-			fmtDur(r.s.cpuPerReq), fmtDur(r.s.clientPerReq), float64(r.s.rss)/(1<<20), 100*r.ratio,
+			fmtDur(r.s.cpuPerReq), fmtDur(r.s.clientPerReq), float64(r.s.rss)/(1<<20), float64(r.s.anon)/(1<<20), 100*r.ratio,
 			strings.Join(ws, " / "), errs)
 	}
 	return b.String()

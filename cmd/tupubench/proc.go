@@ -183,20 +183,30 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
-// procRSS returns a process's resident set size in bytes.
-func procRSS(pid int) int64 {
+// procRSS returns a process's resident set size in bytes, and the part of
+// it that is anonymous memory (the Go heap, stacks): the rest is pages of
+// mapped files (the database, the search index), which the kernel can
+// drop and read again.
+func procRSS(pid int) (rss, anon int64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			f := strings.Fields(rest)
-			if len(f) >= 1 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb << 10
-			}
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok || (name != "VmRSS" && name != "RssAnon") {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) < 1 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[0], 10, 64)
+		if name == "VmRSS" {
+			rss = kb << 10
+		} else {
+			anon = kb << 10
 		}
 	}
-	return 0
+	return rss, anon
 }
