@@ -2,9 +2,11 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"tupu"
 )
@@ -131,8 +133,15 @@ type Step struct {
 // Paths returns up to limit shortest paths from one entity to another of
 // at most maxHops steps, following only the given predicates (all when
 // empty), in either direction. No path within maxHops is an empty answer,
-// not an error. It fails with COMPLEXITY_LIMIT once the search has visited
-// more than maxVisited entities.
+// not an error; from == to is one empty path. It fails with
+// COMPLEXITY_LIMIT once the search has visited more than maxVisited
+// entities (from and to included).
+//
+// The paths are distinct and in a fixed order: lexicographic over their
+// steps, a step ordered by the key of the entity it reaches, then its
+// predicate, then its direction (IN before OUT). Paths that reach the
+// same entities in turn come together, ordered by those keys; the first
+// limit paths of that order are returned.
 func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, maxVisited int) ([][]Step, error) {
 	if maxHops < 1 || maxHops > MaxPathHops {
 		return nil, tupu.Errorf(tupu.BadUserInput, "maxHops must be between 1 and %d, got %d", MaxPathHops, maxHops)
@@ -145,71 +154,212 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 	if from == to {
 		return [][]Step{{}}, nil
 	}
-	// Breadth first from `from`, keeping every shortest way into each
-	// entity, until the level that reaches `to`. A step's provenance is
-	// kept undecoded (it lives as long as the transaction) and decoded only
-	// for the steps of the paths returned.
-	type parent struct {
-		step  Step
-		value []byte
+	tooMany := func() error {
+		return tupu.Errorf(tupu.ComplexityLimit, "the search for paths from %s to %s visited more than %d entities; lower maxHops or filter by predicates", from, to, maxVisited)
 	}
-	dist := map[string]int{from: 0}
-	parents := map[string][]parent{}
-	frontier := []string{from}
-	for hop := 1; hop <= maxHops && len(frontier) > 0 && parents[to] == nil; hop++ {
+	// Breadth first from both ends, a whole level at a time, on the side
+	// whose frontier is smaller (from's on a tie). A side's dist holds the
+	// entities it has reached with their distance to its end. Until the
+	// sides meet, the shortest path is longer than both depths together;
+	// the first level that reaches entities of the other side (which all
+	// lie on its last level) gives the shortest length, and every shortest
+	// path passes through one of those meeting entities. Once one is
+	// found, the rest of the level only looks for more of them. Visited
+	// entities count over both sides.
+	visited := 2
+	if visited > maxVisited {
+		return nil, tooMany()
+	}
+	fwd := &pathSide{dist: map[string]int{from: 0}, frontier: []string{from}}
+	bwd := &pathSide{dist: map[string]int{to: 0}, frontier: []string{to}}
+	var meet []string
+	for fwd.depth+bwd.depth < maxHops && len(fwd.frontier) > 0 && len(bwd.frontier) > 0 && len(meet) == 0 {
+		a, b := fwd, bwd
+		if len(bwd.frontier) < len(fwd.frontier) {
+			a, b = bwd, fwd
+		}
+		hop := a.depth + 1
 		var next []string
-		for _, key := range frontier {
-			err := t.eachEdge(key, EdgeFilter{Predicates: preds}, func(e rawEdge) error {
-				d, known := dist[e.other]
-				if known && d < hop {
+		for _, key := range a.frontier {
+			err := t.scanEdges(key, preds, func(_ byte, _, other, _ []byte) error {
+				if _, known := a.dist[string(other)]; known {
 					return nil
 				}
-				if !known {
-					if len(dist) >= maxVisited {
-						return tupu.Errorf(tupu.ComplexityLimit, "the search for paths from %s to %s visited more than %d entities; lower maxHops or filter by predicates", from, to, maxVisited)
+				_, met := b.dist[string(other)]
+				if !met {
+					if len(meet) > 0 {
+						return nil
 					}
-					dist[e.other] = hop
-					next = append(next, e.other)
+					if visited >= maxVisited {
+						return tooMany()
+					}
+					visited++
 				}
-				dir := tupu.Out
-				if e.dir == dirIn {
-					dir = tupu.In
+				k := string(other)
+				a.dist[k] = hop
+				if met {
+					meet = append(meet, k)
+				} else {
+					next = append(next, k)
 				}
-				parents[e.other] = append(parents[e.other], parent{Step{From: key, To: e.other, Predicate: e.pred, Direction: dir}, e.value})
 				return nil
 			})
 			if err != nil {
 				return nil, err
 			}
 		}
-		frontier = next
+		a.frontier, a.depth = next, hop
 	}
-	if parents[to] == nil {
+	if len(meet) == 0 || limit < 1 {
 		return [][]Step{}, nil
 	}
-	// Walk the parents back from `to`, in index order, up to limit paths.
-	var paths [][]Step
-	var walkErr error
-	var walk func(key string, suffix []Step)
-	walk = func(key string, suffix []Step) {
-		if len(paths) >= limit || walkErr != nil {
-			return
-		}
-		if key == from {
-			paths = append(paths, slices.Clone(suffix))
-			return
-		}
-		for _, p := range parents[key] {
-			var v edgeValue
-			if err := json.Unmarshal(p.value, &v); err != nil {
-				walkErr = fmt.Errorf("decode edge: %w", err)
-				return
+	// The steps of the shortest paths, by the entity they leave: read
+	// again from the index at the entities on those paths only, from the
+	// meeting entities back to from and on to to. A step's provenance is
+	// kept undecoded (it lives as long as the transaction) and decoded only
+	// for the steps of the paths returned.
+	next := map[string][]*pathStep{}
+	level := meet
+	for len(level) > 0 {
+		var up []string
+		for _, x := range level {
+			k := fwd.dist[x]
+			if k == 0 {
+				continue
 			}
-			st := p.step
-			st.Source, st.Note = v.Source, v.Note
-			walk(st.From, append([]Step{st}, suffix...))
+			err := t.scanEdges(x, preds, func(dir byte, pred, other, value []byte) error {
+				if d, ok := fwd.dist[string(other)]; !ok || d != k-1 {
+					return nil
+				}
+				y := string(other)
+				// The edge is seen from x; the step runs from y to x.
+				d := tupu.Out
+				if dir == dirOut {
+					d = tupu.In
+				}
+				if next[y] == nil {
+					up = append(up, y)
+				}
+				next[y] = append(next[y], &pathStep{Step: Step{From: y, To: x, Predicate: tupu.Predicate(pred), Direction: d}, value: value})
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		level = up
+	}
+	seen := map[string]bool{}
+	level = meet
+	for len(level) > 0 {
+		var down []string
+		for _, x := range level {
+			k := bwd.dist[x]
+			if k == 0 {
+				continue
+			}
+			err := t.scanEdges(x, preds, func(dir byte, pred, other, value []byte) error {
+				if d, ok := bwd.dist[string(other)]; !ok || d != k-1 {
+					return nil
+				}
+				y := string(other)
+				d := tupu.Out
+				if dir == dirIn {
+					d = tupu.In
+				}
+				if !seen[y] {
+					seen[y] = true
+					down = append(down, y)
+				}
+				next[x] = append(next[x], &pathStep{Step: Step{From: x, To: y, Predicate: tupu.Predicate(pred), Direction: d}, value: value})
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		level = down
+	}
+	for _, steps := range next {
+		slices.SortFunc(steps, func(a, b *pathStep) int {
+			return cmp.Or(strings.Compare(a.To, b.To), strings.Compare(string(a.Predicate), string(b.Predicate)),
+				strings.Compare(string(a.Direction), string(b.Direction)))
+		})
+	}
+	// Every step in next leads on to `to` in as many steps as are left:
+	// walk them depth first from `from`, in order, up to limit paths.
+	paths := [][]Step{}
+	var trail []*pathStep
+	var walk func(key string) error
+	walk = func(key string) error {
+		if key == to {
+			p := make([]Step, len(trail))
+			for i, st := range trail {
+				if !st.decoded {
+					var v edgeValue
+					if err := json.Unmarshal(st.value, &v); err != nil {
+						return fmt.Errorf("decode edge: %w", err)
+					}
+					st.Source, st.Note, st.decoded = v.Source, v.Note, true
+				}
+				p[i] = st.Step
+			}
+			paths = append(paths, p)
+			return nil
+		}
+		for _, st := range next[key] {
+			if len(paths) >= limit {
+				return nil
+			}
+			trail = append(trail, st)
+			if err := walk(st.To); err != nil {
+				return err
+			}
+			trail = trail[:len(trail)-1]
+		}
+		return nil
+	}
+	if err := walk(from); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// pathSide is one side of the search for paths: the entities it has
+// reached with their distance to its end, and its last level.
+type pathSide struct {
+	dist     map[string]int
+	frontier []string
+	depth    int
+}
+
+// pathStep is a step of a shortest path with its provenance, decoded the
+// first time a returned path holds the step.
+type pathStep struct {
+	Step
+	value   []byte
+	decoded bool
+}
+
+// scanEdges calls fn for each edge of entity with one of the predicates
+// (all when empty), in index order, with the edge's direction seen from
+// entity (dirIn or dirOut), its predicate, the far end's key and the
+// undecoded value. It decodes and copies nothing: the slices are the
+// index's own, valid for the transaction, and must not be changed.
+func (t *Tx) scanEdges(entity string, preds []tupu.Predicate, fn func(dir byte, pred, other, value []byte) error) error {
+	groups, _ := t.edgeGroups(entity, EdgeFilter{Predicates: preds})
+	c := t.bucket(bucketEdges).Cursor()
+	for _, g := range groups {
+		// A group is entity, direction, predicate and kind, each followed
+		// by sep; the far end's key follows it in each edge key.
+		rest := g[len(entity)+1:]
+		dir, rest := rest[0], rest[2:]
+		pred := rest[:bytes.IndexByte(rest, sep)]
+		for k, v := c.Seek(g); k != nil && bytes.HasPrefix(k, g); k, v = c.Next() {
+			if err := fn(dir, pred, k[len(g):], v); err != nil {
+				return err
+			}
 		}
 	}
-	walk(to, nil)
-	return paths, walkErr
+	return nil
 }
