@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -20,11 +20,15 @@ import (
 )
 
 // responseCache answers a repeated read with the bytes it answered before,
-// as long as the graph has not changed: its key holds the graph version,
-// so a commit makes every older entry unreachable at once, and nothing
-// stale is ever served. The graph is read-mostly and frontends repeat
-// their queries, so this skips parsing, execution and encoding for most
-// requests.
+// as long as nothing the answer shows has changed since. Each entry keeps
+// the graph version its answer was read at and what it read (see
+// read.go): the keys of the entities and documents it shows, or that it
+// depends on the whole graph (a list of a kind, a search, a traversal).
+// An entry read at an older version is still served when none of the
+// commits since touched what it read (store.Touched names them); one that
+// depends on the whole graph is served only at its own version. Nothing
+// stale is ever served, and a curator's edit to one entity leaves the
+// answers about others in place.
 //
 // Only successful query answers are kept: never a mutation's, a
 // subscription's, or one with errors (a deadline, a limit). The key is
@@ -41,6 +45,11 @@ type responseCache struct {
 type cachedResponse struct {
 	contentType string
 	body        []byte
+	// version is the graph and search index versions the answer was read
+	// at; deps what it read, sorted, unless global.
+	version [2]uint64
+	deps    []string
+	global  bool
 }
 
 func newResponseCache(s *store.Store, x *indexer.Indexer, entries, maxSize int, m *observe.Metrics) *responseCache {
@@ -75,8 +84,8 @@ func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
 		version := c.version()
-		key := c.key(version, r, body)
-		if hit, ok := c.entries.Get(key); ok {
+		key := c.key(r, body)
+		if hit, ok := c.entries.Get(key); ok && c.fresh(key, hit, version) {
 			c.metrics.CacheHit("response")
 			w.Header().Set("Content-Type", hit.contentType)
 			w.Header().Set("X-Cache", "hit")
@@ -87,11 +96,47 @@ func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK, max: c.maxSize}
 		var verdict cacheVerdict
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), cacheVerdictKey{}, &verdict)))
-		if verdict.cacheable && rec.status == http.StatusOK && !rec.overflow && c.version() == version &&
-			!bytes.Contains(rec.buf.Bytes(), []byte(`"errors":`)) {
-			c.entries.Add(key, cachedResponse{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())})
+		if !verdict.cacheable || rec.status != http.StatusOK || rec.overflow ||
+			bytes.Contains(rec.buf.Bytes(), []byte(`"errors":`)) {
+			return
 		}
+		entry := cachedResponse{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())}
+		switch {
+		case !verdict.global && verdict.versionKnown:
+			// Read at one known graph version, and only by key.
+			entry.version, entry.deps = [2]uint64{verdict.version}, verdict.deps
+		case c.version() == version:
+			// Anything else is kept only when nothing changed while it
+			// was answered, and served only at that version.
+			entry.version, entry.global = version, true
+		default:
+			return
+		}
+		c.entries.Add(key, entry)
 	})
+}
+
+// fresh reports whether the answer e, cached under key, is still what the
+// graph at version now would give, moving it to now if so.
+func (c *responseCache) fresh(key [sha256.Size]byte, e cachedResponse, now [2]uint64) bool {
+	if e.global {
+		return e.version == now
+	}
+	if e.version[0] == now[0] {
+		return true
+	}
+	touched, ok := c.store.Touched(e.version[0], now[0])
+	if !ok {
+		return false
+	}
+	for _, k := range touched {
+		if _, found := slices.BinarySearch(e.deps, k); found {
+			return false
+		}
+	}
+	e.version[0] = now[0]
+	c.entries.Add(key, e)
+	return true
 }
 
 // version is what answers depend on: the graph, and what of it the search
@@ -104,9 +149,8 @@ func (c *responseCache) version() [2]uint64 {
 	return v
 }
 
-func (c *responseCache) key(version [2]uint64, r *http.Request, body []byte) [sha256.Size]byte {
+func (c *responseCache) key(r *http.Request, body []byte) [sha256.Size]byte {
 	h := sha256.New()
-	h.Write(binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, version[0]), version[1]))
 	for _, part := range []string{r.Method, r.URL.RawQuery, r.Header.Get("Accept"), r.Header.Get("Accept-Language")} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
@@ -118,21 +162,41 @@ func (c *responseCache) key(version [2]uint64, r *http.Request, body []byte) [sh
 }
 
 // cacheVerdict is filled in by the executor (see judgeCacheable): whether
-// the answer being recorded may be kept. Nothing else knows for sure which
-// operation of a document ran, or whether it was a query.
-type cacheVerdict struct{ cacheable bool }
+// the answer being recorded may be kept, and what it read. Nothing else
+// knows for sure which operation of a document ran, whether it was a
+// query, and what it read.
+type cacheVerdict struct {
+	cacheable    bool
+	version      uint64 // the graph version read, if versionKnown
+	versionKnown bool
+	deps         []string // sorted
+	global       bool
+}
 
 type cacheVerdictKey struct{}
 
-// judgeCacheable records in a cache miss's verdict that resp, the answer
-// to the operation of ctx, may be kept: a query's, without errors.
-func judgeCacheable(ctx context.Context, resp *graphql.Response) {
+// judgeCacheable records in a cache miss's verdict whether resp, the
+// answer to the operation of ctx, which read through r, may be kept: a
+// query's, without errors.
+func judgeCacheable(ctx context.Context, r *response, resp *graphql.Response) {
 	v, ok := ctx.Value(cacheVerdictKey{}).(*cacheVerdict)
 	if !ok || !graphql.HasOperationContext(ctx) {
 		return // no operation ran: a request error
 	}
 	op := graphql.GetOperationContext(ctx).Operation
 	v.cacheable = resp != nil && len(resp.Errors) == 0 && op != nil && op.Operation == ast.Query
+	if !v.cacheable {
+		return
+	}
+	v.version, v.versionKnown = r.snap.Version()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v.global = r.global
+	v.deps = make([]string, 0, len(r.deps))
+	for k := range r.deps {
+		v.deps = append(v.deps, k)
+	}
+	slices.Sort(v.deps)
 }
 
 // recorder passes a response through while keeping a copy of up to max

@@ -2,6 +2,8 @@ package graph_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -80,5 +82,69 @@ func TestResponseCache(t *testing.T) {
 	rawPost(t, s.url, "", bad)
 	if x, _ := rawPost(t, s.url, "", bad); x == "hit" {
 		t.Error("an answer with errors was cached")
+	}
+}
+
+// TestResponseCache_acrossWrites checks that an answer outlives a write
+// that changed nothing it shows, and never one that did: the entity it
+// shows, an entity at the far end of a relation it lists, or anything at
+// all for an answer that read more than keys (a list of a kind).
+func TestResponseCache_acrossWrites(t *testing.T) {
+	s := mustServe(t)
+	editor := s.token(t, "alice", store.RoleEditor)
+	const park = `{"query": "{ entity(key: \"xiantao-data-valley\") { ... on Park { version companies(first: 3) { totalCount nodes { key version } } } } }"}`
+	const district = `{"query": "{ entity(key: \"yubei-district\") { version note } }"}`
+	const list = `{"query": "{ districts { totalCount nodes { key version } } }"}`
+	for _, q := range []string{park, district, list} {
+		rawPost(t, s.url, "", q)
+		if x, _ := rawPost(t, s.url, "", q); x != "hit" {
+			t.Fatalf("%s: not kept", q)
+		}
+	}
+	update := func(key string, version int, note string) {
+		t.Helper()
+		m := fmt.Sprintf(`{"query": "mutation { updateEntity(input: {id: \"%s\", expectedVersion: %d, note: \"%s\"}) { entity { version } } }"}`, key, version, note)
+		if _, body := rawPost(t, s.url, editor, m); !strings.Contains(string(body), `"version":`) || strings.Contains(string(body), `"errors"`) {
+			t.Fatalf("update %s: %s", key, body)
+		}
+	}
+
+	// The district is not in the park's answer.
+	update("yubei-district", 1, "edited")
+	if x, _ := rawPost(t, s.url, "", park); x != "hit" {
+		t.Errorf("the park's answer went with an edit of the district: %q", x)
+	}
+	if x, body := rawPost(t, s.url, "", district); x == "hit" || !strings.Contains(string(body), `"edited"`) {
+		t.Errorf("the district's answer after its edit: %q %s", x, body)
+	}
+	if x, _ := rawPost(t, s.url, "", list); x == "hit" {
+		t.Errorf("a list of a kind was served after a write")
+	}
+
+	// A company the park's answer lists is.
+	_, body := rawPost(t, s.url, "", park)
+	var answer struct {
+		Data struct {
+			Entity struct {
+				Companies struct {
+					Nodes []struct {
+						Key     string
+						Version int
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(body, &answer); err != nil || len(answer.Data.Entity.Companies.Nodes) == 0 {
+		t.Fatalf("park: %v %s", err, body)
+	}
+	c := answer.Data.Entity.Companies.Nodes[0]
+	update(c.Key, c.Version, "edited")
+	x, body := rawPost(t, s.url, "", park)
+	if want := fmt.Sprintf(`{"key":"%s","version":%d}`, c.Key, c.Version+1); x == "hit" || !strings.Contains(string(body), want) {
+		t.Errorf("the park's answer after an edit of %s: %q %s, want %s", c.Key, x, body, want)
+	}
+	if x, _ := rawPost(t, s.url, "", park); x != "hit" {
+		t.Errorf("the park's new answer is not kept: %q", x)
 	}
 }

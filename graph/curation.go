@@ -27,7 +27,7 @@ func history(ctx context.Context, s *store.Store, entity model.Entity, first *in
 	}
 	var p *store.ChangePage
 	total := 0
-	err = s.View(func(tx *store.Tx) error {
+	err = read(ctx, func(tx *store.Tx) error {
 		p, err = tx.History(entity.Entry().Key, before, args.First)
 		total = tx.CountHistory(entity.Entry().Key)
 		return err

@@ -170,6 +170,7 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.
 	for _, k := range kinds {
 		q.Kinds = append(q.Kinds, tupu.Kind(k))
 	}
+	markGlobal(ctx) // the answer depends on the index, which follows the whole graph
 	res, err := r.search.Search(q)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"sync"
 
 	"tupu"
 	"tupu/graph/model"
@@ -15,31 +16,79 @@ import (
 // resolves a response on one goroutine (see graph/sequential), so reads
 // come one after another and there is nothing to batch.
 
-type snapshotKey struct{}
+// response is the read side of one response: its snapshot, and what it
+// read, for the response cache (see cache.go): the keys of the entities
+// and documents whose data it shows, or that it read more than those
+// (a list of a kind, a search, a traversal), which makes it depend on
+// the whole graph.
+type response struct {
+	snap *store.Snapshot
 
-// withSnapshot returns ctx carrying a snapshot of s for one response, and
-// the function that closes it.
-func withSnapshot(ctx context.Context, s *store.Store) (context.Context, func()) {
-	sn := s.Snapshot()
-	return context.WithValue(ctx, snapshotKey{}, sn), sn.Close
+	mu     sync.Mutex
+	deps   map[string]struct{}
+	global bool
 }
 
-// read runs fn on the response's snapshot.
+type responseKey struct{}
+
+// withResponse returns ctx carrying a snapshot of s for one response, and
+// the function that closes it.
+func withResponse(ctx context.Context, s *store.Store) (context.Context, *response) {
+	r := &response{snap: s.Snapshot()}
+	return context.WithValue(ctx, responseKey{}, r), r
+}
+
+func responseFrom(ctx context.Context) *response {
+	return ctx.Value(responseKey{}).(*response)
+}
+
+// read runs fn on the response's snapshot. What fn reads is not known, so
+// the response depends on the whole graph from now on.
 func read(ctx context.Context, fn func(*store.Tx) error) error {
+	markGlobal(ctx)
+	return readKnown(ctx, fn)
+}
+
+// readKnown runs fn on the response's snapshot; the caller records what
+// fn reads with depend.
+func readKnown(ctx context.Context, fn func(*store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return ctx.Value(snapshotKey{}).(*store.Snapshot).Read(fn)
+	return responseFrom(ctx).snap.Read(fn)
+}
+
+// markGlobal records that the response depends on the whole graph.
+func markGlobal(ctx context.Context) {
+	r := responseFrom(ctx)
+	r.mu.Lock()
+	r.global = true
+	r.mu.Unlock()
+}
+
+// depend records that the response shows the data of the entities (or
+// documents, see store.DocumentDependency) keys.
+func depend(ctx context.Context, keys ...string) {
+	r := responseFrom(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.deps == nil {
+		r.deps = make(map[string]struct{}, 64)
+	}
+	for _, k := range keys {
+		r.deps[k] = struct{}{}
+	}
 }
 
 // releaseSnapshot ends the response's read transaction before a write:
 // a goroutine holding a read transaction must not start a write one, and
 // the reads after the write (a mutation's payload) must see it.
 func releaseSnapshot(ctx context.Context) {
-	ctx.Value(snapshotKey{}).(*store.Snapshot).Close()
+	responseFrom(ctx).snap.Close()
 }
 
-// readValue runs fn on the response's snapshot and returns its value.
+// readValue runs fn on the response's snapshot and returns its value; the
+// response depends on the whole graph.
 func readValue[V any](ctx context.Context, fn func(*store.Tx) (V, error)) (V, error) {
 	var v V
 	err := read(ctx, func(tx *store.Tx) error {
@@ -50,17 +99,35 @@ func readValue[V any](ctx context.Context, fn func(*store.Tx) (V, error)) (V, er
 	return v, err
 }
 
+// readKnownValue is readValue for a read whose dependencies the caller
+// records.
+func readKnownValue[V any](ctx context.Context, fn func(*store.Tx) (V, error)) (V, error) {
+	var v V
+	err := readKnown(ctx, func(tx *store.Tx) error {
+		var err error
+		v, err = fn(tx)
+		return err
+	})
+	return v, err
+}
+
+// The loads below depend on what they read by key: an entity's record,
+// relations and facts change only in commits that touch its key.
+
 func loadEntity(ctx context.Context, key string) (*tupu.Entity, error) {
-	return readValue(ctx, func(tx *store.Tx) (*tupu.Entity, error) { return tx.Entity(key) })
+	depend(ctx, key)
+	return readKnownValue(ctx, func(tx *store.Tx) (*tupu.Entity, error) { return tx.Entity(key) })
 }
 
 func loadDocument(ctx context.Context, key string) (*tupu.Document, error) {
-	return readValue(ctx, func(tx *store.Tx) (*tupu.Document, error) { return tx.Document(key) })
+	depend(ctx, store.DocumentDependency(key))
+	return readKnownValue(ctx, func(tx *store.Tx) (*tupu.Document, error) { return tx.Document(key) })
 }
 
 // loadEntities reads the entities of keys, in order.
 func loadEntities(ctx context.Context, keys []string) ([]*tupu.Entity, error) {
-	return readValue(ctx, func(tx *store.Tx) ([]*tupu.Entity, error) {
+	depend(ctx, keys...)
+	return readKnownValue(ctx, func(tx *store.Tx) ([]*tupu.Entity, error) {
 		out := make([]*tupu.Entity, len(keys))
 		for i, k := range keys {
 			e, err := tx.Entity(k)
@@ -89,13 +156,33 @@ func (q *edgeQuery) setPage(args store.PageArgs, filter *model.EntityFilter, ord
 	return err
 }
 
+// loadEdges reads a page of an entity's edges: it depends on the entity
+// (its relations change only in commits that touch both ends) and on the
+// entities at the far ends it shows. A filtered or ordered page also reads
+// other entities' names and facts: the whole graph.
 func loadEdges(ctx context.Context, q edgeQuery) (*store.EdgePage, error) {
-	return readValue(ctx, func(tx *store.Tx) (*store.EdgePage, error) {
-		if q.list != nil {
+	if q.list != nil {
+		return readValue(ctx, func(tx *store.Tx) (*store.EdgePage, error) {
 			return tx.QueryEdges(q.entity, q.filter, q.list.Filter, q.list.Order, q.page.First, q.page.After)
-		}
+		})
+	}
+	p, err := readKnownValue(ctx, func(tx *store.Tx) (*store.EdgePage, error) {
 		return tx.Edges(q.entity, q.filter, q.page)
 	})
+	if err != nil {
+		return nil, err
+	}
+	r := responseFrom(ctx)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.deps == nil {
+		r.deps = make(map[string]struct{}, 64)
+	}
+	r.deps[q.entity] = struct{}{}
+	for _, e := range p.Edges {
+		r.deps[e.Other.Key] = struct{}{}
+	}
+	return p, nil
 }
 
 // factQuery selects facts of one entity.
@@ -104,5 +191,6 @@ type factQuery struct {
 }
 
 func loadFacts(ctx context.Context, q factQuery) ([]tupu.Fact, error) {
-	return readValue(ctx, func(tx *store.Tx) ([]tupu.Fact, error) { return tx.Facts(q.entity, q.property, q.period) })
+	depend(ctx, q.entity)
+	return readKnownValue(ctx, func(tx *store.Tx) ([]tupu.Fact, error) { return tx.Facts(q.entity, q.property, q.period) })
 }

@@ -112,10 +112,10 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Per response, not per request: each event of a subscription
 		// reads the graph as it is when the event is sent.
-		ctx, done := withSnapshot(ctx, s)
-		defer done()
+		ctx, r := withResponse(ctx, s)
+		defer r.snap.Close()
 		resp := next(ctx)
-		judgeCacheable(ctx, resp)
+		judgeCacheable(ctx, r, resp)
 		return resp
 	})
 	srv.SetValidationRulesFn(validationRules)

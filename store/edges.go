@@ -204,7 +204,7 @@ func (t *Tx) PutRelation(r *tupu.Relation) error {
 			return err
 		}
 	}
-	t.changed = true
+	t.touch(subj.Key, obj.Key)
 	return nil
 }
 
@@ -238,7 +238,7 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 			return err
 		}
 	}
-	t.changed = true
+	t.touch(subject, object)
 	return nil
 }
 

@@ -138,7 +138,7 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 	if err := t.bucket(bucketEntities).Put([]byte(e.Key), v); err != nil {
 		return err
 	}
-	t.changed = true
+	t.touch(e.Key)
 	return t.indexEntity(e, old == nil)
 }
 
@@ -231,7 +231,7 @@ func (t *Tx) DeleteEntity(key string) error {
 	if err := t.addCount(bucketKindCounts, []byte(e.Kind), -1); err != nil {
 		return err
 	}
-	t.changed = true
+	t.touch(key)
 	return t.bucket(bucketEntities).Delete([]byte(key))
 }
 

@@ -48,7 +48,7 @@ func (t *Tx) PutFact(f *tupu.Fact) error {
 	if err != nil {
 		return err
 	}
-	t.changed = true
+	t.touch(f.Entity)
 	if err := t.bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (t *Tx) DeleteFact(entity, property, period string) error {
 	if err := t.unindexFact(e.Kind, entity, property, period); err != nil {
 		return err
 	}
-	t.changed = true
+	t.touch(entity)
 	return b.Delete(k)
 }
 
@@ -135,6 +135,6 @@ func (t *Tx) PutDocument(d *tupu.Document) error {
 	if err != nil {
 		return err
 	}
-	t.changed = true
+	t.touch(DocumentDependency(d.Key))
 	return t.bucket(bucketDocuments).Put([]byte(d.Key), v)
 }

@@ -19,6 +19,10 @@ type Snapshot struct {
 	mu    sync.Mutex // reads may come from several goroutines
 	tx    *Tx
 	begun time.Time
+	// version is the graph version the first read saw; later reads after
+	// a Close may see a newer one, and version is then zero: unknown.
+	version uint64
+	closed  bool
 }
 
 // Snapshot begins a snapshot; the read transaction starts with its first
@@ -52,7 +56,21 @@ func (sn *Snapshot) begin() error {
 		t.cache, t.cacheVersion = &sn.store.cache, v
 	}
 	sn.tx = t
+	if sn.closed {
+		sn.version = 0
+	} else {
+		sn.version = t.GraphVersion()
+	}
 	return nil
+}
+
+// Version returns the graph version every read through the snapshot saw,
+// or false when it read nothing yet or read more than one version (it was
+// closed between reads).
+func (sn *Snapshot) Version() (uint64, bool) {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	return sn.version, sn.version != 0
 }
 
 // Close ends the read transaction, if one began. A read after Close begins
@@ -64,6 +82,7 @@ func (sn *Snapshot) Close() {
 		return
 	}
 	sn.tx.tx.Rollback()
+	sn.closed = true
 	if sn.store.observe != nil {
 		sn.store.observe("read", time.Since(sn.begun))
 	}

@@ -29,6 +29,7 @@ type Store struct {
 	feed    feed
 	version atomic.Uint64 // the graph version of the last commit
 	cache   entityCache
+	commits commitLog // what recent commits touched
 }
 
 // Options tune Open.
@@ -223,7 +224,11 @@ func (s *Store) updateTx(fn func(*Tx) error, changes *[]Change) error {
 				return err
 			}
 			v := t.GraphVersion()
-			tx.OnCommit(func() { s.version.Store(v) })
+			touched := t.touched // nil: changed without saying where, so everything
+			tx.OnCommit(func() {
+				s.commits.add(v, touched)
+				s.version.Store(v)
+			})
 		}
 		return nil
 	})
@@ -271,6 +276,7 @@ type Tx struct {
 	cacheVersion uint64
 	changes      []Change         // recorded in this transaction
 	clock        func() time.Time // nil: the wall clock
+	touched      []string         // keys whose data this write changed, see touch
 	// buckets caches the buckets a read transaction has opened: bbolt
 	// caches them only for writes, and opening one is a search from the
 	// root, which a response's snapshot would otherwise repeat per read.
