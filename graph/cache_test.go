@@ -147,4 +147,40 @@ func TestResponseCache_acrossWrites(t *testing.T) {
 	if x, _ := rawPost(t, s.url, "", park); x != "hit" {
 		t.Errorf("the park's new answer is not kept: %q", x)
 	}
+
+	// A fact of that company changes neither its record nor its
+	// relations: only answers that show its facts go.
+	facts := fmt.Sprintf(`{"query": "{ entity(key: \"%s\") { facts { property value } } }"}`, c.Key)
+	rawPost(t, s.url, "", facts)
+	var src struct {
+		Data struct {
+			Entity struct {
+				ID     string
+				Source struct {
+					Quote    string
+					Document struct{ ID string }
+				}
+			}
+		}
+	}
+	_, body = rawPost(t, s.url, "", fmt.Sprintf(`{"query": "{ entity(key: \"%s\") { id source { quote document { id } } } }"}`, c.Key))
+	if err := json.Unmarshal(body, &src); err != nil || src.Data.Entity.Source.Quote == "" {
+		t.Fatalf("source of %s: %v %s", c.Key, err, body)
+	}
+	setFact, _ := json.Marshal(map[string]any{
+		"query": `mutation($in: SetFactInput!) { setFact(input: $in) { fact { value } } }`,
+		"variables": map[string]any{"in": map[string]any{
+			"entity": src.Data.Entity.ID, "property": "cache_test", "value": 7, "unit": "个", "period": "2021",
+			"source": map[string]any{"document": src.Data.Entity.Source.Document.ID, "quote": src.Data.Entity.Source.Quote},
+		}},
+	})
+	if _, body := rawPost(t, s.url, editor, string(setFact)); strings.Contains(string(body), `"errors"`) {
+		t.Fatalf("setFact: %s", body)
+	}
+	if x, _ := rawPost(t, s.url, "", park); x != "hit" {
+		t.Errorf("the park's answer went with a fact it does not show: %q", x)
+	}
+	if x, body := rawPost(t, s.url, "", facts); x == "hit" || !strings.Contains(string(body), `"cache_test"`) {
+		t.Errorf("the facts of %s after setFact: %q %s", c.Key, x, body)
+	}
 }

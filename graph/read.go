@@ -111,8 +111,9 @@ func readKnownValue[V any](ctx context.Context, fn func(*store.Tx) (V, error)) (
 	return v, err
 }
 
-// The loads below depend on what they read by key: an entity's record,
-// relations and facts change only in commits that touch its key.
+// The loads below depend on what they read by key: an entity's record and
+// relations change only in commits that touch its key, its facts in those
+// that touch store.FactsDependency of it.
 
 func loadEntity(ctx context.Context, key string) (*tupu.Entity, error) {
 	depend(ctx, key)
@@ -191,6 +192,6 @@ type factQuery struct {
 }
 
 func loadFacts(ctx context.Context, q factQuery) ([]tupu.Fact, error) {
-	depend(ctx, q.entity)
+	depend(ctx, store.FactsDependency(q.entity))
 	return readKnownValue(ctx, func(tx *store.Tx) ([]tupu.Fact, error) { return tx.Facts(q.entity, q.property, q.period) })
 }

@@ -48,7 +48,7 @@ func (t *Tx) PutFact(f *tupu.Fact) error {
 	if err != nil {
 		return err
 	}
-	t.touch(f.Entity)
+	t.touch(FactsDependency(f.Entity))
 	if err := t.bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (t *Tx) DeleteFact(entity, property, period string) error {
 	if err := t.unindexFact(e.Kind, entity, property, period); err != nil {
 		return err
 	}
-	t.touch(entity)
+	t.touch(FactsDependency(entity))
 	return b.Delete(k)
 }
 

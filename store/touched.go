@@ -5,14 +5,19 @@ import "sync"
 // What each recent commit touched, so that a cache of answers can keep an
 // answer across commits that changed nothing it read.
 //
-// A commit touches the entities whose record, relations (at either end)
-// or facts it wrote, and the documents it wrote (as DocumentDependency).
+// A commit touches the entities whose record or relations (at either end)
+// it wrote, the facts of an entity (as FactsDependency) and the documents
+// (as DocumentDependency) it wrote.
 // A commit that changed the graph without naming what it touched counts
 // as touching everything.
 
 // DocumentDependency is how a document's key is named among touched keys,
 // apart from entity keys.
 func DocumentDependency(key string) string { return "document\x00" + key }
+
+// FactsDependency is how the facts of an entity are named among touched
+// keys: a fact changes neither the entity's record nor its relations.
+func FactsDependency(entity string) string { return "facts\x00" + entity }
 
 // touch records that this transaction changed the graph at keys.
 func (t *Tx) touch(keys ...string) {

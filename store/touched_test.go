@@ -42,7 +42,7 @@ func TestTouched(t *testing.T) {
 	}{
 		{v0, v0 + 1, []string{"a", "b"}},
 		{v0 + 1, v0 + 2, []string{"a", "b"}},
-		{v0 + 2, v0 + 3, []string{"a"}},
+		{v0 + 2, v0 + 3, []string{store.FactsDependency("a")}},
 		{v0 + 3, v0 + 4, []string{store.DocumentDependency("doc")}},
 		{v4, v4, nil},
 	} {
