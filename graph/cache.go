@@ -73,7 +73,9 @@ func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 		}
 		var body []byte
 		if r.Method == http.MethodPost {
-			b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), maxBody)+1))
+			_, err := buf.ReadFrom(io.LimitReader(r.Body, maxBody+1))
+			b := buf.Bytes()
 			if err != nil || int64(len(b)) > maxBody {
 				// Let the transport say what is wrong.
 				r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), r.Body))

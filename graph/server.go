@@ -149,9 +149,20 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		opts.Logger.Error("panic in resolver", "panic", p, "stack", string(debug.Stack()))
 		return tupu.Errorf(tupu.Internal, tupu.InternalMessage)
 	})
-	var serve http.Handler = srv
+	// What runs an operation; the response cache answers before it.
+	var serve http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if !isWebsocket(r) {
+			// A subscription lives as long as its connection, not a request.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+			defer cancel()
+		}
+		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
+		srv.ServeHTTP(w, r.WithContext(ctx))
+	})
 	if opts.ResponseCache >= 0 && s != nil {
-		serve = newResponseCache(s, opts.Search, cmp.Or(opts.ResponseCache, 1000), 1<<20, opts.Metrics).wrap(srv, opts.MaxBodyBytes)
+		serve = newResponseCache(s, opts.Search, cmp.Or(opts.ResponseCache, 1000), 1<<20, opts.Metrics).wrap(serve, opts.MaxBodyBytes)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -170,16 +181,7 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 			writeError(w, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
 			return
 		}
-		ctx := r.Context()
-		if !isWebsocket(r) {
-			// A subscription lives as long as its connection, not a request.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
-			defer cancel()
-		}
-		ctx = withToken(ctx, tok)
-		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
-		serve.ServeHTTP(w, r.WithContext(ctx))
+		serve.ServeHTTP(w, r.WithContext(withToken(r.Context(), tok)))
 	}), nil
 }
 

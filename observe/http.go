@@ -10,28 +10,42 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // RequestIDHeader is the header that carries a request's id, both ways.
 const RequestIDHeader = "X-Request-Id"
 
-type requestIDKey struct{}
-type loggerKey struct{}
+// request is what a request's context carries: its id, and its logger,
+// made on first use (most requests log only the access line, which does
+// not need it).
+type request struct {
+	id     string
+	base   *slog.Logger
+	once   sync.Once
+	logger *slog.Logger
+}
+
+type requestKey struct{}
 
 // RequestID returns the id Middleware gave the request of ctx, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if r, ok := ctx.Value(requestKey{}).(*request); ok {
+		return r.id
+	}
+	return ""
 }
 
 // Logger returns the request-scoped logger Middleware stored in ctx (it
 // carries request_id), or slog.Default() outside a request.
 func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
+	r, ok := ctx.Value(requestKey{}).(*request)
+	if !ok {
+		return slog.Default()
 	}
-	return slog.Default()
+	r.once.Do(func() { r.logger = r.base.With(slog.String("request_id", r.id)) })
+	return r.logger
 }
 
 // WithRequestID returns ctx carrying id and a logger derived from log with
@@ -42,8 +56,7 @@ func WithRequestID(ctx context.Context, log *slog.Logger, id string) context.Con
 	if log == nil {
 		log = slog.Default()
 	}
-	ctx = context.WithValue(ctx, requestIDKey{}, id)
-	return context.WithValue(ctx, loggerKey{}, log.With(slog.String("request_id", id)))
+	return context.WithValue(ctx, requestKey{}, &request{id: id, base: log})
 }
 
 // Middleware gives each request an id, logs one line per request with log
@@ -73,7 +86,6 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		}
 		w.Header().Set(RequestIDHeader, id)
 		ctx := WithRequestID(r.Context(), log, id)
-		rlog := Logger(ctx)
 		rw := &responseWriter{w: w}
 
 		defer func() {
@@ -97,7 +109,8 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
-			rlog.LogAttrs(ctx, level, "http request",
+			log.LogAttrs(ctx, level, "http request",
+				slog.String("request_id", id),
 				slog.String("method", truncate(r.Method, 32)),
 				slog.String("path", truncate(r.URL.Path, 256)),
 				slog.Int("status", status),
