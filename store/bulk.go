@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,25 +32,26 @@ import (
 // (Bucket.FillPercent = 1), in transactions that skip fsync; one fsync at
 // the end makes the whole load durable.
 //
-// Memory stays bounded by loading in groups of buckets, each from a pass
-// of its own over the source, while the writer appends the group before:
+// Two goroutines share the work: a producer reads the source, encodes and
+// sorts, and hands over one sorted bucket at a time; the writer appends
+// each bucket as soon as it comes, and does nothing else (bbolt is the
+// part that cannot run in parallel). Memory stays bounded by reading the
+// source twice, each pass for a set of buckets:
 //
-//	1. entities, kinds (and kindcounts, counted from kinds);
-//	   facts, factprops, factvalues
-//	2. documents, names, byname
-//	3. edges (and edgecounts, counted from edges)
+//  1. entities, kinds (and kindcounts, counted from kinds); facts,
+//     factprops, factvalues; documents, names, byname
+//  2. edges (and edgecounts, counted from edges)
 //
-// At most two groups are in memory at once: the one being written (each
-// bucket freed once written) and the one being prepared.
-
+// The producer reads the second pass while the writer appends the
+// buckets of the first; each bucket is freed once written.
 // Source yields a dataset in chunks, calling yield once per chunk and
 // stopping at the first error it returns. Load calls a source once per
-// group of buckets (three times), so it must yield the same data every
-// time. Chunks come in dependency order: the relations and facts of a
-// chunk point at entities of that chunk or of earlier ones (as
-// synth.Generate's do). Across all its chunks, the data must be a dataset
-// that Dataset.Validate accepts; Load checks only what the store itself
-// needs (see Load). A chunk is not kept after yield returns.
+// pass (twice), so it must yield the same data every time. Chunks come in
+// dependency order: the relations and facts of a chunk point at entities
+// of that chunk or of earlier ones (as synth.Generate's do). Across all
+// its chunks, the data must be a dataset that Dataset.Validate accepts;
+// Load checks only what the store itself needs (see Load). A chunk is not
+// kept after yield returns.
 type Source func(yield func(*tupu.Dataset) error) error
 
 // DatasetSource is a Source of one dataset held in memory.
@@ -71,6 +73,20 @@ const loadGCPercent = 25
 
 // loadAllocSize is how much the file grows at a time during a load.
 const loadAllocSize = 128 << 20
+
+// loadSyncBytes is how much a load writes between two background fsyncs:
+// the data reaches the disk while the load runs, so that the fsync at the
+// end has little left to do.
+const loadSyncBytes = 256 << 20
+
+// readyParts is how many sorted parts may wait for the writer.
+const readyParts = 4
+
+// loadingSchema stands in the meta bucket for the schema version while a
+// load runs: a file left by a load that did not finish (the process or
+// the machine died) has no valid schema version, so Open refuses it
+// instead of serving part of a graph.
+var loadingSchema = []byte("loading")
 
 // LoadOptions tune Load.
 type LoadOptions struct {
@@ -108,9 +124,11 @@ type LoadStats struct {
 // Load is meant for a new file: it skips fsync until its last commit,
 // sets the garbage collector's target while it runs (see loadGCPercent;
 // any soft memory limit is lifted meanwhile), and no one else may write
-// to the store meanwhile. On an
-// error, cancellation included, it empties the store again; if the process
-// or machine dies during a Load, delete the file and load again.
+// to the store meanwhile. On an error, cancellation included, it empties
+// the store again. While it runs, the file's schema version is replaced
+// by a marker (loadingSchema), restored by the last commit: if the process
+// or the machine dies during a Load, Open refuses the file (delete it and
+// load again) rather than open a partial graph.
 func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadStats, error) {
 	start := time.Now()
 	if opts.TxKeys <= 0 {
@@ -121,7 +139,6 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 	if err := s.View(func(t *Tx) error { return t.checkEmpty() }); err != nil {
 		return l.stats, err
 	}
-
 	// The sorted keys are a large live heap: collect at loadGCPercent, and
 	// lift any soft memory limit (a service's, tuned for a small live
 	// heap, would have the collector run without pause).
@@ -134,40 +151,50 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 	s.db.NoSync, s.db.NoGrowSync, s.db.AllocSize = true, true, loadAllocSize
 	defer func() { s.db.NoSync, s.db.NoGrowSync, s.db.AllocSize = noSync, noGrowSync, allocSize }()
 
-	// The producer prepares group after group (reads the source, encodes,
-	// sorts) while this goroutine writes the one before.
+	// Background fsyncs while the writer goes on (see loadSyncBytes).
+	syncs := make(chan struct{}, 1)
+	synced := make(chan error, 1)
+	go func() {
+		var err error
+		for range syncs {
+			if err == nil {
+				err = s.db.Sync()
+			}
+		}
+		synced <- err
+	}()
+	l.syncs = syncs
+
+	// The producer prepares bucket after bucket (reads the source,
+	// encodes, sorts) while this goroutine writes the ones before.
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan *group)
+	// A few parts sorted ahead of the writer, no more: the rest of the
+	// producer's time goes to reading the next pass.
+	ready := make(chan *kvbuf, readyParts)
 	produced := make(chan error, 1)
 	go func() {
 		defer close(ready)
-		for _, g := range l.groups() {
-			if err := l.prepare(pctx, src, g); err != nil {
-				produced <- err
-				return
-			}
-			select {
-			case ready <- g:
-			case <-pctx.Done():
-				produced <- pctx.Err()
-				return
-			}
-		}
-		produced <- nil
+		produced <- l.produce(pctx, src, ready)
 	}()
 	var err error
-	for g := range ready {
+	for b := range ready {
 		if err == nil {
-			g.addTo(&l.stats)
-			if err = l.write(ctx, g); err != nil {
+			if b.pass != nil {
+				b.pass.addTo(&l.stats)
+			}
+			if err = l.writeBucket(ctx, b); err != nil {
 				cancel()
 			}
 		}
-		g.free()
+		b.free()
 	}
 	if perr := <-produced; err == nil {
 		err = perr
+	}
+	close(syncs)
+	if serr := <-synced; err == nil {
+		err = serr
 	}
 	if err == nil {
 		err = ctx.Err()
@@ -208,88 +235,171 @@ type loader struct {
 	start time.Time
 	stats LoadStats
 
-	// Filled while preparing group 1, read by later groups (the producer
-	// prepares groups one after another).
+	marked   bool            // the schema version is loadingSchema
+	syncs    chan<- struct{} // asks for a background fsync
+	unsynced int             // bytes written since the last one was asked for
+
+	// Filled during the first pass, read by the second (the producer
+	// makes the passes one after another).
 	kinds  []tupu.Kind       // kinds by index
 	kindOf map[string]uint8  // entity key -> index in kinds
 	known  map[tupu.Kind]int // kind -> index in kinds, or -1 when unknown
 	preds  map[tupu.Predicate]bool
 }
 
-// group is a set of buckets filled from one pass over the source.
-type group struct {
+// pass is a set of buckets filled from one reading of the source.
+type pass struct {
 	bufs    []*kvbuf
-	collect func(d *tupu.Dataset, g *group) error
-	// what the pass read, added to the stats when the group is written
+	collect func(d *tupu.Dataset, p *pass) error
+	// what the pass read, added to the stats when its first bucket is
+	// written
 	documents, entities, relations, facts int
 	kinds                                 map[tupu.Kind]int
 }
 
-func (g *group) addTo(s *LoadStats) {
-	s.Documents += g.documents
-	s.Entities += g.entities
-	s.Relations += g.relations
-	s.Facts += g.facts
-	for k, n := range g.kinds {
+func (p *pass) addTo(s *LoadStats) {
+	s.Documents += p.documents
+	s.Entities += p.entities
+	s.Relations += p.relations
+	s.Facts += p.facts
+	for k, n := range p.kinds {
 		s.Kinds[k] += n
 	}
 }
 
-func (g *group) free() {
-	for _, b := range g.bufs {
-		b.free()
-	}
-}
+// The buffers of each pass, by index in pass.bufs.
+const (
+	// pass 1
+	bufKinds = iota
+	bufFactProps
+	bufFactValues
+	bufFacts
+	bufEntities
+	bufDocuments
+	bufByName
+	bufNames
+)
 
-func (l *loader) groups() []*group {
-	entities, kinds := newKVBuf(bucketEntities, "entity"), newKVBuf(bucketKinds, "")
+const (
+	// pass 2
+	bufEdges = iota
+)
+
+// passes returns the passes over the source. A pass's buffers are sorted
+// and handed to the writer in order: a small one first, so that writing
+// starts early.
+func (l *loader) passes() []*pass {
+	kinds := newKVBuf(bucketKinds, "")
 	kinds.counter, kinds.countKey = bucketKindCounts, firstPart
-	documents := newKVBuf(bucketDocuments, "document")
-	names, byname := newKVBuf(bucketNames, ""), newKVBuf(bucketByName, "")
 	edges := newKVBuf(bucketEdges, "relation")
 	edges.counter, edges.countKey = bucketEdgeCounts, allButLastPart
-	facts, factprops, factvalues := newKVBuf(bucketFacts, "fact"), newKVBuf(bucketFactProps, ""), newKVBuf(bucketFactValues, "")
-	return []*group{
-		{bufs: []*kvbuf{entities, kinds, facts, factprops, factvalues}, collect: l.collectEntitiesAndFacts, kinds: map[tupu.Kind]int{}},
-		{bufs: []*kvbuf{documents, names, byname}, collect: l.collectNames},
+	first := make([]*kvbuf, bufNames+1)
+	first[bufKinds] = kinds
+	first[bufFactProps] = newKVBuf(bucketFactProps, "")
+	first[bufFactValues] = newKVBuf(bucketFactValues, "")
+	first[bufFacts] = newKVBuf(bucketFacts, "fact")
+	first[bufEntities] = newKVBuf(bucketEntities, "entity")
+	first[bufDocuments] = newKVBuf(bucketDocuments, "document")
+	first[bufByName] = newKVBuf(bucketByName, "")
+	first[bufNames] = newKVBuf(bucketNames, "")
+	return []*pass{
+		{bufs: first, collect: l.collectFirst, kinds: map[tupu.Kind]int{}},
 		{bufs: []*kvbuf{edges}, collect: l.collectEdges},
 	}
 }
 
-// prepare fills a group from a pass over the source and sorts its buckets.
-func (l *loader) prepare(ctx context.Context, src Source, g *group) error {
-	err := src(func(d *tupu.Dataset) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return g.collect(d, g)
-	})
-	if err != nil {
-		return err
+// produce makes the passes, and sends every bucket in sorted parts,
+// followed by the counters counted from it, if any. A goroutine of its
+// own sorts: the next pass reads the source while the buckets of the one
+// before are sorted and written.
+func (l *loader) produce(ctx context.Context, src Source, ready chan<- *kvbuf) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The first error stops both goroutines, and is the one returned.
+	var (
+		once  sync.Once
+		first error
+	)
+	fail := func(err error) {
+		once.Do(func() { first = err })
+		cancel()
 	}
-	for _, b := range g.bufs {
-		if err := ctx.Err(); err != nil {
+	collected := make(chan *pass, 2)
+	sorted := make(chan struct{})
+	go func() {
+		defer close(sorted)
+		for p := range collected {
+			if ctx.Err() == nil {
+				if err := l.sortPass(ctx, p, ready); err != nil {
+					fail(err)
+				}
+			}
+			for _, b := range p.bufs {
+				if b != nil {
+					b.free()
+				}
+			}
+		}
+	}()
+	for _, p := range l.passes() {
+		err := src(func(d *tupu.Dataset) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return p.collect(d, p)
+		})
+		if err != nil {
+			fail(err)
+			break
+		}
+		collected <- p
+	}
+	close(collected)
+	<-sorted
+	return first
+}
+
+// sortPass sends the buckets of a pass in sorted parts.
+func (l *loader) sortPass(ctx context.Context, p *pass, ready chan<- *kvbuf) error {
+	first := true
+	for i, b := range p.bufs {
+		p.bufs[i] = nil
+		err := b.split(func(part *kvbuf) error {
+			if first {
+				part.pass, first = p, false
+			}
+			select {
+			case ready <- part:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		b.free()
+		if err != nil {
 			return err
 		}
-		b.sort()
 	}
 	return nil
 }
 
-// collectEntitiesAndFacts fills group 1: a chunk's entities first, so
-// that its facts find their kinds.
-func (l *loader) collectEntitiesAndFacts(d *tupu.Dataset, g *group) error {
-	if err := l.collectEntities(d, g); err != nil {
+// collectFirst fills the first pass: a chunk's entities first, so that
+// its facts find their kinds.
+func (l *loader) collectFirst(d *tupu.Dataset, p *pass) error {
+	if err := l.collectEntities(d, p); err != nil {
 		return err
 	}
-	return l.collectFacts(d, g)
+	if err := l.collectFacts(d, p); err != nil {
+		return err
+	}
+	return l.collectNames(d, p)
 }
 
-func (l *loader) collectEntities(d *tupu.Dataset, g *group) error {
+func (l *loader) collectEntities(d *tupu.Dataset, p *pass) error {
 	if l.known == nil {
 		l.known = map[tupu.Kind]int{}
 	}
-	entities, kinds := g.bufs[0], g.bufs[1]
+	entities, kinds := p.bufs[bufEntities], p.bufs[bufKinds]
 	for i := range d.Entities {
 		e := d.Entities[i] // a copy: the version may be set
 		if !isKey(e.Key) {
@@ -320,14 +430,17 @@ func (l *loader) collectEntities(d *tupu.Dataset, g *group) error {
 		}
 		entities.add(v, e.Key)
 		kinds.add(nil, string(e.Kind), e.Key)
-		g.kinds[e.Kind]++
+		p.kinds[e.Kind]++
 	}
-	g.entities += len(d.Entities)
+	p.entities += len(d.Entities)
 	return nil
 }
 
-func (l *loader) collectNames(d *tupu.Dataset, g *group) error {
-	documents, names, byname := g.bufs[0], g.bufs[1], g.bufs[2]
+// rankValues are the values of the names index, one per rank.
+var rankValues = [][]byte{rankName: {rankName}, rankNameEn: {rankNameEn}, rankAlias: {rankAlias}}
+
+func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
+	documents, names, byname := p.bufs[bufDocuments], p.bufs[bufNames], p.bufs[bufByName]
 	for i := range d.Documents {
 		doc := &d.Documents[i]
 		if !isKey(doc.Key) {
@@ -339,7 +452,13 @@ func (l *loader) collectNames(d *tupu.Dataset, g *group) error {
 		}
 		documents.add(v, doc.Key)
 	}
-	g.documents += len(d.Documents)
+	p.documents += len(d.Documents)
+	if names.ranks == nil {
+		// The three values, once: every key of the index points at one.
+		for _, v := range rankValues {
+			names.ranks = append(names.ranks, names.vals.put(v))
+		}
+	}
 	var ranks []nameRank
 	for i := range d.Entities {
 		e := &d.Entities[i]
@@ -348,7 +467,7 @@ func (l *loader) collectNames(d *tupu.Dataset, g *group) error {
 		byname.add(nil, allKinds, n, e.Key)
 		ranks = appendNameRanks(ranks[:0], e)
 		for _, r := range ranks {
-			names.add([]byte{r.rank}, r.name, e.Key)
+			names.addRef(names.ranks[r.rank], 1, r.name, e.Key)
 		}
 	}
 	return nil
@@ -392,11 +511,11 @@ func (l *loader) kindOfEntity(key string) (tupu.Kind, bool) {
 	return l.kinds[i], true
 }
 
-func (l *loader) collectEdges(d *tupu.Dataset, g *group) error {
+func (l *loader) collectEdges(d *tupu.Dataset, p *pass) error {
 	if l.preds == nil {
 		l.preds = map[tupu.Predicate]bool{}
 	}
-	edges := g.bufs[0]
+	edges := p.bufs[bufEdges]
 	// Relations citing the same *Source (a sentence stating several) with
 	// no note have the same value: encode and keep it once per chunk.
 	type encoded struct {
@@ -434,7 +553,7 @@ func (l *loader) collectEdges(d *tupu.Dataset, g *group) error {
 			if err != nil {
 				return err
 			}
-			e = encoded{edges.arena.put(v), len(v)}
+			e = encoded{edges.vals.put(v), len(v)}
 			if r.Source != nil && r.Note == "" {
 				bySource[r.Source] = e
 			}
@@ -442,12 +561,12 @@ func (l *loader) collectEdges(d *tupu.Dataset, g *group) error {
 		edges.addRef(e.ref, e.n, r.Subject, string(rune(dirOut)), string(r.Predicate), string(objKind), r.Object)
 		edges.addRef(e.ref, e.n, r.Object, string(rune(dirIn)), string(r.Predicate), string(subjKind), r.Subject)
 	}
-	g.relations += len(d.Relations)
+	p.relations += len(d.Relations)
 	return nil
 }
 
-func (l *loader) collectFacts(d *tupu.Dataset, g *group) error {
-	facts, factprops, factvalues := g.bufs[2], g.bufs[3], g.bufs[4]
+func (l *loader) collectFacts(d *tupu.Dataset, p *pass) error {
+	facts, factprops, factvalues := p.bufs[bufFacts], p.bufs[bufFactProps], p.bufs[bufFactValues]
 	for i := range d.Facts {
 		f := &d.Facts[i]
 		kind, ok := l.kindOfEntity(f.Entity)
@@ -475,7 +594,7 @@ func (l *loader) collectFacts(d *tupu.Dataset, g *group) error {
 			factvalues.addKey(factValueKey(f.Property, kind, n, f.Entity, f.Period))
 		}
 	}
-	g.facts += len(d.Facts)
+	p.facts += len(d.Facts)
 	return nil
 }
 
@@ -513,77 +632,54 @@ func allButLastPart(k []byte) []byte {
 	return k
 }
 
-// write appends a prepared group's buckets to the store.
-func (l *loader) write(ctx context.Context, g *group) error {
-	for _, b := range g.bufs {
-		if err := l.writeBucket(ctx, b); err != nil {
-			return err
-		}
-		b.free()
-	}
-	return nil
-}
-
-// writeBucket appends a sorted bucket, and the counters derived from its
-// keys, in transactions of about TxKeys keys.
+// writeBucket appends a sorted bucket in transactions of about TxKeys
+// keys. The producer did all it could beforehand (sorted, checked, laid
+// the keys out in order): this loop is all bbolt.
 func (l *loader) writeBucket(ctx context.Context, b *kvbuf) error {
-	var (
-		i        int
-		prev     []byte // the last key written
-		countKey []byte // the counter being counted, nil if none
-		count    uint64
-	)
-	for i < len(b.ents) || countKey != nil {
+	for i := 0; i < len(b.ents); {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := 0
+		end := min(i+l.opts.TxKeys, len(b.ents))
+		size := 0
+		marking := !l.marked
+		if marking {
+			// The marker goes in with the first keys, durably: this
+			// commit syncs.
+			l.s.db.NoSync = false
+		}
 		err := l.s.db.Update(func(tx *bolt.Tx) error {
+			if marking {
+				if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, loadingSchema); err != nil {
+					return err
+				}
+			}
 			bk := tx.Bucket(b.bucket)
 			bk.FillPercent = 1.0 // keys arrive in order: pack the pages full
-			var counters *bolt.Bucket
-			if b.counter != nil {
-				counters = tx.Bucket(b.counter)
-				counters.FillPercent = 1.0
-			}
-			for ; i < len(b.ents) && n < l.opts.TxKeys; i++ {
-				k, v := b.key(i), b.value(i)
-				if prev != nil && bytes.Compare(prev, k) >= 0 {
-					return b.repeats(k)
-				}
+			for j := i; j < end; j++ {
+				k, v := b.key(j), b.value(j)
 				if err := bk.Put(k, v); err != nil {
 					return err
 				}
-				prev = k
-				n++
-				if counters == nil {
-					continue
-				}
-				if ck := b.countKey(k); !bytes.Equal(ck, countKey) {
-					if countKey != nil {
-						if err := counters.Put(countKey, u64(count)); err != nil {
-							return err
-						}
-						n++
-					}
-					countKey, count = ck, 0
-				}
-				count++
-			}
-			if i == len(b.ents) && countKey != nil {
-				if err := counters.Put(countKey, u64(count)); err != nil {
-					return err
-				}
-				countKey = nil
-				n++
+				size += len(k) + len(v)
 			}
 			return nil
 		})
+		l.s.db.NoSync = true
 		if err != nil {
 			return err
 		}
-		l.stats.Keys += n
+		l.marked = true
+		l.stats.Keys += end - i
 		l.stats.Transactions++
+		i = end
+		if l.unsynced += size; l.unsynced >= loadSyncBytes {
+			l.unsynced = 0
+			select {
+			case l.syncs <- struct{}{}:
+			default: // one is running: the next one will take this too
+			}
+		}
 		if l.opts.Progress != nil {
 			l.stats.Elapsed = time.Since(l.start)
 			l.opts.Progress(l.stats)
@@ -592,8 +688,9 @@ func (l *loader) writeBucket(ctx context.Context, b *kvbuf) error {
 	return nil
 }
 
-// finish makes the load durable and sets the graph version, as Import
-// does: one version for the whole load.
+// finish makes the load durable, then, in one last commit, restores the
+// schema version and sets the graph version, as Import does: one version
+// for the whole load.
 func (l *loader) finish(noSync bool) error {
 	if err := l.s.db.Sync(); err != nil {
 		return err
@@ -601,6 +698,9 @@ func (l *loader) finish(noSync bool) error {
 	l.s.db.NoSync = noSync // the last commit syncs as every commit does
 	var v uint64
 	err := l.s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(schemaVersion)); err != nil {
+			return err
+		}
 		if err := bumpGraphVersion(tx); err != nil {
 			return err
 		}
@@ -615,7 +715,8 @@ func (l *loader) finish(noSync bool) error {
 	return nil
 }
 
-// clear empties the buckets a failed load may have written.
+// clear empties the buckets a failed load may have written, and restores
+// the schema version.
 func (l *loader) clear() error {
 	return l.s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range dataBuckets {
@@ -626,24 +727,34 @@ func (l *loader) clear() error {
 				return err
 			}
 		}
-		return nil
+		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(schemaVersion))
 	})
 }
 
-// kvbuf holds one bucket's keys and values in memory, in an arena of
-// large blocks without pointers (cheap for the garbage collector), with a
-// small entry per key to sort.
+// kvbuf holds one bucket's keys and values in memory, in arenas of large
+// blocks without pointers (cheap for the garbage collector), with a small
+// entry per key to sort. The producer fills one per bucket, then splits
+// it into parts, sorted kvbufs of their own that the writer appends one
+// after another (see split).
 type kvbuf struct {
 	bucket   []byte
 	what     string // what a key stands for, to report repeats; "" for an index
 	counter  []byte // the bucket counting keys by countKey, or nil
 	countKey func(k []byte) []byte
-	arena    arena
-	blocks   [][]kv // entries as they come, in blocks (no regrowing a huge slice)
-	ents     []kv   // all entries, sorted: filled by sort
+	pass     *pass // set on the first part of a pass: its stats
+
+	keys   arena  // the keys: as they come, or a part's in order
+	vals   *arena // the values, which keys may share, as do parts
+	ranks  []ref  // the names index's values in vals, by rank
+	blocks [][]kv // entries as they come, in blocks (no regrowing a huge slice)
+	ents   []kv   // a part's entries, sorted
 }
 
 const kvBlock = 1 << 15
+
+// partKeys is about how many keys a part holds: the writer starts on a
+// bucket once its first part is sorted, not the whole bucket.
+var partKeys = 1 << 18
 
 // kv is one key and its value, as arena references.
 type kv struct {
@@ -653,7 +764,9 @@ type kv struct {
 	vlen  uint32
 }
 
-func newKVBuf(bucket []byte, what string) *kvbuf { return &kvbuf{bucket: bucket, what: what} }
+func newKVBuf(bucket []byte, what string) *kvbuf {
+	return &kvbuf{bucket: bucket, what: what, vals: &arena{}}
+}
 
 func (b *kvbuf) free() { *b = kvbuf{} }
 
@@ -661,19 +774,18 @@ func (b *kvbuf) free() { *b = kvbuf{} }
 func (b *kvbuf) add(v []byte, parts ...string) {
 	var vr ref
 	if len(v) > 0 {
-		vr = b.arena.put(v)
+		vr = b.vals.put(v)
 	}
 	b.addRef(vr, len(v), parts...)
 }
 
-// addRef adds the key parts joined by sep, with a value already in the
-// arena.
+// addRef adds the key parts joined by sep, with a value already in vals.
 func (b *kvbuf) addRef(v ref, vlen int, parts ...string) {
 	n := len(parts) - 1
 	for _, p := range parts {
 		n += len(p)
 	}
-	r, buf := b.arena.alloc(n)
+	r, buf := b.keys.alloc(n)
 	buf = buf[:0]
 	for i, p := range parts {
 		if i > 0 {
@@ -686,7 +798,7 @@ func (b *kvbuf) addRef(v ref, vlen int, parts ...string) {
 
 // addKey adds a key (copied) with no value.
 func (b *kvbuf) addKey(k []byte) {
-	b.push(kv{k: b.arena.put(k), klen: uint32(len(k))})
+	b.push(kv{k: b.keys.put(k), klen: uint32(len(k))})
 }
 
 func (b *kvbuf) push(e kv) {
@@ -698,13 +810,13 @@ func (b *kvbuf) push(e kv) {
 	b.blocks[last] = append(b.blocks[last], e)
 }
 
-func (b *kvbuf) key(i int) []byte { return b.arena.get(b.ents[i].k, b.ents[i].klen) }
+func (b *kvbuf) key(i int) []byte { return b.keys.get(b.ents[i].k, b.ents[i].klen) }
 
 func (b *kvbuf) value(i int) []byte {
 	if b.ents[i].vlen == 0 {
 		return nil
 	}
-	return b.arena.get(b.ents[i].v, b.ents[i].vlen)
+	return b.vals.get(b.ents[i].v, b.ents[i].vlen)
 }
 
 // repeats reports a key that does not follow the one before: after
@@ -717,26 +829,182 @@ func (b *kvbuf) repeats(k []byte) error {
 	return tupu.Errorf(tupu.BadUserInput, "%s %s repeats", what, strings.ReplaceAll(string(k), "\x00", " "))
 }
 
-// sort orders the entries by key: a most-significant-digit radix sort on
-// 8 bytes at a time, cached in the entries, so that comparisons rarely
-// leave the entries for the arena.
-func (b *kvbuf) sort() {
+// split hands the buffer's keys to emit in parts, in key order: it cuts
+// the key space into ranges of about partKeys keys (at keys drawn from a
+// sample), and sorts one range at a time. Each part has its keys copied
+// in order into an arena of its own, so that the writer reads memory in
+// order, not all over the heap. split checks that no key repeats, and
+// counts the keys into the counter bucket's buffer, emitted last (one
+// part, already in order).
+func (b *kvbuf) split(emit func(*kvbuf) error) error {
+	var counts *counter
+	if b.counter != nil {
+		counts = &counter{buf: newKVBuf(b.counter, "")}
+	}
+	var prev []byte // the last key of the part before
+	for _, es := range b.partition() {
+		b.sortFrom(es, 0, true)
+		p := &kvbuf{bucket: b.bucket, what: b.what, vals: b.vals, ents: es}
+		n := 0
+		for i := range es {
+			n += int(es[i].klen)
+		}
+		p.keys.blocks = [][]byte{make([]byte, 0, n)}
+		for i := range es {
+			e := &es[i]
+			r, k := p.keys.alloc(int(e.klen))
+			copy(k, b.keys.get(e.k, e.klen))
+			e.k = r
+			if prev != nil {
+				switch c := bytes.Compare(prev, k); {
+				case c == 0:
+					return b.repeats(k)
+				case c > 0:
+					return fmt.Errorf("load: keys of %s out of order after sorting: %q after %q", b.bucket, k, prev)
+				}
+			}
+			prev = k
+			if counts != nil {
+				if err := counts.count(b.countKey(k)); err != nil {
+					return err
+				}
+			}
+		}
+		prev = append([]byte(nil), prev...) // the part is the writer's now
+		if err := emit(p); err != nil {
+			return err
+		}
+	}
+	b.keys = arena{}
+	if counts != nil {
+		counts.flush()
+		return emit(counts.buf)
+	}
+	return nil
+}
+
+// counter counts sorted keys by their counter key into a buffer of
+// counters, in order.
+type counter struct {
+	buf *kvbuf
+	key []byte // the counter being counted, nil if none
+	n   uint64
+}
+
+func (c *counter) count(k []byte) error {
+	if c.key != nil && bytes.Equal(k, c.key) {
+		c.n++
+		return nil
+	}
+	if c.key != nil {
+		if bytes.Compare(c.key, k) > 0 {
+			return fmt.Errorf("load: counters of %s out of order: %q after %q", c.buf.bucket, k, c.key)
+		}
+		c.flush()
+	}
+	c.key, c.n = append(c.key[:0], k...), 1
+	return nil
+}
+
+func (c *counter) flush() {
+	if c.key == nil {
+		return
+	}
+	r := c.buf.keys.put(c.key)
+	v := c.buf.vals.put(u64(c.n))
+	c.buf.ents = append(c.buf.ents, kv{k: r, klen: uint32(len(c.key)), v: v, vlen: 8})
+}
+
+// partition deals the entries into ranges of keys, in order, each
+// holding about partKeys keys, with every entry's cache set at depth 0.
+// Equal keys fall in the same range.
+func (b *kvbuf) partition() [][]kv {
 	n := 0
 	for _, blk := range b.blocks {
 		n += len(blk)
+		for i := range blk {
+			blk[i].cache = b.chunk(&blk[i], 0)
+		}
 	}
-	b.ents = make([]kv, 0, n)
-	for i, blk := range b.blocks {
-		b.ents = append(b.ents, blk...)
-		b.blocks[i] = nil
+	parts := (n + partKeys - 1) / partKeys
+	if parts <= 1 {
+		es := make([]kv, 0, n)
+		for i, blk := range b.blocks {
+			es = append(es, blk...)
+			b.blocks[i] = nil
+		}
+		b.blocks = nil
+		return [][]kv{es}
+	}
+	// Splitters: every part's first key (but the first part's), from a
+	// sorted sample.
+	sample := make([]kv, 0, 64*parts)
+	for i := 0; i < cap(sample); i++ {
+		j := int(uint64(i) * uint64(n) / uint64(cap(sample)))
+		sample = append(sample, b.blocks[j/kvBlock][j%kvBlock])
+	}
+	slices.SortFunc(sample, b.compare)
+	var splitters []kv
+	for i := 1; i < parts; i++ {
+		s := sample[i*len(sample)/parts]
+		if len(splitters) == 0 || b.compare(splitters[len(splitters)-1], s) < 0 {
+			splitters = append(splitters, s)
+		}
+	}
+	// which is the part of an entry: how many splitters are not above it
+	which := func(e kv) int {
+		lo, hi := 0, len(splitters)
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if b.compare(splitters[m], e) <= 0 {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		return lo
+	}
+	idx := make([]uint16, n) // part of every entry, computed once
+	sizes := make([]int, len(splitters)+1)
+	for bi, blk := range b.blocks {
+		for i := range blk {
+			p := which(blk[i])
+			idx[bi*kvBlock+i] = uint16(p)
+			sizes[p]++
+		}
+	}
+	out := make([][]kv, len(sizes))
+	for p, size := range sizes {
+		out[p] = make([]kv, 0, size)
+	}
+	for bi, blk := range b.blocks {
+		for i := range blk {
+			p := idx[bi*kvBlock+i]
+			out[p] = append(out[p], blk[i])
+		}
+		b.blocks[bi] = nil
 	}
 	b.blocks = nil
-	b.sortFrom(b.ents, 0)
+	return out
 }
 
-func (b *kvbuf) sortFrom(es []kv, depth int) {
-	for i := range es {
-		es[i].cache = b.chunk(&es[i], depth)
+// compare orders two entries by key, their caches set at depth 0.
+func (b *kvbuf) compare(x, y kv) int {
+	if c := cmp.Compare(x.cache, y.cache); c != 0 {
+		return c
+	}
+	return bytes.Compare(b.keys.get(x.k, x.klen), b.keys.get(y.k, y.klen))
+}
+
+// sortFrom orders entries whose keys are equal before depth: a
+// most-significant-digit radix sort on 8 bytes at a time, cached in the
+// entries, so that comparisons rarely leave the entries for the arena.
+// cached says the caches are set at depth already.
+func (b *kvbuf) sortFrom(es []kv, depth int, cached bool) {
+	if !cached {
+		for i := range es {
+			es[i].cache = b.chunk(&es[i], depth)
+		}
 	}
 	// rest is how many key bytes are left from depth, capped at 9: equal
 	// caches with rest 9 need the next 8 bytes to decide.
@@ -750,7 +1018,7 @@ func (b *kvbuf) sortFrom(es []kv, depth int) {
 			j++
 		}
 		if j-i > 1 && rest(&es[i]) > 8 {
-			b.sortFrom(es[i:j], depth+8)
+			b.sortFrom(es[i:j], depth+8, false)
 		}
 		i = j
 	}
@@ -762,7 +1030,7 @@ func (b *kvbuf) chunk(e *kv, depth int) uint64 {
 	if int(e.klen) <= depth {
 		return 0
 	}
-	k := b.arena.get(e.k, e.klen)[depth:]
+	k := b.keys.get(e.k, e.klen)[depth:]
 	if len(k) >= 8 {
 		return binary.BigEndian.Uint64(k)
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"tupu"
@@ -148,16 +150,21 @@ func TestLoadSeedSameAsSync(t *testing.T) {
 }
 
 // TestLoadSynthSameAsPut loads a generated graph of a few thousand
-// entities, in many chunks and tiny transactions (so that counters span
-// transactions), and compares it with the same graph written by Put*.
+// entities, in many chunks, tiny transactions (so that counters span
+// transactions) and small parts (so that buckets and counters span
+// parts), and compares it with the same graph written by Put*.
 func TestLoadSynthSameAsPut(t *testing.T) {
 	gen := synth.Options{Entities: 3000, Seed: 5}
 	d, err := synth.Dataset(gen)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, txKeys := range []int{7, 0} {
-		t.Run(fmt.Sprint("txKeys=", txKeys), func(t *testing.T) {
+	for _, c := range []struct{ txKeys, partKeys int }{{7, 0}, {0, 0}, {0, 50}, {13, 1000}} {
+		txKeys := c.txKeys
+		t.Run(fmt.Sprint("txKeys=", txKeys, ",partKeys=", c.partKeys), func(t *testing.T) {
+			if c.partKeys > 0 {
+				defer store.SetPartKeys(c.partKeys)()
+			}
 			loaded, put := MustOpen(t), MustOpen(t)
 			transactions := 0
 			st := mustLoad(t, loaded, synth.Source(gen), store.LoadOptions{TxKeys: txKeys, Progress: func(st store.LoadStats) {
@@ -228,6 +235,53 @@ func TestLoadCancelled(t *testing.T) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
 	assertEmpty(t, s)
+}
+
+// TestLoadUnfinishedFileRefused: the file a load leaves when the process
+// dies in the middle (here: a copy taken between two transactions) does
+// not open as a graph, partial or empty; the file of a finished load
+// opens.
+func TestLoadUnfinishedFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tupu.db")
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := 0
+	mustLoad(t, s, synth.Source(synth.Options{Entities: 2000, Seed: 1}), store.LoadOptions{
+		TxKeys: 500, Progress: func(st store.LoadStats) {
+			if st.Transactions != 1 && st.Transactions != 10 {
+				return
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp := filepath.Join(dir, fmt.Sprint("copy-", st.Transactions, ".db"))
+			if err := os.WriteFile(cp, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			copies++
+			if c, err := store.Open(cp, store.Options{}); err == nil {
+				c.Close()
+				t.Errorf("a copy taken after transaction %d of a load opens", st.Transactions)
+			}
+		},
+	})
+	if copies != 2 {
+		t.Fatalf("%d copies taken, want 2", copies)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = MustOpenFile(t, path)
+	MustView(t, s, func(tx *store.Tx) error {
+		if n := tx.CountEntities(""); n < 2000 {
+			t.Errorf("%d entities after the load, want 2000 or more", n)
+		}
+		return nil
+	})
 }
 
 func assertEmpty(t *testing.T, s *store.Store) {

@@ -54,10 +54,45 @@ func Dataset(opts Options) (*tupu.Dataset, error) {
 var ErrNotEmpty = errors.New("synth: the database already holds entities; generate into a new file")
 
 // Source is the generated graph as a store.Source: it generates the graph
-// again each time it is called, the same every time.
+// again each time it is called, the same every time. It generates on a
+// goroutine of its own, a few chunks ahead of yield, so that generating
+// and loading share the cores.
 func Source(gen Options) store.Source {
-	return func(yield func(*tupu.Dataset) error) error { return Generate(gen, yield) }
+	return func(yield func(*tupu.Dataset) error) error {
+		chunks := make(chan *tupu.Dataset, sourceAhead)
+		stop := make(chan struct{})
+		generated := make(chan error, 1)
+		go func() {
+			defer close(chunks)
+			generated <- Generate(gen, func(d *tupu.Dataset) error {
+				select {
+				case chunks <- d:
+					return nil
+				case <-stop:
+					return errStopped
+				}
+			})
+		}()
+		var err error
+		for d := range chunks {
+			if err = yield(d); err != nil {
+				break
+			}
+		}
+		close(stop)
+		for range chunks { // let the generator see stop and finish
+		}
+		if gerr := <-generated; err == nil && gerr != errStopped {
+			err = gerr
+		}
+		return err
+	}
 }
+
+// sourceAhead is how many chunks Source may generate ahead of yield.
+const sourceAhead = 8
+
+var errStopped = errors.New("synth: stopped")
 
 // Write generates the graph into s, which must be empty, with the bulk
 // loader (store.Load): it generates the graph once per group of buckets
