@@ -37,7 +37,7 @@ func Open(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
 		return nil, err
 	}
 	x := &Indexer{ix: ix, dir: dir, s: s, log: log}
-	if err := x.catchUp(); err != nil {
+	if err := x.catchUp(context.Background()); err != nil {
 		ix.Close()
 		return nil, err
 	}
@@ -109,8 +109,9 @@ func (x *Indexer) Applied() uint64 { return x.applied.Load() }
 // Close closes the index.
 func (x *Indexer) Close() error { return x.ix.Close() }
 
-// catchUp rebuilds the index unless it reflects the graph as it is.
-func (x *Indexer) catchUp() error {
+// catchUp rebuilds the index unless it reflects the graph as it is; it
+// gives up when ctx ends.
+func (x *Indexer) catchUp(ctx context.Context) error {
 	have, err := x.ix.Version()
 	if err != nil {
 		return err
@@ -127,7 +128,7 @@ func (x *Indexer) catchUp() error {
 		}
 		x.log.Info("rebuilding the search index", "index_version", have, "graph_version", want)
 		entities, failed := tx.AllEntities()
-		if err := x.ix.Rebuild(entities, want); err != nil {
+		if err := x.ix.Rebuild(ctx, entities, want); err != nil {
 			return err
 		}
 		x.applied.Store(want)
@@ -150,7 +151,10 @@ func (x *Indexer) Follow(ctx context.Context) {
 	}
 	if !x.ready.Load() {
 		start := time.Now()
-		if err := x.catchUp(); err != nil {
+		if err := x.catchUp(ctx); err != nil {
+			if ctx.Err() != nil {
+				return // stopping: the next start builds it again
+			}
 			x.log.Error("building the search index; search stays unavailable", "error", err)
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"tupu/search"
 	"tupu/seed"
 	"tupu/store"
+	"tupu/synth"
 )
 
 func mustStore(t *testing.T) *store.Store {
@@ -136,5 +137,48 @@ func TestStart(t *testing.T) {
 			t.Fatalf("not built 10 s after Follow started: %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestFollow_stopsDuringRebuild: a service stopped while its index is
+// being built stops at once, and leaves no index that claims the graph.
+func TestFollow_stopsDuringRebuild(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := synth.Write(context.Background(), s, synth.Options{Entities: 10000, Seed: 1}, synth.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "search")
+	x, err := indexer.Start(dir, s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { x.Follow(ctx); close(followed) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case <-followed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Follow did not return while building the index")
+	}
+	if x.Applied() != 0 {
+		t.Fatalf("the index was built to version %d although Follow was stopped 50 ms into building it", x.Applied())
+	}
+	if _, err := x.Search(search.Query{Text: "园"}); tupu.ErrorCode(err) != tupu.Unavailable {
+		t.Errorf("search after an interrupted build: %v, want UNAVAILABLE", err)
+	}
+	x.Close()
+	ix, err := search.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if v, err := ix.Version(); err != nil || v != 0 {
+		t.Errorf("the index left behind claims version %d (%v), want 0: the next start must build it", v, err)
 	}
 }

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -150,7 +151,7 @@ func bigIndex(b *testing.B) *Index {
 		}
 		es := synthetic(100_000)
 		start := time.Now()
-		if err := ix.Rebuild(slices.Values(es), 1); err != nil {
+		if err := ix.Rebuild(context.Background(), slices.Values(es), 1); err != nil {
 			big.err = err
 			return
 		}

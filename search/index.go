@@ -276,8 +276,8 @@ func encodeVersion(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, 
 // version. It writes a new index beside the old one in batches and swaps
 // it in when complete, so searches keep answering from the old index
 // meanwhile, and a failed or interrupted Rebuild leaves the old index and
-// its version in place.
-func (ix *Index) Rebuild(entities iter.Seq[*tupu.Entity], version uint64) error {
+// its version in place. When ctx ends, Rebuild stops and returns its error.
+func (ix *Index) Rebuild(ctx context.Context, entities iter.Seq[*tupu.Entity], version uint64) error {
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
 	if _, release, err := ix.index(); err != nil {
@@ -294,7 +294,7 @@ func (ix *Index) Rebuild(entities iter.Seq[*tupu.Entity], version uint64) error 
 	if err != nil {
 		return err
 	}
-	if err := fill(nbi, entities, version); err != nil {
+	if err := fill(ctx, nbi, entities, version); err != nil {
 		nbi.Close()
 		os.RemoveAll(tmp)
 		return err
@@ -332,7 +332,7 @@ func (ix *Index) Rebuild(entities iter.Seq[*tupu.Entity], version uint64) error 
 // fill indexes entities into bi, a new index, and records version. The
 // documents are made (pinyin and folding) in a goroutine of their own
 // while bleve indexes the previous batch.
-func fill(bi bleve.Index, entities iter.Seq[*tupu.Entity], version uint64) error {
+func fill(ctx context.Context, bi bleve.Index, entities iter.Seq[*tupu.Entity], version uint64) error {
 	type made struct {
 		key string
 		doc map[string]any
@@ -372,6 +372,9 @@ func fill(bi bleve.Index, entities iter.Seq[*tupu.Entity], version uint64) error
 	}()
 	b := bi.NewBatch()
 	for chunk := range docs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		for _, m := range chunk {
 			if m.err != nil {
 				return m.err
@@ -388,6 +391,9 @@ func fill(bi bleve.Index, entities iter.Seq[*tupu.Entity], version uint64) error
 		}
 	}
 	if err := bi.Batch(b); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return compact(bi, version)

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -35,7 +36,7 @@ func newSeedIndex(t testing.TB, version uint64) (*Index, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	if err := ix.Rebuild(slices.Values(seedEntities(t)), version); err != nil {
+	if err := ix.Rebuild(context.Background(), slices.Values(seedEntities(t)), version); err != nil {
 		t.Fatal(err)
 	}
 	return ix, dir
@@ -61,7 +62,7 @@ func seedIndex(t *testing.T) *Index {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := ix.Rebuild(slices.Values(seedEntities(t)), 1); err != nil {
+		if err := ix.Rebuild(context.Background(), slices.Values(seedEntities(t)), 1); err != nil {
 			t.Fatal(err)
 		}
 		shared = ix
@@ -481,7 +482,7 @@ func TestRebuildUpdateVersion(t *testing.T) {
 	check(ix2, 6)
 
 	// Rebuild replaces everything: sony is back, the rename is gone.
-	if err := ix2.Rebuild(slices.Values(es[:10]), 7); err != nil {
+	if err := ix2.Rebuild(context.Background(), slices.Values(es[:10]), 7); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := ix2.Version(); v != 7 {
@@ -591,7 +592,7 @@ func TestConcurrentSearchAndWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := ix.Rebuild(slices.Values(es), 5); err != nil {
+	if err := ix.Rebuild(context.Background(), slices.Values(es), 5); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
