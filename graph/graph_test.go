@@ -585,8 +585,8 @@ func TestSearch(t *testing.T) {
 }
 
 // TestConnection_edgesAskedThroughFragments checks that a connection's
-// edges, built only when asked for, are there however they are asked:
-// directly, through a named fragment, or an inline one.
+// edges and page info, built only when asked for, are there however they
+// are asked: directly, through a named fragment, or an inline one.
 func TestConnection_edgesAskedThroughFragments(t *testing.T) {
 	s := mustServe(t)
 	for _, q := range []string{
@@ -626,5 +626,17 @@ func TestConnection_edgesAskedThroughFragments(t *testing.T) {
 		if n != 2 {
 			t.Errorf("%s: %d edges, want 2", q, n)
 		}
+	}
+	var info struct {
+		Parks struct {
+			PageInfo struct {
+				EndCursor   string
+				HasNextPage bool
+			}
+		}
+	}
+	s.mustQuery(t, `{ parks(first: 1) { ...P } } fragment P on ParkConnection { pageInfo { endCursor hasNextPage } }`, nil, &info)
+	if info.Parks.PageInfo.EndCursor == "" || !info.Parks.PageInfo.HasNextPage {
+		t.Errorf("page info asked through a fragment: %+v", info.Parks.PageInfo)
 	}
 }

@@ -73,13 +73,34 @@ func pageInfo(cursors [][]byte, hasNext, hasPrev bool) *model.PageInfo {
 // page is a page of entities with their cursors, from any list: an
 // entity's relations or a kind's members.
 type page struct {
-	entities []*tupu.Entity
-	cursors  [][]byte
-	total    int
-	info     *model.PageInfo
-	// edges says whether the connection's edges were asked for: most
-	// queries read nodes, and an edge costs an object and a cursor.
-	edges bool
+	entities         []*tupu.Entity
+	cursors          [][]byte
+	total            int
+	hasNext, hasPrev bool
+	asked            connectionFields
+}
+
+// connectionFields are the parts of a connection a query asks for: most
+// read nodes, and an edge costs an object and a cursor, page info two
+// cursors.
+type connectionFields struct{ edges, pageInfo bool }
+
+// askedFor returns what the selection of the connection field being
+// resolved asks for (through fragments too).
+func askedFor(ctx context.Context) connectionFields {
+	if graphql.GetFieldContext(ctx) == nil {
+		return connectionFields{true, true}
+	}
+	var c connectionFields
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "edges":
+			c.edges = true
+		case "pageInfo":
+			c.pageInfo = true
+		}
+	}
+	return c
 }
 
 func edgesPage(p *store.EdgePage) *page {
@@ -88,12 +109,12 @@ func edgesPage(p *store.EdgePage) *page {
 		out.entities = append(out.entities, e.Other)
 		out.cursors = append(out.cursors, e.Cursor)
 	}
-	out.info = pageInfo(out.cursors, p.HasNext, p.HasPrev)
+	out.hasNext, out.hasPrev = p.HasNext, p.HasPrev
 	return out
 }
 
 func entitiesPage(p *store.EntityPage, total int) *page {
-	return &page{entities: p.Entities, cursors: p.Cursors, total: total, info: pageInfo(p.Cursors, p.HasNext, p.HasPrev)}
+	return &page{entities: p.Entities, cursors: p.Cursors, total: total, hasNext: p.HasNext, hasPrev: p.HasPrev}
 }
 
 // typed returns the page's entities as model type N with each one's cursor
@@ -101,7 +122,7 @@ func entitiesPage(p *store.EntityPage, total int) *page {
 // by kind, so every entity is of N's kind.
 func typed[N model.Entity](p *page) (nodes []N, cursors []string) {
 	nodes = make([]N, 0, len(p.entities))
-	if p.edges {
+	if p.asked.edges {
 		cursors = make([]string, 0, len(p.entities))
 	}
 	for i, e := range p.entities {
@@ -110,25 +131,11 @@ func typed[N model.Entity](p *page) (nodes []N, cursors []string) {
 			continue // a kind changed under a stale index entry; skip, never panic
 		}
 		nodes = append(nodes, n)
-		if p.edges {
+		if p.asked.edges {
 			cursors = append(cursors, encodeCursor(p.cursors[i]))
 		}
 	}
 	return nodes, cursors
-}
-
-// selects reports whether the selection of the field being resolved asks
-// for a field called name (through fragments too).
-func selects(ctx context.Context, name string) bool {
-	if graphql.GetFieldContext(ctx) == nil {
-		return true
-	}
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // connection assembles a typed connection from a page: newEdge makes an
@@ -139,7 +146,11 @@ func connection[N model.Entity, E, C any](p *page, newEdge func(string, N) E, bu
 	for i, c := range cursors {
 		edges[i] = newEdge(c, nodes[i])
 	}
-	return build(p.total, p.info, edges, nodes)
+	var info *model.PageInfo
+	if p.asked.pageInfo {
+		info = pageInfo(p.cursors, p.hasNext, p.hasPrev)
+	}
+	return build(p.total, info, edges, nodes)
 }
 
 func entityConnection(p *page) *model.EntityConnection {

@@ -94,7 +94,7 @@ func members[C any](ctx context.Context, r *queryResolver, kind tupu.Kind, conn 
 	if err != nil {
 		return c, err
 	}
-	edges := selects(ctx, "edges")
+	asked := askedFor(ctx)
 	err = read(ctx, func(tx *store.Tx) error {
 		if q == nil {
 			ep, err := tx.Entities(kind, args)
@@ -102,7 +102,7 @@ func members[C any](ctx context.Context, r *queryResolver, kind tupu.Kind, conn 
 				return err
 			}
 			p := entitiesPage(ep, tx.CountEntities(kind))
-			p.edges = edges
+			p.asked = asked
 			c = conn(p)
 			return nil
 		}
@@ -110,7 +110,7 @@ func members[C any](ctx context.Context, r *queryResolver, kind tupu.Kind, conn 
 		if err != nil {
 			return err
 		}
-		c = conn(&page{entities: fp.Entities, cursors: fp.Cursors, total: fp.Total, info: pageInfo(fp.Cursors, fp.HasNext, fp.HasPrev), edges: edges})
+		c = conn(&page{entities: fp.Entities, cursors: fp.Cursors, total: fp.Total, hasNext: fp.HasNext, hasPrev: fp.HasPrev, asked: asked})
 		return nil
 	})
 	return c, err

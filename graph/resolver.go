@@ -65,7 +65,7 @@ func related(ctx context.Context, entity model.Entity, n namedRelation, first *i
 		return nil, err
 	}
 	out := edgesPage(p)
-	out.edges = selects(ctx, "edges")
+	out.asked = askedFor(ctx)
 	return out, nil
 }
 

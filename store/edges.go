@@ -58,15 +58,39 @@ func edgeKey(entity string, dir byte, pred tupu.Predicate, kind tupu.Kind, other
 // edgeGroups returns the edge prefixes (entity, dir, predicate, kind) of
 // entity that the filter selects, with how many edges each holds.
 func (t *Tx) edgeGroups(entity string, f EdgeFilter) (prefixes [][]byte, total int) {
-	r := newRanges(t.bucket(bucketEdgeCounts), prefix(entity))
-	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
-		if !f.selects(entity, k) {
-			continue
+	for _, g := range t.allEdgeGroups(entity) {
+		if f.selects(entity, g.prefix) {
+			prefixes = append(prefixes, g.prefix)
+			total += g.count
 		}
-		prefixes = append(prefixes, append(slices.Clone(k), sep))
-		total += int(readU64(v))
 	}
 	return prefixes, total
+}
+
+// edgeGroup is one edge counter of an entity: the prefix of its edges
+// (entity, dir, predicate, far kind, and a separator) and their number.
+type edgeGroup struct {
+	prefix []byte
+	count  int
+}
+
+// allEdgeGroups returns every edge group of entity, from the cache of the
+// transaction's graph version when it has them.
+func (t *Tx) allEdgeGroups(entity string) []edgeGroup {
+	if t.cache != nil {
+		if g, ok := t.cache.getGroups(t.cacheVersion, entity); ok {
+			return g
+		}
+	}
+	var groups []edgeGroup
+	r := newRanges(t.bucket(bucketEdgeCounts), prefix(entity))
+	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
+		groups = append(groups, edgeGroup{append(slices.Clone(k), sep), int(readU64(v))})
+	}
+	if t.cache != nil {
+		t.cache.putGroups(t.cacheVersion, entity, groups)
+	}
+	return groups
 }
 
 // selects reports whether an edge key of entity, or a prefix of one down
