@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -46,9 +45,9 @@ type cachedResponse struct {
 	contentType string
 	body        []byte
 	// version is the graph and search index versions the answer was read
-	// at; deps what it read, sorted, unless global.
+	// at; deps what it read, unless global.
 	version [2]uint64
-	deps    []string
+	deps    map[string]struct{}
 	global  bool
 }
 
@@ -132,7 +131,7 @@ func (c *responseCache) fresh(key [sha256.Size]byte, e cachedResponse, now [2]ui
 		return false
 	}
 	for _, k := range touched {
-		if _, found := slices.BinarySearch(e.deps, k); found {
+		if _, found := e.deps[k]; found {
 			return false
 		}
 	}
@@ -171,7 +170,7 @@ type cacheVerdict struct {
 	cacheable    bool
 	version      uint64 // the graph version read, if versionKnown
 	versionKnown bool
-	deps         []string // sorted
+	deps         map[string]struct{}
 	global       bool
 }
 
@@ -193,12 +192,8 @@ func judgeCacheable(ctx context.Context, r *response, resp *graphql.Response) {
 	v.version, v.versionKnown = r.snap.Version()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	v.global = r.global
-	v.deps = make([]string, 0, len(r.deps))
-	for k := range r.deps {
-		v.deps = append(v.deps, k)
-	}
-	slices.Sort(v.deps)
+	// The response is complete: nothing adds to its deps any more.
+	v.global, v.deps = r.global, r.deps
 }
 
 // recorder passes a response through while keeping a copy of up to max
