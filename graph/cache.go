@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -47,7 +48,7 @@ type cachedResponse struct {
 	// version is the graph and search index versions the answer was read
 	// at; deps what it read, unless global.
 	version [2]uint64
-	deps    map[string]struct{}
+	deps    []string
 	global  bool
 }
 
@@ -131,7 +132,7 @@ func (c *responseCache) fresh(key [sha256.Size]byte, e cachedResponse, now [2]ui
 		return false
 	}
 	for _, k := range touched {
-		if _, found := e.deps[k]; found {
+		if slices.Contains(e.deps, k) {
 			return false
 		}
 	}
@@ -170,7 +171,7 @@ type cacheVerdict struct {
 	cacheable    bool
 	version      uint64 // the graph version read, if versionKnown
 	versionKnown bool
-	deps         map[string]struct{}
+	deps         []string
 	global       bool
 }
 

@@ -25,7 +25,7 @@ type response struct {
 	snap *store.Snapshot
 
 	mu     sync.Mutex
-	deps   map[string]struct{}
+	deps   []string // with repeats: appending is cheaper than a set
 	global bool
 }
 
@@ -72,12 +72,7 @@ func depend(ctx context.Context, keys ...string) {
 	r := responseFrom(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.deps == nil {
-		r.deps = make(map[string]struct{}, 64)
-	}
-	for _, k := range keys {
-		r.deps[k] = struct{}{}
-	}
+	r.deps = append(r.deps, keys...)
 }
 
 // releaseSnapshot ends the response's read transaction before a write:
@@ -176,12 +171,9 @@ func loadEdges(ctx context.Context, q edgeQuery) (*store.EdgePage, error) {
 	r := responseFrom(ctx)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.deps == nil {
-		r.deps = make(map[string]struct{}, 64)
-	}
-	r.deps[q.entity] = struct{}{}
+	r.deps = append(r.deps, q.entity)
 	for _, e := range p.Edges {
-		r.deps[e.Other.Key] = struct{}{}
+		r.deps = append(r.deps, e.Other.Key)
 	}
 	return p, nil
 }

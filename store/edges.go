@@ -154,21 +154,26 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 		return nil, err
 	}
 	out.HasNext, out.HasPrev = p.hasNext, p.hasPrev
+	out.Edges = make([]Edge, 0, len(p.items))
 	for _, it := range p.items {
-		parts := bytes.SplitN(it.key[len(entity)+1:], []byte{sep}, 4)
-		if len(parts) != 4 {
+		// entity 0 dir 0 predicate 0 farKind 0 farKey
+		rest := it.key[len(entity)+1:]
+		d, rest, ok1 := bytes.Cut(rest, []byte{sep})
+		pred, rest, ok2 := bytes.Cut(rest, []byte{sep})
+		_, far, ok3 := bytes.Cut(rest, []byte{sep})
+		if !ok1 || !ok2 || !ok3 || len(d) != 1 {
 			return nil, fmt.Errorf("malformed edge key %q", it.key)
 		}
-		other, err := t.Entity(string(parts[3]))
+		other, err := t.Entity(string(far))
 		if err != nil {
 			return nil, fmt.Errorf("edge %q points at a missing entity: %w", it.key, err)
 		}
 		dir := tupu.Out
-		if parts[0][0] == dirIn {
+		if d[0] == dirIn {
 			dir = tupu.In
 		}
 		out.Edges = append(out.Edges, Edge{
-			Predicate: tupu.Predicate(parts[1]),
+			Predicate: tupu.Predicate(pred),
 			Direction: dir,
 			Other:     other,
 			Cursor:    it.key,

@@ -147,16 +147,18 @@ func checkCursors(args PageArgs, belongs func([]byte) bool) error {
 func (r *ranges) page(args PageArgs) (page, error) {
 	var p page
 	if args.Last > 0 {
+		var c copies
 		k, v := r.before(args.Before)
 		for k != nil && len(p.items) < args.Last && (args.After == nil || bytes.Compare(k, args.After) > 0) {
-			p.items = append(p.items, item{slices.Clone(k), slices.Clone(v)})
+			p.items = append(p.items, item{c.of(k), c.of(v)})
 			k, v = r.before(k)
 		}
 		slices.Reverse(p.items)
 	} else {
+		var c copies
 		k, v := r.after(args.After)
 		for k != nil && len(p.items) < args.First && (args.Before == nil || bytes.Compare(k, args.Before) < 0) {
-			p.items = append(p.items, item{slices.Clone(k), slices.Clone(v)})
+			p.items = append(p.items, item{c.of(k), c.of(v)})
 			k, v = r.after(k)
 		}
 	}
@@ -206,6 +208,22 @@ func (r *ranges) page(args PageArgs) (page, error) {
 		}
 	}
 	return p, nil
+}
+
+// copies makes copies of byte slices out of shared chunks: a page's keys
+// and values in a few allocations, not two per entry.
+type copies struct{ buf []byte }
+
+func (c *copies) of(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if len(b) > cap(c.buf)-len(c.buf) {
+		c.buf = make([]byte, 0, max(2048, len(b)))
+	}
+	start := len(c.buf)
+	c.buf = append(c.buf, b...)
+	return c.buf[start:len(c.buf):len(c.buf)] // capped: an append never spills into the next copy
 }
 
 // has reports whether key k is present.
