@@ -40,6 +40,7 @@ type config struct {
 	ReadsNeedToken   bool          `yaml:"readsNeedToken"`
 	AllowedOrigins   string        `yaml:"allowedOrigins"`
 	DebugAddr        string        `yaml:"debugAddr"`
+	ResponseCache    int           `yaml:"responseCache"`
 }
 
 // defaults are the production settings.
@@ -58,6 +59,7 @@ func defaults() *config {
 		MaxDepth:      l.MaxDepth,
 		MaxAliases:    l.MaxAliases,
 		MaxDirectives: l.MaxDirectives,
+		ResponseCache: 1000,
 	}
 }
 
@@ -87,6 +89,7 @@ func (c *config) settings() []setting {
 		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
 		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
 		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
+		{"response-cache", "TUPU_RESPONSE_CACHE", "how many answers the response cache keeps; 0 turns it off", (*intValue)(&c.ResponseCache)},
 		{"debug-addr", "TUPU_DEBUG_ADDR", "address of a second listener serving Go's profiler at /debug/pprof/ (default: none)", (*stringValue)(&c.DebugAddr)},
 	}
 }
@@ -153,6 +156,8 @@ func (c *config) check() error {
 		return fmt.Errorf("max body bytes %d: at least 1024", c.MaxBodyBytes)
 	case c.Timeout <= 0 || c.WriteTimeout <= 0:
 		return fmt.Errorf("timeouts must be positive")
+	case c.ResponseCache < 0:
+		return fmt.Errorf("response cache %d: 0 (off) or more", c.ResponseCache)
 	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
@@ -176,6 +181,10 @@ func (c *config) graphOptions(log *slog.Logger) (graph.Options, error) {
 	opts := graph.Options{
 		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
 		NoIntrospection: !c.Introspection, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
+		ResponseCache: c.ResponseCache,
+	}
+	if c.ResponseCache == 0 {
+		opts.ResponseCache = -1 // off
 	}
 	for _, o := range strings.Split(c.AllowedOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {

@@ -49,6 +49,7 @@ func TestLoadConfig_refusals(t *testing.T) {
 		{"bad number in the environment", nil, map[string]string{"TUPU_MAX_COST": "lots"}, "TUPU_MAX_COST"},
 		{"bad log format", []string{"--log-format", "xml"}, nil, "log format"},
 		{"bad duration", []string{"--timeout", "soon"}, nil, "timeout"},
+		{"negative response cache", []string{"--response-cache", "-5"}, nil, "response cache"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadConfig("tupu", tc.args, func(k string) string { return tc.env[k] }, io.Discard)
@@ -56,5 +57,23 @@ func TestLoadConfig_refusals(t *testing.T) {
 				t.Errorf("err %v, want one mentioning %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLoadConfig_responseCache: the default keeps 1,000 answers, 0 turns
+// the cache off.
+func TestLoadConfig_responseCache(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{{nil, 1000}, {[]string{"--response-cache", "50"}, 50}, {[]string{"--response-cache", "0"}, -1}} {
+		c, err := loadConfig("tupu", tc.args, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts, err := c.graphOptions(nil)
+		if err != nil || opts.ResponseCache != tc.want {
+			t.Errorf("%v: ResponseCache %d (%v), want %d", tc.args, opts.ResponseCache, err, tc.want)
+		}
 	}
 }
