@@ -181,6 +181,26 @@ func curServe(tb testing.TB, db string, flags ...string) *curServer {
 	return &curServer{cmd: cmd, log: log, exited: exited, url: waitForURL(tb, log.String, exited)}
 }
 
+// curWaitSearch waits until search answers: the server builds its index
+// in the background after it starts.
+func curWaitSearch(tb testing.TB, url string) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := curPost(url, "", `{ search(query: "渝北") { totalCount } }`, nil)
+		if err == nil && r.ok() {
+			return
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("status %d: %s", r.status, r.raw)
+			}
+			tb.Fatalf("search does not answer: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // stop sends SIGTERM and waits for a clean exit.
 func (s *curServer) stop(tb testing.TB) {
 	tb.Helper()

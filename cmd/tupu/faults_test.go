@@ -435,7 +435,9 @@ func faultsSeeded(t *testing.T, index bool) (string, int64) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "tupu.db")
 	if index {
-		curServe(t, db).stop(t)
+		srv := curServe(t, db)
+		curWaitSearch(t, srv.url) // a stop during the build would leave none
+		srv.stop(t)
 	} else {
 		curMustCLI(t, "seed", "--db", db)
 	}
