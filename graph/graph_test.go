@@ -242,10 +242,15 @@ func TestNestedQuery_oneSnapshot(t *testing.T) {
 	// Without the response cache, which would answer the repeat itself.
 	s := mustServeWith(t, graph.Options{ResponseCache: -1})
 	s.mustQuery(t, nestedQuery, nil, nil) // warm the query cache
-	before := s.store.ReadTransactions()
+	// The search indexer reads the same store in the background: the
+	// fewest transactions of a few runs is the query's own.
 	var data json.RawMessage
-	s.mustQuery(t, nestedQuery, nil, &data)
-	reads := s.store.ReadTransactions() - before
+	reads := uint64(1 << 62)
+	for range 3 {
+		before := s.store.ReadTransactions()
+		s.mustQuery(t, nestedQuery, nil, &data)
+		reads = min(reads, s.store.ReadTransactions()-before)
+	}
 	objects := strings.Count(string(data), `"name"`)
 	t.Logf("%d objects in %d read transactions", objects, reads)
 	if objects < 20 {
