@@ -31,5 +31,5 @@ func (r *companyResolver) Labs(ctx context.Context, obj *model.Company, first *i
 }
 
 func (r *companyResolver) History(ctx context.Context, obj *model.Company, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }

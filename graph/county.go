@@ -27,5 +27,5 @@ func (r *countyResolver) PartnerDistricts(ctx context.Context, obj *model.County
 }
 
 func (r *countyResolver) History(ctx context.Context, obj *model.County, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }

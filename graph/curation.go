@@ -16,7 +16,7 @@ import (
 
 // history pages through an entity's changes, newest first. The cursor is
 // the sequence number of the last change seen.
-func history(ctx context.Context, s *store.Store, entity model.Entity, first *int, after *string) (*model.ChangeConnection, error) {
+func history(ctx context.Context, entity model.Entity, first *int, after *string) (*model.ChangeConnection, error) {
 	args, err := pageArgs(first, after, nil, nil)
 	if err != nil {
 		return nil, err

@@ -39,5 +39,5 @@ func (r *districtResolver) PartnerCounties(ctx context.Context, obj *model.Distr
 }
 
 func (r *districtResolver) History(ctx context.Context, obj *model.District, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }

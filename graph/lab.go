@@ -37,5 +37,5 @@ func (r *labResolver) Park(ctx context.Context, obj *model.Lab) (*model.Park, er
 }
 
 func (r *labResolver) History(ctx context.Context, obj *model.Lab, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }

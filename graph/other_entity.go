@@ -23,5 +23,5 @@ func (r *otherEntityResolver) Relations(ctx context.Context, obj *model.OtherEnt
 }
 
 func (r *otherEntityResolver) History(ctx context.Context, obj *model.OtherEntity, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }

@@ -37,5 +37,5 @@ func (r *parkResolver) Labs(ctx context.Context, obj *model.Park, first *int, af
 }
 
 func (r *parkResolver) History(ctx context.Context, obj *model.Park, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }

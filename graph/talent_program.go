@@ -52,5 +52,5 @@ func (r *talentProgramResolver) District(ctx context.Context, obj *model.TalentP
 }
 
 func (r *talentProgramResolver) History(ctx context.Context, obj *model.TalentProgram, first *int, after *string) (*model.ChangeConnection, error) {
-	return history(ctx, r.store, obj, first, after)
+	return history(ctx, obj, first, after)
 }
