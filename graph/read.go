@@ -31,8 +31,8 @@ type response struct {
 
 type responseKey struct{}
 
-// withResponse returns ctx carrying a snapshot of s for one response, and
-// the function that closes it.
+// withResponse returns ctx carrying the read side of one response over s;
+// the caller closes its snapshot when the response is complete.
 func withResponse(ctx context.Context, s *store.Store) (context.Context, *response) {
 	r := &response{snap: s.Snapshot()}
 	return context.WithValue(ctx, responseKey{}, r), r
