@@ -82,6 +82,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -284,7 +285,7 @@ func (p *plan) run(text, field string) query.Query {
 	case len(terms) == 1 && len(terms[0]) == 1:
 		return term(terms[0][0], field)
 	}
-	return query.NewMultiPhraseQuery(terms, field)
+	return &phraseQuery{terms: terms, field: field}
 }
 
 // allWords returns a query for each word of the text (split at spaces)
@@ -471,17 +472,18 @@ func (ix *Index) Search(q Query) (*Result, error) {
 }
 
 // searcher runs the stages of one search. Each stage excludes the
-// entities of the stages before it: by key when the stage was small
-// enough to fetch whole, else by repeating its query.
+// entities of the stages before it, by the internal IDs of the snapshot:
+// a stage is streamed whole before the next runs (or the later stages
+// are left out), so its matches are known without running its query
+// again.
 type searcher struct {
-	ctx      context.Context
-	bi       bleve.Index
-	r        index.IndexReader // the snapshot searched
-	approx   bool              // a bound was reached: Total is a lower bound
-	plan     *plan
-	kinds    []query.Query
-	seenKeys []string      // the entities of the small stages run so far
-	seenQ    []query.Query // the queries of the large stages run so far
+	ctx    context.Context
+	bi     bleve.Index
+	r      index.IndexReader // the snapshot searched
+	approx bool              // a bound was reached: Total is a lower bound
+	plan   *plan
+	kinds  []query.Query
+	seen   docSet // the entities of the stages run or counted so far
 }
 
 // restrict returns q limited to the wanted kinds and to the entities no
@@ -492,11 +494,8 @@ func (s *searcher) restrict(q query.Query) query.Query {
 	if len(s.kinds) > 0 {
 		bq.AddMust(or(s.kinds...))
 	}
-	if len(s.seenKeys) > 0 {
-		bq.AddMustNot(bleve.NewDocIDQuery(s.seenKeys))
-	}
-	if len(s.seenQ) > 0 {
-		bq.AddMustNot(s.seenQ...)
+	if s.seen.len() > 0 {
+		bq.MustNot = s.seen.query()
 	}
 	return bq
 }
@@ -531,23 +530,24 @@ func (s *searcher) prefix(t, field string) query.Query {
 
 // count returns how many entities match q, a stage's query, and no
 // earlier stage, counting at most maxCandidates as run does, and whether
-// more do; it counts q as an earlier stage from then on.
+// more do; the entities counted are excluded from the later stages.
 func (s *searcher) count(q query.Query) (int, bool, error) {
 	_, n, more, err := s.collect(s.restrict(q), false, maxCandidates)
-	s.seenQ = append(s.seenQ, q)
 	return n, more, err
 }
 
-// scored is a match of a stage.
+// scored is a match of a stage: its internal ID in the snapshot, its
+// key once looked up (see best), and its score.
 type scored struct {
+	iid   string
 	id    string
 	score float64
 }
 
 // collect streams the matches of q from the snapshot, at most limit of
-// them (in index order), and returns them with their scores if score,
-// how many it took, and whether more match, which makes the search
-// inexact.
+// them (in index order), adds them to the entities seen, and returns them
+// with their scores if score, how many it took, and whether more match,
+// which makes the search inexact.
 func (s *searcher) collect(q query.Query, score bool, limit int) ([]scored, int, bool, error) {
 	opts := bsearch.SearcherOptions{}
 	if !score {
@@ -577,12 +577,10 @@ func (s *searcher) collect(q query.Query, score bool, limit int) ([]scored, int,
 			return out, n, true, nil
 		}
 		n++
+		iid := string(dm.IndexInternalID)
+		s.seen.add(iid)
 		if score {
-			id, err := s.r.ExternalID(dm.IndexInternalID)
-			if err != nil {
-				return nil, 0, false, fmt.Errorf("search: %w", err)
-			}
-			out = append(out, scored{id, dm.Score})
+			out = append(out, scored{iid: iid, score: dm.Score})
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}
@@ -603,27 +601,17 @@ func (s *searcher) run(st stage, skip, need int) (int, []Hit, bool, error) {
 	if err != nil {
 		return 0, nil, false, err
 	}
-	slices.SortFunc(cands, func(a, b scored) int {
-		if a.score != b.score {
-			return cmpDesc(a.score, b.score)
-		}
-		return strings.Compare(a.id, b.id)
-	})
+	if skip >= total {
+		return total, nil, more, nil
+	}
 	rerank := st.rerank && total <= RerankLimit
 	size := max(skip+need, minFetch)
 	if rerank {
 		size = total
 	}
-	found := cands[:min(size, len(cands))]
-	if total <= len(found) {
-		for _, h := range found {
-			s.seenKeys = append(s.seenKeys, h.id)
-		}
-	} else {
-		s.seenQ = append(s.seenQ, st.q)
-	}
-	if skip >= total {
-		return total, nil, more, nil
+	found, err := s.best(cands, size)
+	if err != nil {
+		return 0, nil, false, err
 	}
 	type ranked struct {
 		hit   Hit
@@ -678,6 +666,35 @@ func (s *searcher) run(st stage, skip, need int) (int, []Hit, bool, error) {
 		hits[i] = r.hit
 	}
 	return total, hits, more, nil
+}
+
+// best returns the first n of cands by score, best first, then by key,
+// with their keys. Looking a key up reads the stored document, so only
+// the keys of the matches that can be among the first n are looked up:
+// those scoring at least the nth best score.
+func (s *searcher) best(cands []scored, n int) ([]scored, error) {
+	slices.SortFunc(cands, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+	if len(cands) > n {
+		k := n
+		for k < len(cands) && cands[k].score == cands[n-1].score {
+			k++
+		}
+		cands = cands[:k]
+	}
+	for i := range cands {
+		id, err := s.r.ExternalID(index.IndexInternalID(cands[i].iid))
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		cands[i].id = id
+	}
+	slices.SortFunc(cands, func(a, b scored) int {
+		if a.score != b.score {
+			return cmpDesc(a.score, b.score)
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	return cands[:min(n, len(cands))], nil
 }
 
 // load returns the stored documents of hits by key, from the snapshot.
