@@ -104,9 +104,10 @@ func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 		}
 		entry := cachedResponse{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())}
 		switch {
-		case !verdict.global && verdict.versionKnown:
+		case verdict.readByKey():
 			// Read at one known graph version, and only by key.
-			entry.version, entry.deps = [2]uint64{verdict.version}, verdict.deps
+			v, _ := verdict.read.snap.Version()
+			entry.version, entry.deps = [2]uint64{v}, verdict.read.deps
 		case c.version() == version:
 			// Anything else is kept only when nothing changed while it
 			// was answered, and served only at that version.
@@ -164,15 +165,19 @@ func (c *responseCache) key(r *http.Request, body []byte) [sha256.Size]byte {
 }
 
 // cacheVerdict is filled in by the executor (see judgeCacheable): whether
-// the answer being recorded may be kept, and what it read. Nothing else
-// knows for sure which operation of a document ran, whether it was a
-// query, and what it read.
+// the answer being recorded may be kept, and the read side of its
+// response. Nothing else knows for sure which operation of a document
+// ran, whether it was a query, and what it read.
 type cacheVerdict struct {
-	cacheable    bool
-	version      uint64 // the graph version read, if versionKnown
-	versionKnown bool
-	deps         []string
-	global       bool
+	cacheable bool
+	read      *response // complete: nothing reads through it any more
+}
+
+// readByKey reports whether the answer read only by key, at one graph
+// version.
+func (v *cacheVerdict) readByKey() bool {
+	_, known := v.read.snap.Version()
+	return !v.read.global && known
 }
 
 type cacheVerdictKey struct{}
@@ -187,14 +192,7 @@ func judgeCacheable(ctx context.Context, r *response, resp *graphql.Response) {
 	}
 	op := graphql.GetOperationContext(ctx).Operation
 	v.cacheable = resp != nil && len(resp.Errors) == 0 && op != nil && op.Operation == ast.Query
-	if !v.cacheable {
-		return
-	}
-	v.version, v.versionKnown = r.snap.Version()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// The response is complete: nothing adds to its deps any more.
-	v.global, v.deps = r.global, r.deps
+	v.read = r
 }
 
 // recorder passes a response through while keeping a copy of up to max

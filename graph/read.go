@@ -69,7 +69,10 @@ func markGlobal(ctx context.Context) {
 // depend records that the response shows the data of the entities (or
 // documents, see store.DocumentDependency) keys.
 func depend(ctx context.Context, keys ...string) {
-	r := responseFrom(ctx)
+	responseFrom(ctx).depend(keys...)
+}
+
+func (r *response) depend(keys ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deps = append(r.deps, keys...)
@@ -85,13 +88,8 @@ func releaseSnapshot(ctx context.Context) {
 // readValue runs fn on the response's snapshot and returns its value; the
 // response depends on the whole graph.
 func readValue[V any](ctx context.Context, fn func(*store.Tx) (V, error)) (V, error) {
-	var v V
-	err := read(ctx, func(tx *store.Tx) error {
-		var err error
-		v, err = fn(tx)
-		return err
-	})
-	return v, err
+	markGlobal(ctx)
+	return readKnownValue(ctx, fn)
 }
 
 // readKnownValue is readValue for a read whose dependencies the caller
@@ -169,11 +167,9 @@ func loadEdges(ctx context.Context, q edgeQuery) (*store.EdgePage, error) {
 		return nil, err
 	}
 	r := responseFrom(ctx)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.deps = append(r.deps, q.entity)
+	r.depend(q.entity)
 	for _, e := range p.Edges {
-		r.deps = append(r.deps, e.Other.Key)
+		r.depend(e.Other.Key)
 	}
 	return p, nil
 }
