@@ -2,46 +2,22 @@ package graph
 
 import (
 	"context"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"tupu"
-	"tupu/observe"
 	"tupu/store"
 )
 
 type tokenKey struct{}
 
-// authenticate reads the request's bearer token, if any. A request
-// without one is anonymous (nil, nil); one with a token that is not valid
-// is refused with UNAUTHENTICATED, even for reads.
-func authenticate(s *store.Store, r *http.Request) (*store.Token, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return nil, nil
-	}
-	scheme, secret, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
-		return nil, tupu.Errorf(tupu.Unauthenticated, "send the token as Authorization: Bearer <token>")
-	}
-	var tok *store.Token
-	err := s.View(func(tx *store.Tx) error {
-		var err error
-		tok, err = tx.Authenticate(strings.TrimSpace(secret))
-		return err
-	})
-	return tok, err
-}
-
-func withToken(ctx context.Context, tok *store.Token) context.Context {
+// WithToken returns ctx carrying the token of the request (nil: anonymous),
+// which mutations check with Authorize.
+func WithToken(ctx context.Context, tok *store.Token) context.Context {
 	return context.WithValue(ctx, tokenKey{}, tok)
 }
 
-// authorize returns the request's token if it allows role: UNAUTHENTICATED
+// Authorize returns the request's token if it allows role: UNAUTHENTICATED
 // without a token, FORBIDDEN with a weaker one.
-func authorize(ctx context.Context, role store.Role) (*store.Token, error) {
+func Authorize(ctx context.Context, role store.Role) (*store.Token, error) {
 	tok, _ := ctx.Value(tokenKey{}).(*store.Token)
 	if tok == nil {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "writes need a token: send Authorization: Bearer <token> (see tupu token create)")
@@ -50,37 +26,4 @@ func authorize(ctx context.Context, role store.Role) (*store.Token, error) {
 		return nil, tupu.Errorf(tupu.Forbidden, "token %q is an %s; this needs an %s", tok.Name, tok.Role, role)
 	}
 	return tok, nil
-}
-
-// BackupHandler streams a consistent copy of the database to an admin:
-// GET /admin/backup with an admin token. The copy is taken in one read
-// transaction while the service goes on serving and writing.
-func BackupHandler(s *store.Store) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, err := authenticate(s, r)
-		if err == nil {
-			_, err = authorize(withToken(r.Context(), tok), store.RoleAdmin)
-		}
-		if err != nil {
-			status := http.StatusUnauthorized
-			if tupu.ErrorCode(err) == tupu.Forbidden {
-				status = http.StatusForbidden
-			}
-			writeError(w, mediaJSON, status, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
-			return
-		}
-		// A large copy to a slow client takes longer than the server's
-		// write timeout, which is for answers, not for this stream.
-		http.NewResponseController(w).SetWriteDeadline(time.Time{})
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", `attachment; filename="tupu.db"`)
-		_, err = s.Backup(w, func(size int64) {
-			// With the length known, any client can tell a cut copy.
-			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-		})
-		if err != nil {
-			observe.Logger(r.Context()).Error("backup cut short", "error", err)
-			panic(http.ErrAbortHandler) // the client sees a short body and fails
-		}
-	})
 }

@@ -7,21 +7,22 @@ import (
 	"testing"
 	"time"
 
-	"tupu/graph"
+	"tupu/httpapi"
+	"tupu/httpapi/apitest"
 )
 
 // BenchmarkNestedQuery runs the playground's nested query through the real
 // handler without the response cache: the cost of answering it afresh.
 func BenchmarkNestedQuery(b *testing.B) {
-	s := mustServeWith(b, graph.Options{ResponseCache: -1})
-	h, err := graph.NewHandler(s.store, graph.Options{ResponseCache: -1})
+	s := mustServeWith(b, httpapi.Options{ResponseCache: -1})
+	h, err := httpapi.NewHandler(s.Store, httpapi.Options{ResponseCache: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	before := s.store.ReadTransactions()
+	before := s.Store.ReadTransactions()
 	var cpu0 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
-	body := jsonQuery(nestedQuery)
+	body := apitest.QueryBody(nestedQuery)
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest("POST", "/graphql", strings.NewReader(body))
@@ -37,5 +38,5 @@ func BenchmarkNestedQuery(b *testing.B) {
 	cpu := time.Duration(syscall.TimevalToNsec(cpu1.Utime)+syscall.TimevalToNsec(cpu1.Stime)-
 		syscall.TimevalToNsec(cpu0.Utime)-syscall.TimevalToNsec(cpu0.Stime)) * time.Nanosecond
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	b.ReportMetric(float64(s.store.ReadTransactions()-before)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(s.Store.ReadTransactions()-before)/float64(b.N), "reads/op")
 }

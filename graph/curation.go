@@ -144,7 +144,7 @@ func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r
 // must allow role. The reads that follow (the payload) see the write: they
 // begin a new snapshot.
 func (r *mutationResolver) write(ctx context.Context, role store.Role, fn func(tx *store.Tx, actor string) error) error {
-	tok, err := authorize(ctx, role)
+	tok, err := Authorize(ctx, role)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -13,60 +12,14 @@ import (
 	"tupu/store"
 )
 
-// token creates a token on the server's store and returns its secret.
-func (s *server) token(tb testing.TB, name string, role store.Role) string {
-	tb.Helper()
-	var secret string
-	err := s.store.Update(func(tx *store.Tx) error {
-		var err error
-		secret, err = tx.CreateToken(name, role)
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return secret
-}
-
-// as posts a query with a bearer token.
-func (s *server) as(tb testing.TB, secret, query string, vars map[string]any) *response {
-	tb.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest("POST", s.url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
-		req.Header.Set("Authorization", "Bearer "+secret)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	r := &response{status: resp.StatusCode, raw: buf.Bytes()}
-	if err := json.Unmarshal(r.raw, r); err != nil {
-		tb.Fatalf("response is not JSON: %v\n%s", err, r.raw)
-	}
-	return r
-}
-
-func (r *response) code() string {
-	if len(r.Errors) == 0 {
-		return ""
-	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
-	return c
-}
-
 const quote = "在渝北前沿科技城内，由重庆传音科技有限公司所建"
 
 func TestMutations(t *testing.T) {
 	s := mustServe(t)
-	editor := s.token(t, "alice", store.RoleEditor)
-	admin := s.token(t, "root", store.RoleAdmin)
+	editor := s.Token(t, "alice", store.RoleEditor)
+	admin := s.Token(t, "root", store.RoleAdmin)
 	version := func() uint64 {
-		v, err := s.store.GraphVersion()
+		v, err := s.Store.GraphVersion()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,18 +27,18 @@ func TestMutations(t *testing.T) {
 	}
 	must := func(secret, q string, vars map[string]any) json.RawMessage {
 		t.Helper()
-		r := s.as(t, secret, q, vars)
+		r := s.As(t, secret, q, vars)
 		if len(r.Errors) > 0 {
-			t.Fatalf("%s\nerrors: %s", q, r.raw)
+			t.Fatalf("%s\nerrors: %s", q, r.Raw)
 		}
 		return r.Data
 	}
 	refused := func(name, secret, q string, vars map[string]any, code string) {
 		t.Helper()
 		before := version()
-		r := s.as(t, secret, q, vars)
-		if got := r.code(); got != code {
-			t.Errorf("%s: code %q, want %q: %s", name, got, code, r.raw)
+		r := s.As(t, secret, q, vars)
+		if got := r.Code(); got != code {
+			t.Errorf("%s: code %q, want %q: %s", name, got, code, r.Raw)
 		}
 		if after := version(); after != before {
 			t.Errorf("%s: the graph changed (version %d → %d)", name, before, after)
@@ -171,7 +124,7 @@ func TestMutations(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `query($since: String) { entity(key: "transsion-phone-line") { key }
+	s.MustQuery(t, `query($since: String) { entity(key: "transsion-phone-line") { key }
 	  changes(since: $since, first: 100) { nodes { actor operation entityKey before after } }
 	  transsion: entity(key: "transsion-chongqing") { history { totalCount nodes { operation actor } } } }`, map[string]any{"since": start}, &gone)
 	if gone.Entity != nil {
@@ -204,11 +157,11 @@ func TestMutations(t *testing.T) {
 // mutation made by someone else.
 func TestSubscription_SSE(t *testing.T) {
 	s := mustServe(t)
-	editor := s.token(t, "alice", store.RoleEditor)
+	editor := s.Token(t, "alice", store.RoleEditor)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	body := `{"query": "subscription { entityChanged(keys: [\"yubei-district\"]) { operation actor entityKey entity { key version } } }"}`
-	req, _ := http.NewRequestWithContext(ctx, "POST", s.url, strings.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -231,9 +184,9 @@ func TestSubscription_SSE(t *testing.T) {
 	}()
 	// Changes to other entities do not reach this subscriber; one to 渝北区 does.
 	time.Sleep(100 * time.Millisecond) // let the subscription register
-	s.as(t, editor, `mutation { setFact(input: {entity: "yunyang-county", property: "test_figure", value: 1, unit: "个",
+	s.As(t, editor, `mutation { setFact(input: {entity: "yunyang-county", property: "test_figure", value: 1, unit: "个",
 	  source: {document: "yubei-2021", quote: "渝北为云阳县提供就业岗位2300个"}}) { fact { property } } }`, nil)
-	s.as(t, editor, `mutation { updateEntity(input: {id: "yubei-district", expectedVersion: 1, note: "checked"}) { entity { version } } }`, nil)
+	s.As(t, editor, `mutation { updateEntity(input: {id: "yubei-district", expectedVersion: 1, note: "checked"}) { entity { version } } }`, nil)
 	select {
 	case e := <-events:
 		if !strings.Contains(e, `"operation":"updateEntity"`) || !strings.Contains(e, `"actor":"alice"`) || !strings.Contains(e, `"version":2`) {

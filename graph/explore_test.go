@@ -33,7 +33,7 @@ func TestPaths_yunyangToQualcomm(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ paths(from: "yunyang-county", to: "qualcomm") {
+	s.MustQuery(t, `{ paths(from: "yunyang-county", to: "qualcomm") {
 	  length steps { from { key } predicate direction to { key } source { quote } } } }`, nil, &data)
 	if len(data.Paths) == 0 {
 		t.Fatal("no path from 云阳县 to 高通")
@@ -57,11 +57,11 @@ func TestPaths_yunyangToQualcomm(t *testing.T) {
 	t.Logf("%d shortest paths of %d steps; the first: %+v", len(data.Paths), data.Paths[0].Length, data.Paths[0].Steps)
 
 	var none struct{ Paths []any }
-	s.mustQuery(t, `{ paths(from: "yunyang-county", to: "qualcomm", maxHops: 1) { length } }`, nil, &none)
+	s.MustQuery(t, `{ paths(from: "yunyang-county", to: "qualcomm", maxHops: 1) { length } }`, nil, &none)
 	if len(none.Paths) != 0 {
 		t.Errorf("a 1-hop path should not exist: %+v", none.Paths)
 	}
-	if code := s.errorCode(t, `{ paths(from: "yunyang-county", to: "qualcomm", maxHops: 99) { length } }`, nil); code != "BAD_USER_INPUT" {
+	if code := s.ErrorCode(t, `{ paths(from: "yunyang-county", to: "qualcomm", maxHops: 99) { length } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("maxHops 99: code %s", code)
 	}
 }
@@ -77,7 +77,7 @@ func TestNeighborhood(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ neighborhood(id: "xiantao-data-valley", depth: 2) {
+	s.MustQuery(t, `{ neighborhood(id: "xiantao-data-valley", depth: 2) {
 	  nodes { id key kind } edges { from to predicate source { quote } } } }`, nil, &data)
 	g := data.Neighborhood
 	if len(g.Nodes) == 0 || g.Nodes[0].Key != "xiantao-data-valley" {
@@ -103,14 +103,14 @@ func TestNeighborhood(t *testing.T) {
 	var one struct {
 		Neighborhood struct{ Nodes []struct{ Key string } }
 	}
-	s.mustQuery(t, `{ neighborhood(id: "xiantao-data-valley", depth: 1, predicates: ["located_in"]) { nodes { key } } }`, nil, &one)
+	s.MustQuery(t, `{ neighborhood(id: "xiantao-data-valley", depth: 1, predicates: ["located_in"]) { nodes { key } } }`, nil, &one)
 	if len(one.Neighborhood.Nodes) != 2 || one.Neighborhood.Nodes[1].Key != "yubei-district" {
 		t.Errorf("located_in neighbours of 仙桃数据谷: %+v", one.Neighborhood.Nodes)
 	}
-	if code := s.errorCode(t, `{ neighborhood(id: "yubei-district", depth: 3, maxNodes: 5) { nodes { key } } }`, nil); code != "COMPLEXITY_LIMIT" {
+	if code := s.ErrorCode(t, `{ neighborhood(id: "yubei-district", depth: 3, maxNodes: 5) { nodes { key } } }`, nil); code != "COMPLEXITY_LIMIT" {
 		t.Errorf("a neighbourhood over maxNodes: code %s, want COMPLEXITY_LIMIT", code)
 	}
-	if code := s.errorCode(t, `{ neighborhood(id: "yubei-district", depth: 9) { nodes { key } } }`, nil); code != "BAD_USER_INPUT" {
+	if code := s.ErrorCode(t, `{ neighborhood(id: "yubei-district", depth: 9) { nodes { key } } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("depth 9: code %s, want BAD_USER_INPUT", code)
 	}
 }
@@ -136,7 +136,7 @@ func TestFactsAcrossGraph(t *testing.T) {
 		}
 	}
 	var money factsPage
-	s.mustQuery(t, `{ facts(filter: {min: 1e9}, first: 100) { totalCount nodes { property value unit normalizedValue normalizedUnit period entity { key } } } }`, nil, &money)
+	s.MustQuery(t, `{ facts(filter: {min: 1e9}, first: 100) { totalCount nodes { property value unit normalizedValue normalizedUnit period entity { key } } } }`, nil, &money)
 	if money.Facts.TotalCount == 0 {
 		t.Fatal("no fact above 1e9 in base units")
 	}
@@ -146,19 +146,19 @@ func TestFactsAcrossGraph(t *testing.T) {
 		}
 	}
 	var gdp factsPage
-	s.mustQuery(t, `{ facts(filter: {property: "gdp"}) { totalCount nodes { value unit normalizedValue normalizedUnit entity { key } } } }`, nil, &gdp)
+	s.MustQuery(t, `{ facts(filter: {property: "gdp"}) { totalCount nodes { value unit normalizedValue normalizedUnit entity { key } } } }`, nil, &gdp)
 	if gdp.Facts.TotalCount != 1 || *gdp.Facts.Nodes[0].NormalizedValue != 2009.5e8 || *gdp.Facts.Nodes[0].NormalizedUnit != "yuan" {
 		t.Errorf("gdp: %+v", gdp.Facts)
 	}
 
 	// Every fact in one period range, walked in pages, matches a single page.
 	all := factsPage{}
-	s.mustQuery(t, `{ facts(filter: {periodFrom: "2020", periodTo: "2020"}, first: 100) { totalCount nodes { property period entity { key } } } }`, nil, &all)
+	s.MustQuery(t, `{ facts(filter: {periodFrom: "2020", periodTo: "2020"}, first: 100) { totalCount nodes { property period entity { key } } } }`, nil, &all)
 	var walked []string
 	after := ""
 	for {
 		var p factsPage
-		s.mustQuery(t, `query($after: String) { facts(filter: {periodFrom: "2020", periodTo: "2020"}, first: 7, after: $after) {
+		s.MustQuery(t, `query($after: String) { facts(filter: {periodFrom: "2020", periodTo: "2020"}, first: 7, after: $after) {
 		  totalCount pageInfo { hasNextPage endCursor } nodes { property period entity { key } } } }`, map[string]any{"after": nilIfEmpty(after)}, &p)
 		for _, f := range p.Facts.Nodes {
 			walked = append(walked, f.Entity.Key+" "+f.Property+" "+f.Period)
@@ -178,7 +178,7 @@ func TestFactsAcrossGraph(t *testing.T) {
 	// Ordering by value compares normalized values across entities and
 	// units: 3 万台 (30,000) ranks above 20,000 台 and 5 台.
 	src := tupu.Source{Document: "yubei-2021", Quote: "将形成年产手机 7000 万台以上的产能"}
-	err := s.store.Update(func(tx *store.Tx) error {
+	err := s.Store.Update(func(tx *store.Tx) error {
 		for key, v := range map[string]struct {
 			value float64
 			unit  string
@@ -194,7 +194,7 @@ func TestFactsAcrossGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	var byValue factsPage
-	s.mustQuery(t, `{ facts(filter: {property: "test_units"}, orderBy: {field: VALUE, direction: DESC}) {
+	s.MustQuery(t, `{ facts(filter: {property: "test_units"}, orderBy: {field: VALUE, direction: DESC}) {
 	  totalCount nodes { property value unit normalizedValue normalizedUnit period entity { key } } } }`, nil, &byValue)
 	var order []string
 	for _, f := range byValue.Facts.Nodes {
@@ -203,7 +203,7 @@ func TestFactsAcrossGraph(t *testing.T) {
 	if byValue.Facts.TotalCount != 3 || strings.Join(order, " ") != "arm huawei sony" {
 		t.Errorf("by value, largest first: %v (totalCount %d), want arm huawei sony", order, byValue.Facts.TotalCount)
 	}
-	if code := s.errorCode(t, `{ facts(orderBy: {field: VALUE}) { totalCount } }`, nil); code != "BAD_USER_INPUT" {
+	if code := s.ErrorCode(t, `{ facts(orderBy: {field: VALUE}) { totalCount } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("ordering by value without a property: code %s", code)
 	}
 
@@ -215,7 +215,7 @@ func TestFactsAcrossGraph(t *testing.T) {
 		}
 		Series []struct{ Value float64 }
 	}
-	s.mustQuery(t, `{ properties { property label units count } series(entity: "yubei-district", property: "gdp") { value } }`, nil, &cat)
+	s.MustQuery(t, `{ properties { property label units count } series(entity: "yubei-district", property: "gdp") { value } }`, nil, &cat)
 	i := slices.IndexFunc(cat.Properties, func(p struct {
 		Property, Label string
 		Units           []string
@@ -249,7 +249,7 @@ func TestFiltersAndOrder(t *testing.T) {
 		Nodes []struct{ Key, Name string }
 	}
 	var d struct{ Parks conn }
-	s.mustQuery(t, `{ parks(filter: {nameContains: "数据"}) { totalCount nodes { key name } } }`, nil, &d)
+	s.MustQuery(t, `{ parks(filter: {nameContains: "数据"}) { totalCount nodes { key name } } }`, nil, &d)
 	if d.Parks.TotalCount != 1 || d.Parks.Nodes[0].Key != "xiantao-data-valley" {
 		t.Errorf("parks named 数据: %+v", d.Parks)
 	}
@@ -259,7 +259,7 @@ func TestFiltersAndOrder(t *testing.T) {
 	  filter: {relatedTo: "xiantao-data-valley", relatedPredicate: "hosts"}, orderBy: {field: NAME, direction: DESC}) {
 	  totalCount pageInfo { hasNextPage endCursor } nodes { key name } } }`
 	var one struct{ Companies conn }
-	s.mustQuery(t, q, map[string]any{"first": 100}, &one)
+	s.MustQuery(t, q, map[string]any{"first": 100}, &one)
 	if one.Companies.TotalCount < 10 || one.Companies.TotalCount != len(one.Companies.Nodes) {
 		t.Fatalf("companies in 仙桃数据谷: %+v", one.Companies)
 	}
@@ -274,7 +274,7 @@ func TestFiltersAndOrder(t *testing.T) {
 	after := ""
 	for {
 		var p struct{ Companies conn }
-		s.mustQuery(t, q, map[string]any{"first": 3, "after": nilIfEmpty(after)}, &p)
+		s.MustQuery(t, q, map[string]any{"first": 3, "after": nilIfEmpty(after)}, &p)
 		for _, n := range p.Companies.Nodes {
 			walked = append(walked, strings.ToLower(n.Name))
 		}
@@ -299,12 +299,12 @@ func TestFiltersAndOrder(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ entity(key: "xiantao-data-valley") { relations(first: 50, filter: {kinds: [LAB]}, orderBy: {field: NAME}) {
+	s.MustQuery(t, `{ entity(key: "xiantao-data-valley") { relations(first: 50, filter: {kinds: [LAB]}, orderBy: {field: NAME}) {
 	  totalCount nodes { kind name } } } }`, nil, &rel)
 	if rel.Entity.Relations.TotalCount != 4 {
 		t.Errorf("labs related to 仙桃数据谷: %+v", rel.Entity.Relations)
 	}
-	if code := s.errorCode(t, `{ parks(last: 2, orderBy: {field: NAME}) { totalCount } }`, nil); code != "BAD_USER_INPUT" {
+	if code := s.ErrorCode(t, `{ parks(last: 2, orderBy: {field: NAME}) { totalCount } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("last with orderBy: code %s", code)
 	}
 }
@@ -315,7 +315,7 @@ func TestLanguage(t *testing.T) {
 		Entity struct{ Name, Label, Zh string }
 		Kinds  []struct{ Label string }
 	}
-	s.mustQuery(t, `{ entity(key: "xiantao-data-valley") { name label(lang: EN) zh: label } kinds { label(lang: EN) } }`, nil, &d)
+	s.MustQuery(t, `{ entity(key: "xiantao-data-valley") { name label(lang: EN) zh: label } kinds { label(lang: EN) } }`, nil, &d)
 	if d.Entity.Label != "Chongqing Xiantao Data Valley" || d.Entity.Zh != "重庆仙桃数据谷" || d.Entity.Name != "重庆仙桃数据谷" {
 		t.Errorf("labels: %+v", d.Entity)
 	}
@@ -324,7 +324,7 @@ func TestLanguage(t *testing.T) {
 	}
 
 	body, _ := json.Marshal(map[string]string{"query": `{ entity(key: "xiantao-data-valley") { label facts(property: "resident_companies") { label } } }`})
-	req, _ := http.NewRequest("POST", s.url, bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", s.URL, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept-Language", "en-GB,en;q=0.9,zh;q=0.5")
 	resp, err := http.DefaultClient.Do(req)
@@ -370,7 +370,7 @@ func TestSearch_bilingual(t *testing.T) {
 	}
 	top := func(q string) (string, result) {
 		var r result
-		s.mustQuery(t, `query($q: String!) { search(query: $q, first: 5) { totalCount nodes { entity { key } tier field matched highlights { text start end } } } }`, map[string]any{"q": q}, &r)
+		s.MustQuery(t, `query($q: String!) { search(query: $q, first: 5) { totalCount nodes { entity { key } tier field matched highlights { text start end } } } }`, map[string]any{"q": q}, &r)
 		if len(r.Search.Nodes) == 0 {
 			return "", r
 		}
@@ -396,8 +396,8 @@ func TestSearch_bilingual(t *testing.T) {
 	}
 
 	// The index follows the graph: a new entity is found soon after it is made.
-	editor := s.token(t, "alice", store.RoleEditor)
-	s.as(t, editor, `mutation { createEntity(input: {key: "phone-plant", kind: PROJECT, name: "智能手机工厂",
+	editor := s.Token(t, "alice", store.RoleEditor)
+	s.As(t, editor, `mutation { createEntity(input: {key: "phone-plant", kind: PROJECT, name: "智能手机工厂",
 	  source: {document: "yubei-2021", quote: "在渝北前沿科技城内，由重庆传音科技有限公司所建"}}) { entity { key } } }`, nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for {

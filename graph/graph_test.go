@@ -2,129 +2,27 @@ package graph_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"tupu/graph"
-	"tupu/indexer"
-	"tupu/seed"
-	"tupu/store"
+	"tupu/httpapi"
+	"tupu/httpapi/apitest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // server is the real GraphQL handler over a store seeded with the
 // built-in data set.
-type server struct {
-	store *store.Store
-	url   string
-}
+type server = apitest.Server
 
-func mustServe(tb testing.TB) *server {
-	tb.Helper()
-	return mustServeWith(tb, graph.Options{})
-}
+func mustServe(tb testing.TB) *server { return apitest.Serve(tb, httpapi.Options{}) }
 
-// mustServeWith serves with the given options.
-func mustServeWith(tb testing.TB, opts graph.Options) *server {
-	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "tupu.db"), store.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := s.Sync(d); err != nil {
-		tb.Fatal(err)
-	}
-	x, err := indexer.Open(filepath.Join(tb.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	followed := make(chan struct{})
-	go func() { x.Follow(ctx); close(followed) }()
-	tb.Cleanup(func() { stop(); <-followed; x.Close() })
-	opts.Search = x
-	h, err := graph.NewHandler(s, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	tb.Cleanup(func() {
-		ts.Close()
-		if err := s.Check(); err != nil {
-			tb.Errorf("consistency check: %v", err)
-		}
-		s.Close()
-	})
-	return &server{store: s, url: ts.URL}
-}
-
-// response is a GraphQL response with its data left raw for decoding
-// into whatever shape a test expects.
-type response struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Path       []any          `json:"path"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-	status int
-	raw    []byte
-}
-
-func (s *server) post(tb testing.TB, query string, vars map[string]any) *response {
-	tb.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	resp, err := http.Post(s.url, "application/json", bytes.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	buf.ReadFrom(resp.Body)
-	r := &response{status: resp.StatusCode, raw: buf.Bytes()}
-	if err := json.Unmarshal(r.raw, r); err != nil {
-		tb.Fatalf("response is not JSON: %v\n%s", err, r.raw)
-	}
-	return r
-}
-
-// mustQuery posts a query that must succeed and decodes its data into v.
-func (s *server) mustQuery(tb testing.TB, query string, vars map[string]any, v any) {
-	tb.Helper()
-	r := s.post(tb, query, vars)
-	if len(r.Errors) > 0 || r.status != http.StatusOK {
-		tb.Fatalf("status %d, errors: %s", r.status, r.raw)
-	}
-	if v != nil {
-		if err := json.Unmarshal(r.Data, v); err != nil {
-			tb.Fatal(err)
-		}
-	}
-}
-
-// errorCode posts a query that must fail and returns its first error code.
-func (s *server) errorCode(tb testing.TB, query string, vars map[string]any) string {
-	tb.Helper()
-	r := s.post(tb, query, vars)
-	if len(r.Errors) == 0 {
-		tb.Fatalf("want an error, got %s", r.raw)
-	}
-	code, _ := r.Errors[0].Extensions["code"].(string)
-	return code
-}
+func mustServeWith(tb testing.TB, opts httpapi.Options) *server { return apitest.Serve(tb, opts) }
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(tb testing.TB, name string, got []byte) {
@@ -181,9 +79,9 @@ const nestedQuery = `query Nested {
 
 func TestNestedQuery(t *testing.T) {
 	s := mustServe(t)
-	r := s.post(t, nestedQuery, nil)
+	r := s.Post(t, nestedQuery, nil)
 	if len(r.Errors) > 0 {
-		t.Fatalf("errors: %s", r.raw)
+		t.Fatalf("errors: %s", r.Raw)
 	}
 	golden(t, "nested.json", r.Data)
 
@@ -240,16 +138,16 @@ func TestNestedQuery(t *testing.T) {
 // whole nested query reads one snapshot, however many objects it holds.
 func TestNestedQuery_oneSnapshot(t *testing.T) {
 	// Without the response cache, which would answer the repeat itself.
-	s := mustServeWith(t, graph.Options{ResponseCache: -1})
-	s.mustQuery(t, nestedQuery, nil, nil) // warm the query cache
+	s := mustServeWith(t, httpapi.Options{ResponseCache: -1})
+	s.MustQuery(t, nestedQuery, nil, nil) // warm the query cache
 	// The search indexer reads the same store in the background: the
 	// fewest transactions of a few runs is the query's own.
 	var data json.RawMessage
 	reads := uint64(1 << 62)
 	for range 3 {
-		before := s.store.ReadTransactions()
-		s.mustQuery(t, nestedQuery, nil, &data)
-		reads = min(reads, s.store.ReadTransactions()-before)
+		before := s.Store.ReadTransactions()
+		s.MustQuery(t, nestedQuery, nil, &data)
+		reads = min(reads, s.Store.ReadTransactions()-before)
 	}
 	objects := strings.Count(string(data), `"name"`)
 	t.Logf("%d objects in %d read transactions", objects, reads)
@@ -285,7 +183,7 @@ func TestPaging(t *testing.T) {
 	}`
 	fetch := func(vars map[string]any) pageData {
 		var d struct{ Entities pageData }
-		s.mustQuery(t, q, vars, &d)
+		s.MustQuery(t, q, vars, &d)
 		return d.Entities
 	}
 
@@ -354,11 +252,11 @@ func TestPaging(t *testing.T) {
 				}
 			}
 		}
-		s.mustQuery(t, nq, nil, &d1)
+		s.MustQuery(t, nq, nil, &d1)
 		if !d1.Entity.Companies.PageInfo.HasNextPage {
 			t.Fatalf("仙桃数据谷 should host more than 5 companies: %+v", d1)
 		}
-		s.mustQuery(t, nq, map[string]any{"after": d1.Entity.Companies.PageInfo.EndCursor}, &d2)
+		s.MustQuery(t, nq, map[string]any{"after": d1.Entity.Companies.PageInfo.EndCursor}, &d2)
 		if len(d2.Entity.Companies.Nodes) == 0 || d2.Entity.Companies.Nodes[0].Key <= d1.Entity.Companies.Nodes[4].Key {
 			t.Errorf("second page %v does not follow first %v", d2.Entity.Companies.Nodes, d1.Entity.Companies.Nodes)
 		}
@@ -369,7 +267,7 @@ func TestPaging(t *testing.T) {
 			{"first": 101}, {"last": 101}, {"first": -1}, {"first": 1, "last": 1},
 			{"first": 1, "after": "not a cursor!"},
 		} {
-			if code := s.errorCode(t, q, vars); code != "BAD_USER_INPUT" {
+			if code := s.ErrorCode(t, q, vars); code != "BAD_USER_INPUT" {
 				t.Errorf("%v: code %q, want BAD_USER_INPUT", vars, code)
 			}
 		}
@@ -379,8 +277,8 @@ func TestPaging(t *testing.T) {
 		parks := struct {
 			Parks struct{ PageInfo struct{ EndCursor string } }
 		}{}
-		s.mustQuery(t, `{ parks(first: 1) { pageInfo { endCursor } } }`, nil, &parks)
-		if code := s.errorCode(t, q, map[string]any{"first": 1, "after": parks.Parks.PageInfo.EndCursor}); code != "BAD_USER_INPUT" {
+		s.MustQuery(t, `{ parks(first: 1) { pageInfo { endCursor } } }`, nil, &parks)
+		if code := s.ErrorCode(t, q, map[string]any{"first": 1, "after": parks.Parks.PageInfo.EndCursor}); code != "BAD_USER_INPUT" {
 			t.Errorf("code %q, want BAD_USER_INPUT", code)
 		}
 	})
@@ -401,17 +299,17 @@ func TestEntityLookup(t *testing.T) {
 		{"name", "临空英才专项", "linkong-talent-special-fund"},
 	} {
 		var d struct{ Entity *struct{ Key string } }
-		s.mustQuery(t, `query($key: String, $name: String) { entity(key: $key, name: $name) { key } }`, map[string]any{tc.by: tc.value}, &d)
+		s.MustQuery(t, `query($key: String, $name: String) { entity(key: $key, name: $name) { key } }`, map[string]any{tc.by: tc.value}, &d)
 		if d.Entity == nil || d.Entity.Key != tc.wantKey {
 			t.Errorf("entity(%s: %q) = %+v, want %s", tc.by, tc.value, d.Entity, tc.wantKey)
 		}
 	}
 	var d struct{ Entity *struct{ Key string } }
-	s.mustQuery(t, `{ entity(name: "no such thing") { key } }`, nil, &d)
+	s.MustQuery(t, `{ entity(name: "no such thing") { key } }`, nil, &d)
 	if d.Entity != nil {
 		t.Errorf("unknown name: got %+v, want null", d.Entity)
 	}
-	if code := s.errorCode(t, `{ entity { key } }`, nil); code != "BAD_USER_INPUT" {
+	if code := s.ErrorCode(t, `{ entity { key } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("entity without key or name: code %q", code)
 	}
 }
@@ -424,14 +322,14 @@ func TestNode(t *testing.T) {
 			Source  struct{ Document struct{ ID, Key string } }
 		}
 	}
-	s.mustQuery(t, `{ entity(name: "云阳县") { id key source { document { id key } } } }`, nil, &d)
+	s.MustQuery(t, `{ entity(name: "云阳县") { id key source { document { id key } } } }`, nil, &d)
 
 	var n struct {
 		Node  struct{ Typename, Key string } `json:"node"`
 		Doc   struct{ Typename, Key string }
 		Nodes []*struct{ Key string }
 	}
-	s.mustQuery(t, `query($id: ID!, $doc: ID!, $ids: [ID!]!) {
+	s.MustQuery(t, `query($id: ID!, $doc: ID!, $ids: [ID!]!) {
 	  node(id: $id) { typename: __typename ... on Entity { key } }
 	  doc: node(id: $doc) { typename: __typename ... on Document { key } }
 	  nodes(ids: $ids) { ... on Entity { key } }
@@ -448,7 +346,7 @@ func TestNode(t *testing.T) {
 	if len(n.Nodes) != 2 || n.Nodes[0] == nil || n.Nodes[0].Key != d.Entity.Key || n.Nodes[1] != nil {
 		t.Errorf("nodes = %+v, want [%s, null]", n.Nodes, d.Entity.Key)
 	}
-	if code := s.errorCode(t, `{ node(id: "!!") { id } }`, nil); code != "BAD_USER_INPUT" {
+	if code := s.ErrorCode(t, `{ node(id: "!!") { id } }`, nil); code != "BAD_USER_INPUT" {
 		t.Errorf("malformed id: code %q, want BAD_USER_INPUT", code)
 	}
 }
@@ -465,13 +363,13 @@ func TestErrors(t *testing.T) {
 		{"defer", `{ districts { nodes { name ... @defer { parks { totalCount } } } } }`, "GRAPHQL_VALIDATION_FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if code := s.errorCode(t, tc.query, nil); code != tc.code {
+			if code := s.ErrorCode(t, tc.query, nil); code != tc.code {
 				t.Errorf("code %q, want %q", code, tc.code)
 			}
 		})
 	}
 	t.Run("bad_json_keeps_serving", func(t *testing.T) {
-		resp, err := http.Post(s.url, "application/json", strings.NewReader(`{"query": `))
+		resp, err := http.Post(s.URL, "application/json", strings.NewReader(`{"query": `))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,7 +377,7 @@ func TestErrors(t *testing.T) {
 		if resp.StatusCode < 400 {
 			t.Errorf("status %d, want 4xx", resp.StatusCode)
 		}
-		s.mustQuery(t, `{ districts { totalCount } }`, nil, nil)
+		s.MustQuery(t, `{ districts { totalCount } }`, nil, nil)
 	})
 }
 
@@ -503,7 +401,7 @@ func TestFactsAndRelations(t *testing.T) {
 			PartnerDistricts struct{ Nodes []struct{ Key string } }
 		}
 	}
-	s.mustQuery(t, `{ entity(name: "云阳县") { facts { property value unit period source { quote } }
+	s.MustQuery(t, `{ entity(name: "云阳县") { facts { property value unit period source { quote } }
 	  relations(first: 100) { totalCount edges { predicate direction node { key } source { quote } } }
 	  ... on County { partnerDistricts { nodes { key } } } } }`, nil, &d)
 	if len(d.Entity.PartnerDistricts.Nodes) != 1 || d.Entity.PartnerDistricts.Nodes[0].Key != "yubei-district" {
@@ -542,7 +440,7 @@ func TestTalentProgramLevel(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ talentPrograms { nodes { name level district { key } } } }`, nil, &d)
+	s.MustQuery(t, `{ talentPrograms { nodes { name level district { key } } } }`, nil, &d)
 	levels := map[string]string{}
 	for _, p := range d.TalentPrograms.Nodes {
 		if p.Level != nil {
@@ -570,11 +468,11 @@ func TestSearch(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ search(query: "数据谷") { totalCount nodes { entity { key kind } score matched } } }`, nil, &d)
+	s.MustQuery(t, `{ search(query: "数据谷") { totalCount nodes { entity { key kind } score matched } } }`, nil, &d)
 	if len(d.Search.Nodes) == 0 || d.Search.Nodes[0].Entity.Key != "xiantao-data-valley" {
 		t.Fatalf("search 数据谷: %+v", d.Search)
 	}
-	s.mustQuery(t, `{ search(query: "实验室", kinds: [LAB], first: 2) { totalCount totalCountIsExact nodes { entity { key kind } score matched } } }`, nil, &d)
+	s.MustQuery(t, `{ search(query: "实验室", kinds: [LAB], first: 2) { totalCount totalCountIsExact nodes { entity { key kind } score matched } } }`, nil, &d)
 	if d.Search.TotalCount < 4 || len(d.Search.Nodes) != 2 || !d.Search.TotalCountIsExact {
 		t.Errorf("search 实验室 in labs: %+v", d.Search)
 	}
@@ -583,7 +481,7 @@ func TestSearch(t *testing.T) {
 			t.Errorf("kinds filter let through %+v", n)
 		}
 	}
-	s.mustQuery(t, `{ search(query: "qualcomm") { nodes { entity { key } score } } }`, nil, &d)
+	s.MustQuery(t, `{ search(query: "qualcomm") { nodes { entity { key } score } } }`, nil, &d)
 	if len(d.Search.Nodes) == 0 || d.Search.Nodes[0].Score < 3 {
 		t.Errorf("search qualcomm: %+v", d.Search)
 	}
@@ -616,7 +514,7 @@ func TestConnection_edgesAskedThroughFragments(t *testing.T) {
 				}
 			}
 		}
-		s.mustQuery(t, q, nil, &data)
+		s.MustQuery(t, q, nil, &data)
 		n := 0
 		for _, e := range data.Parks.Edges {
 			if e.Cursor != "" && e.Node.Name != "" {
@@ -640,7 +538,7 @@ func TestConnection_edgesAskedThroughFragments(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ parks(first: 1) { ...P } } fragment P on ParkConnection { pageInfo { endCursor hasNextPage } }`, nil, &info)
+	s.MustQuery(t, `{ parks(first: 1) { ...P } } fragment P on ParkConnection { pageInfo { endCursor hasNextPage } }`, nil, &info)
 	if info.Parks.PageInfo.EndCursor == "" || !info.Parks.PageInfo.HasNextPage {
 		t.Errorf("page info asked through a fragment: %+v", info.Parks.PageInfo)
 	}

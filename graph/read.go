@@ -16,12 +16,11 @@ import (
 // resolves a response on one goroutine (see graph/sequential), so reads
 // come one after another and there is nothing to batch.
 
-// response is the read side of one response: its snapshot, and what it
-// read, for the response cache (see cache.go): the keys of the entities
-// and documents whose data it shows, or that it read more than those
-// (a list of a kind, a search, a traversal), which makes it depend on
-// the whole graph.
-type response struct {
+// Reads is the read side of one response: its snapshot, and what it read,
+// for the response cache: the keys of the entities and documents whose
+// data it shows, or that it read more than those (a list of a kind, a
+// search, a traversal), which makes it depend on the whole graph.
+type Reads struct {
 	snap *store.Snapshot
 
 	mu     sync.Mutex
@@ -29,17 +28,36 @@ type response struct {
 	global bool
 }
 
-type responseKey struct{}
+type readsKey struct{}
 
-// withResponse returns ctx carrying the read side of one response over s;
-// the caller closes its snapshot when the response is complete.
-func withResponse(ctx context.Context, s *store.Store) (context.Context, *response) {
-	r := &response{snap: s.Snapshot()}
-	return context.WithValue(ctx, responseKey{}, r), r
+// BeginReads returns ctx carrying the read side of one response over s:
+// every resolver of the response reads through it. The caller closes it
+// when the response is complete.
+func BeginReads(ctx context.Context, s *store.Store) (context.Context, *Reads) {
+	r := &Reads{snap: s.Snapshot()}
+	return context.WithValue(ctx, readsKey{}, r), r
 }
 
-func responseFrom(ctx context.Context) *response {
-	return ctx.Value(responseKey{}).(*response)
+// Close ends the response's read transaction.
+func (r *Reads) Close() { r.snap.Close() }
+
+// ByKey returns the graph version the response read at and the keys of
+// what it read (entities, and documents and facts as store's dependency
+// keys, with repeats), when it read only by key and at one version; ok
+// is false when it depended on the whole graph or read no version or more
+// than one. Call it once the response is complete.
+func (r *Reads) ByKey() (version uint64, keys []string, ok bool) {
+	v, known := r.snap.Version()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.global || !known {
+		return 0, nil, false
+	}
+	return v, r.deps, true
+}
+
+func readsFrom(ctx context.Context) *Reads {
+	return ctx.Value(readsKey{}).(*Reads)
 }
 
 // read runs fn on the response's snapshot. What fn reads is not known, so
@@ -55,12 +73,12 @@ func readKnown(ctx context.Context, fn func(*store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return responseFrom(ctx).snap.Read(fn)
+	return readsFrom(ctx).snap.Read(fn)
 }
 
 // markGlobal records that the response depends on the whole graph.
 func markGlobal(ctx context.Context) {
-	r := responseFrom(ctx)
+	r := readsFrom(ctx)
 	r.mu.Lock()
 	r.global = true
 	r.mu.Unlock()
@@ -69,10 +87,10 @@ func markGlobal(ctx context.Context) {
 // depend records that the response shows the data of the entities (or
 // documents, see store.DocumentDependency) keys.
 func depend(ctx context.Context, keys ...string) {
-	responseFrom(ctx).depend(keys...)
+	readsFrom(ctx).depend(keys...)
 }
 
-func (r *response) depend(keys ...string) {
+func (r *Reads) depend(keys ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deps = append(r.deps, keys...)
@@ -82,7 +100,7 @@ func (r *response) depend(keys ...string) {
 // a goroutine holding a read transaction must not start a write one, and
 // the reads after the write (a mutation's payload) must see it.
 func releaseSnapshot(ctx context.Context) {
-	responseFrom(ctx).snap.Close()
+	readsFrom(ctx).snap.Close()
 }
 
 // readValue runs fn on the response's snapshot and returns its value; the
@@ -166,7 +184,7 @@ func loadEdges(ctx context.Context, q edgeQuery) (*store.EdgePage, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := responseFrom(ctx)
+	r := readsFrom(ctx)
 	r.depend(q.entity)
 	for _, e := range p.Edges {
 		r.depend(e.Other.Key)

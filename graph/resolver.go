@@ -1,11 +1,13 @@
 // Package graph is the GraphQL layer: the hand-written resolvers of the
-// schema in schema.graphql, the per-response snapshot they read through,
-// and the HTTP handler that serves them. The executable schema gqlgen
-// generates lives in graph/exec, the models in graph/model.
+// schema in schema.graphql and the per-response snapshot they read
+// through. The executable schema gqlgen generates lives in graph/exec, the
+// models in graph/model; package httpapi serves it over HTTP.
 package graph
 
 import (
 	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"tupu"
 	"tupu/graph/exec"
@@ -18,6 +20,13 @@ import (
 type Resolver struct {
 	store  *store.Store
 	search *indexer.Indexer // nil: search is off
+}
+
+// NewExecutableSchema returns the schema with its resolvers over s, and
+// over the search index x (nil turns search off). Every response it
+// resolves must read through a Reads (BeginReads) in its context.
+func NewExecutableSchema(s *store.Store, x *indexer.Indexer) graphql.ExecutableSchema {
+	return exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s, search: x}})
 }
 
 // A named relation of a typed entity ("a park's companies"): the edges of

@@ -13,8 +13,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"tupu/graph"
 	"tupu/graph/limits"
+	"tupu/httpapi"
 )
 
 // config is every setting of the program, in one place. Each comes from,
@@ -175,10 +175,10 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 }
 
 // graphOptions returns the GraphQL handler's options.
-func (c *config) graphOptions(log *slog.Logger) (graph.Options, error) {
+func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 	l := limits.Default()
 	l.MaxCost, l.MaxDepth, l.MaxAliases, l.MaxDirectives = c.MaxCost, c.MaxDepth, c.MaxAliases, c.MaxDirectives
-	opts := graph.Options{
+	opts := httpapi.Options{
 		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
 		NoIntrospection: !c.Introspection, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
 		ResponseCache: c.ResponseCache,

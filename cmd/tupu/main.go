@@ -24,6 +24,7 @@ import (
 
 	"tupu"
 	"tupu/graph"
+	"tupu/httpapi"
 	"tupu/indexer"
 	"tupu/observe"
 	"tupu/playground"
@@ -189,7 +190,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	opts.Metrics = metrics
 	opts.Tracing = tracing
 	opts.Search = x
-	gql, err := graph.NewHandler(s, opts)
+	gql, err := httpapi.NewHandler(s, opts)
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 		return nil
 	}))
 	mux.Handle("GET /metrics", metrics.Handler())
-	mux.Handle("GET /admin/backup", graph.BackupHandler(s))
+	mux.Handle("GET /admin/backup", httpapi.BackupHandler(s))
 	playground.Mount(mux, "/graphql", graph.ExampleQuery)
 
 	ln, err := net.Listen("tcp", c.Addr)

@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"crypto/sha256"
@@ -10,12 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"tupu/graph"
+	"tupu/httpapi"
 )
 
 func TestGET(t *testing.T) {
 	s := mustServe(t)
-	resp, err := http.Get(s.url + "?query=" + url.QueryEscape(`query Q { districts { totalCount } }`) + "&operationName=Q")
+	resp, err := http.Get(s.URL + "?query=" + url.QueryEscape(`query Q { districts { totalCount } }`) + "&operationName=Q")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,22 +31,22 @@ func TestGET(t *testing.T) {
 
 func TestIntrospectionAndSuggestions(t *testing.T) {
 	open := mustServe(t)
-	open.mustQuery(t, `{ __schema { queryType { name } } }`, nil, nil)
-	r := open.post(t, `{ district { key } }`, nil)
+	open.MustQuery(t, `{ __schema { queryType { name } } }`, nil, nil)
+	r := open.Post(t, `{ district { key } }`, nil)
 	if len(r.Errors) == 0 || strings.Contains(r.Errors[0].Message, "Did you mean") {
-		t.Errorf("field suggestions outside development: %s", r.raw)
+		t.Errorf("field suggestions outside development: %s", r.Raw)
 	}
 
-	closed := mustServeWith(t, graph.Options{NoIntrospection: true})
-	if code := closed.errorCode(t, `{ __schema { queryType { name } } }`, nil); code == "" {
+	closed := mustServeWith(t, httpapi.Options{NoIntrospection: true})
+	if code := closed.ErrorCode(t, `{ __schema { queryType { name } } }`, nil); code == "" {
 		t.Error("introspection off, yet no coded error")
 	}
-	closed.mustQuery(t, `{ districts { totalCount } }`, nil, nil)
+	closed.MustQuery(t, `{ districts { totalCount } }`, nil, nil)
 
-	dev := mustServeWith(t, graph.Options{Development: true})
-	r = dev.post(t, `{ district { key } }`, nil)
+	dev := mustServeWith(t, httpapi.Options{Development: true})
+	r = dev.Post(t, `{ district { key } }`, nil)
 	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "Did you mean") {
-		t.Errorf("no suggestion in development: %s", r.raw)
+		t.Errorf("no suggestion in development: %s", r.Raw)
 	}
 }
 
@@ -60,7 +60,7 @@ func TestPersistedQueries(t *testing.T) {
 		s := mustServe(t)
 		post := func(body map[string]any) string {
 			b, _ := json.Marshal(body)
-			resp, err := http.Post(s.url, "application/json", strings.NewReader(string(b)))
+			resp, err := http.Post(s.URL, "application/json", strings.NewReader(string(b)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,10 +81,10 @@ func TestPersistedQueries(t *testing.T) {
 
 	t.Run("trusted documents only", func(t *testing.T) {
 		manifest, _ := json.Marshal(map[string]string{hash: q})
-		s := mustServeWith(t, graph.Options{TrustedDocuments: manifest})
-		s.mustQuery(t, q, nil, nil)
+		s := mustServeWith(t, httpapi.Options{TrustedDocuments: manifest})
+		s.MustQuery(t, q, nil, nil)
 		b, _ := json.Marshal(map[string]any{"extensions": ext})
-		resp, err := http.Post(s.url, "application/json", strings.NewReader(string(b)))
+		resp, err := http.Post(s.URL, "application/json", strings.NewReader(string(b)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,14 +93,14 @@ func TestPersistedQueries(t *testing.T) {
 		if !strings.Contains(string(out), `"totalCount":1`) {
 			t.Errorf("a trusted document by hash: %s", out)
 		}
-		if code := s.errorCode(t, `{ parks { totalCount } }`, nil); code != "PERSISTED_QUERY_NOT_FOUND" {
+		if code := s.ErrorCode(t, `{ parks { totalCount } }`, nil); code != "PERSISTED_QUERY_NOT_FOUND" {
 			t.Errorf("an unregistered document: code %s", code)
 		}
 	})
 
 	t.Run("a manifest that lies is refused", func(t *testing.T) {
 		manifest, _ := json.Marshal(map[string]string{hash: q + " "})
-		if _, err := graph.NewHandler(nil, graph.Options{TrustedDocuments: manifest}); err == nil {
+		if _, err := httpapi.NewHandler(nil, httpapi.Options{TrustedDocuments: manifest}); err == nil {
 			t.Error("a hash that does not match its document was accepted")
 		}
 	})

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"tupu"
+	"tupu/graph"
 	"tupu/store"
 )
 
@@ -42,6 +43,6 @@ func websocketInit(s *store.Store, readsNeedToken bool) transport.WebsocketInitF
 		if err != nil {
 			return ctx, nil, err
 		}
-		return withToken(ctx, tok), nil, nil
+		return graph.WithToken(ctx, tok), nil, nil
 	}
 }

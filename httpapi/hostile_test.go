@@ -1,12 +1,16 @@
-package graph_test
+package httpapi_test
 
 import (
+	"cmp"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"tupu/httpapi/apitest"
 )
 
 // TestHostileInput sends each kind of hostile request to the real handler:
@@ -17,11 +21,11 @@ func TestHostileInput(t *testing.T) {
 		var b strings.Builder
 		b.WriteString("query { ...F0 }\n")
 		for i := range levels {
-			b.WriteString("fragment F" + itoa(i) + " on Query { ")
+			b.WriteString("fragment F" + strconv.Itoa(i) + " on Query { ")
 			if i == levels-1 {
 				b.WriteString("__typename }\n")
 			} else {
-				b.WriteString("...F" + itoa(i+1) + " ...F" + itoa(i+1) + " }\n")
+				b.WriteString("...F" + strconv.Itoa(i+1) + " ...F" + strconv.Itoa(i+1) + " }\n")
 			}
 		}
 		return b.String()
@@ -31,7 +35,7 @@ func TestHostileInput(t *testing.T) {
 	var ab strings.Builder
 	ab.WriteString("{ ")
 	for i := range 200 {
-		ab.WriteString("a" + itoa(i) + ": __typename ")
+		ab.WriteString("a" + strconv.Itoa(i) + ": __typename ")
 	}
 	ab.WriteString("}")
 	aliases = ab.String()
@@ -63,14 +67,14 @@ func TestHostileInput(t *testing.T) {
 		{name: "unacceptable Accept", accept: "text/html", body: `{"query": "{ __typename }"}`, status: 406, code: "NOT_ACCEPTABLE"},
 		{name: "parse error", accept: gqlResponse, body: `{"query": "{ entities("}`, status: 400, code: "GRAPHQL_PARSE_FAILED"},
 		{name: "parse error, legacy JSON", body: `{"query": "{ entities("}`, status: 200, code: "GRAPHQL_PARSE_FAILED"},
-		{name: "token limit", accept: gqlResponse, body: jsonQuery(tokens), status: 400, code: "GRAPHQL_PARSE_FAILED"},
-		{name: "doubling fragments", accept: gqlResponse, body: jsonQuery(doubling(30)), status: 400, code: "COMPLEXITY_LIMIT"},
-		{name: "fan-out cost", accept: gqlResponse, body: jsonQuery(`{ districts(first: 100) { nodes { parks(first: 100) { nodes { companies(first: 100) { nodes { name } } } } } } }`), status: 400, code: "COMPLEXITY_LIMIT"},
-		{name: "14 deep", accept: gqlResponse, body: jsonQuery(deep), status: 400, code: "DEPTH_LIMIT"},
-		{name: "200 aliases", accept: gqlResponse, body: jsonQuery(aliases), status: 400, code: "ALIAS_LIMIT"},
-		{name: "300 directives", accept: gqlResponse, body: jsonQuery(directives), status: 400, code: "DIRECTIVE_LIMIT"},
-		{name: "page too big", accept: gqlResponse, body: jsonQuery(`{ parks(first: 1000) { totalCount } }`), status: 200, code: "BAD_USER_INPUT"},
-		{name: "many errors are capped", accept: gqlResponse, body: jsonQuery(manyErrors), status: 400, code: "GRAPHQL_VALIDATION_FAILED"},
+		{name: "token limit", accept: gqlResponse, body: apitest.QueryBody(tokens), status: 400, code: "GRAPHQL_PARSE_FAILED"},
+		{name: "doubling fragments", accept: gqlResponse, body: apitest.QueryBody(doubling(30)), status: 400, code: "COMPLEXITY_LIMIT"},
+		{name: "fan-out cost", accept: gqlResponse, body: apitest.QueryBody(`{ districts(first: 100) { nodes { parks(first: 100) { nodes { companies(first: 100) { nodes { name } } } } } } }`), status: 400, code: "COMPLEXITY_LIMIT"},
+		{name: "14 deep", accept: gqlResponse, body: apitest.QueryBody(deep), status: 400, code: "DEPTH_LIMIT"},
+		{name: "200 aliases", accept: gqlResponse, body: apitest.QueryBody(aliases), status: 400, code: "ALIAS_LIMIT"},
+		{name: "300 directives", accept: gqlResponse, body: apitest.QueryBody(directives), status: 400, code: "DIRECTIVE_LIMIT"},
+		{name: "page too big", accept: gqlResponse, body: apitest.QueryBody(`{ parks(first: 1000) { totalCount } }`), status: 200, code: "BAD_USER_INPUT"},
+		{name: "many errors are capped", accept: gqlResponse, body: apitest.QueryBody(manyErrors), status: 400, code: "GRAPHQL_VALIDATION_FAILED"},
 		{name: "unknown persisted query", accept: gqlResponse, body: `{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "` + strings.Repeat("ab", 32) + `"}}}`, status: 400, code: "PERSISTED_QUERY_NOT_FOUND"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,12 +82,12 @@ func TestHostileInput(t *testing.T) {
 			if method == "" {
 				method = "POST"
 			}
-			target := s.url
+			target := s.URL
 			if tc.query != "" {
 				target += "?query=" + url.QueryEscape(tc.query)
 			}
 			req, _ := http.NewRequest(method, target, strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", cmpOr(tc.contentType, "application/json"))
+			req.Header.Set("Content-Type", cmp.Or(tc.contentType, "application/json"))
 			if tc.accept != "" {
 				req.Header.Set("Accept", tc.accept)
 			}
@@ -118,9 +122,5 @@ func TestHostileInput(t *testing.T) {
 		})
 	}
 	// The service keeps serving.
-	s.mustQuery(t, `{ districts { totalCount } }`, nil, nil)
-}
-
-func jsonQuery(q string) string {
-	return `{"query": ` + strconvQuote(q) + `}`
+	s.MustQuery(t, `{ districts { totalCount } }`, nil, nil)
 }

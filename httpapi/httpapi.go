@@ -1,4 +1,8 @@
-package graph
+// Package httpapi serves the GraphQL schema of package graph over HTTP:
+// GraphQL over HTTP (POST and GET), server-sent events and WebSockets,
+// the response cache, authentication and the abuse limits of an open
+// endpoint.
+package httpapi
 
 import (
 	"cmp"
@@ -21,7 +25,7 @@ import (
 	"golang.org/x/text/language"
 
 	"tupu"
-	"tupu/graph/exec"
+	"tupu/graph"
 	"tupu/graph/limits"
 	"tupu/graph/model"
 	"tupu/indexer"
@@ -101,7 +105,7 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 		t.trusted = td
 	}
 
-	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{store: s, search: opts.Search}}))
+	srv := handler.New(graph.NewExecutableSchema(s, opts.Search))
 	if opts.Metrics != nil {
 		// First, so it also sees the operations later extensions refuse.
 		srv.Use(opts.Metrics.GraphQL())
@@ -112,8 +116,8 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Per response, not per request: each event of a subscription
 		// reads the graph as it is when the event is sent.
-		ctx, r := withResponse(ctx, s)
-		defer r.snap.Close()
+		ctx, r := graph.BeginReads(ctx, s)
+		defer r.Close()
 		resp := next(ctx)
 		judgeCacheable(ctx, r, resp)
 		return resp
@@ -181,7 +185,7 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 			writeError(w, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
 			return
 		}
-		serve.ServeHTTP(w, r.WithContext(withToken(r.Context(), tok)))
+		serve.ServeHTTP(w, r.WithContext(graph.WithToken(r.Context(), tok)))
 	}), nil
 }
 

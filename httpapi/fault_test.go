@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"tupu/graph"
+	"tupu/httpapi"
 	"tupu/seed"
 	"tupu/store"
 )
@@ -23,7 +23,7 @@ func TestPanicBecomesInternal(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
-	h, err := graph.NewHandler(nil, graph.Options{Logger: log})
+	h, err := httpapi.NewHandler(nil, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func FuzzGraphQL(f *testing.F) {
 	if _, err := s.Sync(d); err != nil {
 		f.Fatal(err)
 	}
-	h, err := graph.NewHandler(s, graph.Options{})
+	h, err := httpapi.NewHandler(s, httpapi.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}

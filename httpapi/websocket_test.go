@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"tupu/graph"
+	"tupu/httpapi"
 	"tupu/store"
 )
 
@@ -42,13 +42,13 @@ func read(t *testing.T, ctx context.Context, c *websocket.Conn) (map[string]any,
 // TestWebsocket speaks graphql-ws: a subscriber authenticated at init sees
 // a change; a bad token, a silent client and a foreign page are refused.
 func TestWebsocket(t *testing.T) {
-	s := mustServeWith(t, graph.Options{WebsocketInitTimeout: 300 * time.Millisecond})
-	editor := s.token(t, "alice", store.RoleEditor)
+	s := mustServeWith(t, httpapi.Options{WebsocketInitTimeout: 300 * time.Millisecond})
+	editor := s.Token(t, "alice", store.RoleEditor)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
 	t.Run("subscribe", func(t *testing.T) {
-		c, _, err := dial(t, ctx, s.url, nil)
+		c, _, err := dial(t, ctx, s.URL, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestWebsocket(t *testing.T) {
 		send(t, ctx, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
 			"query": `subscription { entityChanged(kinds: [COUNTY]) { operation actor entityKey } }`}})
 		time.Sleep(100 * time.Millisecond)
-		s.as(t, editor, `mutation { updateEntity(input: {id: "yunyang-county", expectedVersion: 1, note: "paired"}) { entity { version } } }`, nil)
+		s.As(t, editor, `mutation { updateEntity(input: {id: "yunyang-county", expectedVersion: 1, note: "paired"}) { entity { version } } }`, nil)
 		m, err := read(t, ctx, c)
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +72,7 @@ func TestWebsocket(t *testing.T) {
 	})
 
 	t.Run("bad token at init", func(t *testing.T) {
-		c, _, err := dial(t, ctx, s.url, nil)
+		c, _, err := dial(t, ctx, s.URL, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestWebsocket(t *testing.T) {
 	})
 
 	t.Run("no init", func(t *testing.T) {
-		c, _, err := dial(t, ctx, s.url, nil)
+		c, _, err := dial(t, ctx, s.URL, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestWebsocket(t *testing.T) {
 	})
 
 	t.Run("foreign origin", func(t *testing.T) {
-		_, resp, err := dial(t, ctx, s.url, http.Header{"Origin": {"https://evil.example"}})
+		_, resp, err := dial(t, ctx, s.URL, http.Header{"Origin": {"https://evil.example"}})
 		if err == nil {
 			t.Fatal("a page from another origin opened a WebSocket")
 		}

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"tupu/graph"
 	"tupu/indexer"
 	"tupu/observe"
 	"tupu/store"
@@ -104,10 +105,9 @@ func (c *responseCache) wrap(next http.Handler, maxBody int64) http.Handler {
 		}
 		entry := cachedResponse{contentType: w.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())}
 		switch {
-		case verdict.readByKey():
+		case verdict.byKey:
 			// Read at one known graph version, and only by key.
-			v, _ := verdict.read.snap.Version()
-			entry.version, entry.deps = [2]uint64{v}, verdict.read.deps
+			entry.version, entry.deps = [2]uint64{verdict.version}, verdict.deps
 		case c.version() == version:
 			// Anything else is kept only when nothing changed while it
 			// was answered, and served only at that version.
@@ -170,14 +170,10 @@ func (c *responseCache) key(r *http.Request, body []byte) [sha256.Size]byte {
 // ran, whether it was a query, and what it read.
 type cacheVerdict struct {
 	cacheable bool
-	read      *response // complete: nothing reads through it any more
-}
-
-// readByKey reports whether the answer read only by key, at one graph
-// version.
-func (v *cacheVerdict) readByKey() bool {
-	_, known := v.read.snap.Version()
-	return !v.read.global && known
+	// byKey: the answer read only by key (deps), at one graph version.
+	byKey   bool
+	version uint64
+	deps    []string
 }
 
 type cacheVerdictKey struct{}
@@ -185,14 +181,14 @@ type cacheVerdictKey struct{}
 // judgeCacheable records in a cache miss's verdict whether resp, the
 // answer to the operation of ctx, which read through r, may be kept: a
 // query's, without errors.
-func judgeCacheable(ctx context.Context, r *response, resp *graphql.Response) {
+func judgeCacheable(ctx context.Context, r *graph.Reads, resp *graphql.Response) {
 	v, ok := ctx.Value(cacheVerdictKey{}).(*cacheVerdict)
 	if !ok || !graphql.HasOperationContext(ctx) {
 		return // no operation ran: a request error
 	}
 	op := graphql.GetOperationContext(ctx).Operation
 	v.cacheable = resp != nil && len(resp.Errors) == 0 && op != nil && op.Operation == ast.Query
-	v.read = r
+	v.version, v.deps, v.byKey = r.ByKey()
 }
 
 // recorder passes a response through while keeping a copy of up to max

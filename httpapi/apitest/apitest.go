@@ -1,0 +1,164 @@
+// Package apitest serves the real GraphQL endpoint over a store seeded
+// with the built-in data set, for tests that speak to it over HTTP as a
+// client would.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"tupu/httpapi"
+	"tupu/indexer"
+	"tupu/seed"
+	"tupu/store"
+)
+
+// Server is the real handler on 127.0.0.1 over a seeded store, with its
+// search index following the store.
+type Server struct {
+	Store *store.Store
+	// URL is the GraphQL endpoint.
+	URL string
+}
+
+// Serve starts the handler with opts (its Search is set to the server's
+// index) and stops it when the test ends, checking the store's
+// consistency.
+func Serve(tb testing.TB, opts httpapi.Options) *Server {
+	tb.Helper()
+	s, err := store.Open(filepath.Join(tb.TempDir(), "tupu.db"), store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Sync(d); err != nil {
+		tb.Fatal(err)
+	}
+	x, err := indexer.Open(filepath.Join(tb.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { x.Follow(ctx); close(followed) }()
+	tb.Cleanup(func() { stop(); <-followed; x.Close() })
+	opts.Search = x
+	h, err := httpapi.NewHandler(s, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	tb.Cleanup(func() {
+		ts.Close()
+		if err := s.Check(); err != nil {
+			tb.Errorf("consistency check: %v", err)
+		}
+		s.Close()
+	})
+	return &Server{Store: s, URL: ts.URL}
+}
+
+// Response is a GraphQL response with its data left raw for decoding
+// into whatever shape a test expects.
+type Response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	Status int    `json:"-"`
+	Raw    []byte `json:"-"`
+}
+
+// Code is the first error's extensions.code, or "".
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Post posts a query anonymously.
+func (s *Server) Post(tb testing.TB, query string, vars map[string]any) *Response {
+	tb.Helper()
+	return s.As(tb, "", query, vars)
+}
+
+// As posts a query with a bearer token (none when secret is empty).
+func (s *Server) As(tb testing.TB, secret, query string, vars map[string]any) *Response {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest("POST", s.URL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("Authorization", "Bearer "+secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	r := &Response{Status: resp.StatusCode, Raw: buf.Bytes()}
+	if err := json.Unmarshal(r.Raw, r); err != nil {
+		tb.Fatalf("response is not JSON: %v\n%s", err, r.Raw)
+	}
+	return r
+}
+
+// MustQuery posts a query that must succeed and decodes its data into v.
+func (s *Server) MustQuery(tb testing.TB, query string, vars map[string]any, v any) {
+	tb.Helper()
+	r := s.Post(tb, query, vars)
+	if len(r.Errors) > 0 || r.Status != http.StatusOK {
+		tb.Fatalf("status %d, errors: %s", r.Status, r.Raw)
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.Data, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// ErrorCode posts a query that must fail and returns its first error code.
+func (s *Server) ErrorCode(tb testing.TB, query string, vars map[string]any) string {
+	tb.Helper()
+	r := s.Post(tb, query, vars)
+	if len(r.Errors) == 0 {
+		tb.Fatalf("want an error, got %s", r.Raw)
+	}
+	return r.Code()
+}
+
+// Token creates a token on the server's store and returns its secret.
+func (s *Server) Token(tb testing.TB, name string, role store.Role) string {
+	tb.Helper()
+	var secret string
+	err := s.Store.Update(func(tx *store.Tx) error {
+		var err error
+		secret, err = tx.CreateToken(name, role)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return secret
+}
+
+// QueryBody is the JSON body of a POST of query.
+func QueryBody(query string) string {
+	b, _ := json.Marshal(map[string]string{"query": query})
+	return string(b)
+}
