@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"tupu"
 	"tupu/graph/exec"
 	"tupu/graph/model"
@@ -254,21 +256,40 @@ func (r *mutationResolver) RemoveRelation(ctx context.Context, in model.RemoveRe
 }
 
 func (r *mutationResolver) SetFact(ctx context.Context, in model.SetFactInput) (*model.SetFactPayload, error) {
-	f := tupu.Fact{Entity: keyOf(in.Entity), Property: in.Property, Label: deref(in.Label), Value: in.Value,
-		Text: deref(in.Text), Unit: deref(in.Unit), Period: deref(in.Period), Note: deref(in.Note)}
-	if src := source(in.Source); src != nil {
-		f.Source = *src
-	}
-	if in.Qualifier != nil {
-		f.Qualifier = tupu.Qualifier(lower(string(*in.Qualifier)))
-	}
-	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) error {
-		return tx.SetFact(actor, f)
+	var set *tupu.Fact
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) (err error) {
+		set, err = tx.SetFact(actor, keyOf(in.Entity), in.Property, deref(in.Period), func(f *tupu.Fact) {
+			setOmittable(&f.Label, in.Label)
+			setOmittable(&f.Text, in.Text)
+			setOmittable(&f.Unit, in.Unit)
+			setOmittable(&f.Note, in.Note)
+			if v, ok := in.Value.ValueOK(); ok {
+				f.Value = v
+			}
+			if q, ok := in.Qualifier.ValueOK(); ok {
+				f.Qualifier = ""
+				if q != nil {
+					f.Qualifier = tupu.Qualifier(lower(string(*q)))
+				}
+			}
+			if src := source(in.Source); src != nil {
+				f.Source = *src
+			}
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &model.SetFactPayload{ClientMutationID: in.ClientMutationID, Fact: model.NewFact(&f)}, nil
+	return &model.SetFactPayload{ClientMutationID: in.ClientMutationID, Fact: model.NewFact(set)}, nil
+}
+
+// setOmittable sets field from an input field that may be left out (the
+// field stays), null (cleared) or a text.
+func setOmittable(field *string, v graphql.Omittable[*string]) {
+	if s, ok := v.ValueOK(); ok {
+		*field = deref(s)
+	}
 }
 
 func lower(s string) string {

@@ -196,3 +196,93 @@ func TestSubscription_SSE(t *testing.T) {
 		t.Fatal("no event within the deadline")
 	}
 }
+
+// TestSetFact_keepsWhatTheInputLeavesOut changes a seeded fact piece by
+// piece: each setFact keeps the fields it leaves out, null and an empty
+// string clear one, and every step is in history by its actor.
+func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
+	s := mustServe(t)
+	editor := s.token(t, "alice", store.RoleEditor)
+	const set = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { label value text unit period qualifier note source { quote } } } }`
+	type fact struct {
+		Label, Text, Unit, Period, Qualifier, Note *string
+		Value                                      *float64
+		Source                                     struct{ Quote string }
+	}
+	setFact := func(in map[string]any) fact {
+		t.Helper()
+		in["entity"], in["property"], in["period"] = "yubei-district", "gdp", "2020"
+		r := s.as(t, editor, set, map[string]any{"in": in})
+		if len(r.Errors) > 0 {
+			t.Fatalf("setFact %v: %s", in, r.raw)
+		}
+		var out struct{ SetFact struct{ Fact fact } }
+		if err := json.Unmarshal(r.Data, &out); err != nil {
+			t.Fatal(err)
+		}
+		// What the payload says is what a read says.
+		var read struct{ Entity struct{ Facts []fact } }
+		s.mustQuery(t, `{ entity(key: "yubei-district") { facts(property: "gdp", period: "2020") { label value text unit period qualifier note source { quote } } } }`, nil, &read)
+		if len(read.Entity.Facts) != 1 || mustJSONString(t, read.Entity.Facts[0]) != mustJSONString(t, out.SetFact.Fact) {
+			t.Errorf("after setFact %v the payload says %s, a read %s", in, mustJSONString(t, out.SetFact.Fact), mustJSONString(t, read.Entity.Facts))
+		}
+		return out.SetFact.Fact
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return "<null>"
+		}
+		return *p
+	}
+	const seedQuote = "2020年，全区地区生产总值实现了2009.5亿元"
+
+	// A note alone: no source, no value; the rest stays.
+	f := setFact(map[string]any{"note": "checked against the 2020 statistical bulletin"})
+	if str(f.Label) != "地区生产总值" || f.Value == nil || *f.Value != 2009.5 || str(f.Unit) != "亿元" || f.Source.Quote != seedQuote ||
+		str(f.Note) != "checked against the 2020 statistical bulletin" {
+		t.Errorf("a note alone changed more than the note: %+v", mustJSONString(t, f))
+	}
+	// A new value with its words: the label, unit and note stay.
+	f = setFact(map[string]any{"value": 2009, "qualifier": "MORE_THAN", "source": map[string]any{"document": "yubei-2021", "quote": "2020年，全区地区生产总值"}})
+	if str(f.Label) != "地区生产总值" || *f.Value != 2009 || str(f.Unit) != "亿元" || str(f.Qualifier) != "MORE_THAN" ||
+		str(f.Note) != "checked against the 2020 statistical bulletin" || f.Source.Quote != "2020年，全区地区生产总值" {
+		t.Errorf("a new value lost what it left out: %s", mustJSONString(t, f))
+	}
+	// null clears the qualifier; an empty string clears the note and the label.
+	f = setFact(map[string]any{"qualifier": nil, "note": "", "label": ""})
+	if f.Qualifier != nil || f.Note != nil || f.Label != nil || *f.Value != 2009 || str(f.Unit) != "亿元" {
+		t.Errorf("clearing: %s", mustJSONString(t, f))
+	}
+	// A fact that does not exist needs its source.
+	r := s.as(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2019", "value": 1}})
+	if r.code() != "BAD_USER_INPUT" || !strings.Contains(string(r.raw), "source") {
+		t.Errorf("a new fact without a source: %s", r.raw)
+	}
+	// A figure or a text remains needed.
+	r = s.as(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2020", "value": nil}})
+	if r.code() != "BAD_USER_INPUT" {
+		t.Errorf("clearing the only value: %s", r.raw)
+	}
+
+	var h struct {
+		Entity struct {
+			History struct {
+				Nodes []struct{ Actor, Operation, Before, After string }
+			}
+		}
+	}
+	s.mustQuery(t, `{ entity(key: "yubei-district") { history(first: 3) { nodes { actor operation before after } } } }`, nil, &h)
+	if n := h.Entity.History.Nodes; len(n) != 3 || n[0].Actor != "alice" || n[0].Operation != "setFact" || !strings.Contains(n[2].Before, seedQuote) ||
+		!strings.Contains(n[2].After, "statistical bulletin") || !strings.Contains(n[2].After, "地区生产总值") {
+		t.Errorf("history of the three writes: %+v", n)
+	}
+}
+
+func mustJSONString(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}

@@ -184,7 +184,8 @@ func TestFactsAcrossGraph(t *testing.T) {
 			unit  string
 		}{"huawei": {20000, "台"}, "arm": {3, "万台"}, "sony": {5, "台"}} {
 			value := v.value
-			if err := tx.SetFact("test", tupu.Fact{Entity: key, Property: "test_units", Value: &value, Unit: v.unit, Source: src}); err != nil {
+			set := func(f *tupu.Fact) { f.Value, f.Unit, f.Source = &value, v.unit, src }
+			if _, err := tx.SetFact("test", key, "test_units", "", set); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,19 @@ func (t *Tx) Facts(entity, property, period string) ([]tupu.Fact, error) {
 	return facts, nil
 }
 
+// Fact returns the fact (entity, property, period), or NOT_FOUND.
+func (t *Tx) Fact(entity, property, period string) (*tupu.Fact, error) {
+	v := t.bucket(bucketFacts).Get(factKey(entity, property, period))
+	if v == nil {
+		return nil, tupu.Errorf(tupu.NotFound, "no fact %s %s %q", entity, property, period)
+	}
+	var f tupu.Fact
+	if err := json.Unmarshal(v, &f); err != nil {
+		return nil, fmt.Errorf("decode fact: %w", err)
+	}
+	return &f, nil
+}
+
 func factKey(entity, property, period string) []byte {
 	return join(entity, property, period)
 }

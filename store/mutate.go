@@ -163,46 +163,49 @@ func (t *Tx) RemoveRelation(actor, subject string, pred tupu.Predicate, object s
 	return t.record(actor, OpRemoveRelation, subject, object, old, nil)
 }
 
-// SetFact writes a fact citing a stored document, replacing the one with
-// the same entity, property and period.
-func (t *Tx) SetFact(actor string, f tupu.Fact) error {
-	if err := tupu.ValidateFact(&f); err != nil {
-		return err
-	}
-	if _, err := t.Entity(f.Entity); tupu.ErrorCode(err) == tupu.NotFound {
-		return tupu.Errorf(tupu.BadUserInput, "entity: no entity has key %q", f.Entity)
+// SetFact writes the fact (entity, property, period): change is applied
+// to the fact as it is (or to an empty one with that identity, when there
+// is none), so that what change leaves alone stays. The result must cite a
+// stored document and keep its identity. It returns the fact as written;
+// BAD_USER_INPUT when the entity is missing or the fact is not valid.
+func (t *Tx) SetFact(actor, entity, property, period string, change func(*tupu.Fact)) (*tupu.Fact, error) {
+	if _, err := t.Entity(entity); tupu.ErrorCode(err) == tupu.NotFound {
+		return nil, tupu.Errorf(tupu.BadUserInput, "entity: no entity has key %q", entity)
 	} else if err != nil {
-		return err
+		return nil, err
+	}
+	old, err := t.Fact(entity, property, period)
+	if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
+		return nil, err
+	}
+	f := tupu.Fact{Entity: entity, Property: property, Period: period}
+	if old != nil {
+		f = *old
+	}
+	change(&f)
+	if f.Entity != entity || f.Property != property || f.Period != period {
+		return nil, tupu.Errorf(tupu.BadUserInput, "a fact's entity, property and period name it; set another fact instead")
+	}
+	if err := tupu.ValidateFact(&f); err != nil {
+		return nil, err
+	}
+	if f.Source == (tupu.Source{}) {
+		return nil, tupu.Errorf(tupu.BadUserInput, "source: a new fact cites a document and a quote")
 	}
 	if err := t.citeDocument(&f.Source); err != nil {
-		return err
-	}
-	var old *tupu.Fact
-	if fs, err := t.Facts(f.Entity, f.Property, f.Period); err != nil {
-		return err
-	} else if len(fs) == 1 {
-		old = &fs[0]
+		return nil, err
 	}
 	if err := t.PutFact(&f); err != nil {
-		return err
+		return nil, err
 	}
-	return t.record(actor, OpSetFact, f.Entity, "", old, &f)
+	return &f, t.record(actor, OpSetFact, f.Entity, "", old, &f)
 }
 
 // RemoveFact deletes a fact, or returns NOT_FOUND.
 func (t *Tx) RemoveFact(actor, entity, property, period string) error {
-	fs, err := t.Facts(entity, property, period)
+	old, err := t.Fact(entity, property, period)
 	if err != nil {
 		return err
-	}
-	var old *tupu.Fact
-	for i := range fs {
-		if fs[i].Period == period {
-			old = &fs[i]
-		}
-	}
-	if old == nil {
-		return tupu.Errorf(tupu.NotFound, "no fact %s %s %q", entity, property, period)
 	}
 	if err := t.DeleteFact(entity, property, period); err != nil {
 		return err

@@ -61,9 +61,9 @@ func expSeed(t *testing.T, path string) {
 		}); err != nil {
 			return err
 		}
-		if err := tx.SetFact("alice", tupu.Fact{
-			Entity: "export-test-lab", Property: "staff", Label: "员工", Value: &value, Unit: "人", Period: "2021-01/2021-08",
-			Qualifier: tupu.MoreThan, Source: src("2020年，全区地区生产总值实现了2009.5亿元"), Note: "a <b>note</b> & \"more\"",
+		if _, err := tx.SetFact("alice", "export-test-lab", "staff", "2021-01/2021-08", func(f *tupu.Fact) {
+			f.Label, f.Value, f.Unit, f.Qualifier = "员工", &value, "人", tupu.MoreThan
+			f.Source, f.Note = src("2020年，全区地区生产总值实现了2009.5亿元"), "a <b>note</b> & \"more\""
 		}); err != nil {
 			return err
 		}

@@ -4527,7 +4527,12 @@ type Mutation {
     "Which relation."
     input: RemoveRelationInput!
   ): RemoveRelationPayload!
-  "Sets a fact: creates it, or replaces the one with the same entity, property and period."
+  """
+  Sets a fact: creates it, or changes the one with the same entity,
+  property and period. A field the input leaves out stays as the fact has
+  it; null or an empty string clears it. So a note or a label can be set
+  alone, and a new value keeps the unit, the label and the note.
+  """
   setFact(
     "The fact and its source."
     input: SetFactInput!
@@ -4692,7 +4697,7 @@ type RemoveRelationPayload {
   object: Entity!
 }
 
-"A fact to set."
+"A fact to set. Its entity, property and period name it; of the rest, a field left out stays as it is, null or an empty string clears it."
 input SetFactInput {
   "Returned unchanged in the payload."
   clientMutationId: String
@@ -4708,14 +4713,14 @@ input SetFactInput {
   text: String
   "The unit as the source states it; one tupu knows (亿元, 万元, 万台, 亩, 万平方米, 公里, %, 家, 个...)."
   unit: String
-  "An ISO 8601 date or interval."
+  "An ISO 8601 date or interval; part of what names the fact (left out: the fact without a period)."
   period: String
   "Set when the source gives a bound or an estimate."
   qualifier: Qualifier
   "A curator's note."
   note: String
-  "Where a document states the fact."
-  source: SourceInput!
+  "Where a document states the fact: needed for a new fact; left out, a fact that exists keeps its source."
+  source: SourceInput
 }
 
 "The result of setFact."
@@ -19338,28 +19343,28 @@ func (ec *executionContext) unmarshalInputSetFactInput(ctx context.Context, obj 
 			if err != nil {
 				return it, err
 			}
-			it.Label = data
+			it.Label = graphql.OmittableOf(data)
 		case "value":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Value = data
+			it.Value = graphql.OmittableOf(data)
 		case "text":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Text = data
+			it.Text = graphql.OmittableOf(data)
 		case "unit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Unit = data
+			it.Unit = graphql.OmittableOf(data)
 		case "period":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -19373,17 +19378,17 @@ func (ec *executionContext) unmarshalInputSetFactInput(ctx context.Context, obj 
 			if err != nil {
 				return it, err
 			}
-			it.Qualifier = data
+			it.Qualifier = graphql.OmittableOf(data)
 		case "note":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.Note = data
+			it.Note = graphql.OmittableOf(data)
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalNSourceInput2ᚖtupuᚋgraphᚋmodelᚐSourceInput(ctx, v)
+			data, err := ec.unmarshalOSourceInput2ᚖtupuᚋgraphᚋmodelᚐSourceInput(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"tupu"
 )
 
@@ -309,3 +311,20 @@ type Relation struct {
 func (r Relation) Predicate() string { return string(r.R.Predicate) }
 func (r Relation) Source() *Source   { return NewSource(r.R.Source) }
 func (r Relation) Note() *string     { return optional(r.R.Note) }
+
+// SetFactInput is the input of setFact, written by hand so that each
+// optional field tells a field left out (the fact's value stays) from an
+// explicit null (it is cleared).
+type SetFactInput struct {
+	ClientMutationID *string                       `json:"clientMutationId,omitempty"`
+	Entity           string                        `json:"entity"`
+	Property         string                        `json:"property"`
+	Label            graphql.Omittable[*string]    `json:"label,omitzero"`
+	Value            graphql.Omittable[*float64]   `json:"value,omitzero"`
+	Text             graphql.Omittable[*string]    `json:"text,omitzero"`
+	Unit             graphql.Omittable[*string]    `json:"unit,omitzero"`
+	Period           *string                       `json:"period,omitempty"`
+	Qualifier        graphql.Omittable[*Qualifier] `json:"qualifier,omitzero"`
+	Note             graphql.Omittable[*string]    `json:"note,omitzero"`
+	Source           *SourceInput                  `json:"source"`
+}

@@ -495,32 +495,6 @@ type SearchResult struct {
 	Highlights []*Highlight `json:"highlights"`
 }
 
-// A fact to set.
-type SetFactInput struct {
-	// Returned unchanged in the payload.
-	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	// The entity: an ID or a key.
-	Entity string `json:"entity"`
-	// snake_case English, such as `gdp`.
-	Property string `json:"property"`
-	// The Chinese wording of the property.
-	Label *string `json:"label,omitempty"`
-	// The number as the source states it.
-	Value *float64 `json:"value,omitempty"`
-	// For a statement that is not a figure.
-	Text *string `json:"text,omitempty"`
-	// The unit as the source states it; one tupu knows (亿元, 万元, 万台, 亩, 万平方米, 公里, %, 家, 个...).
-	Unit *string `json:"unit,omitempty"`
-	// An ISO 8601 date or interval.
-	Period *string `json:"period,omitempty"`
-	// Set when the source gives a bound or an estimate.
-	Qualifier *Qualifier `json:"qualifier,omitempty"`
-	// A curator's note.
-	Note *string `json:"note,omitempty"`
-	// Where a document states the fact.
-	Source *SourceInput `json:"source"`
-}
-
 // The result of setFact.
 type SetFactPayload struct {
 	// The input's clientMutationId.
