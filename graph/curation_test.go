@@ -202,7 +202,7 @@ func TestSubscription_SSE(t *testing.T) {
 // string clear one, and every step is in history by its actor.
 func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 	s := mustServe(t)
-	editor := s.token(t, "alice", store.RoleEditor)
+	editor := s.Token(t, "alice", store.RoleEditor)
 	const set = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { label value text unit period qualifier note source { quote } } } }`
 	type fact struct {
 		Label, Text, Unit, Period, Qualifier, Note *string
@@ -212,9 +212,9 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 	setFact := func(in map[string]any) fact {
 		t.Helper()
 		in["entity"], in["property"], in["period"] = "yubei-district", "gdp", "2020"
-		r := s.as(t, editor, set, map[string]any{"in": in})
+		r := s.As(t, editor, set, map[string]any{"in": in})
 		if len(r.Errors) > 0 {
-			t.Fatalf("setFact %v: %s", in, r.raw)
+			t.Fatalf("setFact %v: %s", in, r.Raw)
 		}
 		var out struct{ SetFact struct{ Fact fact } }
 		if err := json.Unmarshal(r.Data, &out); err != nil {
@@ -222,7 +222,7 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 		}
 		// What the payload says is what a read says.
 		var read struct{ Entity struct{ Facts []fact } }
-		s.mustQuery(t, `{ entity(key: "yubei-district") { facts(property: "gdp", period: "2020") { label value text unit period qualifier note source { quote } } } }`, nil, &read)
+		s.MustQuery(t, `{ entity(key: "yubei-district") { facts(property: "gdp", period: "2020") { label value text unit period qualifier note source { quote } } } }`, nil, &read)
 		if len(read.Entity.Facts) != 1 || mustJSONString(t, read.Entity.Facts[0]) != mustJSONString(t, out.SetFact.Fact) {
 			t.Errorf("after setFact %v the payload says %s, a read %s", in, mustJSONString(t, out.SetFact.Fact), mustJSONString(t, read.Entity.Facts))
 		}
@@ -254,14 +254,14 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 		t.Errorf("clearing: %s", mustJSONString(t, f))
 	}
 	// A fact that does not exist needs its source.
-	r := s.as(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2019", "value": 1}})
-	if r.code() != "BAD_USER_INPUT" || !strings.Contains(string(r.raw), "source") {
-		t.Errorf("a new fact without a source: %s", r.raw)
+	r := s.As(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2019", "value": 1}})
+	if r.Code() != "BAD_USER_INPUT" || !strings.Contains(string(r.Raw), "source") {
+		t.Errorf("a new fact without a source: %s", r.Raw)
 	}
 	// A figure or a text remains needed.
-	r = s.as(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2020", "value": nil}})
-	if r.code() != "BAD_USER_INPUT" {
-		t.Errorf("clearing the only value: %s", r.raw)
+	r = s.As(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2020", "value": nil}})
+	if r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("clearing the only value: %s", r.Raw)
 	}
 
 	var h struct {
@@ -271,7 +271,7 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 			}
 		}
 	}
-	s.mustQuery(t, `{ entity(key: "yubei-district") { history(first: 3) { nodes { actor operation before after } } } }`, nil, &h)
+	s.MustQuery(t, `{ entity(key: "yubei-district") { history(first: 3) { nodes { actor operation before after } } } }`, nil, &h)
 	if n := h.Entity.History.Nodes; len(n) != 3 || n[0].Actor != "alice" || n[0].Operation != "setFact" || !strings.Contains(n[2].Before, seedQuote) ||
 		!strings.Contains(n[2].After, "statistical bulletin") || !strings.Contains(n[2].After, "地区生产总值") {
 		t.Errorf("history of the three writes: %+v", n)
