@@ -22,7 +22,8 @@ type Entity struct {
 	Source *Source `json:"source,omitempty"`
 	// Note records a curator's reading of an ambiguous passage.
 	Note string `json:"note,omitempty"`
-	// Version counts the writes to the entity, starting at 1.
+	// Version counts the writes to the entity, starting at 1, or after
+	// the last version of a deleted entity that had the same key.
 	Version int `json:"version"`
 }
 

@@ -286,3 +286,68 @@ func mustJSONString(tb testing.TB, v any) string {
 	}
 	return string(b)
 }
+
+// TestCreateEntity_afterDeleteContinuesTheVersion deletes an entity and
+// creates another with its key: the new one starts at the version after
+// the old one's last, so the old entity's expectedVersion is refused and
+// a client that keys its cache on ID and version sees a newer entity.
+func TestCreateEntity_afterDeleteContinuesTheVersion(t *testing.T) {
+	s := mustServe(t)
+	editor := s.Token(t, "alice", store.RoleEditor)
+	admin := s.Token(t, "root", store.RoleAdmin)
+	must := func(secret, q string, vars map[string]any, out any) {
+		t.Helper()
+		r := s.As(t, secret, q, vars)
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %s", q, r.Raw)
+		}
+		if out != nil {
+			json.Unmarshal(r.Data, out)
+		}
+	}
+	type entity struct {
+		ID, Name string
+		Version  int
+	}
+	const create = `mutation($in: CreateEntityInput!) { createEntity(input: $in) { entity { id name version } } }`
+	const update = `mutation($in: UpdateEntityInput!) { updateEntity(input: $in) { entity { id name version } } }`
+	const del = `mutation($in: DeleteEntityInput!) { deleteEntity(input: $in) { deletedId } }`
+	in := func(name string) map[string]any {
+		return map[string]any{"in": map[string]any{"key": "transsion-phone-line", "kind": "PRODUCT", "name": name}}
+	}
+
+	var first struct{ CreateEntity struct{ Entity entity } }
+	must(editor, create, in("传音手机"), &first)
+	var up struct{ UpdateEntity struct{ Entity entity } }
+	must(editor, update, map[string]any{"in": map[string]any{"id": first.CreateEntity.Entity.ID, "expectedVersion": 1, "nameEn": "Transsion phones"}}, &up)
+	must(admin, del, map[string]any{"in": map[string]any{"id": first.CreateEntity.Entity.ID, "expectedVersion": 2}}, nil)
+
+	var second struct{ CreateEntity struct{ Entity entity } }
+	must(editor, create, in("传音新机"), &second)
+	if v := second.CreateEntity.Entity.Version; v != 3 {
+		t.Errorf("the re-created entity is at version %d, want 3 (after the deleted one's 2)", v)
+	}
+	// Writes decided against the old entity are refused, at every version it had.
+	for _, old := range []int{1, 2} {
+		r := s.As(t, editor, update, map[string]any{"in": map[string]any{"id": first.CreateEntity.Entity.ID, "expectedVersion": old, "name": "旧的"}})
+		if r.Code() != "CONFLICT" {
+			t.Errorf("updateEntity with the old entity's version %d: %s", old, r.Raw)
+		}
+		r = s.As(t, admin, del, map[string]any{"in": map[string]any{"id": first.CreateEntity.Entity.ID, "expectedVersion": old}})
+		if r.Code() != "CONFLICT" {
+			t.Errorf("deleteEntity with the old entity's version %d: %s", old, r.Raw)
+		}
+	}
+	var now struct{ Node entity }
+	s.MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Entity { id name version } } }`, map[string]any{"id": second.CreateEntity.Entity.ID}, &now)
+	if now.Node.Name != "传音新机" || now.Node.Version != 3 {
+		t.Errorf("the entity now: %+v", now.Node)
+	}
+	// Deleted again and created a third time, it goes on counting.
+	must(admin, del, map[string]any{"in": map[string]any{"id": "transsion-phone-line", "expectedVersion": 3}}, nil)
+	var third struct{ CreateEntity struct{ Entity entity } }
+	must(editor, create, in("传音三代"), &third)
+	if v := third.CreateEntity.Entity.Version; v != 4 {
+		t.Errorf("created a third time at version %d, want 4", v)
+	}
+}

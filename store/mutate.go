@@ -1,6 +1,8 @@
 package store
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 
 	"tupu"
@@ -26,8 +28,10 @@ func (t *Tx) citeDocument(src *tupu.Source) error {
 	return tupu.ValidateQuote(d, src.Quote)
 }
 
-// CreateEntity writes a new entity at version 1. It returns CONFLICT if
-// the key is taken.
+// CreateEntity writes a new entity, at version 1, or, when an entity
+// with the same key was deleted before, at the version after its last: a
+// client's expectedVersion for the old entity never applies to the new
+// one. It returns CONFLICT if the key is taken.
 func (t *Tx) CreateEntity(actor string, e tupu.Entity) (*tupu.Entity, error) {
 	if err := tupu.ValidateEntity(&e); err != nil {
 		return nil, err
@@ -40,11 +44,48 @@ func (t *Tx) CreateEntity(actor string, e tupu.Entity) (*tupu.Entity, error) {
 	if _, err := t.Entity(e.Key); err == nil {
 		return nil, tupu.Errorf(tupu.Conflict, "key: an entity with key %q exists", e.Key)
 	}
-	e.Version = 1
+	last, err := t.retiredVersion(e.Key)
+	if err != nil {
+		return nil, err
+	}
+	e.Version = last + 1
 	if err := t.PutEntity(&e); err != nil {
 		return nil, err
 	}
 	return &e, t.record(actor, OpCreateEntity, e.Key, "", nil, &e)
+}
+
+// retiredVersion returns the version a deleted entity with key had when
+// it was deleted, from the history (which export and import carry), or 0
+// when no entity had the key. Call it for a key no entity has now.
+func (t *Tx) retiredVersion(key string) (int, error) {
+	var before uint64
+	for {
+		p, err := t.History(key, before, 20)
+		if err != nil {
+			return 0, err
+		}
+		for _, c := range p.Changes {
+			before = c.Seq
+			if c.Entity != key || (c.Op != OpCreateEntity && c.Op != OpUpdateEntity && c.Op != OpDeleteEntity) {
+				continue // a relation or fact of it, or a change that names it as a relation's object
+			}
+			record := c.After
+			if c.Op == OpDeleteEntity {
+				record = c.Before
+			}
+			var e struct {
+				Version int `json:"version"`
+			}
+			if err := json.Unmarshal(record, &e); err != nil {
+				return 0, fmt.Errorf("decode change %d: %w", c.Seq, err)
+			}
+			return e.Version, nil
+		}
+		if !p.HasNext {
+			return 0, nil
+		}
+	}
 }
 
 // checkVersion returns CONFLICT unless the entity is at expected.

@@ -93,7 +93,11 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 			}
 		case tupu.ErrorCode(err) == tupu.NotFound:
 			old = nil
-			e.Version = 1
+			last, err := t.retiredVersion(e.Key)
+			if err != nil {
+				return res, err
+			}
+			e.Version = last + 1
 			res.Added++
 		default:
 			return res, err

@@ -3319,7 +3319,7 @@ interface Entity implements Node {
   source: Source
   "A curator's note: the reading chosen where the source is ambiguous."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3383,7 +3383,7 @@ type District implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3507,7 +3507,7 @@ type Park implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3603,7 +3603,7 @@ type Company implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3697,7 +3697,7 @@ type Lab implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3788,7 +3788,7 @@ type TalentProgram implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3856,7 +3856,7 @@ type County implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -3939,7 +3939,7 @@ type OtherEntity implements Node & Entity {
   source: Source
   "A curator's note on an ambiguous reading."
   note: String
-  "Counts the changes to the entity, starting at 1."
+  "Counts the writes to the entity, starting at 1; an entity created with the key of a deleted one goes on from the deleted one's last version, so an expectedVersion read from the old one never applies."
   version: Int!
   "The changes recorded for the entity, newest first."
   history(
@@ -4502,7 +4502,7 @@ documents. Every fact and relation written cites a document and words of
 it.
 """
 type Mutation {
-  "Creates an entity at version 1. CONFLICT if the key is taken."
+  "Creates an entity at version 1, or after the last version of a deleted entity that had its key. CONFLICT if the key is taken."
   createEntity(
     "The entity."
     input: CreateEntityInput!
