@@ -16,24 +16,23 @@ type folded struct {
 
 func (f folded) String() string { return string(f.runes) }
 
-// fold folds s for exact, prefix and substring comparison: fullwidth
-// forms become ASCII, letters lower case, punctuation and symbols (quotes,
-// 《》, ·, dashes, commas) separate words like spaces do, runs of
-// separators become one space, and no space is kept next to a Han
-// character, so 传音“智汇园”项目 folds to 传音智汇园项目 and
-// "Co., Ltd." to "co ltd". Queries and names are folded alike.
+// fold folds s for exact, prefix and substring comparison: traditional
+// Chinese becomes simplified and each rune is folded by foldRune
+// (fullwidth forms to ASCII, lower case, no diacritics), punctuation and
+// symbols (quotes, 《》, ·, dashes, commas) separate words like spaces do,
+// runs of separators become one space, and no space is kept next to a Han
+// character, so 传音“智汇园”项目 folds to 传音智汇园项目, "Co., Ltd." to
+// "co ltd" and 仙桃數據谷 to 仙桃数据谷. Queries and names are folded
+// alike; src maps back to s whichever script it is written in.
 func fold(s string) folded {
 	var f folded
 	pending := -1 // index of the separator waiting to be written, or -1
 	i := 0
-	for _, r := range s {
-		switch {
-		case r == '\u3000':
-			r = ' '
-		case r >= '\uff01' && r <= '\uff5e': // fullwidth ASCII
-			r -= 0xfee0
+	for _, r := range simplified(s) {
+		if r = foldRune(r); r < 0 {
+			i++
+			continue
 		}
-		r = unicode.ToLower(r)
 		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsControl(r) {
 			if pending < 0 {
 				pending = i

@@ -12,14 +12,15 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
 
 	"tupu"
 )
@@ -27,7 +28,7 @@ import (
 // schema names the layout of the index: the mapping below and the terms
 // doc computes. Change it whenever either changes; an index written with
 // another schema reports Version 0, so its owner rebuilds it.
-const schema = "tupu-search-4"
+const schema = "tupu-search-5"
 
 // Keys of the values stored beside the documents with SetInternal.
 var (
@@ -118,6 +119,20 @@ func create(dir string) (bleve.Index, error) {
 	return bi, nil
 }
 
+// foldFilterName names foldFilter in bleve's registry: the analyzer of
+// names and descriptions folds text as fold does (script, width, case,
+// diacritics) before its tokenizer, for documents and queries alike.
+const foldFilterName = "tupu_fold"
+
+func init() {
+	err := registry.RegisterCharFilter(foldFilterName, func(map[string]any, *registry.Cache) (analysis.CharFilter, error) {
+		return foldFilter{}, nil
+	})
+	if err != nil {
+		panic(err)
+	}
+}
+
 func newMapping() (mapping.IndexMapping, error) {
 	im := bleve.NewIndexMapping()
 	if err := im.AddCustomTokenFilter(bigramTF, map[string]any{
@@ -128,8 +143,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	}
 	if err := im.AddCustomAnalyzer(textAna, map[string]any{
 		"type":          custom.Name,
+		"char_filters":  []any{foldFilterName},
 		"tokenizer":     unicode.Name,
-		"token_filters": []any{cjk.WidthName, lowercase.Name, bigramTF},
+		"token_filters": []any{bigramTF},
 	}); err != nil {
 		return nil, err
 	}

@@ -36,8 +36,9 @@ type syllable struct {
 	start, end int
 }
 
-// syllables reads a name. Characters that are neither Han nor Latin
-// letters or digits separate syllables and are not read.
+// syllables reads a name, traditional characters as their simplified
+// forms. Characters that are neither Han nor Latin letters or digits
+// separate syllables and are not read.
 func syllables(name string) []syllable {
 	var out []syllable
 	var latin []rune
@@ -49,9 +50,10 @@ func syllables(name string) []syllable {
 		}
 	}
 	i := 0
-	for _, r := range name {
-		if r >= '\uff01' && r <= '\uff5e' {
-			r -= 0xfee0
+	for _, r := range simplified(name) { // rune for rune, so offsets hold
+		if r = foldRune(r); r < 0 { // a combining mark: part of the letter before
+			i++
+			continue
 		}
 		switch {
 		case isHan(r):
@@ -63,7 +65,7 @@ func syllables(name string) []syllable {
 			if len(latin) == 0 {
 				latinStart = i
 			}
-			latin = append(latin, unicode.ToLower(r))
+			latin = append(latin, r)
 		default:
 			flush(i)
 		}
@@ -78,7 +80,8 @@ func syllables(name string) []syllable {
 var readingCache sync.Map // rune → []string
 
 // readings returns the distinct toneless readings of a Han character, at
-// most maxReadings, ü written v.
+// most maxReadings, ü written v, and then each reading with ü written u
+// as well (绿: lv, lu; 女: nv, ru, nu), as people type it either way.
 func readings(r rune) []string {
 	if v, ok := readingCache.Load(r); ok {
 		return v.([]string)
@@ -91,6 +94,11 @@ func readings(r rune) []string {
 		}
 		if len(rs) == maxReadings {
 			break
+		}
+	}
+	for _, p := range rs {
+		if u := strings.ReplaceAll(p, "v", "u"); !contains(rs, u) {
+			rs = append(rs, u)
 		}
 	}
 	readingCache.Store(r, rs)
@@ -256,26 +264,48 @@ func spells(parts []string, p string) (last int, whole, ok bool) {
 	return 0, false, false
 }
 
-// pinyinQuery returns the query as pinyin, lower case without spaces or
-// apostrophes (xi'an, Xian Tao), and whether it can be pinyin at all:
-// only ASCII letters and digits with at least two letters.
-func pinyinQuery(text string) (string, bool) {
-	var b strings.Builder
+// pinyinQuery returns a folded query as pinyin, without spaces (fold
+// made apostrophes, hyphens and spaces one space: xi'an, Xian Tao), and
+// whether it can be pinyin at all: only letters a to z and digits, with
+// at least two letters. Tone marks are gone already (fold: xiāntáo →
+// xiantao, ü → u), and tone numbers (see withoutToneNumbers).
+func pinyinQuery(f folded) (string, bool) {
+	out := make([]rune, 0, len(f.runes))
 	letters := 0
-	for _, r := range text {
-		if r >= '\uff01' && r <= '\uff5e' {
-			r -= 0xfee0
-		}
+	for _, r := range f.runes {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= 'a' && r <= 'z':
 			letters++
-			b.WriteRune(unicode.ToLower(r))
+			out = append(out, r)
 		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ' ' || r == '\'' || r == '’' || r == '-' || r == '\u3000':
+			out = append(out, r)
+		case r == ' ':
 		default:
 			return "", false
 		}
 	}
-	return b.String(), letters >= 2
+	return string(out), letters >= 2
+}
+
+// withoutToneNumbers returns a folded query written in pinyin with tone
+// numbers without them (yu2bei3 → yubei), and false for any other query.
+// It is pinyin with tone numbers if it has only letters a to z, digits
+// and spaces, and every digit is a tone: 1 to 5, right after a letter
+// that can end a syllable (a vowel, n, g or r), not before another digit.
+// Other digits (line 5, win10, mp3) leave the query as it is.
+func withoutToneNumbers(f folded) (string, bool) {
+	out := make([]rune, 0, len(f.runes))
+	tones := false
+	for i, r := range f.runes {
+		switch {
+		case r >= 'a' && r <= 'z', r == ' ':
+			out = append(out, r)
+		case r >= '1' && r <= '5' && i > 0 && strings.ContainsRune("aeiouvngr", f.runes[i-1]) &&
+			(i+1 == len(f.runes) || f.runes[i+1] < '0' || f.runes[i+1] > '9'):
+			tones = true
+		default:
+			return "", false
+		}
+	}
+	return string(out), tones
 }

@@ -39,8 +39,11 @@
 // chongqingshi for 重庆市) is an ExactName or ExactAlias hit, one that
 // spells its start (xiantao for 仙桃数据谷) a Prefix hit, one that starts at
 // a later syllable (shujugu) an Inside hit. Such hits have Field "pinyin"
-// and Matched the Chinese name. Comparisons fold case, fullwidth forms and
-// punctuation (see fold).
+// and Matched the Chinese name. Comparisons fold case, fullwidth forms,
+// punctuation, diacritics (tone marks) and script: traditional Chinese is
+// compared as simplified, by OpenCC's phrase and character dictionaries
+// (see fold and simplified). Tone numbers are dropped from a query in
+// pinyin (xian1tao2 is xiantao), and ü may be typed ü, v or u.
 //
 // An entity is reported once, in the best tier it reaches. Within the
 // name tiers, hits are ordered by how much of the matched text the query
@@ -207,9 +210,13 @@ type plan struct {
 }
 
 func newPlan(text string, ana analysis.Analyzer) *plan {
-	p := &plan{text: text, folded: fold(text), ana: ana}
+	f := fold(text)
+	if t, ok := withoutToneNumbers(f); ok { // xian1tao2 is xiantao
+		text, f = t, fold(t)
+	}
+	p := &plan{text: text, folded: f, ana: ana}
 	p.words = p.folded.words()
-	p.py, p.isPy = pinyinQuery(text)
+	p.py, p.isPy = pinyinQuery(p.folded)
 	for _, w := range p.words {
 		for _, r := range w {
 			if !isWordRune(r) {

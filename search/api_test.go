@@ -1,0 +1,120 @@
+package search_test
+
+import (
+	"testing"
+	"time"
+
+	"tupu/httpapi"
+	"tupu/httpapi/apitest"
+	"tupu/store"
+)
+
+// searchHit is a search result as these tests read it.
+type searchHit struct {
+	Entity     struct{ Key string }
+	Tier       string
+	Field      string
+	Matched    string
+	Highlights []struct {
+		Text       string
+		Start, End int
+	}
+}
+
+// searchFor runs a search through the API and returns its total and hits.
+func searchFor(tb testing.TB, s *apitest.Server, q string, first int) (int, []searchHit) {
+	tb.Helper()
+	var r struct {
+		Search struct {
+			TotalCount int
+			Nodes      []searchHit
+		}
+	}
+	s.MustQuery(tb, `query($q: String!, $n: Int) { search(query: $q, first: $n) {
+	  totalCount nodes { entity { key } tier field matched highlights { text start end } } } }`,
+		map[string]any{"q": q, "n": first}, &r)
+	return r.Search.TotalCount, r.Search.Nodes
+}
+
+// Chinese as readers type it: each query ranks first the entity its
+// simplified, plain-pinyin form ranks first, in the same tier.
+func TestSearch_asTyped(t *testing.T) {
+	s := apitest.Serve(t, httpapi.Options{})
+	for _, c := range []struct{ typed, plain, key string }{
+		// Traditional characters.
+		{"渝北區", "渝北区", "yubei-district"},
+		{"仙桃數據谷", "仙桃数据谷", "xiantao-data-valley"},
+		{"數據谷", "数据谷", "xiantao-data-valley"},
+		{"重慶郵電大學", "重庆邮电大学", "cqupt"},
+		{"雲陽縣", "云阳县", "yunyang-county"},
+		{"德州儀器", "德州仪器", "texas-instruments"},
+		{"智能座艙", "智能座舱", "smart-cockpit-joint-lab"},
+		// Pinyin with tone marks, tone numbers, capitals, full width.
+		{"xiāntáo", "xiantao", "xiantao-data-valley"},
+		{"Yúběi", "yubei", "yubei-district"},
+		{"xian1tao2", "xiantao", "xiantao-data-valley"},
+		{"ｘｉａｎｔａｏ", "xiantao", "xiantao-data-valley"},
+	} {
+		_, want := searchFor(t, s, c.plain, 5)
+		if len(want) == 0 || want[0].Entity.Key != c.key {
+			t.Errorf("%q: %+v, want %s first", c.plain, want, c.key)
+			continue
+		}
+		_, got := searchFor(t, s, c.typed, 5)
+		if len(got) == 0 || got[0].Entity.Key != c.key || got[0].Tier != want[0].Tier {
+			t.Errorf("%q: %+v, want %s first in tier %s as for %q", c.typed, got, c.key, want[0].Tier, c.plain)
+			continue
+		}
+		// Highlights mark the stored text, whichever script the query used.
+		h := got[0]
+		if len(h.Highlights) == 0 || h.Highlights[0].Text != h.Matched || h.Highlights[0].End <= h.Highlights[0].Start {
+			t.Errorf("%q: highlights %+v of %q", c.typed, h.Highlights, h.Matched)
+		}
+	}
+}
+
+// A curator's document in traditional characters: the entities named in
+// it, as it writes them, are found in either script, and its quotes are
+// checked verbatim against its text: nothing folds them.
+func TestSearch_traditionalDocument(t *testing.T) {
+	s := apitest.Serve(t, httpapi.Options{})
+	admin := s.Token(t, "root", store.RoleAdmin)
+	editor := s.Token(t, "alice", store.RoleEditor)
+	mustAs := func(secret, q string, vars map[string]any) {
+		t.Helper()
+		if r := s.As(t, secret, q, vars); len(r.Errors) > 0 {
+			t.Fatalf("%s: %s", q, r.Raw)
+		}
+	}
+	mustAs(admin, `mutation($in: AddDocumentInput!) { addDocument(input: $in) { document { key } } }`, map[string]any{"in": map[string]any{
+		"key": "hk-2021", "title": "渝北數據谷見聞", "language": "zh-Hant",
+		"text": "位於渝北區的仙桃數據谷，今年新設「車載語音聯合實驗室」，與香港科技大學合作。\n",
+	}})
+	mustAs(editor, `mutation { createEntity(input: {key: "voice-lab", kind: LAB, name: "車載語音聯合實驗室",
+	  source: {document: "hk-2021", quote: "今年新設「車載語音聯合實驗室」"}}) { entity { key } } }`, nil)
+
+	// The quote in the other script is not the document's text.
+	r := s.As(t, editor, `mutation { setFact(input: {entity: "voice-lab", property: "founded", text: "今年",
+	  source: {document: "hk-2021", quote: "今年新设「车载语音联合实验室」"}}) { fact { property } } }`, nil)
+	if len(r.Errors) == 0 || r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("a quote in simplified characters for a traditional document: %s, want BAD_USER_INPUT", r.Raw)
+	}
+	mustAs(editor, `mutation { setFact(input: {entity: "voice-lab", property: "founded", text: "今年",
+	  source: {document: "hk-2021", quote: "今年新設「車載語音聯合實驗室」"}}) { fact { property } } }`, nil)
+
+	for _, q := range []string{"车载语音联合实验室", "車載語音聯合實驗室", "车载语音", "語音", "chezaiyuyin"} {
+		found := false
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, hits := searchFor(t, s, q, 1); len(hits) > 0 && hits[0].Entity.Key == "voice-lab" {
+				if hits[0].Matched != "車載語音聯合實驗室" {
+					t.Errorf("%q: matched %q, want the name as stored", q, hits[0].Matched)
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("%q does not find the lab named in the traditional document", q)
+		}
+	}
+}

@@ -1,0 +1,223 @@
+package search
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"unicode/utf8"
+
+	"tupu"
+	"tupu/seed"
+)
+
+// Every entry of the conversion's dictionaries maps a phrase to one of the
+// same length: simplified relies on it to keep offsets.
+func TestSimplifierDictionariesKeepLength(t *testing.T) {
+	sc, err := theSimplifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, g := range sc.cc.DictChains {
+		for _, d := range g.Dicts {
+			for _, id := range d.Trie.PrefixPredict(nil, 0) {
+				k, err := d.Trie.Key(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := d.Trie.Value(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n++
+				for _, to := range d.Values[v] {
+					if utf8.RuneCount(k) != utf8.RuneCountInString(to) {
+						t.Errorf("%s → %s changes the length", k, to)
+					}
+				}
+			}
+		}
+	}
+	if n < 4000 {
+		t.Errorf("%d entries: the dictionaries did not load", n)
+	}
+}
+
+func TestSimplified(t *testing.T) {
+	for in, want := range map[string]string{
+		"渝北區":         "渝北区",
+		"仙桃數據谷":       "仙桃数据谷",
+		"重慶郵電大學":      "重庆邮电大学",
+		"德州儀器":        "德州仪器",
+		"智能座艙聯合實驗室":   "智能座舱联合实验室",
+		"乾燥":          "干燥", // by phrase: 乾 is 干 here
+		"乾隆":          "乾隆", // and stays here
+		"衞生":          "卫生", // a Hong Kong form
+		"Qualcomm 高通": "Qualcomm 高通",
+		"":            "",
+	} {
+		if got := simplified(in); got != want {
+			t.Errorf("simplified(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Simplified text stays as it is: every name, alias and description of
+	// the seed, and its document.
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{}
+	for _, doc := range d.Documents {
+		texts = append(texts, doc.Text)
+	}
+	for _, e := range d.Entities {
+		texts = append(texts, e.Names()...)
+		texts = append(texts, e.Description)
+	}
+	for _, s := range texts {
+		if got := simplified(s); got != s {
+			t.Errorf("simplified changed the simplified text %q to %q", s, got)
+		}
+	}
+}
+
+func TestFoldScriptsAndMarks(t *testing.T) {
+	for in, want := range map[string]string{
+		"仙桃數據谷":               "仙桃数据谷",
+		"Xiāntáo":             "xiantao",
+		"Yúběi":               "yubei",
+		"XIA\u0304NTA\u0301O": "xiantao", // tone marks typed as combining marks
+		"lǜ nǚ":               "lu nu",
+		"Société Générale":    "societe generale",
+		"ｘｉāｎ":                "xian",
+	} {
+		if got := fold(in).String(); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Offsets lead back to the text as written.
+	f := fold("XIA\u0304N 數據")
+	if a, b := f.span(0, 3); a != 0 || b != 3 {
+		t.Errorf("span of xia: [%d, %d)", a, b)
+	}
+	if a, b := f.span(len(f.runes)-2, len(f.runes)); a != 6 || b != 8 {
+		t.Errorf("span of 数据 in %q: [%d, %d), want [6, 8)", f, a, b)
+	}
+}
+
+// same checks that two queries answer alike: the same hits in the same
+// order, tiers, fields, matched texts and highlights, and the same total.
+// Bleve's scores may differ (yu bei is two words where yubei is one).
+func same(t *testing.T, ix *Index, typed, plain string) *Result {
+	t.Helper()
+	got, want := search(t, ix, Query{Text: typed}), search(t, ix, Query{Text: plain})
+	for _, r := range []*Result{got, want} {
+		for i := range r.Hits {
+			r.Hits[i].Score = 0
+		}
+	}
+	if len(want.Hits) == 0 {
+		t.Fatalf("%q finds nothing", plain)
+	}
+	if got.Total != want.Total || !reflect.DeepEqual(got.Hits, want.Hits) {
+		t.Errorf("%q answers unlike %q:\n got %d %+v\nwant %d %+v", typed, plain, got.Total, got.Hits, want.Total, want.Hits)
+	}
+	return got
+}
+
+func TestTraditionalIsSimplified(t *testing.T) {
+	ix := seedIndex(t)
+	for trad, simp := range map[string]string{
+		"渝北區":     "渝北区",
+		"仙桃數據谷":   "仙桃数据谷",
+		"數據谷":     "数据谷",
+		"重慶郵電大學":  "重庆邮电大学",
+		"雲陽縣":     "云阳县",
+		"德州儀器":    "德州仪器",
+		"智能座艙":    "智能座舱",
+		"聯合實驗室":   "联合实验室",
+		"航空物流產業園": "航空物流产业园",
+	} {
+		r := same(t, ix, trad, simp)
+		// Highlights mark the name as stored, whichever script the query used.
+		if h := r.Hits[0]; len(h.Highlights) == 0 || h.Highlights[0].Text != h.Matched {
+			t.Errorf("%q: highlights %+v of %q", trad, h.Highlights, h.Matched)
+		}
+	}
+}
+
+func TestPinyinAsTyped(t *testing.T) {
+	ix := seedIndex(t)
+	for typed, plain := range map[string]string{
+		"xiāntáo":             "xiantao",
+		"Xiāntáo":             "xiantao",
+		"xian1tao2":           "xiantao",
+		"XIAN1TAO2":           "xiantao",
+		"xia\u0304nta\u0301o": "xiantao",
+		"ｘｉāｎｔáｏ":             "xiantao",
+		"Yúběi":               "yubei",
+		"yu2bei3":             "yubei",
+		"Yú Běi Qū":           "yubeiqu",
+		"xtsjg":               "XTSJG",
+		"qīngshuǐlǜàn":        "qingshuilvan", // 清水绿岸: ü as typed,
+		"qingshuiluan":        "qingshuilvan", // as u,
+		"qing1shui3lv4an4":    "qingshuilvan", // and as v with tone numbers
+	} {
+		same(t, ix, typed, plain)
+	}
+	wantFirst(t, ix, "xiāntáo", "xiantao-data-valley")
+	wantFirst(t, ix, "Yúběi", "yubei-district")
+	wantFirst(t, ix, "qingshuilvan", "clear-water-green-banks")
+	// Digits that are no tones are kept: Line 5 is not Line.
+	wantFirst(t, ix, "line 5", "line-5")
+}
+
+// An entity written in traditional characters, as a curator copies it from
+// a traditional document, is found by either script and by pinyin, and
+// highlights point into its text as written.
+func TestTraditionalEntity(t *testing.T) {
+	ix, err := Open(filepath.Join(t.TempDir(), "search"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	es := []*tupu.Entity{{
+		Key: "cqupt-hk", Kind: tupu.KindUniversity, Name: "重慶郵電大學", Aliases: []string{"重郵"},
+		Description: "位於重慶市南岸區的大學，設有通信與信息工程學院。",
+	}}
+	if err := ix.Rebuild(context.Background(), slices.Values(es), 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		q       string
+		tier    Tier
+		field   string
+		matched string
+		hl      [2]int
+	}{
+		{"重庆邮电大学", ExactName, "name", "重慶郵電大學", [2]int{0, 6}},
+		{"邮电", Inside, "name", "重慶郵電大學", [2]int{2, 4}},
+		{"郵電", Inside, "name", "重慶郵電大學", [2]int{2, 4}},
+		{"重邮", ExactAlias, "alias", "重郵", [2]int{0, 2}},
+		{"chongqingyoudian", Prefix, "pinyin", "重慶郵電大學", [2]int{0, 4}},
+		{"通信与信息工程", Description, "description", "重慶郵電大學", [2]int{0, 0}},
+	} {
+		h := wantFirst(t, ix, c.q, "cqupt-hk")
+		if h.Tier != c.tier || h.Field != c.field || h.Matched != c.matched || len(h.Highlights) == 0 {
+			t.Errorf("%q: %+v", c.q, h)
+			continue
+		}
+		hl := h.Highlights[0]
+		if c.tier == Description {
+			if got := string([]rune(hl.Text)[hl.Start:hl.End]); got != "通信與信息工程" {
+				t.Errorf("%q: highlight %q in %q", c.q, got, hl.Text)
+			}
+			continue
+		}
+		if hl.Text != c.matched || hl.Start != c.hl[0] || hl.End != c.hl[1] {
+			t.Errorf("%q: highlight %+v, want %v of %q", c.q, hl, c.hl, c.matched)
+		}
+	}
+}
