@@ -14,8 +14,8 @@ import (
 // BenchmarkNestedQuery runs the playground's nested query through the real
 // handler without the response cache: the cost of answering it afresh.
 func BenchmarkNestedQuery(b *testing.B) {
-	s := mustServeWith(b, httpapi.Options{ResponseCache: -1})
-	h, err := httpapi.NewHandler(s.Store, httpapi.Options{ResponseCache: -1})
+	s := mustServeWith(b, httpapi.Options{ResponseCacheBytes: -1})
+	h, err := httpapi.New(s.Store, httpapi.Options{ResponseCacheBytes: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

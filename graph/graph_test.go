@@ -138,7 +138,7 @@ func TestNestedQuery(t *testing.T) {
 // whole nested query reads one snapshot, however many objects it holds.
 func TestNestedQuery_oneSnapshot(t *testing.T) {
 	// Without the response cache, which would answer the repeat itself.
-	s := mustServeWith(t, httpapi.Options{ResponseCache: -1})
+	s := mustServeWith(t, httpapi.Options{ResponseCacheBytes: -1})
 	s.MustQuery(t, nestedQuery, nil, nil) // warm the query cache
 	// The search indexer reads the same store in the background: the
 	// fewest transactions of a few runs is the query's own.

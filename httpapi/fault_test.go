@@ -23,7 +23,7 @@ func TestPanicBecomesInternal(t *testing.T) {
 	var logs bytes.Buffer
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
-	h, err := httpapi.NewHandler(nil, httpapi.Options{Logger: log})
+	h, err := httpapi.New(nil, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func FuzzGraphQL(f *testing.F) {
 	if _, err := s.Sync(d); err != nil {
 		f.Fatal(err)
 	}
-	h, err := httpapi.NewHandler(s, httpapi.Options{})
+	h, err := httpapi.New(s, httpapi.Options{})
 	if err != nil {
 		f.Fatal(err)
 	}

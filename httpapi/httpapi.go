@@ -1,27 +1,30 @@
 // Package httpapi serves the GraphQL schema of package graph over HTTP:
 // GraphQL over HTTP (POST and GET), server-sent events and WebSockets,
-// the response cache, authentication and the abuse limits of an open
-// endpoint.
+// the response cache, authentication and the bounds an open endpoint
+// needs.
+//
+// Every request takes one path (Server.ServeHTTP): it is classified once
+// at the door (classify: its transport, what it accepts, its body read
+// once and bounded), authenticated, answered from the response cache if
+// it can be, and otherwise run by gqlgen's executor, whose extensions
+// apply one policy to every operation whatever brought it (policy.go,
+// operation.go).
 package httpapi
 
 import (
 	"cmp"
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
+	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 	"golang.org/x/text/language"
 
 	"tupu"
@@ -33,21 +36,22 @@ import (
 	"tupu/store"
 )
 
-// Options tune the GraphQL handler. The zero value of each field means
+// Options tune the GraphQL endpoint. The zero value of each field means
 // its production default.
 type Options struct {
 	// Logger receives internal errors and panics; nil means slog.Default().
 	Logger *slog.Logger
-	// MaxBodyBytes bounds a request body (413 past it); default 64 KiB,
-	// a hundred times the largest operation tupu's own clients send.
+	// MaxBodyBytes bounds a request body, and a WebSocket message (413
+	// past it); default 64 KiB, a hundred times the largest operation
+	// tupu's own clients send.
 	MaxBodyBytes int64
 	// ParserTokenLimit bounds the tokens of a document; default 5,000.
 	// gqlgen leaves it off, and a huge document costs seconds to validate.
 	ParserTokenLimit int
 	// MaxErrors bounds the errors one response carries; default 20.
 	MaxErrors int
-	// Timeout bounds the work of one request; default 10 s. Loaders stop
-	// reading once it passes.
+	// Timeout bounds the work of one query or mutation, on every
+	// transport; default 10 s. Loaders stop reading once it passes.
 	Timeout time.Duration
 	// Limits bound what one operation may ask for; nil means limits.Default().
 	Limits *limits.Config
@@ -64,13 +68,13 @@ type Options struct {
 	// whoever probes it.
 	Development bool
 	// TrustedDocuments, when set, is a JSON manifest of SHA-256 hash to
-	// document, and only those documents run.
+	// document, and only those documents run, on every transport.
 	TrustedDocuments []byte
 	// Search is the search index; nil turns search off.
 	Search *indexer.Indexer
-	// ResponseCache is how many answers the response cache keeps; zero
-	// means 1,000, negative turns it off.
-	ResponseCache int
+	// ResponseCacheBytes bounds the response cache in bytes; zero means
+	// DefaultResponseCacheBytes, negative turns it off.
+	ResponseCacheBytes int64
 	// WebsocketInitTimeout bounds the wait for a WebSocket's
 	// connection_init; default 5 s.
 	WebsocketInitTimeout time.Duration
@@ -80,11 +84,37 @@ type Options struct {
 	// AllowedOrigins are host patterns ("app.example.com", "*.example.com")
 	// of pages, besides the server's own, that may open a WebSocket.
 	AllowedOrigins []string
+	// MaxSubscriptions bounds the subscriptions open at once on the
+	// server, over every transport; default 5,000.
+	MaxSubscriptions int64
+	// MaxOperationsPerConnection bounds the operations one WebSocket
+	// connection runs at once; default 100.
+	MaxOperationsPerConnection int64
+	// MaxStreamsPerClient bounds the streams (WebSockets and SSE) one
+	// client address holds open at once; default 256.
+	MaxStreamsPerClient int
 }
 
-// NewHandler returns the GraphQL endpoint over s: POST with a JSON body,
-// and GET for queries. Each response reads one snapshot of the graph.
-func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
+// DefaultResponseCacheBytes is the response cache's default size: 32 MiB,
+// an eighth of the memory limit the service sets itself (256 MiB), which
+// holds about 15,000 answers of the size the seed's nested queries have.
+const DefaultResponseCacheBytes = 32 << 20
+
+// Server is the GraphQL endpoint: POST with a JSON body, GET for queries,
+// POST with Accept: text/event-stream for server-sent events, and
+// WebSocket upgrades with the graphql-ws protocol. Each response reads
+// one snapshot of the graph.
+type Server struct {
+	opts      Options
+	store     *store.Store
+	exec      *executor.Executor
+	cache     *responseCache // nil: off
+	websocket gqltransport.Websocket
+	streams   *clientStreams
+}
+
+// New returns the endpoint over s.
+func New(s *store.Store, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -92,101 +122,128 @@ func NewHandler(s *store.Store, opts Options) (http.Handler, error) {
 	opts.ParserTokenLimit = cmp.Or(opts.ParserTokenLimit, 5000)
 	opts.MaxErrors = cmp.Or(opts.MaxErrors, 20)
 	opts.Timeout = cmp.Or(opts.Timeout, 10*time.Second)
+	opts.ResponseCacheBytes = cmp.Or(opts.ResponseCacheBytes, DefaultResponseCacheBytes)
+	opts.WebsocketInitTimeout = cmp.Or(opts.WebsocketInitTimeout, 5*time.Second)
+	opts.MaxSubscriptions = cmp.Or(opts.MaxSubscriptions, 5000)
+	opts.MaxOperationsPerConnection = cmp.Or(opts.MaxOperationsPerConnection, 100)
+	opts.MaxStreamsPerClient = cmp.Or(opts.MaxStreamsPerClient, 256)
 	if opts.Limits == nil {
 		l := limits.Default()
 		opts.Limits = &l
 	}
-	t := httpTransport{maxBody: opts.MaxBodyBytes, maxErrors: opts.MaxErrors}
+
+	exec := executor.New(graph.NewExecutableSchema(s, opts.Search))
+	if opts.Metrics != nil {
+		// First, so it also sees the operations later extensions refuse.
+		exec.Use(opts.Metrics.GraphQL())
+	}
+	if opts.Tracing {
+		exec.Use(observe.Tracing())
+	}
 	if opts.TrustedDocuments != nil {
 		td, err := newTrustedDocuments(opts.TrustedDocuments)
 		if err != nil {
 			return nil, err
 		}
-		t.trusted = td
-	}
-
-	srv := handler.New(graph.NewExecutableSchema(s, opts.Search))
-	if opts.Metrics != nil {
-		// First, so it also sees the operations later extensions refuse.
-		srv.Use(opts.Metrics.GraphQL())
-	}
-	if opts.Tracing {
-		srv.Use(observe.Tracing())
-	}
-	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		// Per response, not per request: each event of a subscription
-		// reads the graph as it is when the event is sent.
-		ctx, r := graph.BeginReads(ctx, s)
-		defer r.Close()
-		resp := next(ctx)
-		judgeCacheable(ctx, r, resp)
-		return resp
-	})
-	srv.SetValidationRulesFn(validationRules)
-	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost}})
-	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(transport.Websocket{
-		KeepAlivePingInterval: 15 * time.Second,
-		InitTimeout:           cmp.Or(opts.WebsocketInitTimeout, 5*time.Second),
-		InitFunc:              websocketInit(s, opts.ReadsNeedToken),
-		// coder/websocket refuses a browser's upgrade from another origin
-		// unless its host matches one of these patterns.
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins}},
-	})
-	srv.AddTransport(t)
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetParserTokenLimit(opts.ParserTokenLimit)
-	srv.SetDisableSuggestion(!opts.Development)
-	if opts.NoIntrospection {
-		srv.Use(noIntrospection{})
+		exec.Use(td)
 	} else {
-		srv.Use(extension.Introspection{})
-	}
-	if t.trusted == nil {
 		// Automatic persisted queries: a client may send a document's hash
 		// instead of the document once the server has seen it.
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		exec.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
-	srv.Use(limits.New(*opts.Limits))
-	srv.SetErrorPresenter(presentError(opts.Logger))
-	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		opts.Logger.Error("panic in resolver", "panic", p, "stack", string(debug.Stack()))
-		return tupu.Errorf(tupu.Internal, tupu.InternalMessage)
-	})
-	// What runs an operation; the response cache answers before it.
-	var serve http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		if !isWebsocket(r) {
-			// A subscription lives as long as its connection, not a request.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, opts.Timeout)
-			defer cancel()
-		}
-		ctx = model.WithLanguage(ctx, acceptLanguage(r.Header.Get("Accept-Language")))
-		srv.ServeHTTP(w, r.WithContext(ctx))
-	})
-	if opts.ResponseCache >= 0 && s != nil {
-		serve = newResponseCache(s, opts.Search, cmp.Or(opts.ResponseCache, 1000), 1<<20, opts.Metrics).wrap(serve, opts.MaxBodyBytes)
+	if !opts.NoIntrospection {
+		exec.Use(extension.Introspection{})
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodPost, http.MethodOptions:
-		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeError(w, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET for queries or POST")
+	exec.Use(operationPolicy{introspection: !opts.NoIntrospection})
+	exec.Use(limits.New(*opts.Limits))
+	ops := &operations{store: s, timeout: opts.Timeout, subscriptions: &slots{max: opts.MaxSubscriptions}}
+	exec.AroundOperations(ops.intercept)
+	exec.SetDefaultRulesFn(validationRules)
+	exec.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	exec.SetParserTokenLimit(opts.ParserTokenLimit)
+	exec.SetDisableSuggestion(!opts.Development)
+	exec.SetErrorPresenter(presentError(opts.Logger))
+	exec.SetRecoverFunc(recoverFunc(opts.Logger))
+
+	srv := &Server{
+		opts:      opts,
+		store:     s,
+		exec:      exec,
+		websocket: newWebsocket(s, opts.ReadsNeedToken, opts.MaxBodyBytes, opts.WebsocketInitTimeout, opts.MaxOperationsPerConnection, opts.Logger),
+		streams:   newClientStreams(opts.MaxStreamsPerClient),
+	}
+	if opts.ResponseCacheBytes > 0 && s != nil {
+		srv.cache = newResponseCache(s, opts.Search, opts.ResponseCacheBytes, opts.Metrics)
+	}
+	return srv, nil
+}
+
+// ServeHTTP is the one path of every request to the endpoint.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	req, refused := classify(r, srv.opts.MaxBodyBytes)
+	if refused != nil {
+		refused.write(w, mediaJSON)
+		return
+	}
+	tok, err := authenticate(srv.store, r)
+	// A WebSocket may carry its token in connection_init instead, which
+	// checks it then.
+	if err == nil && tok == nil && srv.opts.ReadsNeedToken && req.transport != transportWebsocket {
+		err = tupu.Errorf(tupu.Unauthenticated, "this server needs a token for reads too: send Authorization: Bearer <token>")
+	}
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tupu"`)
+		writeError(w, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
+		return
+	}
+	req.token = tok
+
+	var (
+		key    [32]byte
+		before [2]uint64
+	)
+	cached := srv.cache != nil && (req.transport == transportPOST || req.transport == transportGET)
+	if cached {
+		before, key = srv.cache.version(), srv.cache.key(r, req)
+		if srv.cache.serve(w, key, before) {
 			return
 		}
-		tok, err := authenticate(s, r)
-		if err == nil && tok == nil && opts.ReadsNeedToken {
-			err = tupu.Errorf(tupu.Unauthenticated, "this server needs a token for reads too: send Authorization: Bearer <token>")
+	}
+
+	ctx := graphql.StartOperationTrace(r.Context())
+	ctx = model.WithLanguage(graph.WithToken(withRequest(ctx, req), tok), acceptLanguage(r.Header.Get("Accept-Language")))
+	r = r.WithContext(ctx)
+	switch req.transport {
+	case transportWebsocket, transportSSE:
+		srv.serveStream(w, r, req)
+	default:
+		var keep func(contentType string, body []byte)
+		if cached {
+			keep = func(contentType string, body []byte) { srv.cache.keep(key, req, contentType, body, before) }
 		}
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tupu"`)
-			writeError(w, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
-			return
-		}
-		serve.ServeHTTP(w, r.WithContext(graph.WithToken(r.Context(), tok)))
-	}), nil
+		srv.serveAnswer(w, r, req, keep)
+	}
+}
+
+// validationRules are gqlparser's rules plus one that refuses @defer.
+// gqlgen declares the directive, but tupu sends every answer whole (the
+// executable schema does not split responses, see graph/sequential): a
+// deferred fragment would be dropped from the answer without a word.
+func validationRules() *rules.Rules {
+	r := rules.NewDefaultRules()
+	r.AddRule("NoDefer", func(observers *core.Events, addError core.AddErrFunc) {
+		observers.OnDirective(func(_ *core.Walker, d *ast.Directive) {
+			if d.Name == "defer" {
+				addError(core.Message(`Directive "@defer" is not supported: answers are sent whole; remove it.`), core.At(d.Position))
+			}
+		})
+	})
+	return r
 }
 
 // languages are what labels can be asked for in; Chinese first, the
@@ -207,51 +264,4 @@ func acceptLanguage(header string) model.Language {
 		return model.LanguageEn
 	}
 	return model.LanguageZh
-}
-
-// presentError is the one place where errors get their extensions.code:
-// a domain error keeps its code and message; gqlgen's own errors (parse,
-// validation) keep theirs; anything else is logged and shown as INTERNAL
-// with a fixed message, so no path or stack leaks.
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
-	return func(ctx context.Context, err error) *gqlerror.Error {
-		gerr := graphql.DefaultErrorPresenter(ctx, err)
-		var domain *tupu.Error
-		switch {
-		case errors.As(err, &domain):
-			gerr.Message = domain.Message
-			setCode(gerr, domain.Code)
-			if domain.Code == tupu.Unavailable {
-				// The operator needs the cause (a damaged file, a full disk).
-				log.Error("unavailable", "error", err, "path", gerr.Path.String())
-			}
-		case errors.Is(err, syscall.ENOSPC):
-			log.Error("disk full", "error", err)
-			gerr.Message = "the database's disk is full: nothing was written; free some space and try again"
-			setCode(gerr, tupu.Unavailable)
-		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			gerr.Message = "the request was cancelled or ran out of time"
-			setCode(gerr, tupu.Unavailable)
-		case gerr.Extensions["code"] != nil:
-			// parse and validation errors: gqlgen set the code.
-		default:
-			var inner *gqlerror.Error
-			if errors.As(err, &inner) && inner.Err == nil && inner.Path == nil {
-				// An error gqlgen raised about the request itself.
-				setCode(gerr, tupu.BadUserInput)
-				break
-			}
-			log.Error("internal error", "error", err, "path", gerr.Path.String())
-			gerr.Message = tupu.InternalMessage
-			setCode(gerr, tupu.Internal)
-		}
-		return gerr
-	}
-}
-
-func setCode(e *gqlerror.Error, code tupu.Code) {
-	if e.Extensions == nil {
-		e.Extensions = map[string]any{}
-	}
-	e.Extensions["code"] = string(code)
 }

@@ -100,7 +100,7 @@ func TestPersistedQueries(t *testing.T) {
 
 	t.Run("a manifest that lies is refused", func(t *testing.T) {
 		manifest, _ := json.Marshal(map[string]string{hash: q + " "})
-		if _, err := httpapi.NewHandler(nil, httpapi.Options{TrustedDocuments: manifest}); err == nil {
+		if _, err := httpapi.New(nil, httpapi.Options{TrustedDocuments: manifest}); err == nil {
 			t.Error("a hash that does not match its document was accepted")
 		}
 	})

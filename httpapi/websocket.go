@@ -2,47 +2,108 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
+	"time"
 
-	"github.com/99designs/gqlgen/graphql/handler/transport"
+	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 
 	"tupu"
 	"tupu/graph"
 	"tupu/store"
 )
 
-// isWebsocket reports whether r asks to upgrade to a WebSocket.
-func isWebsocket(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+// connection is what one WebSocket connection may hold: it travels in the
+// connection's context, set at connection_init.
+type connection struct {
+	subscriptions *slots
 }
 
-// websocketInit authenticates a graphql-ws connection at connection_init:
-// the payload may carry the token as "Authorization" ("Bearer ...") or
-// "authToken". Without one the connection is anonymous, which is enough
-// to subscribe unless reads need a token.
-func websocketInit(s *store.Store, readsNeedToken bool) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		secret := payload.Authorization()
-		if secret == "" {
-			secret = payload.GetString("authToken")
-		}
-		secret = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(secret, "Bearer "), "bearer "))
-		if secret == "" {
-			if readsNeedToken {
-				return ctx, nil, tupu.Errorf(tupu.Unauthenticated, "this server needs a token: send it in connection_init")
+type connectionKey struct{}
+
+func connectionFrom(ctx context.Context) *connection {
+	c, _ := ctx.Value(connectionKey{}).(*connection)
+	return c
+}
+
+// newWebsocket returns gqlgen's graphql-ws transport as tupu runs it: a
+// message is at most maxMessage bytes, a client that sends no
+// connection_init within initTimeout is closed, init authenticates (the
+// token in the payload as "Authorization" or "authToken"; without one the
+// connection is anonymous, enough to subscribe unless reads need a
+// token), and each connection holds at most perConnection operations.
+// Origins are checked before (see originAllowed), so the upgrade itself
+// skips coder/websocket's check.
+func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTimeout time.Duration, perConnection int64, log *slog.Logger) gqltransport.Websocket {
+	return gqltransport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		InitTimeout:           initTimeout,
+		PayloadReadLimit:      &maxMessage,
+		Implementation: gqltransport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
+		},
+		InitFunc: func(ctx context.Context, payload gqltransport.InitPayload) (context.Context, *gqltransport.InitPayload, error) {
+			ctx = context.WithValue(ctx, connectionKey{}, &connection{subscriptions: &slots{max: perConnection}})
+			secret := payload.Authorization()
+			if secret == "" {
+				secret = payload.GetString("authToken")
 			}
-			return ctx, nil, nil
-		}
-		var tok *store.Token
-		err := s.View(func(tx *store.Tx) error {
-			var err error
-			tok, err = tx.Authenticate(secret)
-			return err
-		})
-		if err != nil {
-			return ctx, nil, err
-		}
-		return graph.WithToken(ctx, tok), nil, nil
+			secret = strings.TrimSpace(secret)
+			if scheme, rest, ok := strings.Cut(secret, " "); ok && strings.EqualFold(scheme, "Bearer") {
+				secret = strings.TrimSpace(rest)
+			}
+			if secret == "" {
+				if requestFrom(ctx).token == nil && readsNeedToken {
+					return ctx, nil, tupu.Errorf(tupu.Unauthenticated, "this server needs a token: send it in connection_init")
+				}
+				return ctx, nil, nil
+			}
+			var tok *store.Token
+			err := s.View(func(tx *store.Tx) error {
+				var err error
+				tok, err = tx.Authenticate(secret)
+				return err
+			})
+			if err != nil {
+				return ctx, nil, err
+			}
+			return graph.WithToken(ctx, tok), nil, nil
+		},
+		ErrorFunc: func(ctx context.Context, err error) {
+			if !errors.Is(err, context.Canceled) {
+				log.Debug("websocket", "error", err.Error())
+			}
+		},
 	}
+}
+
+// originAllowed reports whether a browser page at r's Origin may open a
+// WebSocket: one from the server's own host, or from a host matching one
+// of patterns (path.Match, case-insensitively: "app.example.com",
+// "*.example.com"). A request without an Origin is not from a browser
+// page.
+func originAllowed(r *http.Request, patterns []string) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	if host == strings.ToLower(r.Host) {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(strings.ToLower(p), host); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -40,7 +40,7 @@ type config struct {
 	ReadsNeedToken   bool          `yaml:"readsNeedToken"`
 	AllowedOrigins   string        `yaml:"allowedOrigins"`
 	DebugAddr        string        `yaml:"debugAddr"`
-	ResponseCache    int           `yaml:"responseCache"`
+	ResponseCache    byteSize      `yaml:"responseCache"`
 }
 
 // defaults are the production settings.
@@ -59,7 +59,7 @@ func defaults() *config {
 		MaxDepth:      l.MaxDepth,
 		MaxAliases:    l.MaxAliases,
 		MaxDirectives: l.MaxDirectives,
-		ResponseCache: 1000,
+		ResponseCache: httpapi.DefaultResponseCacheBytes,
 	}
 }
 
@@ -89,7 +89,7 @@ func (c *config) settings() []setting {
 		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
 		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
 		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
-		{"response-cache", "TUPU_RESPONSE_CACHE", "how many answers the response cache keeps; 0 turns it off", (*intValue)(&c.ResponseCache)},
+		{"response-cache", "TUPU_RESPONSE_CACHE", "bytes the response cache may hold, with a unit (32MiB); 0 turns it off", &c.ResponseCache},
 		{"debug-addr", "TUPU_DEBUG_ADDR", "address of a second listener serving Go's profiler at /debug/pprof/ (default: none)", (*stringValue)(&c.DebugAddr)},
 	}
 }
@@ -156,8 +156,6 @@ func (c *config) check() error {
 		return fmt.Errorf("max body bytes %d: at least 1024", c.MaxBodyBytes)
 	case c.Timeout <= 0 || c.WriteTimeout <= 0:
 		return fmt.Errorf("timeouts must be positive")
-	case c.ResponseCache < 0:
-		return fmt.Errorf("response cache %d: 0 (off) or more", c.ResponseCache)
 	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
@@ -181,10 +179,10 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 	opts := httpapi.Options{
 		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
 		NoIntrospection: !c.Introspection, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
-		ResponseCache: c.ResponseCache,
+		ResponseCacheBytes: int64(c.ResponseCache),
 	}
 	if c.ResponseCache == 0 {
-		opts.ResponseCache = -1 // off
+		opts.ResponseCacheBytes = -1 // off
 	}
 	for _, o := range strings.Split(c.AllowedOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -241,6 +239,46 @@ func (v *durationValue) Set(s string) error {
 	return err
 }
 func (v *durationValue) String() string { return time.Duration(*v).String() }
+
+// byteSize is a size in bytes written with a unit: 512KiB, 32MiB, 1GiB
+// (or KB, MB, GB in powers of ten, or B); 0 needs none.
+type byteSize int64
+
+var byteUnits = []struct {
+	suffix string
+	bytes  int64
+}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+
+func (v *byteSize) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "0" {
+		*v = 0
+		return nil
+	}
+	for _, u := range byteUnits {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+			if err != nil || n < 0 || n*float64(u.bytes) > 1<<50 {
+				return fmt.Errorf("%q is not a size such as 32MiB", s)
+			}
+			*v = byteSize(n * float64(u.bytes))
+			return nil
+		}
+	}
+	return fmt.Errorf("%q has no unit: write a size such as 32MiB (or 0 for none)", s)
+}
+
+func (v *byteSize) String() string {
+	for _, u := range byteUnits[:3] {
+		if n := int64(*v); n >= u.bytes && n%u.bytes == 0 && (n/u.bytes < 1024 || u.suffix == "GiB") {
+			return strconv.FormatInt(n/u.bytes, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(int64(*v), 10) + "B"
+}
+
+// UnmarshalText reads a size from the config file.
+func (v *byteSize) UnmarshalText(b []byte) error { return v.Set(string(b)) }
 
 // searchDir is where the search index lives: beside the database file
 // unless set.

@@ -49,7 +49,8 @@ func TestLoadConfig_refusals(t *testing.T) {
 		{"bad number in the environment", nil, map[string]string{"TUPU_MAX_COST": "lots"}, "TUPU_MAX_COST"},
 		{"bad log format", []string{"--log-format", "xml"}, nil, "log format"},
 		{"bad duration", []string{"--timeout", "soon"}, nil, "timeout"},
-		{"negative response cache", []string{"--response-cache", "-5"}, nil, "response cache"},
+		{"negative response cache", []string{"--response-cache", "-5MiB"}, nil, "response-cache"},
+		{"response cache without a unit", []string{"--response-cache", "1000"}, nil, "no unit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadConfig("tupu", tc.args, func(k string) string { return tc.env[k] }, io.Discard)
@@ -60,20 +61,29 @@ func TestLoadConfig_refusals(t *testing.T) {
 	}
 }
 
-// TestLoadConfig_responseCache: the default keeps 1,000 answers, 0 turns
-// the cache off.
+// TestLoadConfig_responseCache: the cache is bounded in bytes, 32 MiB by
+// default; 0 turns it off; the config file takes the same sizes.
 func TestLoadConfig_responseCache(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tupu.yaml")
+	os.WriteFile(file, []byte("responseCache: 8MiB\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
-		want int
-	}{{nil, 1000}, {[]string{"--response-cache", "50"}, 50}, {[]string{"--response-cache", "0"}, -1}} {
+		want int64
+	}{
+		{nil, 32 << 20},
+		{[]string{"--response-cache", "512KiB"}, 512 << 10},
+		{[]string{"--response-cache", "1.5GiB"}, 3 << 29},
+		{[]string{"--response-cache", "64MB"}, 64e6},
+		{[]string{"--response-cache", "0"}, -1},
+		{[]string{"--config", file}, 8 << 20},
+	} {
 		c, err := loadConfig("tupu", tc.args, func(string) string { return "" }, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
 		opts, err := c.graphOptions(nil)
-		if err != nil || opts.ResponseCache != tc.want {
-			t.Errorf("%v: ResponseCache %d (%v), want %d", tc.args, opts.ResponseCache, err, tc.want)
+		if err != nil || opts.ResponseCacheBytes != tc.want {
+			t.Errorf("%v: ResponseCacheBytes %d (%v), want %d", tc.args, opts.ResponseCacheBytes, err, tc.want)
 		}
 	}
 }

@@ -99,6 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := c.logger(stderr)
+	// Whatever a library writes with the standard log package goes through
+	// the same structured, escaped logger.
+	slog.SetDefault(log)
 	if cmd == "seed" {
 		return runSeed(c, stdout)
 	}
@@ -190,7 +193,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	opts.Metrics = metrics
 	opts.Tracing = tracing
 	opts.Search = x
-	gql, err := httpapi.NewHandler(s, opts)
+	gql, err := httpapi.New(s, opts)
 	if err != nil {
 		return err
 	}

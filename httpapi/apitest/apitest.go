@@ -52,7 +52,7 @@ func Serve(tb testing.TB, opts httpapi.Options) *Server {
 	go func() { x.Follow(ctx); close(followed) }()
 	tb.Cleanup(func() { stop(); <-followed; x.Close() })
 	opts.Search = x
-	h, err := httpapi.NewHandler(s, opts)
+	h, err := httpapi.New(s, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

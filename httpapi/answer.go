@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// serveAnswer runs a POST or GET request and sends its answer whole as
+// JSON; keep, when set, is offered the answer for the response cache if
+// the request may be kept (request.cacheable).
+func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *request, keep func(contentType string, body []byte)) {
+	media, ok := responseMedia(req.accept)
+	if !ok {
+		writeError(w, mediaJSON, http.StatusNotAcceptable, "NOT_ACCEPTABLE",
+			"the response can be application/graphql-response+json or application/json; the Accept header allows neither")
+		return
+	}
+	params, msg := req.params(r)
+	if msg != "" {
+		writeError(w, media, http.StatusBadRequest, "BAD_REQUEST", msg)
+		return
+	}
+	ctx := r.Context()
+	oc, errs := srv.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := srv.exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		status := http.StatusOK // legacy JSON clients read the errors from a 200
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		if codeOf(resp.Errors[0]) == "METHOD_NOT_ALLOWED" {
+			w.Header().Set("Allow", http.MethodPost)
+			status = http.StatusMethodNotAllowed
+		}
+		send(w, media, status, requestErrors{Errors: capErrors(resp.Errors, srv.opts.MaxErrors), Extensions: resp.Extensions})
+		return
+	}
+	responses, ctx := srv.exec.DispatchOperation(ctx, oc)
+	resp := responses(ctx)
+	if resp == nil {
+		resp = &graphql.Response{Errors: gqlerror.List{coded("UNAVAILABLE", "the request was cancelled or ran out of time")}}
+	}
+	resp.Errors = capErrors(resp.Errors, srv.opts.MaxErrors)
+	body, err := encodeResponse(resp)
+	if err != nil {
+		send(w, media, http.StatusInternalServerError, nil)
+		return
+	}
+	contentType := media + "; charset=utf-8"
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+	if keep != nil && req.cacheable(resp) {
+		keep(contentType, body)
+	}
+}
+
+// encodeResponse writes a response with its data as gqlgen made it:
+// json.Marshal would check and compact those bytes again, which is a tenth
+// of the CPU of a request.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
+		return json.Marshal(resp) // incremental delivery: rare, keep it simple
+	}
+	b := make([]byte, 0, len(resp.Data)+64)
+	b = append(b, '{')
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, `"errors":`...), errs...), ',')
+	}
+	b = append(b, `"data":`...)
+	if len(resp.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, resp.Data...)
+	}
+	if len(resp.Extensions) > 0 {
+		ext, err := json.Marshal(resp.Extensions)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"extensions":`...), ext...)
+	}
+	return append(b, '}'), nil
+}
+
+// serveStream serves a request that holds a stream open: a WebSocket, or
+// server-sent events. Each client address holds at most
+// MaxStreamsPerClient of them at once.
+func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request, req *request) {
+	if req.transport == transportWebsocket && !originAllowed(r, srv.opts.AllowedOrigins) {
+		writeError(w, mediaJSON, http.StatusForbidden, "FORBIDDEN",
+			"a page from this origin may not open a WebSocket here (see --allowed-origins)")
+		return
+	}
+	release, ok := srv.streams.take(r.RemoteAddr)
+	if !ok {
+		w.Header().Set("Retry-After", "10")
+		writeError(w, mediaJSON, http.StatusTooManyRequests, "TOO_MANY_STREAMS",
+			fmt.Sprintf("this address holds %d streams (WebSockets and event streams) open, as many as it may; close one first", srv.opts.MaxStreamsPerClient))
+		return
+	}
+	defer release()
+	if req.transport == transportWebsocket {
+		srv.websocket.Do(w, r, srv.exec)
+		return
+	}
+	srv.serveEvents(w, r, req)
+}
+
+// serveEvents runs a request over server-sent events (the distinct
+// connections mode of the GraphQL over SSE protocol): every answer of the
+// operation, including the errors of one that could not run, is a "next"
+// event, and "complete" ends the stream.
+func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *request) {
+	h := w.Header()
+	h.Set("Content-Type", mediaEventStream+"; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	flush := http.NewResponseController(w).Flush
+	io.WriteString(w, ":\n\n") // the stream is open before the first event comes
+	flush()
+	event := func(data any) {
+		b, err := json.Marshal(data)
+		if err != nil {
+			b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+		}
+		fmt.Fprintf(w, "event: next\ndata: %s\n\n", b)
+		flush()
+	}
+	defer func() {
+		io.WriteString(w, "event: complete\ndata:\n\n")
+		flush()
+	}()
+	ctx := r.Context()
+	params, msg := req.params(r)
+	if msg != "" {
+		event(requestErrors{Errors: gqlerror.List{coded("BAD_REQUEST", msg)}})
+		return
+	}
+	oc, errs := srv.exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		resp := srv.exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		event(requestErrors{Errors: capErrors(resp.Errors, srv.opts.MaxErrors), Extensions: resp.Extensions})
+		return
+	}
+	responses, ctx := srv.exec.DispatchOperation(ctx, oc)
+	for {
+		resp := responses(ctx)
+		if resp == nil {
+			return
+		}
+		resp.Errors = capErrors(resp.Errors, srv.opts.MaxErrors)
+		event(resp)
+	}
+}
+
+// clientStreams counts the streams each client address holds open.
+type clientStreams struct {
+	max    int
+	mu     sync.Mutex
+	byAddr map[string]int
+}
+
+func newClientStreams(max int) *clientStreams {
+	return &clientStreams{max: max, byAddr: map[string]int{}}
+}
+
+// take counts a stream of the client at remoteAddr (host:port), and
+// reports whether it may open; release uncounts it.
+func (c *clientStreams) take(remoteAddr string) (release func(), ok bool) {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byAddr[host] >= c.max {
+		return nil, false
+	}
+	c.byAddr[host]++
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.byAddr[host]--; c.byAddr[host] == 0 {
+			delete(c.byAddr, host)
+		}
+	}, true
+}

@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The policy every operation passes, whatever transport brought it: these
+// are executor extensions, which gqlgen runs for every operation it
+// creates (POST, GET, SSE and each WebSocket subscribe alike), so a
+// transport cannot skip them. The limits (graph/limits) and the trusted
+// documents or automatic persisted queries are extensions too; the
+// deadline, the read side and the subscription bounds are in operation.go.
+
+// operationPolicy looks at the operation once it is parsed and validated:
+// it records on the request which operation runs and whether it defers,
+// and refuses what the request may not run: introspection when it is off,
+// a mutation over GET, a subscription without a stream to send it on.
+type operationPolicy struct {
+	introspection bool
+}
+
+var (
+	_ graphql.HandlerExtension        = operationPolicy{}
+	_ graphql.OperationContextMutator = operationPolicy{}
+)
+
+func (operationPolicy) ExtensionName() string { return "TupuOperationPolicy" }
+
+func (operationPolicy) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (p operationPolicy) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Operation
+	asks := inspect(op)
+	if asks.schema && !p.introspection {
+		return coded("INTROSPECTION_DISABLED", "introspection is turned off on this server")
+	}
+	req := requestFrom(ctx)
+	if req == nil {
+		return nil
+	}
+	req.operation, req.deferred = op.Operation, asks.deferral
+	switch {
+	case req.transport == transportGET && op.Operation != ast.Query:
+		return coded("METHOD_NOT_ALLOWED", "GET runs queries only; send mutations with POST")
+	case op.Operation == ast.Subscription && (req.transport == transportGET || req.transport == transportPOST):
+		return coded("BAD_REQUEST", "a subscription needs a stream: POST with Accept: text/event-stream, or a WebSocket (graphql-transport-ws)")
+	}
+	return nil
+}
+
+// asked is what an operation selects that the policy cares about.
+type asked struct {
+	schema   bool // __schema or __type
+	deferral bool // a @defer fragment
+}
+
+// inspect walks the selections of op, each fragment once.
+func inspect(op *ast.OperationDefinition) asked {
+	var a asked
+	seen := map[string]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Name == "__schema" || s.Name == "__type" {
+					a.schema = true
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				if s.Directives.ForName("defer") != nil {
+					a.deferral = true
+				}
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				if s.Directives.ForName("defer") != nil {
+					a.deferral = true
+				}
+				if !seen[s.Name] && s.Definition != nil {
+					seen[s.Name] = true
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	if op != nil {
+		walk(op.SelectionSet)
+	}
+	return a
+}
+
+func coded(code, message string) *gqlerror.Error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code}}
+}
+
+// trustedDocuments is the allow-list of operations a locked-down server
+// runs: a client sends the document's SHA-256 (as in automatic persisted
+// queries) or the document itself, and only registered ones run.
+type trustedDocuments struct {
+	byHash map[string]string
+}
+
+var (
+	_ graphql.HandlerExtension          = (*trustedDocuments)(nil)
+	_ graphql.OperationParameterMutator = (*trustedDocuments)(nil)
+)
+
+// newTrustedDocuments reads a manifest: a JSON object from SHA-256 hex
+// hashes to documents. Every hash must match its document.
+func newTrustedDocuments(manifest []byte) (*trustedDocuments, error) {
+	var docs map[string]string
+	if err := json.Unmarshal(manifest, &docs); err != nil {
+		return nil, fmt.Errorf("trusted documents: not a JSON object of hash to document: %w", err)
+	}
+	byHash := make(map[string]string, len(docs))
+	for hash, doc := range docs {
+		if sum := sha256.Sum256([]byte(doc)); hex.EncodeToString(sum[:]) != strings.ToLower(hash) {
+			return nil, fmt.Errorf("trusted documents: %s is not the SHA-256 of its document", hash)
+		}
+		byHash[strings.ToLower(hash)] = doc
+	}
+	return &trustedDocuments{byHash: byHash}, nil
+}
+
+func (*trustedDocuments) ExtensionName() string { return "TupuTrustedDocuments" }
+
+func (*trustedDocuments) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters fills in the query of a request that names a
+// trusted document by hash, and refuses any other.
+func (td *trustedDocuments) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	hash := ""
+	if pq, ok := p.Extensions["persistedQuery"].(map[string]any); ok {
+		hash, _ = pq["sha256Hash"].(string)
+	}
+	if p.Query != "" {
+		sum := sha256.Sum256([]byte(p.Query))
+		hash = hex.EncodeToString(sum[:])
+	}
+	doc, ok := td.byHash[strings.ToLower(hash)]
+	if !ok {
+		return coded("PERSISTED_QUERY_NOT_FOUND", "this server runs registered operations only, and this is not one")
+	}
+	p.Query = doc
+	delete(p.Extensions, "persistedQuery")
+	return nil
+}
