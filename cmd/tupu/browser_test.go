@@ -30,70 +30,16 @@ const chromiumPath = "/usr/bin/chromium"
 // missing browser means .ci/run did not install it. TUPU_SCREENSHOT=path also
 // saves the final screenshot there.
 func TestBrowser_playground(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI needs %s (Debian package chromium, installed by .ci/run): %v", chromiumPath, err)
-		}
-		t.Skipf("no browser: %v (apt-get install chromium fonts-wqy-microhei)", err)
-	}
-	// Made before anything that writes into them, so that they are removed
-	// only after the browser and the server have stopped (deferred below).
-	db := filepath.Join(t.TempDir(), "tupu.db")
-	profile := t.TempDir()
+	needChromium(t)
 	shots := t.TempDir()
-
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-
-	// The program, in-process, on a free port and a fresh database.
-	srvCtx, stopServer := context.WithCancel(ctx)
-	var serverLog syncBuffer
-	exited := make(chan error, 1)
-	go func() {
-		exited <- run(srvCtx, []string{"--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" }, io.Discard, &serverLog)
-	}()
-	defer func() {
-		stopServer()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("run returned %v after shutdown", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("run did not return after its context ended")
-		}
-	}()
-	base := waitForURL(t, serverLog.String, exited)
+	base, serverLog := startProgram(t, ctx)
 	baseURL, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	// A headless Chromium with a fresh profile (so GraphiQL has no saved tabs
-	// and shows the default query) that makes no requests of its own.
-	var browserLog syncBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1400, 1000),
-		chromedp.CombinedOutput(&browserLog),
-	)
-	defer cancelAlloc() // stops the browser and waits for it
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
+	bctx, browserLog := startBrowser(t, ctx)
 
 	// Record every request the page makes, from the first navigation on,
 	// and every request that failed to load.
@@ -235,6 +181,79 @@ func TestBrowser_playground(t *testing.T) {
 	}
 	t.Logf("%d requests to %s: %s; %d inline: %s", len(onServer), baseURL.Host,
 		strings.Join(onServer, " "), len(inline), strings.Join(inline, " "))
+}
+
+// needChromium skips the test when Chromium is missing, except under CI (CI
+// is set), where a missing browser means .ci/run did not install it.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI needs %s (Debian package chromium, installed by .ci/run): %v", chromiumPath, err)
+		}
+		t.Skipf("no browser: %v (apt-get install chromium fonts-wqy-microhei)", err)
+	}
+}
+
+// startProgram runs the program in-process on a free port of 127.0.0.1
+// and a fresh database, with args added to its command line, and returns
+// the URL it serves and its log. It stops when the test ends, and the test
+// fails if it does not stop cleanly.
+func startProgram(t *testing.T, ctx context.Context, args ...string) (base string, serverLog *syncBuffer) {
+	t.Helper()
+	// Made before anything that writes into it, so that it is removed only
+	// after the server has stopped (cleanups run last first).
+	db := filepath.Join(t.TempDir(), "tupu.db")
+	srvCtx, stopServer := context.WithCancel(ctx)
+	serverLog = &syncBuffer{}
+	exited := make(chan error, 1)
+	go func() {
+		exited <- run(srvCtx, append([]string{"--addr", "127.0.0.1:0", "--db", db}, args...), func(string) string { return "" }, io.Discard, serverLog)
+	}()
+	t.Cleanup(func() {
+		stopServer()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("run returned %v after shutdown", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("run did not return after its context ended")
+		}
+	})
+	return waitForURL(t, serverLog.String, exited), serverLog
+}
+
+// startBrowser starts a headless Chromium with a fresh profile (so pages
+// find nothing saved) that makes no requests of its own, and returns a
+// context for driving one tab of it. It stops when the test ends.
+func startBrowser(t *testing.T, ctx context.Context) (context.Context, *syncBuffer) {
+	t.Helper()
+	profile := t.TempDir()
+	browserLog := &syncBuffer{}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1400, 1000),
+		chromedp.CombinedOutput(browserLog),
+	)
+	t.Cleanup(cancelAlloc) // stops the browser and waits for it
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancelBrowser)
+	return bctx, browserLog
 }
 
 // short cuts a long URL (a data: URL is a whole file) for a message.

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"tupu/explorer"
 	"tupu/graph/limits"
 	"tupu/httpapi"
 )
@@ -194,9 +198,26 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 		if err != nil {
 			return opts, fmt.Errorf("trusted documents: %w", err)
 		}
-		opts.TrustedDocuments = raw
+		if opts.TrustedDocuments, err = withExplorer(raw); err != nil {
+			return opts, fmt.Errorf("trusted documents %s: %w", c.TrustedDocuments, err)
+		}
 	}
 	return opts, nil
+}
+
+// withExplorer adds the explorer's operations to a trusted-documents
+// manifest, so that a server running only trusted documents still serves
+// the explorer it ships with.
+func withExplorer(manifest []byte) ([]byte, error) {
+	var docs map[string]string
+	if err := json.Unmarshal(manifest, &docs); err != nil {
+		return nil, fmt.Errorf("not a JSON object of hash to document: %w", err)
+	}
+	if docs == nil {
+		return nil, errors.New("not a JSON object of hash to document")
+	}
+	maps.Copy(docs, explorer.TrustedDocuments())
+	return json.Marshal(docs)
 }
 
 // flag.Value implementations for the kinds of settings.

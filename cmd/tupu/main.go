@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"tupu"
+	"tupu/explorer"
 	"tupu/graph"
 	"tupu/httpapi"
 	"tupu/indexer"
@@ -212,6 +213,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.Handle("GET /admin/backup", httpapi.BackupHandler(s))
 	playground.Mount(mux, "/graphql", graph.ExampleQuery)
+	explorer.Mount(mux)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

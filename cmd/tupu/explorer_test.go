@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestBrowser_explorer walks the explorer at /explore in a real headless
+// Chromium as a person would: search 仙桃 and open 重庆仙桃数据谷 with the
+// keyboard; its page shows a figure with the words that state it; the
+// quote opens the source with those words highlighted; the graph view's
+// text version lists the park's neighbours, and one click there opens a
+// company; 中文 → English shows English names and is remembered; the paths
+// between 云阳县 and 高通 show with their steps. The server runs only trusted
+// documents (an empty manifest of its own), so every request of the app
+// is one the explorer's manifest holds. Every request the page makes goes
+// to this server, and the console stays free of errors. It logs the time
+// from navigation to a rendered entity page, measured in the page with the
+// Performance API (not asserted: a shared machine's timings vary).
+//
+// TUPU_EXPLORER_SCREENSHOTS=DIR saves search.png, entity.png and
+// graph.png there (scripts/explorer-screenshots.sh makes the README's).
+func TestBrowser_explorer(t *testing.T) {
+	needChromium(t)
+	manifest := filepath.Join(t.TempDir(), "trusted.json")
+	if err := os.WriteFile(manifest, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	base, serverLog := startProgram(t, ctx, "--trusted-documents", manifest)
+	baseURL, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx, browserLog := startBrowser(t, ctx)
+	shots := os.Getenv("TUPU_EXPLORER_SCREENSHOTS")
+
+	var (
+		mu       sync.Mutex
+		requests []string // method and URL
+		failed   []string
+		console  []string
+		ids      = map[network.RequestID]string{}
+	)
+	if err := chromedp.Listen(bctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			requests = append(requests, e.Request.Method+" "+e.Request.URL)
+			ids[e.RequestID] = e.Request.URL
+		case *network.EventLoadingFailed:
+			failed = append(failed, short(ids[e.RequestID])+": "+e.ErrorText)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError || e.Type == runtime.ConsoleAPICalledTypeWarning || e.Type == runtime.ConsoleAPICalledTypeAssert {
+				var args []string
+				for _, a := range e.Args {
+					args = append(args, string(a.Value)+a.Description)
+				}
+				console = append(console, string(e.Type)+": "+strings.Join(args, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			console = append(console, "exception: "+e.ExceptionDetails.Text+" "+exceptionText(e.ExceptionDetails))
+		case *log.EventEntryAdded:
+			if e.Entry.Level == log.EntryLevelError || e.Entry.Level == log.EntryLevelWarning {
+				console = append(console, string(e.Entry.Level)+": "+e.Entry.Text+" "+e.Entry.URL)
+			}
+		}
+	}); err != nil {
+		t.Fatalf("start Chromium: %v\n%s", err, browserLog.String())
+	}
+
+	fail := func(step string, err error) {
+		t.Helper()
+		if shot, _ := chromedp.Run(bctx, chromedp.CaptureScreenshot()); len(shot) > 0 {
+			saveScreenshot(t, filepath.Join(t.TempDir(), "failed.png"), shot)
+		}
+		text, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? location.href + "\n" + document.body.innerText : ""`))
+		mu.Lock()
+		asked := slices.Clone(requests)
+		msgs := slices.Clone(console)
+		mu.Unlock()
+		t.Fatalf("%s: %v\nthe page shows:\n%s\nthe page requested:\n%s\nconsole:\n%s\nserver log:\n%s\nbrowser log:\n%s",
+			step, err, text, strings.Join(asked, "\n"), strings.Join(msgs, "\n"), serverLog.String(), browserLog.String())
+	}
+	// wait polls a JavaScript expression until it is a non-empty string,
+	// and returns it.
+	wait := func(step, expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(bctx, chromedp.Poll[string](expr,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			fail(step, err)
+		}
+		return v
+	}
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			fail(step, err)
+		}
+	}
+	shoot := func(name string) {
+		t.Helper()
+		if shots == "" {
+			return
+		}
+		// Let the fonts and the chart settle before the picture.
+		do("settle", chromedp.Sleep(300*time.Millisecond))
+		shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			fail("screenshot "+name, err)
+		}
+		saveScreenshot(t, filepath.Join(shots, name), shot)
+	}
+	// Search: a labelled search box; 仙桃 lists 重庆仙桃数据谷 with its kind
+	// and the matched words marked; ↓ chooses it and Enter opens it.
+	do("open the explorer", chromedp.Navigate(base+"explore"), chromedp.WaitVisible(chromedp.CSS(`input[type=search]`)))
+	wait("the search box has a visible label", `(() => {
+		const i = document.querySelector('input[type=search]');
+		const l = i && document.querySelector('label[for="' + i.id + '"]');
+		return l && l.offsetHeight > 0 ? l.innerText : '';
+	})()`)
+	do("type 仙桃", chromedp.Focus(chromedp.CSS(`input[type=search]`)), chromedp.SendKeys(chromedp.CSS(`input[type=search]`), "仙桃"))
+	index := wait("a result for 重庆仙桃数据谷", `(() => {
+		const opts = [...document.querySelectorAll('[role=listbox] [role=option]')];
+		const i = opts.findIndex(o => o.innerText.includes('重庆仙桃数据谷') && o.querySelector('mark') && o.querySelector('.kind'));
+		return i >= 0 ? String(i) : '';
+	})()`)
+	for range atoi(t, index) + 1 {
+		do("arrow down", chromedp.KeyEvent(kb.ArrowDown))
+	}
+	wait("the result is the active option", `(() => {
+		const i = document.querySelector('input[type=search]');
+		const a = document.getElementById(i.getAttribute('aria-activedescendant') || '');
+		return a && a.getAttribute('aria-selected') === 'true' && a.innerText.includes('重庆仙桃数据谷') ? 'yes' : '';
+	})()`)
+	shoot("search.png")
+	do("press Enter", chromedp.KeyEvent(kb.Enter))
+	wait("the park's page", `location.pathname === '/explore/e/xiantao-data-valley' && document.querySelector('h1') &&
+		document.querySelector('h1').innerText.includes('重庆仙桃数据谷') ? 'yes' : ''`)
+
+	// The page shows a figure with its quote.
+	quote := wait("a figure with its quote", `(() => {
+		for (const tr of document.querySelectorAll('table.facts tbody tr')) {
+			const q = tr.querySelector('a.quote');
+			if (tr.innerText.includes('1114') && tr.innerText.includes('家') && q && q.innerText.includes('1114')) return q.innerText;
+		}
+		return '';
+	})()`)
+	quote = strings.Trim(quote, "「」")
+	shoot("entity.png")
+
+	// The quote opens the source with those words highlighted in place.
+	do("click the quote", chromedp.Click(chromedp.CSS(`table.facts a.quote[href*="1114"]`)))
+	mark := wait("the quote highlighted in the source", `(() => {
+		const m = document.querySelector('.document-text mark#quote');
+		if (!m || !location.pathname.startsWith('/explore/doc/')) return '';
+		const r = m.getBoundingClientRect();
+		return r.top >= 0 && r.bottom <= innerHeight ? m.textContent : '';
+	})()`)
+	if got := strings.NewReplacer("\n", "", "\r", "").Replace(mark); got != quote {
+		t.Errorf("the highlighted passage is %q, want the quote %q", got, quote)
+	}
+	// Back returns to the park's page.
+	do("go back", chromedp.NavigateBack())
+	wait("back on the park's page", `location.pathname === '/explore/e/xiantao-data-valley' && document.querySelector('table.facts') ? 'yes' : ''`)
+
+	// The graph view: a drawing, and a text version listing the neighbours.
+	do("open the graph view", chromedp.Click(chromedp.CSS(`a[href="/explore/e/xiantao-data-valley/graph"]`)))
+	neighbours := wait("the graph's text version", `(() => {
+		const s = document.querySelector('.graph-text');
+		const c = document.querySelector('.graph-canvas canvas');
+		return s && c && s.innerText.includes('中科创达·重庆公司') ? s.innerText : '';
+	})()`)
+	for _, want := range []string{"渝北区", "中科创达·重庆公司", "美国高通公司", "仙桃数据谷北立交"} {
+		if !strings.Contains(neighbours, want) {
+			t.Errorf("the graph's text version lacks the neighbour %s:\n%s", want, neighbours)
+		}
+	}
+	if !strings.Contains(neighbours, "集聚/入驻") {
+		t.Errorf("the graph's text version lacks the relation hosts (集聚/入驻):\n%s", neighbours)
+	}
+	shoot("graph.png")
+
+	// Click through to a company.
+	do("click the company", chromedp.Click(chromedp.CSS(`.graph-nodes a[href="/explore/e/thundersoft-chongqing"]`)))
+	wait("the company's page", `location.pathname === '/explore/e/thundersoft-chongqing' &&
+		document.querySelector('h1') && document.querySelector('h1').innerText.includes('中科创达·重庆公司') &&
+		document.querySelector('h1 .kind').innerText === '企业' ? 'yes' : ''`)
+
+	// English: names and labels switch, and the choice is remembered.
+	do("switch to English", chromedp.Click(chromedp.CSS(`.lang button[lang=en]`)))
+	wait("English names", `document.querySelector('h1') && document.querySelector('h1').innerText.includes('ThunderSoft Chongqing') &&
+		document.documentElement.lang === 'en' && document.querySelector('h1 .kind').innerText === 'company' ? 'yes' : ''`)
+	do("reload", chromedp.Reload())
+	wait("English after a reload", `document.querySelector('h1') && document.querySelector('h1').innerText.includes('ThunderSoft Chongqing') &&
+		document.querySelector('.lang button[lang=en]').getAttribute('aria-pressed') === 'true' ? 'yes' : ''`)
+
+	// Paths between 云阳县 and 高通, both chosen with the search boxes.
+	do("open paths", chromedp.Click(chromedp.CSS(`header nav a[href="/explore/paths"]`)))
+	pick := func(box int, query, want string) {
+		t.Helper()
+		sel := chromedp.CSS(fmt.Sprintf(`.paths-form .search:nth-of-type(%d) input`, box))
+		do("type "+query, chromedp.Focus(sel), chromedp.SendKeys(sel, query))
+		wait("a result "+want, fmt.Sprintf(`(() => {
+			const o = document.querySelectorAll('.paths-form .search')[%d].querySelector('[role=option]');
+			return o && o.innerText.includes(%q) ? 'yes' : '';
+		})()`, box-1, want))
+		do("choose "+want, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.Enter))
+	}
+	pick(1, "云阳", "Yunyang County")
+	pick(2, "高通", "Qualcomm")
+	do("find paths", chromedp.Click(chromedp.CSS(`.paths-form button[type=submit]`)))
+	paths := wait("the paths", `location.search.includes('from=yunyang-county') && location.search.includes('to=qualcomm') &&
+		document.querySelector('ol.paths .step') ? document.querySelector('ol.paths').innerText : ''`)
+	for _, want := range []string{"Yunyang County", "Yubei District", "Qualcomm", "云阳县，是协同发展的对口区县"} {
+		if !strings.Contains(paths, want) {
+			t.Errorf("the paths lack %q:\n%s", want, paths)
+		}
+	}
+
+	// Time to a rendered entity page, loading its URL directly (the
+	// assets come from the browser's cache after the first load).
+	var times []float64
+	for range 5 {
+		do("open the park's page directly", chromedp.Navigate(base+"explore/e/xiantao-data-valley"))
+		ms := wait("the entity page rendered", `(() => {
+			const m = performance.getEntriesByName('tupu:entity-rendered')[0];
+			return m ? String(m.startTime) : '';
+		})()`)
+		times = append(times, atof(t, ms))
+	}
+	cold := times[0]
+	sort.Float64s(times)
+	t.Logf("time to a rendered entity page (navigation start to rendered, Performance API): first %.0f ms, median of %d %.0f ms",
+		cold, len(times), times[len(times)/2])
+
+	mu.Lock()
+	defer mu.Unlock()
+	// One GraphQL request per page view: the last direct load asked for
+	// the page, and once for its data.
+	last := slices.Index(requests, "GET "+base+"explore/e/xiantao-data-valley")
+	for i := len(requests) - 1; i >= 0; i-- {
+		if requests[i] == "GET "+base+"explore/e/xiantao-data-valley" {
+			last = i
+			break
+		}
+	}
+	if n := countPrefix(requests[last:], "POST "+base+"graphql"); n != 1 {
+		t.Errorf("the entity page made %d GraphQL requests, want 1: %v", n, requests[last:])
+	}
+	for _, r := range requests {
+		_, raw, _ := strings.Cut(r, " ")
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "data" && u.Host != baseURL.Host) {
+			t.Errorf("the page requested %s, which is not on %s", short(r), baseURL.Host)
+		}
+	}
+	for _, f := range failed {
+		t.Errorf("a request of the page failed: %s", f)
+	}
+	for _, c := range console {
+		t.Errorf("console: %s", c)
+	}
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil {
+		return d.Exception.Description
+	}
+	return ""
+}
+
+func countPrefix(list []string, prefix string) int {
+	n := 0
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if err := json.Unmarshal([]byte(s), &n); err != nil {
+		t.Fatalf("%q is not a number", s)
+	}
+	return n
+}
+
+func atof(t *testing.T, s string) float64 {
+	t.Helper()
+	var f float64
+	if err := json.Unmarshal([]byte(s), &f); err != nil {
+		t.Fatalf("%q is not a number", s)
+	}
+	return f
+}

@@ -1,0 +1,144 @@
+package explorer
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// budget is the most JavaScript and CSS, gzipped, the app may ship.
+const budget = 400 << 10
+
+func TestBundle_withinBudget(t *testing.T) {
+	total := 0
+	for _, f := range []string{"dist/app.js", "dist/app.css"} {
+		data, err := files.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var z bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		w.Write(data)
+		w.Close()
+		t.Logf("%s: %d bytes, %d gzipped", f, len(data), z.Len())
+		total += z.Len()
+	}
+	if total > budget {
+		t.Errorf("the app is %d bytes gzipped, over the budget of %d", total, budget)
+	}
+}
+
+func TestHandler(t *testing.T) {
+	mux := http.NewServeMux()
+	Mount(mux)
+	get := func(method, path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+		return rec
+	}
+	for _, path := range []string{
+		"/explore", "/explore/", "/explore/e/xiantao-data-valley", "/explore/e/xiantao-data-valley/",
+		"/explore/e/%E5%8F%B0/graph", "/explore/doc/yubei-2021", "/explore/paths", "/explore/figures",
+	} {
+		rec := get(http.MethodGet, path)
+		if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+			t.Errorf("GET %s: %d %s, want the page", path, rec.Code, rec.Header().Get("Content-Type"))
+			continue
+		}
+		if !strings.Contains(rec.Header().Get("Content-Security-Policy"), "connect-src 'self'") {
+			t.Errorf("GET %s: no content security policy keeping requests to the server", path)
+		}
+	}
+	for _, path := range []string{"/explore/e", "/explore/e/a/b", "/explore/nope", "/explore/assets/app.js"} {
+		if rec := get(http.MethodGet, path); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, rec.Code)
+		}
+	}
+	if rec := get(http.MethodPost, "/explore"); rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST /explore: %d, want 405", rec.Code)
+	}
+
+	// The page names its assets by content, and they are served for good.
+	page := get(http.MethodGet, "/explore").Body.String()
+	assets := regexp.MustCompile(`(?:src|href)="(/explore/assets/[^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(assets) != 2 {
+		t.Fatalf("the page names %d assets, want the script and the style sheet:\n%s", len(assets), page)
+	}
+	for _, a := range assets {
+		rec := get(http.MethodGet, a[1])
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") || rec.Body.Len() < 1000 {
+			t.Errorf("GET %s: %d, %q, %d bytes", a[1], rec.Code, rec.Header().Get("Cache-Control"), rec.Body.Len())
+		}
+	}
+}
+
+// TestTrustedDocuments checks that the manifest holds exactly the
+// operations of the sources, each under the SHA-256 of its text, and that
+// the bundle sends those texts.
+func TestTrustedDocuments(t *testing.T) {
+	manifest := TrustedDocuments()
+	bundle, err := files.ReadFile("dist/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	err = filepath.WalkDir("src", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || filepath.Ext(path) != ".graphql" {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(raw)
+		hash := hex.EncodeToString(sum[:])
+		if manifest[hash] != string(raw) {
+			t.Errorf("%s is not in the manifest under its hash %s (run go generate ./explorer)", path, hash)
+		}
+		if !bytes.Contains(bundle, []byte(hash)) {
+			t.Errorf("the bundle lacks the operation of %s (run go generate ./explorer)", path)
+		}
+		seen++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(manifest) || seen == 0 {
+		t.Errorf("the sources have %d operations, the manifest %d", seen, len(manifest))
+	}
+}
+
+// TestTypeScript type-checks the sources with the TypeScript compiler from
+// the lock file (esbuild only strips the types). It needs node_modules,
+// which go generate installs; it skips without them, except under CI.
+func TestTypeScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the TypeScript compiler")
+	}
+	tsc := filepath.Join("node_modules", "typescript", "bin", "tsc")
+	node, err := exec.LookPath("node")
+	if err == nil {
+		_, err = os.Stat(tsc)
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI needs node and the explorer's npm packages (npm ci in explorer/): %v", err)
+		}
+		t.Skipf("no TypeScript compiler: %v (npm ci in explorer/)", err)
+	}
+	out, err := exec.Command(node, tsc, "-p", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tsc: %v\n%s", err, out)
+	}
+}
