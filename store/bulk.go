@@ -216,7 +216,7 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 // all but meta and the tokens, which are not part of a graph.
 var dataBuckets = [][]byte{bucketDocuments, bucketEntities, bucketKinds, bucketNames, bucketFacts,
 	bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps, bucketFactValues,
-	bucketHistory, bucketHistoryIndex}
+	bucketHistory, bucketHistoryIndex, bucketStats}
 
 // checkEmpty returns CONFLICT unless the graph buckets are empty.
 func (t *Tx) checkEmpty() error {
@@ -688,16 +688,29 @@ func (l *loader) writeBucket(ctx context.Context, b *kvbuf) error {
 	return nil
 }
 
-// finish makes the load durable, then, in one last commit, restores the
-// schema version and sets the graph version, as Import does: one version
-// for the whole load.
+// finish makes the load durable, then, in one last commit, computes the
+// graph statistics, restores the schema version and sets the graph
+// version, as Import does: one version for the whole load.
 func (l *loader) finish(noSync bool) error {
 	if err := l.s.db.Sync(); err != nil {
 		return err
 	}
 	l.s.db.NoSync = noSync // the last commit syncs as every commit does
-	var v uint64
+	var (
+		v     uint64
+		stats *Statistics
+	)
 	err := l.s.db.Update(func(tx *bolt.Tx) error {
+		err := writeStatistics(tx, func(entity []byte) (tupu.Kind, bool) {
+			i, ok := l.kindOf[string(entity)]
+			if !ok {
+				return "", false
+			}
+			return l.kinds[i], true
+		})
+		if err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(schemaVersion)); err != nil {
 			return err
 		}
@@ -705,6 +718,7 @@ func (l *loader) finish(noSync bool) error {
 			return err
 		}
 		v = readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion))
+		stats = readStatistics(tx)
 		return nil
 	})
 	if err != nil {
@@ -712,6 +726,7 @@ func (l *loader) finish(noSync bool) error {
 	}
 	l.stats.Transactions++
 	l.s.version.Store(v)
+	l.s.setStatistics(stats)
 	return nil
 }
 

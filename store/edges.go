@@ -113,13 +113,18 @@ func (f EdgeFilter) selects(entity string, key []byte) bool {
 	if j := bytes.IndexByte(rest, sep); j >= 0 {
 		rest = rest[:j]
 	}
-	pred, kind := tupu.Predicate(predBytes), tupu.Kind(rest)
+	return f.selectsGroup(dir, tupu.Predicate(predBytes), tupu.Kind(rest))
+}
+
+// selectsGroup reports whether the filter selects the edges in direction
+// dir (dirIn or dirOut) with predicate pred whose far end is of kind far.
+func (f EdgeFilter) selectsGroup(dir byte, pred tupu.Predicate, far tupu.Kind) bool {
 	switch {
 	case dir != dirIn && dir != dirOut,
 		f.Direction == tupu.Out && dir != dirOut,
 		f.Direction == tupu.In && dir != dirIn,
 		len(f.Predicates) > 0 && !slices.Contains(f.Predicates, pred),
-		f.Kind != "" && f.Kind != kind:
+		f.Kind != "" && f.Kind != far:
 		return false
 	}
 	return true

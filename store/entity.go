@@ -237,6 +237,9 @@ func (t *Tx) DeleteEntity(key string) error {
 
 // addCount adds delta to the counter at key, deleting it at zero.
 func (t *Tx) addCount(bucket, key []byte, delta int) error {
+	if string(bucket) == string(bucketKindCounts) {
+		t.kindsChanged = true
+	}
 	b := t.bucket(bucket)
 	n := int(readU64(b.Get(key))) + delta
 	if n <= 0 {

@@ -3,6 +3,8 @@ package store
 import (
 	"encoding/binary"
 	"math"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The storage schema: every bucket and key layout lives in this file.
@@ -31,13 +33,35 @@ import (
 //	historyidx  entKey 0 seq(8)                           -> nil (the changes that touched an entity)
 //	tokens      name                                      -> JSON Token (the secret is never stored)
 //	tokenhashes sha256(secret)                            -> name
+//	stats       "fanout" 0 kind 0 dir 0 predicate 0 farKind -> uint64 the most edges one entity of kind has
+//	            under that edgecounts group
+//	            "degree" 0 kind 0 dir                      -> uint64 the most edges one entity of kind has in
+//	            direction dir ('I', 'O', or 'B' for both)
+//	            "facts" 0 kind                             -> uint64 the most facts one entity of kind has
+//	            "property" 0 property                      -> nil (a property some fact has used)
+//	            "properties"                               -> uint64 how many property keys there are
 //
 // Every relation is written twice in edges, once from each end (dir 'O'
 // from the subject, 'I' from the object), so both directions are one
 // prefix scan. The far end's kind sits in the key so that a named relation
 // ("a park's companies") is one prefix scan too, and its count one read.
+//
+// The stats bucket bounds what one entity can hold, for the cost model
+// (see statistics.go). Its maxima are raised by every commit and never
+// lowered by one: a maximum may stay above the graph after deletions,
+// until the statistics are computed afresh (a migration, a Load).
 
-const schemaVersion = 3
+// schemaVersion is the layout this program reads and writes. Version 4
+// added the stats bucket; a version 3 file is migrated when opened for
+// writing (see migrations), and read as it is when opened read-only.
+const schemaVersion = 4
+
+// migrations bring a file of an older schema version to the next one,
+// keyed by the version they migrate from. Each runs in the transaction
+// that opens the file.
+var migrations = map[uint64]func(*bolt.Tx) error{
+	3: computeStatistics,
+}
 
 var (
 	bucketMeta         = []byte("meta")
@@ -56,10 +80,11 @@ var (
 	bucketHistoryIndex = []byte("historyidx")
 	bucketTokens       = []byte("tokens")
 	bucketTokenHashes  = []byte("tokenhashes")
+	bucketStats        = []byte("stats")
 
 	allBuckets = [][]byte{bucketMeta, bucketDocuments, bucketEntities, bucketKinds, bucketNames,
 		bucketFacts, bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps,
-		bucketFactValues, bucketHistory, bucketHistoryIndex, bucketTokens, bucketTokenHashes}
+		bucketFactValues, bucketHistory, bucketHistoryIndex, bucketTokens, bucketTokenHashes, bucketStats}
 
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")
@@ -69,8 +94,9 @@ const sep = 0x00
 
 // Direction bytes inside edge keys; 'I' sorts before 'O'.
 const (
-	dirIn  = 'I'
-	dirOut = 'O'
+	dirIn   = 'I'
+	dirOut  = 'O'
+	dirBoth = 'B' // in the stats bucket only: both directions
 )
 
 // allKinds stands for every kind in the byname index; no kind is spelt so.

@@ -30,6 +30,7 @@ type Store struct {
 	version atomic.Uint64 // the graph version of the last commit
 	cache   entityCache
 	commits commitLog // what recent commits touched
+	stats   atomic.Pointer[Statistics]
 }
 
 // Options tune Open.
@@ -77,7 +78,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, observe: opts.ObserveTx}
 	if opts.ReadOnly {
-		err = db.View(checkSchema)
+		err = db.View(checkReadable)
 	} else {
 		err = db.Update(initSchema)
 	}
@@ -87,6 +88,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	err = db.View(func(tx *bolt.Tx) error {
 		s.version.Store(readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)))
+		s.stats.Store(readStatistics(tx))
 		return nil
 	})
 	return s, err
@@ -111,19 +113,59 @@ func initSchema(tx *bolt.Tx) error {
 	if meta.Get(keySchemaVersion) == nil {
 		return meta.Put(keySchemaVersion, u64(schemaVersion))
 	}
+	v, err := fileSchema(tx)
+	if err != nil {
+		return err
+	}
+	for ; v < schemaVersion; v++ {
+		migrate := migrations[v]
+		if migrate == nil {
+			return fmt.Errorf("storage schema version is %d, this program reads version %d", v, schemaVersion)
+		}
+		if err := migrate(tx); err != nil {
+			return fmt.Errorf("migrate the storage schema from version %d: %w", v, err)
+		}
+		if err := meta.Put(keySchemaVersion, u64(v+1)); err != nil {
+			return err
+		}
+	}
 	return checkSchema(tx)
 }
 
-func checkSchema(tx *bolt.Tx) error {
+// fileSchema returns the file's schema version.
+func fileSchema(tx *bolt.Tx) (uint64, error) {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
-		return errors.New("not a tupu database (no meta bucket)")
+		return 0, errors.New("not a tupu database (no meta bucket)")
 	}
 	v := meta.Get(keySchemaVersion)
 	if len(v) != 8 {
-		return errors.New("not a tupu database (no schema version)")
+		return 0, errors.New("not a tupu database (no schema version)")
 	}
-	if got := binary.BigEndian.Uint64(v); got != schemaVersion {
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func checkSchema(tx *bolt.Tx) error {
+	got, err := fileSchema(tx)
+	if err != nil {
+		return err
+	}
+	if got != schemaVersion {
+		return fmt.Errorf("storage schema version is %d, this program reads version %d", got, schemaVersion)
+	}
+	return nil
+}
+
+// checkReadable accepts what a read-only open can read: this schema
+// version, or one a migration would bring to it without changing what is
+// already there (the file then has no statistics, which only serving
+// needs).
+func checkReadable(tx *bolt.Tx) error {
+	got, err := fileSchema(tx)
+	if err != nil {
+		return err
+	}
+	if got != schemaVersion && migrations[got] == nil {
 		return fmt.Errorf("storage schema version is %d, this program reads version %d", got, schemaVersion)
 	}
 	return nil
@@ -223,11 +265,18 @@ func (s *Store) updateTx(fn func(*Tx) error, changes *[]Change) error {
 			if err := bumpGraphVersion(tx); err != nil {
 				return err
 			}
+			stats, err := t.raiseStatistics()
+			if err != nil {
+				return err
+			}
 			v := t.GraphVersion()
 			touched := t.touched // nil: changed without saying where, so everything
 			tx.OnCommit(func() {
 				s.commits.add(v, touched)
 				s.version.Store(v)
+				if stats != nil {
+					s.setStatistics(stats)
+				}
 			})
 		}
 		return nil
@@ -277,6 +326,7 @@ type Tx struct {
 	changes      []Change         // recorded in this transaction
 	clock        func() time.Time // nil: the wall clock
 	touched      []string         // keys whose data this write changed, see touch
+	kindsChanged bool             // an entity was created or deleted: the kind counts moved
 	// buckets caches the buckets a read transaction has opened: bbolt
 	// caches them only for writes, and opening one is a search from the
 	// root, which a response's snapshot would otherwise repeat per read.

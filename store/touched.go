@@ -11,13 +11,20 @@ import "sync"
 // A commit that changed the graph without naming what it touched counts
 // as touching everything.
 
+// The prefixes of touched keys that are not entity keys (which never
+// hold a 0 byte).
+const (
+	documentDependency = "document\x00"
+	factsDependency    = "facts\x00"
+)
+
 // DocumentDependency is how a document's key is named among touched keys,
 // apart from entity keys.
-func DocumentDependency(key string) string { return "document\x00" + key }
+func DocumentDependency(key string) string { return documentDependency + key }
 
 // FactsDependency is how the facts of an entity are named among touched
 // keys: a fact changes neither the entity's record nor its relations.
-func FactsDependency(entity string) string { return "facts\x00" + entity }
+func FactsDependency(entity string) string { return factsDependency + entity }
 
 // touch records that this transaction changed the graph at keys.
 func (t *Tx) touch(keys ...string) {

@@ -1,0 +1,462 @@
+package store
+
+import (
+	"bytes"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"tupu"
+)
+
+// Graph statistics: how much one entity can hold, by its kind, for a cost
+// model that bounds what a query can return before running it.
+//
+// For every edge group (an edgecounts key: an entity's edges in one
+// direction, with one predicate, to entities of one kind), the stats
+// bucket keeps the most edges any entity of the same kind has in such a
+// group; also the most edges one entity of a kind has in each direction
+// and in both, the most facts one entity of a kind has, and the set of
+// properties facts have used. See schema.go for the keys.
+//
+// Every commit raises them from what it touched (see raiseStatistics), in
+// its own transaction, so they are never below the graph. No commit lowers
+// them: after deletions a maximum may stay above every entity's count,
+// which keeps it an upper bound; computeStatistics, run by the migration
+// to schema version 4 and by Load, computes them afresh.
+
+// Keys of the stats bucket, by the first part of the key.
+const (
+	statDegree     = "degree"
+	statFacts      = "facts"
+	statFanout     = "fanout"
+	statProperties = "properties" // the number of property keys
+	statProperty   = "property"
+)
+
+// Statistics bound what one entity of a kind holds, as of one graph
+// version. They are read-only; Store.Statistics returns the latest.
+type Statistics struct {
+	version    uint64
+	fanout     map[tupu.Kind][]fanoutGroup
+	degree     map[tupu.Kind][3]int // by dirIndex
+	facts      map[tupu.Kind]int
+	entities   map[tupu.Kind]int
+	total      int // entities of every kind
+	properties int
+}
+
+// fanoutGroup is the most edges one entity of a kind has in one group.
+type fanoutGroup struct {
+	dir  byte // dirIn or dirOut
+	pred tupu.Predicate
+	far  tupu.Kind
+	max  int
+}
+
+// dirIndex is where a direction's degree sits in Statistics.degree.
+func dirIndex(dir byte) int {
+	switch dir {
+	case dirIn:
+		return 0
+	case dirOut:
+		return 1
+	}
+	return 2 // dirBoth
+}
+
+var degreeDirs = [3]byte{dirIn, dirOut, dirBoth}
+
+// Statistics returns the statistics of the last commit. Reading them
+// takes no transaction.
+func (s *Store) Statistics() *Statistics { return s.stats.Load() }
+
+// setStatistics keeps st unless newer statistics are kept already:
+// commits may publish theirs out of order.
+func (s *Store) setStatistics(st *Statistics) {
+	for {
+		old := s.stats.Load()
+		if old != nil && old.version >= st.version {
+			return
+		}
+		if s.stats.CompareAndSwap(old, st) {
+			return
+		}
+	}
+}
+
+// Version returns the graph version the statistics were read at.
+func (st *Statistics) Version() uint64 { return st.version }
+
+// Fanout returns the most edges that f selects one entity of kind has, or
+// one entity of any kind when kind is empty: the sum of the maxima of the
+// groups f selects, capped by the most edges one entity has in f's
+// direction.
+func (st *Statistics) Fanout(kind tupu.Kind, f EdgeFilter) int {
+	if kind != "" {
+		return st.fanoutOf(kind, f)
+	}
+	n := 0
+	for k := range st.degree {
+		n = max(n, st.fanoutOf(k, f))
+	}
+	return n
+}
+
+func (st *Statistics) fanoutOf(kind tupu.Kind, f EdgeFilter) int {
+	sum := 0
+	for _, g := range st.fanout[kind] {
+		if f.selectsGroup(g.dir, g.pred, g.far) {
+			sum += g.max
+		}
+	}
+	dir := byte(dirBoth)
+	switch f.Direction {
+	case tupu.In:
+		dir = dirIn
+	case tupu.Out:
+		dir = dirOut
+	}
+	return min(sum, st.degree[kind][dirIndex(dir)])
+}
+
+// Facts returns the most facts one entity of kind has, or one entity of
+// any kind when kind is empty.
+func (st *Statistics) Facts(kind tupu.Kind) int {
+	if kind != "" {
+		return st.facts[kind]
+	}
+	n := 0
+	for _, m := range st.facts {
+		n = max(n, m)
+	}
+	return n
+}
+
+// Entities returns how many entities of kind there are, or of every kind
+// when kind is empty.
+func (st *Statistics) Entities(kind tupu.Kind) int {
+	if kind == "" {
+		return st.total
+	}
+	return st.entities[kind]
+}
+
+// Properties returns how many properties facts have used: at least as
+// many as they use now.
+func (st *Statistics) Properties() int { return st.properties }
+
+// readStatistics reads the statistics of the graph version tx sees. A
+// file without a stats bucket (an older schema, read-only) has none.
+func readStatistics(tx *bolt.Tx) *Statistics {
+	st := &Statistics{
+		version:  readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)),
+		fanout:   map[tupu.Kind][]fanoutGroup{},
+		degree:   map[tupu.Kind][3]int{},
+		facts:    map[tupu.Kind]int{},
+		entities: map[tupu.Kind]int{},
+	}
+	tx.Bucket(bucketKindCounts).ForEach(func(k, v []byte) error {
+		st.entities[tupu.Kind(k)] = int(readU64(v))
+		st.total += int(readU64(v))
+		return nil
+	})
+	b := tx.Bucket(bucketStats)
+	if b == nil {
+		return st
+	}
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		parts := bytes.Split(k, []byte{sep})
+		n := int(readU64(v))
+		switch string(parts[0]) {
+		case statDegree:
+			if len(parts) == 3 && len(parts[2]) == 1 {
+				d := st.degree[tupu.Kind(parts[1])]
+				d[dirIndex(parts[2][0])] = n
+				st.degree[tupu.Kind(parts[1])] = d
+			}
+		case statFacts:
+			if len(parts) == 2 {
+				st.facts[tupu.Kind(parts[1])] = n
+			}
+		case statFanout:
+			if len(parts) == 5 && len(parts[2]) == 1 {
+				kind := tupu.Kind(parts[1])
+				st.fanout[kind] = append(st.fanout[kind], fanoutGroup{parts[2][0], tupu.Predicate(parts[3]), tupu.Kind(parts[4]), n})
+			}
+		case statProperties:
+			st.properties = n
+		case statProperty:
+			// The set of properties, counted by the key above, sorts
+			// last: nothing more to read.
+			return st
+		}
+	}
+	return st
+}
+
+// raiseStatistics raises the statistics to what the entities this
+// transaction touched hold now, and returns the statistics the commit
+// makes, or nil when they do not change.
+func (t *Tx) raiseStatistics() (*Statistics, error) {
+	raised := false
+	seen := make(map[string]bool, len(t.touched))
+	for _, k := range t.touched {
+		if seen[k] || strings.HasPrefix(k, documentDependency) {
+			continue
+		}
+		seen[k] = true
+		key, facts := strings.CutPrefix(k, factsDependency)
+		e, err := t.Entity(key)
+		if tupu.ErrorCode(err) == tupu.NotFound {
+			continue // deleted: what it held raised nothing
+		}
+		if err != nil {
+			return nil, err
+		}
+		var r bool
+		if facts {
+			r, err = t.raiseFactStatistics(e)
+		} else {
+			r, err = t.raiseEdgeStatistics(e)
+		}
+		if err != nil {
+			return nil, err
+		}
+		raised = raised || r
+	}
+	if !raised && !t.kindsChanged {
+		return nil, nil
+	}
+	return readStatistics(t.tx), nil
+}
+
+// raiseEdgeStatistics raises the fan-out and degree maxima of e's kind to
+// e's edge counts.
+func (t *Tx) raiseEdgeStatistics(e *tupu.Entity) (bool, error) {
+	var degree [3]int
+	raised := false
+	for _, g := range t.allEdgeGroups(e.Key) {
+		group := g.prefix[len(e.Key)+1 : len(g.prefix)-1] // dir 0 predicate 0 farKind
+		r, err := t.raiseStat(join(statFanout, string(e.Kind), string(group)), g.count)
+		if err != nil {
+			return false, err
+		}
+		raised = raised || r
+		degree[dirIndex(group[0])] += g.count
+		degree[dirIndex(dirBoth)] += g.count
+	}
+	for i, n := range degree {
+		r, err := t.raiseStat(join(statDegree, string(e.Kind), string(degreeDirs[i])), n)
+		if err != nil {
+			return false, err
+		}
+		raised = raised || r
+	}
+	return raised, nil
+}
+
+// raiseFactStatistics raises the facts maximum of e's kind to e's number
+// of facts, and adds the properties they use.
+func (t *Tx) raiseFactStatistics(e *tupu.Entity) (bool, error) {
+	var props []string
+	n := 0
+	r := newRanges(t.bucket(bucketFacts), prefix(e.Key))
+	for k, _ := r.after(nil); k != nil; k, _ = r.after(k) {
+		n++
+		prop, _, _ := bytes.Cut(k[len(e.Key)+1:], []byte{sep})
+		if len(props) == 0 || props[len(props)-1] != string(prop) {
+			props = append(props, string(prop))
+		}
+	}
+	raised, err := t.raiseStat(join(statFacts, string(e.Kind)), n)
+	if err != nil {
+		return false, err
+	}
+	b := t.bucket(bucketStats)
+	added := 0
+	for _, p := range props {
+		// The value is empty: Get cannot tell it from an absent key.
+		if k := join(statProperty, p); !hasKey(b, k) {
+			if err := b.Put(k, nil); err != nil {
+				return false, err
+			}
+			added++
+		}
+	}
+	if added > 0 {
+		raised = true
+		k := []byte(statProperties)
+		if err := b.Put(k, u64(readU64(b.Get(k))+uint64(added))); err != nil {
+			return false, err
+		}
+	}
+	return raised, nil
+}
+
+// hasKey reports whether bucket b holds key k.
+func hasKey(b *bolt.Bucket, k []byte) bool {
+	found, _ := b.Cursor().Seek(k)
+	return bytes.Equal(found, k)
+}
+
+// raiseStat sets the statistic at key to n if n is more, and reports
+// whether it did.
+func (t *Tx) raiseStat(key []byte, n int) (bool, error) {
+	b := t.bucket(bucketStats)
+	if n <= int(readU64(b.Get(key))) {
+		return false, nil
+	}
+	return true, b.Put(key, u64(uint64(n)))
+}
+
+// computeStatistics computes the statistics of the whole graph afresh,
+// replacing the stats bucket: the migration to schema version 4. The
+// kinds of entities come from the kinds index.
+func computeStatistics(tx *bolt.Tx) error {
+	kinds := map[string]tupu.Kind{}
+	err := tx.Bucket(bucketKinds).ForEach(func(k, _ []byte) error {
+		kind, key, ok := bytes.Cut(k, []byte{sep})
+		if ok {
+			kinds[string(key)] = tupu.Kind(kind)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeStatistics(tx, func(entity []byte) (tupu.Kind, bool) {
+		k, ok := kinds[string(entity)]
+		return k, ok
+	})
+}
+
+// writeStatistics computes the statistics of the whole graph from the
+// edge counters and the facts, given each entity's kind, and writes them
+// into an empty stats bucket. Both buckets are read in key order, one
+// entity after another; nothing is allocated per key but the maxima.
+func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) error {
+	fanout := map[tupu.Kind]map[string]int{} // kind -> group (dir 0 predicate 0 farKind) -> max
+	degree := map[tupu.Kind][3]int{}
+	facts := map[tupu.Kind]int{}
+
+	// Edge counters: entity 0 dir 0 predicate 0 farKind -> count.
+	var (
+		entity []byte
+		kind   tupu.Kind
+		known  bool
+		groups map[string]int // fanout[kind]
+		deg    [3]int         // the entity's
+	)
+	flushDegree := func() {
+		if known {
+			d := degree[kind]
+			for i, n := range deg {
+				d[i] = max(d[i], n)
+			}
+			degree[kind] = d
+		}
+		deg = [3]int{}
+	}
+	c := tx.Bucket(bucketEdgeCounts).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		e, group, ok := bytes.Cut(k, []byte{sep})
+		if !ok || len(group) == 0 {
+			continue
+		}
+		if !bytes.Equal(e, entity) {
+			flushDegree()
+			entity = append(entity[:0], e...)
+			if kind, known = kindOf(e); known {
+				if groups = fanout[kind]; groups == nil {
+					groups = map[string]int{}
+					fanout[kind] = groups
+				}
+			}
+		}
+		if !known {
+			continue
+		}
+		n := int(readU64(v))
+		if n > groups[string(group)] {
+			groups[string(group)] = n
+		}
+		deg[dirIndex(group[0])] += n
+		deg[dirIndex(dirBoth)] += n
+	}
+	flushDegree()
+
+	// Facts: entity 0 property 0 period.
+	properties := map[string]bool{}
+	entity, n := entity[:0], 0
+	flushFacts := func() {
+		if n == 0 {
+			return
+		}
+		if k, ok := kindOf(entity); ok {
+			facts[k] = max(facts[k], n)
+		}
+		n = 0
+	}
+	c = tx.Bucket(bucketFacts).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		e, rest, ok := bytes.Cut(k, []byte{sep})
+		if !ok {
+			continue
+		}
+		if !bytes.Equal(e, entity) {
+			flushFacts()
+			entity = append(entity[:0], e...)
+		}
+		n++
+		if prop, _, ok := bytes.Cut(rest, []byte{sep}); ok && !properties[string(prop)] {
+			properties[string(prop)] = true
+		}
+	}
+	flushFacts()
+
+	if err := tx.DeleteBucket(bucketStats); err != nil && tx.Bucket(bucketStats) != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(bucketStats)
+	if err != nil {
+		return err
+	}
+	put := func(k []byte, n int) error {
+		if n == 0 {
+			return nil // as raiseStat: nothing above zero to keep
+		}
+		return b.Put(k, u64(uint64(n)))
+	}
+	for kind, d := range degree {
+		for i, n := range d {
+			if err := put(join(statDegree, string(kind), string(degreeDirs[i])), n); err != nil {
+				return err
+			}
+		}
+	}
+	for kind, n := range facts {
+		if err := put(join(statFacts, string(kind)), n); err != nil {
+			return err
+		}
+	}
+	for kind, groups := range fanout {
+		for g, n := range groups {
+			if err := put(join(statFanout, string(kind), g), n); err != nil {
+				return err
+			}
+		}
+	}
+	if len(properties) > 0 {
+		if err := b.Put([]byte(statProperties), u64(uint64(len(properties)))); err != nil {
+			return err
+		}
+	}
+	for p := range properties {
+		if err := b.Put(join(statProperty, p), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
