@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -38,13 +40,23 @@ import (
 // graph.png there (scripts/explorer-screenshots.sh makes the README's).
 func TestBrowser_explorer(t *testing.T) {
 	needChromium(t)
+	// The server's own manifest holds only the fixture's two mutations;
+	// the explorer's operations run because cmd/tupu adds its manifest.
 	manifest := filepath.Join(t.TempDir(), "trusted.json")
-	if err := os.WriteFile(manifest, []byte("{}"), 0o644); err != nil {
+	fixture := map[string]string{}
+	for _, doc := range []string{seriesDocument, seriesFact} {
+		sum := sha256.Sum256([]byte(doc))
+		fixture[hex.EncodeToString(sum[:])] = doc
+	}
+	if err := os.WriteFile(manifest, []byte(mustJSON(t, fixture)), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	db := filepath.Join(t.TempDir(), "tupu.db")
+	secret := curToken(t, db, "curator", "admin")
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	base, serverLog := startProgram(t, ctx, "--trusted-documents", manifest)
+	base, serverLog := startProgram(t, ctx, "--db", db, "--trusted-documents", manifest)
+	addSeries(t, base, secret)
 	baseURL, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -237,6 +249,29 @@ func TestBrowser_explorer(t *testing.T) {
 		}
 	}
 
+	// Figures: GDP across the graph, sorted by normalized value either way,
+	// and the district's GDP by year as a chart with its table.
+	do("open figures", chromedp.Click(chromedp.CSS(`header nav a[href="/explore/figures"]`)))
+	do("choose GDP", chromedp.SetValue(chromedp.CSS(`select#property`), "gdp"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select#property').dispatchEvent(new Event('change', {bubbles: true}))`))
+	periods := func(step, want string) {
+		t.Helper()
+		wait(step, fmt.Sprintf(`(() => {
+			const p = [...document.querySelectorAll('.figures > section:last-child table.facts tbody tr')].map(r => r.children[4].innerText).join(' ');
+			return p === %q ? p : '';
+		})()`, want))
+	}
+	periods("GDP, largest first", "2020 2019 2018")
+	do("sort the other way", chromedp.Click(chromedp.CSS(`a.sort`)))
+	periods("GDP, smallest first", "2018 2019 2020")
+	do("show the series", chromedp.Click(chromedp.CSS(`table.facts a[href*="entity=yubei-district"]`)))
+	wait("the series chart and its table", `(() => {
+		const s = document.querySelector('section.series');
+		if (!s || !s.querySelector('.series-canvas canvas')) return '';
+		const p = [...s.querySelectorAll('tbody tr')].map(r => r.children[3].innerText).join(' ');
+		return p === '2018 2019 2020' ? p : '';
+	})()`)
+
 	// Time to a rendered entity page, loading its URL directly (the
 	// assets come from the browser's cache after the first load).
 	var times []float64
@@ -279,6 +314,32 @@ func TestBrowser_explorer(t *testing.T) {
 	}
 	for _, c := range console {
 		t.Errorf("console: %s", c)
+	}
+}
+
+// The fixture: a document that states the district's GDP for two more
+// years, so that the graph holds a series. Test data only: it is no source.
+const (
+	seriesDocument = `mutation SeriesDocument {
+  addDocument(input: {key: "series-fixture", title: "Test fixture, not a source", language: "zh",
+    text: "渝北区地区生产总值：2018年1700亿元，2019年1850亿元。"}) { document { key } }
+}`
+	seriesFact = `mutation SeriesFact($period: String!, $value: Float!, $quote: String!) {
+  setFact(input: {entity: "yubei-district", property: "gdp", label: "地区生产总值", value: $value, unit: "亿元",
+    period: $period, source: {document: "series-fixture", quote: $quote}}) { fact { period } }
+}`
+)
+
+func addSeries(t *testing.T, base, secret string) {
+	t.Helper()
+	curMust(t, base, secret, seriesDocument, nil, nil)
+	for _, f := range []struct {
+		period string
+		value  float64
+	}{{"2018", 1700}, {"2019", 1850}} {
+		curMust(t, base, secret, seriesFact, map[string]any{
+			"period": f.period, "value": f.value, "quote": f.period + "年" + fmt.Sprint(f.value) + "亿元",
+		}, nil)
 	}
 }
 

@@ -72,6 +72,9 @@ export async function figuresView(r: Route): Promise<Rendered> {
         factTable(s, kinds, false),
       ),
     );
+    // The values as written when they share a unit (亿元 reads better than
+    // 10^11 yuan), else the normalized values.
+    const oneUnit = s.every((f) => f.unit === s[0].unit && f.value !== null);
     mounted = () =>
       draw(canvas, {
         animation: false,
@@ -79,8 +82,14 @@ export async function figuresView(r: Route): Promise<Rendered> {
         tooltip: { trigger: "axis" },
         grid: { left: 80, right: 24, top: 24, bottom: 40 },
         xAxis: { type: "category", data: s.map((f) => f.period ?? "") },
-        yAxis: { type: "value", name: s[0].normalizedUnit ?? s[0].unit ?? "" },
-        series: [{ type: "line", data: s.map((f) => f.normalizedValue ?? f.value), itemStyle: { color: "#1f57a8" } }],
+        yAxis: { type: "value", name: (oneUnit ? s[0].unit : s[0].normalizedUnit) ?? "" },
+        series: [
+          {
+            type: "line",
+            data: s.map((f) => (oneUnit ? f.value : (f.normalizedValue ?? f.value))),
+            itemStyle: { color: "#1f57a8" },
+          },
+        ],
       });
   }
   if (data.facts) {
