@@ -29,7 +29,8 @@ import (
 // quote opens the source with those words highlighted; the graph view's
 // text version lists the park's neighbours, and one click there opens a
 // company; 中文 → English shows English names and is remembered; the paths
-// between 云阳县 and 高通 show with their steps. The server runs only trusted
+// between 云阳县 and 高通 show with their steps; relations page; figures sort
+// by normalized value, and a series draws as a chart. The server runs only trusted
 // documents (an empty manifest of its own), so every request of the app
 // is one the explorer's manifest holds. Every request the page makes goes
 // to this server, and the console stays free of errors. It logs the time
@@ -191,9 +192,13 @@ func TestBrowser_explorer(t *testing.T) {
 	if got := strings.NewReplacer("\n", "", "\r", "").Replace(mark); got != quote {
 		t.Errorf("the highlighted passage is %q, want the quote %q", got, quote)
 	}
-	// Back returns to the park's page.
+	// Back returns to the park's page, forward to the source, back again.
 	do("go back", chromedp.NavigateBack())
 	wait("back on the park's page", `location.pathname === '/explore/e/xiantao-data-valley' && document.querySelector('table.facts') ? 'yes' : ''`)
+	do("go forward", chromedp.NavigateForward())
+	wait("forward on the source", `location.pathname === '/explore/doc/yubei-2021' && document.querySelector('mark#quote') ? 'yes' : ''`)
+	do("go back again", chromedp.NavigateBack())
+	wait("back on the park's page again", `location.pathname === '/explore/e/xiantao-data-valley' && document.querySelector('table.facts') ? 'yes' : ''`)
 
 	// The graph view: a drawing, and a text version listing the neighbours.
 	do("open the graph view", chromedp.Click(chromedp.CSS(`a[href="/explore/e/xiantao-data-valley/graph"]`)))
@@ -211,6 +216,28 @@ func TestBrowser_explorer(t *testing.T) {
 		t.Errorf("the graph's text version lacks the relation hosts (集聚/入驻):\n%s", neighbours)
 	}
 	shoot("graph.png")
+
+	// Two hops reach further; a predicate keeps only its relations.
+	count := func(step, cond string) int {
+		t.Helper()
+		return atoi(t, wait(step, `(() => {
+			const n = document.querySelectorAll('.graph-nodes li').length;
+			const e = [...document.querySelectorAll('.graph-edges li')].map(li => li.innerText);
+			const fresh = document.querySelector('article.graph:not([data-stale])');
+			return fresh && document.querySelector('.graph-canvas canvas') && (`+cond+`) ? String(n) : '';
+		})()`))
+	}
+	one := count("the graph at depth 1", `location.search === ''`)
+	// Each change draws the view anew: mark the old one to wait for the new.
+	stale := chromedp.Evaluate[chromedp.Void](`document.querySelector('article.graph').dataset.stale = '1'`)
+	do("depth 2", stale, chromedp.SetValue(chromedp.CSS(`select[name=depth]`), "2"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name=depth]').dispatchEvent(new Event('change', {bubbles: true}))`))
+	if two := count("the graph at depth 2", `location.search.includes('depth=2')`); two <= one {
+		t.Errorf("depth 2 shows %d entities, depth 1 %d", two, one)
+	}
+	do("only hosts", stale, chromedp.SetValue(chromedp.CSS(`select[name=predicate]`), "hosts"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name=predicate]').dispatchEvent(new Event('change', {bubbles: true}))`))
+	count("only hosts relations", `location.search.includes('predicate=hosts') && e.length > 0 && e.every(t => t.includes('集聚/入驻'))`)
 
 	// Click through to a company.
 	do("click the company", chromedp.Click(chromedp.CSS(`.graph-nodes a[href="/explore/e/thundersoft-chongqing"]`)))
@@ -248,6 +275,15 @@ func TestBrowser_explorer(t *testing.T) {
 			t.Errorf("the paths lack %q:\n%s", want, paths)
 		}
 	}
+
+	// Relations come 50 a page: 渝北区 has 51.
+	do("open 渝北区", chromedp.Navigate(base+"explore/e/yubei-district"))
+	wait("the first page of relations", `(() => {
+		const s = document.querySelector('.relations .shown');
+		return s && s.innerText.startsWith('50 ') && s.innerText.endsWith(' 51') && !document.querySelector('button.more').hidden ? 'yes' : '';
+	})()`)
+	do("more relations", chromedp.Click(chromedp.CSS(`button.more`)))
+	wait("all relations", `document.querySelectorAll('ul.related > li').length === 51 && document.querySelector('button.more').hidden ? 'yes' : ''`)
 
 	// Figures: GDP across the graph, sorted by normalized value either way,
 	// and the district's GDP by year as a chart with its table.
