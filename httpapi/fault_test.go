@@ -76,7 +76,7 @@ func FuzzGraphQL(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if _, err := s.Sync(d); err != nil {
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
 		f.Fatal(err)
 	}
 	h, err := httpapi.New(s, httpapi.Options{})

@@ -28,7 +28,7 @@ func mustStore(t *testing.T) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Sync(d); err != nil {
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return s

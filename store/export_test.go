@@ -26,3 +26,18 @@ func RawBucket(s *Store, name string) (keys, values [][]byte, seq uint64, err er
 	})
 	return keys, values, seq, err
 }
+
+// ForgetSeeded empties the record of what seeding wrote, as in a database
+// seeded before the record was kept.
+func ForgetSeeded(tb interface{ Fatal(...any) }, s *Store) {
+	err := s.Update(func(t *Tx) error {
+		if err := t.tx.DeleteBucket(bucketSeeded); err != nil {
+			return err
+		}
+		_, err := t.tx.CreateBucket(bucketSeeded)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}

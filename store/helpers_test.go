@@ -70,7 +70,7 @@ func MustView(tb testing.TB, s *store.Store, fn func(*store.Tx) error) {
 // MustSync syncs d into s and fails the test on error.
 func MustSync(tb testing.TB, s *store.Store, d *tupu.Dataset) store.SyncResult {
 	tb.Helper()
-	res, err := s.Sync(d)
+	res, err := s.Sync(d, store.SyncOptions{})
 	if err != nil {
 		tb.Fatalf("Sync: %v", err)
 	}

@@ -24,10 +24,12 @@ const (
 	OpAddDocument    = "addDocument"
 )
 
-// Actors that are not tokens.
+// Actors that are not tokens. A token's name is a key, so it can be
+// neither "seed --force" nor anything else with a space.
 const (
-	ActorSeed   = "seed"
-	ActorImport = "import"
+	ActorSeed      = "seed"
+	ActorSeedForce = "seed --force" // seeding that overrode a curator (SyncOptions.Force)
+	ActorImport    = "import"
 )
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }

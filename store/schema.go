@@ -40,6 +40,9 @@ import (
 //	            "facts" 0 kind                             -> uint64 the most facts one entity of kind has
 //	            "property" 0 property                      -> nil (a property some fact has used)
 //	            "properties"                               -> uint64 how many property keys there are
+//	seeded      statement                                 -> JSON of the statement as seeding last wrote it
+//	            (entities without their version); statement is 'd' 0 docKey,
+//	            'e' 0 entKey, 'r' 0 subject 0 predicate 0 object or 'f' 0 entKey 0 property 0 period
 //
 // Every relation is written twice in edges, once from each end (dir 'O'
 // from the subject, 'I' from the object), so both directions are one
@@ -81,16 +84,25 @@ var (
 	bucketTokens       = []byte("tokens")
 	bucketTokenHashes  = []byte("tokenhashes")
 	bucketStats        = []byte("stats")
+	bucketSeeded       = []byte("seeded")
 
 	allBuckets = [][]byte{bucketMeta, bucketDocuments, bucketEntities, bucketKinds, bucketNames,
 		bucketFacts, bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps,
-		bucketFactValues, bucketHistory, bucketHistoryIndex, bucketTokens, bucketTokenHashes, bucketStats}
+		bucketFactValues, bucketHistory, bucketHistoryIndex, bucketTokens, bucketTokenHashes, bucketStats, bucketSeeded}
 
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")
 )
 
 const sep = 0x00
+
+// The kinds of statement in the seeded bucket's keys.
+const (
+	stmtDocument = 'd'
+	stmtEntity   = 'e'
+	stmtRelation = 'r'
+	stmtFact     = 'f'
+)
 
 // Direction bytes inside edge keys; 'I' sorts before 'O'.
 const (

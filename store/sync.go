@@ -3,191 +3,597 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"tupu"
 )
 
-// SyncResult counts what Sync changed.
+// Seeding.
+//
+// Sync writes a data set (the built-in one, in practice) into a store that
+// curators write to as well. It owns only what it wrote: the seeded bucket
+// keeps every statement as Sync last wrote it, and a new data set is
+// applied as the difference between that record and the data set, three
+// ways with what the store holds now:
+//
+//   - what the store holds as Sync wrote it follows the data set: added,
+//     changed, removed;
+//   - what a curator changed or removed since stays as the curator left
+//     it; where the data set changes it too, that is a conflict, reported,
+//     and decided for the data set only with SyncOptions.Force;
+//   - what Sync never wrote is never touched, whatever document it cites.
+//
+// An entity the data set drops goes only once nothing the seed does not
+// own points at it: removing it never cascades.
+
+// SyncOptions tune Sync.
+type SyncOptions struct {
+	// Force decides conflicts for the data set: what curators changed or
+	// removed is overwritten, re-added or removed as the data set says,
+	// recorded in history by ActorSeedForce. It never removes an entity
+	// that statements the seed does not own point at.
+	Force bool
+	// DryRun works out everything Sync would do and writes nothing.
+	DryRun bool
+}
+
+// What Sync does with a statement (SyncAction.Op).
+const (
+	SyncAdd      = "add"
+	SyncUpdate   = "update"
+	SyncRemove   = "remove"
+	SyncLeave    = "leave"    // a curator changed or removed it and the data set did not: the curator's stands
+	SyncConflict = "conflict" // the data set changes or removes what a curator changed: left as the curator has it
+	SyncForce    = "force"    // a conflict decided for the data set (SyncOptions.Force)
+	SyncKeep     = "keep"     // the data set drops it, but statements the seed does not own still need it
+)
+
+// SyncAction is one thing Sync did, or would do, to one statement.
+type SyncAction struct {
+	Op        string
+	Statement string // such as "fact yubei-district gdp 2020"
+	Reason    string // why, for all but plain adds, updates and removals
+}
+
+func (a SyncAction) String() string {
+	if a.Reason == "" {
+		return a.Op + " " + a.Statement
+	}
+	return a.Op + " " + a.Statement + ": " + a.Reason
+}
+
+// SyncResult says what Sync changed (or, in a dry run, would change).
 type SyncResult struct {
 	Added, Updated, Removed, Unchanged int
+	// Adopted counts the statements of a database seeded before Sync kept
+	// its record, found to be the seed's (see adoptSeeded).
+	Adopted int
+	// Actions lists every add, update and removal, and every statement
+	// left as curators have it, in the order Sync took them.
+	Actions []SyncAction
 }
 
 // Changed reports whether Sync wrote anything.
 func (r SyncResult) Changed() bool { return r.Added+r.Updated+r.Removed > 0 }
 
-// Sync makes the store hold the dataset, in one transaction. It is
-// idempotent: what is already there unchanged is left alone (entity
-// versions stay), what changed is rewritten with its version raised, and
-// what the store holds from the dataset's documents but the dataset no
-// longer has is removed. Statements citing other documents are kept.
-// The dataset must be valid (see tupu.Dataset.Validate).
-func (s *Store) Sync(d *tupu.Dataset) (SyncResult, error) {
+// Count returns how many actions have op.
+func (r SyncResult) Count(op string) int {
+	n := 0
+	for _, a := range r.Actions {
+		if a.Op == op {
+			n++
+		}
+	}
+	return n
+}
+
+// errDryRun rolls back a dry run's transaction.
+var errDryRun = errors.New("dry run")
+
+// Sync makes the store hold the data set as far as it owns the statements
+// (see above), in one transaction, and says what it did. It is
+// idempotent: a second run with the same data set changes nothing, and
+// entity versions stay. The dataset must be valid (BAD_USER_INPUT
+// otherwise, with nothing written). A data set whose document text no
+// longer holds the quote of a statement the seed does not own is refused
+// with CONFLICT, with nothing written.
+func (s *Store) Sync(d *tupu.Dataset, opts SyncOptions) (SyncResult, error) {
 	if err := d.Validate(); err != nil {
 		return SyncResult{}, err
 	}
 	var res SyncResult
 	err := s.Update(func(t *Tx) error {
-		var err error
-		res, err = t.sync(d)
-		return err
-	})
-	return res, err
-}
-
-func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
-	var res SyncResult
-	owned := map[string]bool{}
-	for i := range d.Documents {
-		doc := &d.Documents[i]
-		owned[doc.Key] = true
-		old, err := t.Document(doc.Key)
-		switch {
-		case err == nil && sameJSON(old, doc):
-			res.Unchanged++
-			continue
-		case err == nil:
-			res.Updated++
-		case tupu.ErrorCode(err) == tupu.NotFound:
-			res.Added++
-		default:
-			return res, err
-		}
-		if err := t.PutDocument(doc); err != nil {
-			return res, err
-		}
-		meta := *doc
-		meta.Text = ""
-		if err := t.record(ActorSeed, OpAddDocument, "", "", nil, &meta); err != nil {
-			return res, err
-		}
-	}
-	ownedBy := func(s *tupu.Source) bool { return s != nil && owned[s.Document] }
-
-	// Entities first, so relations and facts find their ends.
-	keep := map[string]bool{}
-	for i := range d.Entities {
-		e := d.Entities[i]
-		keep[e.Key] = true
-		old, err := t.Entity(e.Key)
-		op := OpCreateEntity
-		if err == nil {
-			op = OpUpdateEntity
-		}
-		switch {
-		case err == nil:
-			e.Version = old.Version
-			if sameJSON(old, &e) {
-				res.Unchanged++
-				continue
-			}
-			e.Version = old.Version + 1
-			res.Updated++
-			if old.Kind != e.Kind {
-				if err := t.changeKind(&e, func(s *tupu.Source) bool { return !ownedBy(s) }); err != nil {
-					return res, err
-				}
-				if err := t.record(ActorSeed, op, e.Key, "", old, &e); err != nil {
-					return res, err
-				}
-				continue
-			}
-		case tupu.ErrorCode(err) == tupu.NotFound:
-			old = nil
-			last, err := t.retiredVersion(e.Key)
-			if err != nil {
-				return res, err
-			}
-			e.Version = last + 1
-			res.Added++
-		default:
-			return res, err
-		}
-		if err := t.PutEntity(&e); err != nil {
-			return res, err
-		}
-		if err := t.record(ActorSeed, op, e.Key, "", old, &e); err != nil {
-			return res, err
-		}
-	}
-
-	relations := map[string]bool{}
-	for i := range d.Relations {
-		r := d.Relations[i]
-		relations[string(join(r.Subject, string(r.Predicate), r.Object))] = true
-		old, err := t.Relation(r.Subject, r.Predicate, r.Object)
-		switch {
-		case err == nil && sameJSON(old, &r):
-			res.Unchanged++
-			continue
-		case err == nil:
-			res.Updated++
-		case tupu.ErrorCode(err) == tupu.NotFound:
-			res.Added++
-		default:
-			return res, err
-		}
-		if err := t.PutRelation(&r); err != nil {
-			return res, err
-		}
-		if err := t.record(ActorSeed, OpAddRelation, r.Subject, r.Object, old, &r); err != nil {
-			return res, err
-		}
-	}
-
-	facts := map[string]bool{}
-	for i := range d.Facts {
-		f := d.Facts[i]
-		k := factKey(f.Entity, f.Property, f.Period)
-		facts[string(k)] = true
-		newV, err := json.Marshal(&f)
-		if err != nil {
-			return res, err
-		}
-		var before *tupu.Fact
-		if old := t.tx.Bucket(bucketFacts).Get(k); old != nil {
-			if bytes.Equal(old, newV) {
-				res.Unchanged++
-				continue
-			}
-			before = &tupu.Fact{}
-			if err := json.Unmarshal(old, before); err != nil {
-				return res, err
-			}
-			res.Updated++
-		} else {
-			res.Added++
-		}
-		if err := t.PutFact(&f); err != nil {
-			return res, err
-		}
-		if err := t.record(ActorSeed, OpSetFact, f.Entity, "", before, &f); err != nil {
-			return res, err
-		}
-	}
-
-	// Remove what the dataset's documents no longer state.
-	var staleFacts []tupu.Fact
-	err := t.tx.Bucket(bucketFacts).ForEach(func(k, v []byte) error {
-		var f tupu.Fact
-		if err := json.Unmarshal(v, &f); err != nil {
+		res = SyncResult{}
+		if err := t.sync(d, opts, &res); err != nil {
 			return err
 		}
-		if !facts[string(k)] && ownedBy(&f.Source) {
-			staleFacts = append(staleFacts, f)
+		if opts.DryRun {
+			return errDryRun
 		}
 		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	return res, err
+}
+
+// stmt names a statement: its kind and its identity, as in the seeded
+// bucket's keys.
+type stmt struct {
+	kind  byte
+	parts []string // document key; entity key; subject, predicate, object; entity, property, period
+}
+
+func (s stmt) key() []byte { return join(append([]string{string(s.kind)}, s.parts...)...) }
+
+func parseStmt(k []byte) (stmt, bool) {
+	parts := strings.Split(string(k), string(rune(sep)))
+	want := map[string]int{"d": 2, "e": 2, "r": 4, "f": 4}[parts[0]]
+	if want == 0 || len(parts) != want {
+		return stmt{}, false
+	}
+	return stmt{kind: parts[0][0], parts: parts[1:]}, true
+}
+
+func (s stmt) String() string {
+	name := map[byte]string{stmtDocument: "document", stmtEntity: "entity", stmtRelation: "relation", stmtFact: "fact"}[s.kind]
+	parts := s.parts
+	if s.kind == stmtFact && parts[2] == "" {
+		parts = parts[:2] // a fact without a period
+	}
+	return name + " " + strings.Join(parts, " ")
+}
+
+func documentStmt(key string) stmt { return stmt{stmtDocument, []string{key}} }
+func entityStmt(key string) stmt   { return stmt{stmtEntity, []string{key}} }
+func relationStmt(subject string, p tupu.Predicate, object string) stmt {
+	return stmt{stmtRelation, []string{subject, string(p), object}}
+}
+func factStmt(entity, property, period string) stmt {
+	return stmt{stmtFact, []string{entity, property, period}}
+}
+
+// canonical is the JSON a statement is compared by: an entity's version
+// counts writes, not content, so it is left out.
+func canonical(v any) ([]byte, error) {
+	if e, ok := v.(*tupu.Entity); ok {
+		c := *e
+		c.Version = 0
+		v = &c
+	}
+	return json.Marshal(v)
+}
+
+// current returns the statement as the store holds it, in canonical JSON,
+// or nil when the store does not hold it.
+func (t *Tx) current(s stmt) ([]byte, error) {
+	var v any
+	var err error
+	switch s.kind {
+	case stmtDocument:
+		v, err = t.Document(s.parts[0])
+	case stmtEntity:
+		v, err = t.Entity(s.parts[0])
+	case stmtRelation:
+		v, err = t.Relation(s.parts[0], tupu.Predicate(s.parts[1]), s.parts[2])
+	case stmtFact:
+		v, err = t.Fact(s.parts[0], s.parts[1], s.parts[2])
+	}
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return nil, nil
+	}
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	for _, f := range staleFacts {
-		if err := t.RemoveFact(ActorSeed, f.Entity, f.Property, f.Period); err != nil {
-			return res, err
+	return canonical(v)
+}
+
+// seedStatement is one statement of the data set or of the record.
+type seedStatement struct {
+	stmt
+	next []byte // as the data set has it; nil when the data set does not
+	last []byte // as Sync last wrote it; nil when it never did (or gave it up)
+	cur  []byte // as the store holds it now; nil when it does not
+}
+
+// decide says what becomes of a statement: the action to report (""
+// when nothing is to be done or said), whether to write next or remove
+// the statement, and whether Sync owns next afterwards.
+func (s *seedStatement) decide(force bool) (a SyncAction, write, remove bool) {
+	a.Statement = s.String()
+	eq := bytes.Equal
+	conflict := func(reason string, writeIt, removeIt bool) {
+		a.Op, a.Reason = SyncConflict, reason
+		if force {
+			a.Op, a.Reason = SyncForce, reason+"; taken from the data set"
+			write, remove = writeIt, removeIt
 		}
-		res.Removed++
 	}
-	var staleRelations []tupu.Relation
-	err = t.tx.Bucket(bucketEdges).ForEach(func(k, v []byte) error {
+	switch {
+	case s.last == nil && s.next == nil:
+	case s.last == nil && s.cur == nil:
+		a.Op, write = SyncAdd, true
+	case s.last == nil && eq(s.cur, s.next):
+		// A curator wrote just what the data set says: theirs it stays.
+	case s.last == nil:
+		conflict("a curator made it, and the data set has it otherwise", true, false)
+	case eq(s.cur, s.last): // as Sync wrote it
+		switch {
+		case s.next == nil:
+			a.Op, remove = SyncRemove, true
+		case !eq(s.next, s.last):
+			a.Op, write = SyncUpdate, true
+		}
+	case s.cur == nil: // a curator removed it
+		switch {
+		case s.next == nil:
+		case eq(s.next, s.last):
+			a.Op, a.Reason = SyncLeave, "a curator removed it"
+		default:
+			conflict("a curator removed it, and the data set changes it", true, false)
+		}
+	default: // a curator changed it
+		switch {
+		case s.next == nil:
+			conflict("a curator changed it, and the data set drops it", false, true)
+		case eq(s.next, s.last):
+			a.Op, a.Reason = SyncLeave, "a curator changed it"
+		case eq(s.cur, s.next):
+			// The curator made the data set's change: the seed's again.
+		default:
+			conflict("a curator changed it, and the data set changes it too", true, false)
+		}
+	}
+	return a, write, remove
+}
+
+// sync applies d; see Sync.
+func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
+	seeded := t.bucket(bucketSeeded)
+	if k, _ := seeded.Cursor().First(); k == nil {
+		n, err := t.adoptSeeded(d)
+		if err != nil {
+			return err
+		}
+		res.Adopted = n
+	}
+
+	// Every statement of the data set, then every other one on record.
+	var all []*seedStatement
+	byKey := map[string]*seedStatement{}
+	add := func(s stmt, v any) error {
+		next, err := canonical(v)
+		if err != nil {
+			return err
+		}
+		st := &seedStatement{stmt: s, next: next}
+		all = append(all, st)
+		byKey[string(s.key())] = st
+		return nil
+	}
+	for i := range d.Documents {
+		if err := add(documentStmt(d.Documents[i].Key), &d.Documents[i]); err != nil {
+			return err
+		}
+	}
+	for i := range d.Entities {
+		if err := add(entityStmt(d.Entities[i].Key), &d.Entities[i]); err != nil {
+			return err
+		}
+	}
+	for i := range d.Relations {
+		r := &d.Relations[i]
+		if err := add(relationStmt(r.Subject, r.Predicate, r.Object), r); err != nil {
+			return err
+		}
+	}
+	for i := range d.Facts {
+		f := &d.Facts[i]
+		if err := add(factStmt(f.Entity, f.Property, f.Period), f); err != nil {
+			return err
+		}
+	}
+	err := seeded.ForEach(func(k, v []byte) error {
+		if st := byKey[string(k)]; st != nil {
+			st.last = slices.Clone(v)
+			return nil
+		}
+		s, ok := parseStmt(k)
+		if !ok {
+			return fmt.Errorf("seeded: malformed key %q", k)
+		}
+		st := &seedStatement{stmt: s, last: slices.Clone(v)}
+		all = append(all, st)
+		byKey[string(k)] = st
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	order := map[byte]int{stmtDocument: 0, stmtEntity: 1, stmtRelation: 2, stmtFact: 3}
+	slices.SortStableFunc(all, func(a, b *seedStatement) int { return order[a.kind] - order[b.kind] })
+	for _, st := range all {
+		if st.cur, err = t.current(st.stmt); err != nil {
+			return err
+		}
+	}
+
+	report := func(a SyncAction) {
+		if a.Op != "" {
+			res.Actions = append(res.Actions, a)
+		}
+	}
+	changedDocs := map[string]bool{}
+	type stale struct {
+		st    *seedStatement
+		actor string
+	}
+	var staleEntities []stale
+	for _, st := range all {
+		a, write, remove := st.decide(opts.Force)
+		actor := ActorSeed
+		if a.Op == SyncForce {
+			actor = ActorSeedForce
+		}
+		switch {
+		case write:
+			if missing := t.missingEnds(st); missing != "" {
+				report(SyncAction{Op: SyncConflict, Statement: a.Statement,
+					Reason: fmt.Sprintf("entity %s is not in the graph (a curator deleted it)", missing)})
+				continue
+			}
+			report(a)
+			if err := t.writeSeeded(st, actor); err != nil {
+				return err
+			}
+			if st.cur == nil {
+				res.Added++
+			} else {
+				res.Updated++
+			}
+			if st.kind == stmtDocument && st.cur != nil {
+				changedDocs[st.parts[0]] = true
+			}
+			if err := seeded.Put(st.key(), st.next); err != nil {
+				return err
+			}
+		case remove && st.kind == stmtEntity:
+			// Once the relations and facts it goes with are gone.
+			if a.Op != SyncRemove {
+				report(a)
+			}
+			staleEntities = append(staleEntities, stale{st, actor})
+		case remove && st.kind == stmtDocument:
+			// Documents stay: statements the seed does not own may cite
+			// them, and the API never removes one either.
+			report(SyncAction{Op: SyncKeep, Statement: a.Statement, Reason: "the data set no longer has it; documents are kept"})
+			if err := seeded.Delete(st.key()); err != nil {
+				return err
+			}
+		case remove:
+			report(a)
+			if err := t.removeSeeded(st, actor); err != nil {
+				return err
+			}
+			res.Removed++
+			if err := seeded.Delete(st.key()); err != nil {
+				return err
+			}
+		default:
+			report(a)
+			if a.Op != "" {
+				continue // left as a curator has it; the record stays as it was
+			}
+			switch {
+			case st.next != nil:
+				res.Unchanged++
+				if st.last != nil && !bytes.Equal(st.last, st.next) {
+					// A curator made the data set's change: the seed's again.
+					if err := seeded.Put(st.key(), st.next); err != nil {
+						return err
+					}
+				}
+			case st.last != nil:
+				// Gone from the store and from the data set: off the record.
+				if err := seeded.Delete(st.key()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, x := range staleEntities {
+		kept, err := t.removeStaleEntity(x.st.parts[0], x.actor)
+		if err != nil {
+			return err
+		}
+		if kept != "" {
+			report(SyncAction{Op: SyncKeep, Statement: x.st.String(), Reason: kept})
+			continue
+		}
+		report(SyncAction{Op: SyncRemove, Statement: x.st.String()})
+		res.Removed++
+		if err := seeded.Delete(x.st.key()); err != nil {
+			return err
+		}
+	}
+	return t.checkCitations(changedDocs)
+}
+
+// missingEnds returns the key of an entity a relation or fact to be
+// written points at that the store does not hold, or "".
+func (t *Tx) missingEnds(st *seedStatement) string {
+	var keys []string
+	switch st.kind {
+	case stmtRelation:
+		keys = []string{st.parts[0], st.parts[2]}
+	case stmtFact:
+		keys = []string{st.parts[0]}
+	}
+	for _, k := range keys {
+		if _, err := t.Entity(k); err != nil {
+			return k
+		}
+	}
+	return ""
+}
+
+// writeSeeded writes a statement as the data set has it, recording the
+// change by actor.
+func (t *Tx) writeSeeded(st *seedStatement, actor string) error {
+	switch st.kind {
+	case stmtDocument:
+		var doc tupu.Document
+		if err := json.Unmarshal(st.next, &doc); err != nil {
+			return err
+		}
+		var before *tupu.Document
+		if old, err := t.Document(doc.Key); err == nil {
+			old.Text = ""
+			before = old
+		}
+		if err := t.PutDocument(&doc); err != nil {
+			return err
+		}
+		meta := doc
+		meta.Text = "" // history keeps a document without its text, which the store holds
+		return t.record(actor, OpAddDocument, "", "", before, &meta)
+	case stmtEntity:
+		var e tupu.Entity
+		if err := json.Unmarshal(st.next, &e); err != nil {
+			return err
+		}
+		old, err := t.Entity(e.Key)
+		switch {
+		case err == nil:
+			e.Version = old.Version + 1
+			if old.Kind != e.Kind {
+				err = t.changeKind(&e)
+			} else {
+				err = t.PutEntity(&e)
+			}
+			if err != nil {
+				return err
+			}
+			return t.record(actor, OpUpdateEntity, e.Key, "", old, &e)
+		case tupu.ErrorCode(err) == tupu.NotFound:
+			last, err := t.retiredVersion(e.Key)
+			if err != nil {
+				return err
+			}
+			e.Version = last + 1
+			if err := t.PutEntity(&e); err != nil {
+				return err
+			}
+			return t.record(actor, OpCreateEntity, e.Key, "", nil, &e)
+		default:
+			return err
+		}
+	case stmtRelation:
+		var r tupu.Relation
+		if err := json.Unmarshal(st.next, &r); err != nil {
+			return err
+		}
+		old, err := t.Relation(r.Subject, r.Predicate, r.Object)
+		if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
+			return err
+		}
+		if err := t.PutRelation(&r); err != nil {
+			return err
+		}
+		return t.record(actor, OpAddRelation, r.Subject, r.Object, old, &r)
+	case stmtFact:
+		var f tupu.Fact
+		if err := json.Unmarshal(st.next, &f); err != nil {
+			return err
+		}
+		old, err := t.Fact(f.Entity, f.Property, f.Period)
+		if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
+			return err
+		}
+		if err := t.PutFact(&f); err != nil {
+			return err
+		}
+		return t.record(actor, OpSetFact, f.Entity, "", old, &f)
+	}
+	return fmt.Errorf("seeded: unknown statement kind %q", st.kind)
+}
+
+// removeSeeded removes a relation or a fact, recording it by actor.
+func (t *Tx) removeSeeded(st *seedStatement, actor string) error {
+	switch st.kind {
+	case stmtRelation:
+		return t.RemoveRelation(actor, st.parts[0], tupu.Predicate(st.parts[1]), st.parts[2])
+	case stmtFact:
+		return t.RemoveFact(actor, st.parts[0], st.parts[1], st.parts[2])
+	}
+	return fmt.Errorf("seeded: cannot remove a %s this way", st.String())
+}
+
+// removeStaleEntity removes an entity the data set dropped, unless
+// relations or facts still point at it (ones the seed does not own, or
+// ones curators changed): then it is kept, and the reason returned.
+func (t *Tx) removeStaleEntity(key, actor string) (kept string, err error) {
+	e, err := t.Entity(key)
+	if tupu.ErrorCode(err) == tupu.NotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	rels, err := t.relationsOf(key)
+	if err != nil {
+		return "", err
+	}
+	facts, err := t.Facts(key, "", "")
+	if err != nil {
+		return "", err
+	}
+	if len(rels)+len(facts) > 0 {
+		return fmt.Sprintf("the data set drops it, but %d relations and %d facts the seed does not own (or curators changed) still point at it", len(rels), len(facts)), nil
+	}
+	_, err = t.RemoveEntity(actor, key, e.Version, false)
+	return "", err
+}
+
+// checkCitations returns CONFLICT when a stored statement cites one of
+// docs with words the document's text no longer holds: a data set may
+// not change a document under statements it does not own.
+func (t *Tx) checkCitations(docs map[string]bool) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	texts := map[string]string{}
+	for key := range docs {
+		d, err := t.Document(key)
+		if err != nil {
+			return err
+		}
+		texts[key] = d.QuotableText()
+	}
+	var broken []string
+	check := func(what string, src *tupu.Source) {
+		if src == nil {
+			return
+		}
+		if text, ok := texts[src.Document]; ok && !strings.Contains(text, src.Quote) {
+			broken = append(broken, fmt.Sprintf("%s quotes %q", what, src.Quote))
+		}
+	}
+	err := t.bucket(bucketEntities).ForEach(func(_, v []byte) error {
+		e, err := decodeEntity(v)
+		if err == nil {
+			check(entityStmt(e.Key).String(), e.Source)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = t.bucket(bucketEdges).ForEach(func(k, v []byte) error {
 		parts := bytes.SplitN(k, []byte{sep}, 5)
 		if len(parts) != 5 || parts[1][0] != dirOut {
 			return nil
@@ -196,72 +602,147 @@ func (t *Tx) sync(d *tupu.Dataset) (SyncResult, error) {
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return err
 		}
-		id := string(join(string(parts[0]), string(parts[2]), string(parts[4])))
-		if !relations[id] && ownedBy(ev.Source) {
-			staleRelations = append(staleRelations, tupu.Relation{Subject: string(parts[0]), Predicate: tupu.Predicate(parts[2]), Object: string(parts[4])})
-		}
+		check(relationStmt(string(parts[0]), tupu.Predicate(parts[2]), string(parts[4])).String(), ev.Source)
 		return nil
 	})
 	if err != nil {
-		return res, err
+		return err
 	}
-	for _, r := range staleRelations {
-		if err := t.RemoveRelation(ActorSeed, r.Subject, r.Predicate, r.Object); err != nil {
-			return res, err
-		}
-		res.Removed++
-	}
-	var staleEntities []string
-	err = t.tx.Bucket(bucketEntities).ForEach(func(k, v []byte) error {
-		e, err := decodeEntity(v)
-		if err != nil {
+	err = t.bucket(bucketFacts).ForEach(func(_, v []byte) error {
+		var f tupu.Fact
+		if err := json.Unmarshal(v, &f); err != nil {
 			return err
 		}
-		if !keep[e.Key] && ownedBy(e.Source) {
-			staleEntities = append(staleEntities, e.Key)
-		}
+		check(factStmt(f.Entity, f.Property, f.Period).String(), &f.Source)
 		return nil
 	})
 	if err != nil {
-		return res, err
+		return err
 	}
-	for _, key := range staleEntities {
-		e, err := t.Entity(key)
-		if err != nil {
-			return res, err
-		}
-		if _, err := t.RemoveEntity(ActorSeed, key, e.Version, true); err != nil {
-			return res, err
-		}
-		res.Removed++
+	if len(broken) > 0 {
+		return tupu.Errorf(tupu.Conflict, "the data set changes the text of a document so that %d statements no longer find their words in it; change those statements first:\n%s",
+			len(broken), strings.Join(broken, "\n"))
 	}
-	return res, nil
+	return nil
 }
 
-// sameJSON reports whether a and b encode the same, which is what the store
-// would hold for each (nil and empty lists alike).
-func sameJSON(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+// adoptSeeded finds which statements of a database seeded before Sync
+// kept its record are the seed's, and records them as written: those
+// whose last change in the history is by the seed, and, where the
+// history says nothing of a statement, those the store holds exactly as
+// d has them. Every other statement is a curator's. It returns how many
+// it adopted.
+func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
+	lastActor := map[string]string{}
+	c := t.bucket(bucketHistory).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var ch Change
+		if err := json.Unmarshal(v, &ch); err != nil {
+			return 0, fmt.Errorf("decode change: %w", err)
+		}
+		if s, ok := changedStmt(&ch); ok {
+			lastActor[string(s.key())] = ch.Actor
+		}
+	}
+	candidates := map[string]stmt{}
+	for k := range lastActor {
+		s, _ := parseStmt([]byte(k))
+		candidates[k] = s
+	}
+	want := map[string][]byte{}
+	note := func(s stmt, v any) error {
+		b, err := canonical(v)
+		want[string(s.key())] = b
+		candidates[string(s.key())] = s
+		return err
+	}
+	for i := range d.Documents {
+		if err := note(documentStmt(d.Documents[i].Key), &d.Documents[i]); err != nil {
+			return 0, err
+		}
+	}
+	for i := range d.Entities {
+		if err := note(entityStmt(d.Entities[i].Key), &d.Entities[i]); err != nil {
+			return 0, err
+		}
+	}
+	for i := range d.Relations {
+		r := &d.Relations[i]
+		if err := note(relationStmt(r.Subject, r.Predicate, r.Object), r); err != nil {
+			return 0, err
+		}
+	}
+	for i := range d.Facts {
+		f := &d.Facts[i]
+		if err := note(factStmt(f.Entity, f.Property, f.Period), f); err != nil {
+			return 0, err
+		}
+	}
+	keys := make([]string, 0, len(candidates))
+	for k := range candidates {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	n := 0
+	for _, k := range keys {
+		cur, err := t.current(candidates[k])
+		if err != nil {
+			return 0, err
+		}
+		if cur == nil {
+			continue
+		}
+		actor, seen := lastActor[k]
+		if (seen && (actor == ActorSeed || actor == ActorSeedForce)) || (!seen && bytes.Equal(cur, want[k])) {
+			if err := t.bucket(bucketSeeded).Put([]byte(k), cur); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// changedStmt returns the statement a change is about.
+func changedStmt(c *Change) (stmt, bool) {
+	record := c.After
+	if record == nil {
+		record = c.Before
+	}
+	var v struct {
+		Key       string `json:"key"`
+		Predicate string `json:"predicate"`
+		Property  string `json:"property"`
+		Period    string `json:"period"`
+	}
+	if json.Unmarshal(record, &v) != nil {
+		return stmt{}, false
+	}
+	switch c.Op {
+	case OpCreateEntity, OpUpdateEntity, OpDeleteEntity:
+		return entityStmt(c.Entity), c.Entity != ""
+	case OpAddRelation, OpRemoveRelation:
+		return relationStmt(c.Entity, tupu.Predicate(v.Predicate), c.Object), v.Predicate != ""
+	case OpSetFact, OpRemoveFact:
+		return factStmt(c.Entity, v.Property, v.Period), v.Property != ""
+	case OpAddDocument:
+		return documentStmt(v.Key), v.Key != ""
+	}
+	return stmt{}, false
 }
 
 // changeKind rewrites an entity whose kind changed. The far end's kind is
-// inside edge keys, so the entity is deleted and written again; the
-// relations and facts that keep cites are put back with it.
-func (t *Tx) changeKind(e *tupu.Entity, keep func(*tupu.Source) bool) error {
+// inside edge keys, so the entity is deleted and written again, and every
+// relation and fact it had is put back with it.
+func (t *Tx) changeKind(e *tupu.Entity) error {
 	rels, err := t.relationsOf(e.Key)
 	if err != nil {
 		return err
 	}
-	var kept []*tupu.Relation
-	for _, r := range rels {
-		full, err := t.Relation(r.Subject, r.Predicate, r.Object)
-		if err != nil {
+	full := make([]*tupu.Relation, len(rels))
+	for i, r := range rels {
+		if full[i], err = t.Relation(r.Subject, r.Predicate, r.Object); err != nil {
 			return err
-		}
-		if keep(full.Source) {
-			kept = append(kept, full)
 		}
 	}
 	facts, err := t.Facts(e.Key, "", "")
@@ -274,16 +755,14 @@ func (t *Tx) changeKind(e *tupu.Entity, keep func(*tupu.Source) bool) error {
 	if err := t.PutEntity(e); err != nil {
 		return err
 	}
-	for _, r := range kept {
+	for _, r := range full {
 		if err := t.PutRelation(r); err != nil {
 			return err
 		}
 	}
 	for i := range facts {
-		if keep(&facts[i].Source) {
-			if err := t.PutFact(&facts[i]); err != nil {
-				return err
-			}
+		if err := t.PutFact(&facts[i]); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -71,9 +72,9 @@ func TestStore_Sync(t *testing.T) {
 		s := MustOpen(t)
 		d := syncV1()
 		got := MustSync(t, s, d)
-		want := store.SyncResult{Added: 1 + 5 + 6 + 4}
-		if got != want {
-			t.Errorf("Sync() = %+v, want %+v", got, want)
+		want := syncCounts{Added: 1 + 5 + 6 + 4}
+		if counts(got) != want {
+			t.Errorf("Sync() = %+v, want %+v", counts(got), want)
 		}
 		if !got.Changed() {
 			t.Error("Changed() = false, want true")
@@ -104,9 +105,9 @@ func TestStore_Sync(t *testing.T) {
 		MustSync(t, s, syncV1())
 		version := MustGraphVersion(t, s)
 		got := MustSync(t, s, syncV1())
-		want := store.SyncResult{Unchanged: 1 + 5 + 6 + 4}
-		if got != want {
-			t.Errorf("second Sync() = %+v, want %+v", got, want)
+		want := syncCounts{Unchanged: 1 + 5 + 6 + 4}
+		if counts(got) != want {
+			t.Errorf("second Sync() = %+v, want %+v", counts(got), want)
 		}
 		if got.Changed() {
 			t.Error("Changed() = true, want false")
@@ -121,14 +122,14 @@ func TestStore_Sync(t *testing.T) {
 		s := MustOpen(t)
 		MustSync(t, s, syncV1())
 		got := MustSync(t, s, syncV2())
-		want := store.SyncResult{
+		want := syncCounts{
 			Added:     3,         // newco, park hosts newco, newco's employees
 			Updated:   3,         // the document's text, acme, the park's area
 			Removed:   6,         // gone, its two relations and its fact; acme built lab; acme's 2020 revenue
 			Unchanged: 3 + 3 + 1, // entities, relations, facts
 		}
-		if got != want {
-			t.Errorf("Sync(v2) = %+v, want %+v", got, want)
+		if counts(got) != want {
+			t.Errorf("Sync(v2) = %+v, want %+v", counts(got), want)
 		}
 		assertHolds(t, s, syncV2(), map[string]int{"acme": 2})
 		if got := MustGraphVersion(t, s); got != 2 {
@@ -202,23 +203,23 @@ func TestStore_Sync(t *testing.T) {
 		})
 	})
 
-	// Statements from documents the dataset does not hold are someone
-	// else's: Sync leaves them alone.
-	t.Run("keeps_other_documents", func(t *testing.T) {
+	// Statements Sync did not write are someone else's: Sync leaves them
+	// alone, whatever document they cite.
+	t.Run("keeps_what_it_did_not_write", func(t *testing.T) {
 		s := MustOpen(t)
 		MustSync(t, s, syncV1())
 		other := &tupu.Source{Document: "news-2022", Quote: "与联合实验室合作"}
 		foreign := tupu.Entity{Key: "foreign", Kind: tupu.KindUniversity, Name: "某大学", Source: other, Version: 1}
 		partner := tupu.Relation{Subject: "foreign", Predicate: tupu.PredPartnerOf, Object: "lab", Source: other}
-		toGone := tupu.Relation{Subject: "foreign", Predicate: tupu.PredPartnerOf, Object: "gone", Source: other}
 		metric := tupu.Fact{Entity: "park", Property: "firms", Text: "多家", Source: *other}
+		sameDoc := tupu.Relation{Subject: "acme", Predicate: tupu.PredPartnerOf, Object: "yubei", Source: src("某某科技")}
 		MustUpdate(t, s, func(tx *store.Tx) error {
 			for _, err := range []error{
 				tx.PutDocument(&tupu.Document{Key: "news-2022", Title: "新闻", Text: "某大学与联合实验室合作"}),
 				tx.PutEntity(&foreign),
 				tx.PutRelation(&partner),
-				tx.PutRelation(&toGone),
 				tx.PutFact(&metric),
+				tx.PutRelation(&sameDoc),
 			} {
 				if err != nil {
 					return err
@@ -231,12 +232,198 @@ func TestStore_Sync(t *testing.T) {
 
 		want := syncV2()
 		want.Entities = append(want.Entities, foreign)
-		want.Relations = append(want.Relations, partner) // toGone went with gone
+		want.Relations = append(want.Relations, partner, sameDoc)
 		want.Facts = append(want.Facts, metric)
+		want.Documents[0].Text += "。某某科技" // for sameDoc, which v2 does not quote
+		d := syncV2()
+		d.Documents[0].Text = want.Documents[0].Text
+		MustSync(t, s, d)
 		assertHolds(t, s, want, map[string]int{"acme": 2})
 		MustView(t, s, func(tx *store.Tx) error {
 			if _, err := tx.Document("news-2022"); err != nil {
 				t.Errorf("Document(news-2022): %v", err)
+			}
+			return nil
+		})
+	})
+
+	// An entity the data set drops stays while a statement the seed does
+	// not own points at it, and goes once none does.
+	t.Run("stale_entity_kept_while_pointed_at", func(t *testing.T) {
+		s := MustOpen(t)
+		MustSync(t, s, syncV1())
+		other := &tupu.Source{Document: "news-2022", Quote: "某大学"}
+		MustUpdate(t, s, func(tx *store.Tx) error {
+			if _, err := tx.AddDocument("alice", tupu.Document{Key: "news-2022", Title: "新闻", Text: "某大学"}); err != nil {
+				return err
+			}
+			if _, err := tx.CreateEntity("alice", tupu.Entity{Key: "foreign", Kind: tupu.KindUniversity, Name: "某大学", Source: other}); err != nil {
+				return err
+			}
+			return tx.AddRelation("alice", tupu.Relation{Subject: "foreign", Predicate: tupu.PredPartnerOf, Object: "gone", Source: other})
+		})
+		v2 := syncV2()
+		v2.Documents[0].Text += "。将被删除的公司" // the kept entity's words stay in the document
+		res := MustSync(t, s, v2)
+		if !hasAction(res, store.SyncKeep, "entity gone") || hasAction(res, store.SyncRemove, "entity gone") {
+			t.Errorf("gone was not kept: %v", res.Actions)
+		}
+		MustView(t, s, func(tx *store.Tx) error {
+			if _, err := tx.Entity("gone"); err != nil {
+				t.Errorf("Entity(gone): %v", err)
+			}
+			if _, err := tx.Relation("foreign", tupu.PredPartnerOf, "gone"); err != nil {
+				t.Errorf("the curator's relation: %v", err)
+			}
+			if got := tx.CountEdges("gone", store.EdgeFilter{}); got != 1 {
+				t.Errorf("gone has %d relations, want only the curator's", got)
+			}
+			return nil
+		})
+		// Once the curator's relation is gone, so is the entity.
+		MustUpdate(t, s, func(tx *store.Tx) error {
+			return tx.RemoveRelation("alice", "foreign", tupu.PredPartnerOf, "gone")
+		})
+		res = MustSync(t, s, v2)
+		if !hasAction(res, store.SyncRemove, "entity gone") {
+			t.Errorf("gone was not removed: %v", res.Actions)
+		}
+		MustView(t, s, func(tx *store.Tx) error {
+			_, err := tx.Entity("gone")
+			assertCode(t, err, tupu.NotFound)
+			return nil
+		})
+	})
+
+	// A document's new text must still hold the words every statement
+	// the seed does not own quotes from it.
+	t.Run("document_text_under_curated_statements", func(t *testing.T) {
+		s := MustOpen(t)
+		MustSync(t, s, syncV1())
+		MustUpdate(t, s, func(tx *store.Tx) error {
+			_, err := tx.CreateEntity("alice", tupu.Entity{Key: "curated", Kind: tupu.KindCompany, Name: "另一家", Source: src("将被删除的公司")})
+			return err
+		})
+		version := MustGraphVersion(t, s)
+		_, err := s.Sync(syncV2(), store.SyncOptions{Force: true})
+		assertCode(t, err, tupu.Conflict)
+		if err != nil && !strings.Contains(err.Error(), "entity curated quotes") {
+			t.Errorf("the refusal does not name the statement: %v", err)
+		}
+		if got := MustGraphVersion(t, s); got != version {
+			t.Errorf("a refused Sync wrote: graph version %d, want %d", got, version)
+		}
+	})
+
+	t.Run("curators_changes_stay", func(t *testing.T) {
+		s := MustOpen(t)
+		MustSync(t, s, syncV1())
+		curate(t, s)
+		version := MustGraphVersion(t, s)
+		v2 := keepingV1sWords()
+
+		// The same data set again: the curators' changes are left.
+		res := MustSync(t, s, syncV1())
+		if res.Changed() {
+			t.Errorf("Sync(v1) again over curated changes wrote: %+v %v", counts(res), res.Actions)
+		}
+		for _, want := range []string{"entity acme", "fact park area 2021", "relation park hosts lab", "fact acme revenue 2020"} {
+			if !hasAction(res, store.SyncLeave, want) {
+				t.Errorf("no leave for %s: %v", want, res.Actions)
+			}
+		}
+		if got := MustGraphVersion(t, s); got != version {
+			t.Errorf("graph version %d, want %d", got, version)
+		}
+
+		// v2 wants to change acme and the park's area, which curators
+		// changed, and to drop acme's 2020 revenue, which a curator removed
+		// (no conflict: both agree) and acme built lab (unchanged: removed).
+		dry := mustSyncWith(t, s, v2, store.SyncOptions{DryRun: true})
+		if got := MustGraphVersion(t, s); got != version {
+			t.Errorf("a dry run wrote: graph version %d, want %d", got, version)
+		}
+		res = MustSync(t, s, v2)
+		if fmt.Sprint(dry.Actions) != fmt.Sprint(res.Actions) || counts(dry) != counts(res) {
+			t.Errorf("the dry run said\n%v\nthe run did\n%v", dry.Actions, res.Actions)
+		}
+		for _, want := range []string{"entity acme", "fact park area 2021"} {
+			if !hasAction(res, store.SyncConflict, want) {
+				t.Errorf("no conflict for %s: %v", want, res.Actions)
+			}
+		}
+		if !hasAction(res, store.SyncRemove, "relation acme built lab") || !hasAction(res, store.SyncAdd, "entity newco") {
+			t.Errorf("v2's own changes were not made: %v", res.Actions)
+		}
+		MustView(t, s, func(tx *store.Tx) error {
+			acme, err := tx.Entity("acme")
+			if err != nil || acme.NameEn != "ACME by a curator" || acme.Name != "某某科技" {
+				t.Errorf("acme after v2: %+v %v", acme, err)
+			}
+			f, err := tx.Fact("park", "area", "2021")
+			if err != nil || f.Note != "checked" || *f.Value != 25 {
+				t.Errorf("the park's area after v2: %+v %v", f, err)
+			}
+			_, err = tx.Fact("acme", "revenue", "2020")
+			assertCode(t, err, tupu.NotFound)
+			if _, err := tx.Relation("acme", tupu.PredPartnerOf, "yubei"); err != nil {
+				t.Errorf("the curator's relation: %v", err)
+			}
+			return nil
+		})
+
+		// --force takes the data set's side, in history.
+		res = mustSyncWith(t, s, v2, store.SyncOptions{Force: true})
+		for _, want := range []string{"entity acme", "fact park area 2021"} {
+			if !hasAction(res, store.SyncForce, want) {
+				t.Errorf("not forced: %s: %v", want, res.Actions)
+			}
+		}
+		MustView(t, s, func(tx *store.Tx) error {
+			acme, _ := tx.Entity("acme")
+			if acme.NameEn != "Acme Group" || acme.Name != "某某科技集团" {
+				t.Errorf("acme after --force: %+v", acme)
+			}
+			h, err := tx.History("acme", 0, 1)
+			if err != nil || len(h.Changes) != 1 || h.Changes[0].Actor != store.ActorSeedForce {
+				t.Errorf("acme's last change: %+v %v", h, err)
+			}
+			if _, err := tx.Relation("acme", tupu.PredPartnerOf, "yubei"); err != nil {
+				t.Errorf("--force removed a statement the seed never wrote: %v", err)
+			}
+			return nil
+		})
+		if res := MustSync(t, s, v2); res.Changed() || res.Count(store.SyncConflict) > 0 || !hasAction(res, store.SyncLeave, "relation park hosts lab") {
+			t.Errorf("after --force, v2 again: %+v %v", counts(res), res.Actions)
+		}
+	})
+
+	// A database seeded before Sync kept its record: what the history
+	// says the seed wrote last is the seed's, the rest the curators'.
+	t.Run("adopts_a_database_seeded_without_a_record", func(t *testing.T) {
+		s := MustOpen(t)
+		MustSync(t, s, syncV1())
+		curate(t, s)
+		store.ForgetSeeded(t, s)
+		v2 := keepingV1sWords()
+		res := MustSync(t, s, v2)
+		if res.Adopted == 0 {
+			t.Errorf("nothing adopted: %+v", counts(res))
+		}
+		for _, want := range []string{"entity acme", "fact park area 2021"} {
+			if !hasAction(res, store.SyncConflict, want) {
+				t.Errorf("no conflict for %s: %v", want, res.Actions)
+			}
+		}
+		if !hasAction(res, store.SyncRemove, "relation acme built lab") || !hasAction(res, store.SyncUpdate, "document yubei-2021") {
+			t.Errorf("v2's own changes were not made: %v", res.Actions)
+		}
+		MustView(t, s, func(tx *store.Tx) error {
+			if _, err := tx.Relation("acme", tupu.PredPartnerOf, "yubei"); err != nil {
+				t.Errorf("the curator's relation: %v", err)
+			}
+			if acme, _ := tx.Entity("acme"); acme.NameEn != "ACME by a curator" {
+				t.Errorf("acme: %+v", acme)
 			}
 			return nil
 		})
@@ -307,12 +494,12 @@ func TestStore_Sync(t *testing.T) {
 				// v2's valid changes ride along with one problem.
 				d := clone(syncV2())
 				tc.spoil(d)
-				res, err := s.Sync(d)
+				res, err := s.Sync(d, store.SyncOptions{})
 				assertCode(t, err, tupu.BadUserInput)
 				if err != nil && !strings.Contains(err.Error(), tc.message) {
 					t.Errorf("error = %q, want it to say %q", err, tc.message)
 				}
-				if res != (store.SyncResult{}) {
+				if counts(res) != (syncCounts{}) || len(res.Actions) > 0 {
 					t.Errorf("Sync() = %+v, want nothing counted", res)
 				}
 				if got := MustGraphVersion(t, s); got != version {
@@ -322,4 +509,61 @@ func TestStore_Sync(t *testing.T) {
 			})
 		}
 	})
+}
+
+// syncCounts are a SyncResult's counts, comparable with ==.
+type syncCounts struct{ Added, Updated, Removed, Unchanged, Adopted int }
+
+func counts(r store.SyncResult) syncCounts {
+	return syncCounts{Added: r.Added, Updated: r.Updated, Removed: r.Removed, Unchanged: r.Unchanged, Adopted: r.Adopted}
+}
+
+// curate changes a store seeded with syncV1 as curators would, each change
+// in history by its actor: acme's English name, a note on the park's
+// area, acme's 2020 revenue and the park hosting the lab removed, and a
+// relation of their own quoting the seed's document.
+func curate(tb testing.TB, s *store.Store) {
+	tb.Helper()
+	MustUpdate(tb, s, func(tx *store.Tx) error {
+		if _, err := tx.UpdateEntity("alice", "acme", 1, func(e *tupu.Entity) { e.NameEn = "ACME by a curator" }); err != nil {
+			return err
+		}
+		if _, err := tx.SetFact("alice", "park", "area", "2021", func(f *tupu.Fact) { f.Note = "checked" }); err != nil {
+			return err
+		}
+		if err := tx.RemoveFact("bob", "acme", "revenue", "2020"); err != nil {
+			return err
+		}
+		if err := tx.RemoveRelation("bob", "park", tupu.PredHosts, "lab"); err != nil {
+			return err
+		}
+		return tx.AddRelation("alice", tupu.Relation{Subject: "acme", Predicate: tupu.PredPartnerOf, Object: "yubei", Source: src("某某科技")})
+	})
+}
+
+func mustSyncWith(tb testing.TB, s *store.Store, d *tupu.Dataset, opts store.SyncOptions) store.SyncResult {
+	tb.Helper()
+	res, err := s.Sync(d, opts)
+	if err != nil {
+		tb.Fatalf("Sync: %v", err)
+	}
+	return res
+}
+
+// hasAction reports whether res did op to statement.
+func hasAction(res store.SyncResult, op, statement string) bool {
+	for _, a := range res.Actions {
+		if a.Op == op && a.Statement == statement {
+			return true
+		}
+	}
+	return false
+}
+
+// keepingV1sWords is syncV2 with a document that still holds every word
+// syncV1 quoted, as the curators' statements kept over it quote them.
+func keepingV1sWords() *tupu.Dataset {
+	d := syncV2()
+	d.Documents[0].Text = syncV1().Documents[0].Text + "。\n" + d.Documents[0].Text
+	return d
 }

@@ -42,7 +42,7 @@ func benchStore(b *testing.B, big bool) *store.Store {
 			}
 			var d *tupu.Dataset
 			if d, seedErr = seed.Load(seed.Data()); seedErr == nil {
-				_, seedErr = seedStore.Sync(d)
+				_, seedErr = seedStore.Sync(d, store.SyncOptions{})
 			}
 		})
 		if seedErr != nil {

@@ -99,8 +99,9 @@ func (c *config) settings() []setting {
 }
 
 // loadConfig reads the settings for the subcommand name from a config file,
-// the environment and args, in that order of precedence.
-func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+// the environment and args, in that order of precedence. more, when
+// given, defines the subcommand's own flags.
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, more ...func(*flag.FlagSet)) (*config, error) {
 	c := defaults()
 	if path := configPath(args, getenv); path != "" {
 		raw, err := os.ReadFile(path)
@@ -125,6 +126,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 			}
 		}
 		fs.Var(s.value, s.flag, s.help+" ["+s.env+"]")
+	}
+	for _, m := range more {
+		m(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err

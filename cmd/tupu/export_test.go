@@ -48,7 +48,7 @@ func expSeed(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Sync(d); err != nil {
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	value := 12.5

@@ -49,7 +49,7 @@ const usage = `tupu serves a source-grounded knowledge graph over GraphQL.
 
 Usage:
   tupu [serve] [flags]        start the service (the default command)
-  tupu seed [flags]           write the built-in data set into the database
+  tupu seed [--dry-run] [--force] [--data DIR] [flags]   apply the built-in data set to the database
   tupu token create|list|revoke --db PATH ...   manage write tokens
   tupu backup FILE (--db PATH | --url URL --token T)   copy the database
   tupu restore FILE --db PATH                   put a backup in place (server stopped)
@@ -95,7 +95,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
-	c, err := loadConfig("tupu "+cmd, args, getenv, stderr)
+	var seeding seedFlags
+	var more []func(*flag.FlagSet)
+	if cmd == "seed" {
+		more = append(more, seeding.define)
+	}
+	c, err := loadConfig("tupu "+cmd, args, getenv, stderr, more...)
 	if err != nil {
 		return err
 	}
@@ -104,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// the same structured, escaped logger.
 	slog.SetDefault(log)
 	if cmd == "seed" {
-		return runSeed(c, stdout)
+		return runSeed(c, seeding, stdout)
 	}
 	tuneGC(getenv)
 	// Tracing is on when the standard OTEL_ variables configure an
@@ -126,24 +131,58 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serve(ctx, c, log, tracing)
 }
 
-// runSeed makes the database hold the built-in data set, whatever it held
-// from the same documents before.
-func runSeed(c *config, stdout io.Writer) error {
+// seedFlags are the flags of tupu seed besides the service's settings.
+type seedFlags struct {
+	dryRun, force bool
+	data          string
+}
+
+func (f *seedFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.dryRun, "dry-run", false, "seed: print what seeding would do, and write nothing")
+	fs.BoolVar(&f.force, "force", false, "seed: where curators changed what the data set changes, take the data set's side (recorded in history as \"seed --force\")")
+	fs.StringVar(&f.data, "data", "", "seed: a directory of seed files (KEY.yaml and KEY.txt) to seed from instead of the built-in data set")
+}
+
+// runSeed applies the data set to the database: what changed in it since
+// it was last applied, except where curators changed the same statements
+// (see store.Sync). It prints a summary and every conflict; with
+// --dry-run, everything it would do.
+func runSeed(c *config, f seedFlags, stdout io.Writer) error {
+	fsys := seed.Data()
+	if f.data != "" {
+		fsys = os.DirFS(f.data)
+	}
+	d, err := seed.Load(fsys)
+	if err != nil {
+		return err
+	}
 	s, err := store.Open(c.DB, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	d, err := seed.Load(seed.Data())
+	res, err := s.Sync(d, store.SyncOptions{Force: f.force, DryRun: f.dryRun})
 	if err != nil {
 		return err
 	}
-	res, err := s.Sync(d)
-	if err != nil {
-		return err
+	verb := "seeded"
+	if f.dryRun {
+		verb = "would seed"
 	}
-	fmt.Fprintf(stdout, "seeded %s from %s: %d added, %d updated, %d removed, %d unchanged\n",
-		c.DB, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged)
+	fmt.Fprintf(stdout, "%s %s from %s: %d added, %d updated, %d removed, %d unchanged; %d left as curators changed them, %d conflicts, %d kept\n",
+		verb, c.DB, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged,
+		res.Count(store.SyncLeave), res.Count(store.SyncConflict)+res.Count(store.SyncForce), res.Count(store.SyncKeep))
+	if res.Adopted > 0 {
+		fmt.Fprintf(stdout, "found %d statements seeded before seeding kept its record, by the history: the seed's from now on\n", res.Adopted)
+	}
+	for _, a := range res.Actions {
+		if f.dryRun || a.Op == store.SyncConflict || a.Op == store.SyncForce || a.Op == store.SyncKeep {
+			fmt.Fprintln(stdout, a)
+		}
+	}
+	if n := res.Count(store.SyncConflict); n > 0 {
+		fmt.Fprintf(stdout, "%d conflicts left as curators have them; tupu seed --force takes the data set's side\n", n)
+	}
 	return nil
 }
 
@@ -160,7 +199,7 @@ func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Sync(d); err != nil {
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
 		return err
 	}
 	log.Info("seeded an empty database", "data", seed.Describe(d))

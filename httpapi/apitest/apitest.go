@@ -40,7 +40,7 @@ func Serve(tb testing.TB, opts httpapi.Options) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := s.Sync(d); err != nil {
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
 		tb.Fatal(err)
 	}
 	x, err := indexer.Open(filepath.Join(tb.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
