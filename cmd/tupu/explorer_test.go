@@ -130,6 +130,12 @@ func TestBrowser_explorer(t *testing.T) {
 			fail(step, err)
 		}
 	}
+	// choose picks an option of a select, as a person does: the change
+	// event follows.
+	choose := func(sel, value string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('`+sel+`').dispatchEvent(new Event('change', {bubbles: true}))`))
+	}
 	shoot := func(name string) {
 		t.Helper()
 		if shots == "" {
@@ -230,14 +236,30 @@ func TestBrowser_explorer(t *testing.T) {
 	one := count("the graph at depth 1", `location.search === ''`)
 	// Each change draws the view anew: mark the old one to wait for the new.
 	stale := chromedp.Evaluate[chromedp.Void](`document.querySelector('article.graph').dataset.stale = '1'`)
-	do("depth 2", stale, chromedp.SetValue(chromedp.CSS(`select[name=depth]`), "2"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name=depth]').dispatchEvent(new Event('change', {bubbles: true}))`))
+	do("depth 2", stale, choose(`select[name=depth]`, "2"))
 	if two := count("the graph at depth 2", `location.search.includes('depth=2')`); two <= one {
 		t.Errorf("depth 2 shows %d entities, depth 1 %d", two, one)
 	}
-	do("only hosts", stale, chromedp.SetValue(chromedp.CSS(`select[name=predicate]`), "hosts"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('select[name=predicate]').dispatchEvent(new Event('change', {bubbles: true}))`))
+	do("only hosts", stale, choose(`select[name=predicate]`, "hosts"))
 	count("only hosts relations", `location.search.includes('predicate=hosts') && e.length > 0 && e.every(t => t.includes('集聚/入驻'))`)
+
+	// A click on a node of the drawing opens its page: with a predicate the
+	// park has no relation of, the drawing is the park alone, in the middle.
+	do("only aids", stale, choose(`select[name=predicate]`, "aids"))
+	count("the park alone", `location.search.includes('predicate=aids') && n === 1`)
+	box, err := chromedp.Run(bctx, chromedp.Evaluate[[]float64](`(() => {
+		const r = document.querySelector('.graph-canvas').getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2];
+	})()`))
+	if err != nil {
+		fail("find the drawing", err)
+	}
+	do("click the node", chromedp.MouseClickXY(box[0], box[1]))
+	wait("the node's page", `location.pathname === '/explore/e/xiantao-data-valley' && document.querySelector('table.facts') ? 'yes' : ''`)
+	do("back to the graph", chromedp.NavigateBack())
+	count("the graph again", `location.search.includes('predicate=aids') && n === 1`)
+	do("only hosts again", stale, choose(`select[name=predicate]`, "hosts"))
+	count("hosts again", `location.search.includes('predicate=hosts') && e.length > 0`)
 
 	// Click through to a company.
 	do("click the company", chromedp.Click(chromedp.CSS(`.graph-nodes a[href="/explore/e/thundersoft-chongqing"]`)))
@@ -288,8 +310,7 @@ func TestBrowser_explorer(t *testing.T) {
 	// Figures: GDP across the graph, sorted by normalized value either way,
 	// and the district's GDP by year as a chart with its table.
 	do("open figures", chromedp.Click(chromedp.CSS(`header nav a[href="/explore/figures"]`)))
-	do("choose GDP", chromedp.SetValue(chromedp.CSS(`select#property`), "gdp"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('select#property').dispatchEvent(new Event('change', {bubbles: true}))`))
+	do("choose GDP", choose(`select#property`, "gdp"))
 	periods := func(step, want string) {
 		t.Helper()
 		wait(step, fmt.Sprintf(`(() => {
@@ -307,6 +328,11 @@ func TestBrowser_explorer(t *testing.T) {
 		const p = [...s.querySelectorAll('tbody tr')].map(r => r.children[3].innerText).join(' ');
 		return p === '2018 2019 2020' ? p : '';
 	})()`)
+
+	// A key that names nothing says so.
+	do("open a key that names nothing", chromedp.Navigate(base+"explore/e/no-such-entity"))
+	wait("not found", `(() => { const a = document.querySelector('main [role=alert]');
+		return a && a.innerText.includes('no-such-entity') ? 'yes' : ''; })()`)
 
 	// Time to a rendered entity page, loading its URL directly (the
 	// assets come from the browser's cache after the first load).
