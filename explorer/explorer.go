@@ -22,7 +22,7 @@ import (
 // Prefix is where the explorer is served; its pages live below it.
 const Prefix = "/explore"
 
-//go:embed index.html dist/app.js dist/app.css dist/trusted-documents.json
+//go:embed index.html dist/app.js dist/app.css dist/trusted-documents.json dist/licenses.txt
 var files embed.FS
 
 // asset is a generated file, served under a name that holds its hash so
@@ -35,8 +35,9 @@ type asset struct {
 
 // site is the page and its assets, ready to serve.
 type site struct {
-	page   []byte
-	assets map[string]asset
+	page     []byte
+	assets   map[string]asset
+	licenses []byte // of the npm packages in the bundle
 }
 
 var built = mustBuild()
@@ -60,6 +61,7 @@ func mustBuild() *site {
 		page = bytes.ReplaceAll(page, []byte(f.placeholder), []byte(Prefix+"/assets/"+name))
 	}
 	s.page = page
+	s.licenses = must(files.ReadFile("dist/licenses.txt"))
 	return s
 }
 
@@ -93,7 +95,8 @@ func Mount(mux *http.ServeMux) {
 // Handler serves the explorer for GET and HEAD. Every path of the app
 // (the search page, /e/{key} and its graph, /doc/{key}, /paths,
 // /figures) gets the same page, which draws the view the URL names, so
-// links into the app can be shared and opened directly. Unknown paths are
+// links into the app can be shared and opened directly; /licenses.txt
+// holds the licences of the npm packages in the bundle. Unknown paths are
 // 404.
 func Handler() http.Handler {
 	return built
@@ -160,6 +163,12 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Type", a.contentType)
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.data))
+		return
+	}
+	if r.URL.Path == Prefix+"/licenses.txt" {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Cache-Control", "no-cache")
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.licenses))
 		return
 	}
 	if !isPage(r.URL.Path) {

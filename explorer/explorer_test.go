@@ -64,6 +64,11 @@ func TestHandler(t *testing.T) {
 			t.Errorf("GET %s: %d, want 404", path, rec.Code)
 		}
 	}
+	if rec := get(http.MethodGet, "/explore/licenses.txt"); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), "=== echarts ") || !strings.Contains(rec.Body.String(), "Apache License") ||
+		!strings.Contains(rec.Body.String(), "--- NOTICE") {
+		t.Errorf("GET /explore/licenses.txt: %d, without the licence and notice of echarts:\n%.300s", rec.Code, rec.Body.String())
+	}
 	if rec := get(http.MethodPost, "/explore"); rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /explore: %d, want 405", rec.Code)
 	}

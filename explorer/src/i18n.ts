@@ -43,6 +43,7 @@ const words = {
   navFigures: ["数据", "Figures"],
   language: ["语言", "Language"],
   playground: ["GraphQL 调试台", "GraphQL playground"],
+  licenses: ["开源许可", "Licences"],
   searchLabel: ["搜索实体（中文、拼音或英文）", "Search entities (Chinese, pinyin or English)"],
   searchHint: ["用 ↑ ↓ 选择，回车打开", "Use ↑ ↓ to choose, Enter to open"],
   searchIntro: [

@@ -20,7 +20,7 @@ route(/^\/explore\/doc\/([^/]+)$/, documentView);
 route(/^\/explore\/paths$/, pathsView);
 route(/^\/explore\/figures$/, figuresView);
 
-function frame(): { main: HTMLElement; header: HTMLElement } {
+function frame(): { main: HTMLElement; header: HTMLElement; footer: HTMLElement } {
   const main = h("main", { id: "main", tabindex: "-1" });
   const langButton = (l: "ZH" | "EN", label: string) => {
     const b = h("button", { type: "button", lang: l === "ZH" ? "zh-Hans" : "en", "aria-pressed": String(lang() === l) }, label);
@@ -28,6 +28,7 @@ function frame(): { main: HTMLElement; header: HTMLElement } {
       if (lang() === l) return;
       setLang(l);
       drawHeader();
+      for (const f of languageListeners) f();
       refresh();
     });
     return b;
@@ -43,20 +44,31 @@ function frame(): { main: HTMLElement; header: HTMLElement } {
         h("a", { href: base }, t("navSearch")),
         h("a", { href: href(["paths"]) }, t("navPaths")),
         h("a", { href: href(["figures"]) }, t("navFigures")),
-        h("a", { href: "/" }, t("playground")),
       ),
       h("div", { class: "lang", role: "group", "aria-label": t("language") }, langButton("ZH", "中文"), langButton("EN", "English")),
     );
   };
+  const footer = h("footer", { class: "bottom" });
+  const drawFooter = () => {
+    footer.replaceChildren(
+      h("a", { href: "/" }, t("playground")),
+      " · ",
+      h("a", { href: `${base}/licenses.txt` }, t("licenses")),
+    );
+  };
   drawHeader();
-  return { main, header };
+  drawFooter();
+  languageListeners.push(drawFooter);
+  return { main, header, footer };
 }
+
+const languageListeners: (() => void)[] = [];
 
 function boot(): void {
   document.documentElement.lang = htmlLang(lang());
   const app = document.getElementById("app")!;
-  const { main, header } = frame();
-  app.replaceChildren(header, main);
+  const { main, header, footer } = frame();
+  app.replaceChildren(header, main, footer);
   start(main, errorView);
 }
 

@@ -5,6 +5,7 @@
 //
 //	src/**/*.ts, src/**/*.css  →  dist/app.js, dist/app.css
 //	src/**/*.graphql           →  dist/trusted-documents.json
+//	the npm packages bundled   →  dist/licenses.txt (their licences and notices)
 //
 // The bundle takes its npm packages from node_modules, which npm installs
 // from package-lock.json; when node_modules is missing or was installed
@@ -38,6 +39,7 @@ const (
 	entryPoint = "src/main.ts"
 	schemaFile = "../schema.graphql"
 	manifest   = "dist/trusted-documents.json"
+	licenses   = "dist/licenses.txt"
 	lockFile   = "package-lock.json"
 	// installedLock is where npm records what node_modules holds.
 	installedLock = "node_modules/.package-lock.json"
@@ -230,6 +232,8 @@ func bundle(ops map[string]operation) (map[string][]byte, error) {
 		Charset:           api.CharsetUTF8,
 		LegalComments:     api.LegalCommentsEndOfFile,
 		Tsconfig:          "tsconfig.json",
+		Metafile:          true,
+		Banner:            map[string]string{"js": "/*! tupu explorer. The npm packages bundled here and their licences: /explore/licenses.txt */"},
 		LogLevel:          api.LogLevelWarning,
 		Plugins:           []api.Plugin{graphqlFiles},
 		Write:             false,
@@ -254,7 +258,76 @@ func bundle(ops map[string]operation) (map[string][]byte, error) {
 	if want := []string{"dist/app.css", "dist/app.js"}; strings.Join(names, " ") != strings.Join(want, " ") {
 		return nil, fmt.Errorf("esbuild wrote %v, want %v", names, want)
 	}
+	out[licenses], err = licenseText(result.Metafile)
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// licenseText gathers the licence and notice files of every npm package
+// the bundle took code from (esbuild's metafile lists the inputs), so the
+// app ships them as their licences ask.
+func licenseText(metafile string) ([]byte, error) {
+	var meta struct {
+		Inputs map[string]json.RawMessage `json:"inputs"`
+	}
+	if err := json.Unmarshal([]byte(metafile), &meta); err != nil {
+		return nil, fmt.Errorf("esbuild metafile: %w", err)
+	}
+	pkgs := map[string]bool{}
+	for in := range meta.Inputs {
+		rest, ok := strings.CutPrefix(filepath.ToSlash(in), "node_modules/")
+		if !ok {
+			continue
+		}
+		parts := strings.SplitN(rest, "/", 3)
+		name := parts[0]
+		if strings.HasPrefix(name, "@") && len(parts) > 1 {
+			name += "/" + parts[1]
+		}
+		pkgs[name] = true
+	}
+	names := make([]string, 0, len(pkgs))
+	for n := range pkgs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	b.WriteString("The explorer's script bundles code from these npm packages, under their licences.\n")
+	for _, name := range names {
+		dir := filepath.Join("node_modules", filepath.FromSlash(name))
+		var pkg struct{ Version, License string }
+		raw, err := os.ReadFile(filepath.Join(dir, "package.json"))
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &pkg); err != nil {
+			return nil, fmt.Errorf("%s/package.json: %w", dir, err)
+		}
+		fmt.Fprintf(&b, "\n\n=== %s %s (%s)\n", name, pkg.Version, pkg.License)
+		var files []string
+		for _, pattern := range []string{"LICEN[CS]E*", "NOTICE*", "COPYING*", "CopyrightNotice*", "licenses/*"} {
+			m, err := filepath.Glob(filepath.Join(dir, pattern))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, m...)
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("%s has no licence file to ship with the bundle", name)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			text, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			rel, _ := filepath.Rel(dir, f)
+			fmt.Fprintf(&b, "\n--- %s\n\n%s\n", filepath.ToSlash(rel), strings.TrimSpace(string(text)))
+		}
+	}
+	return b.Bytes(), nil
 }
 
 // writeIfChanged leaves a file that already holds data alone, so that an
