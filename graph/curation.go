@@ -144,10 +144,13 @@ func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r
 
 // write runs fn in one write transaction as the request's token, which
 // must allow role. The reads that follow (the payload) see the write: they
-// begin a new snapshot.
+// begin a new snapshot. A request that has run out of time writes nothing.
 func (r *mutationResolver) write(ctx context.Context, role store.Role, fn func(tx *store.Tx, actor string) error) error {
 	tok, err := Authorize(ctx, role)
 	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	releaseSnapshot(ctx)

@@ -178,6 +178,17 @@ func newClientStreams(max int) *clientStreams {
 	return &clientStreams{max: max, byAddr: map[string]int{}}
 }
 
+// open returns the streams open, of every client.
+func (c *clientStreams) open() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, k := range c.byAddr {
+		n += k
+	}
+	return n
+}
+
 // take counts a stream of the client at remoteAddr (host:port), and
 // reports whether it may open; release uncounts it.
 func (c *clientStreams) take(remoteAddr string) (release func(), ok bool) {

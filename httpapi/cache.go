@@ -81,6 +81,13 @@ func newResponseCache(s *store.Store, x *indexer.Indexer, maxBytes int64, m *obs
 	return c
 }
 
+// held returns the bytes and answers the cache holds.
+func (c *responseCache) held() (bytes int64, answers int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size, c.entries.Len()
+}
+
 // version is what answers depend on: the graph, and what of it the search
 // index reflects, which follows the graph by a few milliseconds.
 func (c *responseCache) version() [2]uint64 {

@@ -64,6 +64,8 @@ func TestHostileInput(t *testing.T) {
 		{name: "multipart post", contentType: "multipart/form-data; boundary=x", body: "--x--", status: 415, code: "UNSUPPORTED_MEDIA_TYPE"},
 		{name: "PUT", method: "PUT", body: `{"query": "{ __typename }"}`, status: 405, code: "METHOD_NOT_ALLOWED"},
 		{name: "mutation over GET", method: "GET", query: "mutation { __typename }", status: 405, code: "METHOD_NOT_ALLOWED"},
+		{name: "URL too long", method: "GET", query: "{ __typename " + strings.Repeat(" ", 70<<10) + "}", status: 414, code: "PAYLOAD_TOO_LARGE"},
+		{name: "subscription without a stream", accept: gqlResponse, body: `{"query": "subscription { entityChanged { entityKey } }"}`, status: 400, code: "BAD_REQUEST"},
 		{name: "unacceptable Accept", accept: "text/html", body: `{"query": "{ __typename }"}`, status: 406, code: "NOT_ACCEPTABLE"},
 		{name: "parse error", accept: gqlResponse, body: `{"query": "{ entities("}`, status: 400, code: "GRAPHQL_PARSE_FAILED"},
 		{name: "parse error, legacy JSON", body: `{"query": "{ entities("}`, status: 200, code: "GRAPHQL_PARSE_FAILED"},

@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/prometheus/client_golang/prometheus"
 	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/core"
@@ -175,7 +176,31 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	if opts.ResponseCacheBytes > 0 && s != nil {
 		srv.cache = newResponseCache(s, opts.Search, opts.ResponseCacheBytes, opts.Metrics)
 	}
+	if opts.Metrics != nil {
+		srv.register(opts.Metrics.Registry(), ops.subscriptions)
+	}
 	return srv, nil
+}
+
+// register adds gauges of what the endpoint holds to reg: the response
+// cache's bytes and answers, the subscriptions and streams open.
+func (srv *Server) register(reg *prometheus.Registry, subscriptions *slots) {
+	gauges := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tupu_subscriptions_open", Help: "Subscriptions open, over every transport."},
+			func() float64 { return float64(subscriptions.held.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tupu_streams_open", Help: "WebSockets and event streams open."},
+			func() float64 { return float64(srv.streams.open()) }),
+	}
+	if c := srv.cache; c != nil {
+		gauges = append(gauges,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tupu_response_cache_bytes", Help: "Bytes the response cache holds, as it counts them against its bound."},
+				func() float64 { n, _ := c.held(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tupu_response_cache_answers", Help: "Answers the response cache holds."},
+				func() float64 { _, n := c.held(); return float64(n) }))
+	}
+	for _, g := range gauges {
+		reg.Register(g) // a second endpoint on the same metrics reports through the first's
+	}
 }
 
 // ServeHTTP is the one path of every request to the endpoint.

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"tupu"
 	"tupu/graph"
 	"tupu/store"
 )
@@ -61,6 +62,7 @@ func (o *operations) intercept(ctx context.Context, next graphql.OperationHandle
 		deadline = time.Now().Add(o.timeout)
 	}
 	responses := next(ctx)
+	asked := false // whether a response was asked for before
 	return func(ctx context.Context) *graphql.Response {
 		if !deadline.IsZero() {
 			// Set on the context the response is resolved in, whichever
@@ -75,6 +77,12 @@ func (o *operations) intercept(ctx context.Context, next graphql.OperationHandle
 		ctx, reads := graph.BeginReads(ctx, o.store)
 		resp := responses(ctx)
 		reads.Close()
+		if resp == nil && !asked && !deadline.IsZero() && ctx.Err() != nil {
+			// gqlgen ends an operation whose context is done before it
+			// starts without a word; its client gets the reason.
+			resp = &graphql.Response{Errors: gqlerror.List{coded(string(tupu.Unavailable), "the request was cancelled or ran out of time")}}
+		}
+		asked = true
 		if req := requestFrom(ctx); req != nil && kind != ast.Subscription {
 			req.reads = reads
 		}

@@ -118,6 +118,11 @@ func classify(r *http.Request, maxBody int64) (*request, *refusal) {
 			req.transport = transportWebsocket
 			return req, nil
 		}
+		if int64(len(r.URL.RawQuery)) > maxBody {
+			// A GET's request is its URL: the same bound as a body.
+			return nil, &refusal{status: http.StatusRequestURITooLong, code: "PAYLOAD_TOO_LARGE",
+				message: fmt.Sprintf("the request's URL query is over the limit of %d bytes; POST it", maxBody)}
+		}
 		req.transport = transportGET
 		req.parts = strings.Contains(accept, mediaMultipart)
 		return req, nil

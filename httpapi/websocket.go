@@ -59,7 +59,7 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 			}
 			if secret == "" {
 				if requestFrom(ctx).token == nil && readsNeedToken {
-					return ctx, nil, tupu.Errorf(tupu.Unauthenticated, "this server needs a token: send it in connection_init")
+					return refuse(ctx, tupu.Errorf(tupu.Unauthenticated, "this server needs a token: send it in connection_init"))
 				}
 				return ctx, nil, nil
 			}
@@ -70,7 +70,7 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 				return err
 			})
 			if err != nil {
-				return ctx, nil, err
+				return refuse(ctx, err)
 			}
 			return graph.WithToken(ctx, tok), nil, nil
 		},
@@ -80,6 +80,18 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 			}
 		},
 	}
+}
+
+// refuse ends a connection at init with err, as graphql-ws asks for an
+// unauthorized one: close code 4403, and the error's code and message as
+// the reason (cut to what a close frame holds).
+func refuse(ctx context.Context, err error) (context.Context, *gqltransport.InitPayload, error) {
+	reason := string(tupu.ErrorCode(err)) + ": " + tupu.ErrorMessage(err)
+	if len(reason) > 120 {
+		reason = strings.ToValidUTF8(reason[:120], "")
+	}
+	ctx = gqltransport.AppendCloseReason(ctx, reason)
+	return gqltransport.WithWebsocketCloseCode(ctx, 4403), nil, err
 }
 
 // originAllowed reports whether a browser page at r's Origin may open a
