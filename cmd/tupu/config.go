@@ -45,25 +45,29 @@ type config struct {
 	AllowedOrigins   string        `yaml:"allowedOrigins"`
 	DebugAddr        string        `yaml:"debugAddr"`
 	ResponseCache    byteSize      `yaml:"responseCache"`
+	MaxSubscriptions int64         `yaml:"maxSubscriptions"`
+	MaxStreams       int           `yaml:"maxStreamsPerClient"`
 }
 
 // defaults are the production settings.
 func defaults() *config {
 	l := limits.Default()
 	return &config{
-		Addr:          "127.0.0.1:8080",
-		DB:            "./data/tupu.db",
-		LogFormat:     "text",
-		LogLevel:      "info",
-		MaxBodyBytes:  64 << 10,
-		Timeout:       10 * time.Second,
-		WriteTimeout:  60 * time.Second,
-		Introspection: true, // the playground needs it
-		MaxCost:       l.MaxCost,
-		MaxDepth:      l.MaxDepth,
-		MaxAliases:    l.MaxAliases,
-		MaxDirectives: l.MaxDirectives,
-		ResponseCache: httpapi.DefaultResponseCacheBytes,
+		Addr:             "127.0.0.1:8080",
+		DB:               "./data/tupu.db",
+		LogFormat:        "text",
+		LogLevel:         "info",
+		MaxBodyBytes:     64 << 10,
+		Timeout:          10 * time.Second,
+		WriteTimeout:     60 * time.Second,
+		Introspection:    true, // the playground needs it
+		MaxCost:          l.MaxCost,
+		MaxDepth:         l.MaxDepth,
+		MaxAliases:       l.MaxAliases,
+		MaxDirectives:    l.MaxDirectives,
+		ResponseCache:    httpapi.DefaultResponseCacheBytes,
+		MaxSubscriptions: 5000,
+		MaxStreams:       256,
 	}
 }
 
@@ -94,6 +98,8 @@ func (c *config) settings() []setting {
 		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
 		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
 		{"response-cache", "TUPU_RESPONSE_CACHE", "bytes the response cache may hold, with a unit (32MiB); 0 turns it off", &c.ResponseCache},
+		{"max-subscriptions", "TUPU_MAX_SUBSCRIPTIONS", "most subscriptions open at once on the server", (*int64Value)(&c.MaxSubscriptions)},
+		{"max-streams-per-client", "TUPU_MAX_STREAMS_PER_CLIENT", "most WebSockets and event streams one client address holds open", (*intValue)(&c.MaxStreams)},
 		{"debug-addr", "TUPU_DEBUG_ADDR", "address of a second listener serving Go's profiler at /debug/pprof/ (default: none)", (*stringValue)(&c.DebugAddr)},
 	}
 }
@@ -164,6 +170,8 @@ func (c *config) check() error {
 		return fmt.Errorf("max body bytes %d: at least 1024", c.MaxBodyBytes)
 	case c.Timeout <= 0 || c.WriteTimeout <= 0:
 		return fmt.Errorf("timeouts must be positive")
+	case c.MaxSubscriptions < 1 || c.MaxStreams < 1:
+		return fmt.Errorf("max subscriptions and max streams per client: at least 1")
 	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))
@@ -188,6 +196,7 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
 		NoIntrospection: !c.Introspection, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
 		ResponseCacheBytes: int64(c.ResponseCache),
+		MaxSubscriptions:   c.MaxSubscriptions, MaxStreamsPerClient: c.MaxStreams,
 	}
 	if c.ResponseCache == 0 {
 		opts.ResponseCacheBytes = -1 // off
