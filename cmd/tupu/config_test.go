@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"tupu/explorer"
 )
 
 func TestLoadConfig_precedence(t *testing.T) {
@@ -85,5 +89,47 @@ func TestLoadConfig_responseCache(t *testing.T) {
 		if err != nil || opts.ResponseCacheBytes != tc.want {
 			t.Errorf("%v: ResponseCacheBytes %d (%v), want %d", tc.args, opts.ResponseCacheBytes, err, tc.want)
 		}
+	}
+}
+
+// TestGraphOptions_trustedDocuments: a manifest given to the service gets
+// the explorer's operations added, so a locked-down server still serves
+// the explorer; a file that is not a manifest stops the start.
+func TestGraphOptions_trustedDocuments(t *testing.T) {
+	dir := t.TempDir()
+	own := `{"ab12":"query Own { kinds { kind } }"}`
+	good := filepath.Join(dir, "trusted.json")
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(good, []byte(own), 0o644)
+	os.WriteFile(bad, []byte(`["query Own { kinds { kind } }"]`), 0o644)
+
+	c, err := loadConfig("tupu", []string{"--trusted-documents", good}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := c.graphOptions(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(opts.TrustedDocuments, &got); err != nil {
+		t.Fatal(err)
+	}
+	explorerDocs := explorer.TrustedDocuments()
+	if got["ab12"] != "query Own { kinds { kind } }" || len(got) != len(explorerDocs)+1 {
+		t.Errorf("the manifest has %d documents, want its own one and the explorer's %d", len(got), len(explorerDocs))
+	}
+	for hash, doc := range explorerDocs {
+		if got[hash] != doc {
+			t.Errorf("the manifest lacks the explorer's %.40q", doc)
+		}
+	}
+
+	c, err = loadConfig("tupu", []string{"--trusted-documents", bad}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.graphOptions(slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "bad.json") {
+		t.Errorf("a manifest that is a JSON array: err %v, want one naming the file", err)
 	}
 }
