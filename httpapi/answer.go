@@ -100,7 +100,7 @@ func encodeResponse(resp *graphql.Response) ([]byte, error) {
 // server-sent events. Each client address holds at most
 // MaxStreamsPerClient of them at once.
 func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request, req *request) {
-	if req.transport == transportWebsocket && !originAllowed(r, srv.opts.AllowedOrigins) {
+	if req.transport == transportWebsocket && !originAllowed(r, srv.opts.AllowedOrigins) && !srv.cors.allows(r.Header.Get("Origin")) {
 		writeError(w, mediaJSON, http.StatusForbidden, "FORBIDDEN",
 			"a page from this origin may not open a WebSocket here (see --allowed-origins)")
 		return

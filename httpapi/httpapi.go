@@ -83,8 +83,17 @@ type Options struct {
 	// reads are open by default.
 	ReadsNeedToken bool
 	// AllowedOrigins are host patterns ("app.example.com", "*.example.com")
-	// of pages, besides the server's own, that may open a WebSocket.
+	// of pages, besides the server's own and those of CORSOrigins, that
+	// may open a WebSocket.
 	AllowedOrigins []string
+	// CORSOrigins are the origins of pages on other sites that may call
+	// the endpoint from a browser: exact ("https://app.example.com"),
+	// patterns ("https://*.example.com") or "*" for any. None by default.
+	CORSOrigins []string
+	// CORSCredentials lets those pages send cookies and HTTP
+	// authentication (Access-Control-Allow-Credentials); off by default.
+	// A bearer token in Authorization needs no credentials.
+	CORSCredentials bool
 	// MaxSubscriptions bounds the subscriptions open at once on the
 	// server, over every transport; default 5,000.
 	MaxSubscriptions int64
@@ -112,6 +121,7 @@ type Server struct {
 	cache     *responseCache // nil: off
 	websocket gqltransport.Websocket
 	streams   *clientStreams
+	cors      *cors // nil: no other origin
 }
 
 // New returns the endpoint over s.
@@ -133,6 +143,10 @@ func New(s *store.Store, opts Options) (*Server, error) {
 		opts.Limits = &l
 	}
 
+	cors, err := newCORS(opts.CORSOrigins, opts.CORSCredentials)
+	if err != nil {
+		return nil, err
+	}
 	exec := executor.New(graph.NewExecutableSchema(s, opts.Search))
 	if opts.Metrics != nil {
 		// First, so it also sees the operations later extensions refuse.
@@ -172,6 +186,7 @@ func New(s *store.Store, opts Options) (*Server, error) {
 		exec:      exec,
 		websocket: newWebsocket(s, opts.ReadsNeedToken, opts.MaxBodyBytes, opts.WebsocketInitTimeout, opts.MaxOperationsPerConnection, opts.Logger),
 		streams:   newClientStreams(opts.MaxStreamsPerClient),
+		cors:      cors,
 	}
 	if opts.ResponseCacheBytes > 0 && s != nil {
 		srv.cache = newResponseCache(s, opts.Search, opts.ResponseCacheBytes, opts.Metrics)
@@ -205,6 +220,9 @@ func (srv *Server) register(reg *prometheus.Registry, subscriptions *slots) {
 
 // ServeHTTP is the one path of every request to the endpoint.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.cors.handle(w, r) {
+		return // a preflight
+	}
 	if r.Method == http.MethodOptions {
 		w.Header().Set("Allow", "GET, POST, OPTIONS")
 		w.WriteHeader(http.StatusNoContent)

@@ -43,6 +43,8 @@ type config struct {
 	MaxDirectives    int           `yaml:"maxDirectives"`
 	ReadsNeedToken   bool          `yaml:"readsNeedToken"`
 	AllowedOrigins   string        `yaml:"allowedOrigins"`
+	CORSOrigins      string        `yaml:"corsOrigins"`
+	CORSCredentials  bool          `yaml:"corsCredentials"`
 	DebugAddr        string        `yaml:"debugAddr"`
 	ResponseCache    byteSize      `yaml:"responseCache"`
 	MaxSubscriptions int64         `yaml:"maxSubscriptions"`
@@ -97,6 +99,8 @@ func (c *config) settings() []setting {
 		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
 		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
 		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
+		{"cors-origins", "TUPU_CORS_ORIGINS", "comma-separated origins (https://app.example.com, https://*.example.com) whose pages may call /graphql from a browser", (*stringValue)(&c.CORSOrigins)},
+		{"cors-credentials", "TUPU_CORS_CREDENTIALS", "let those pages send cookies and HTTP authentication", (*boolValue)(&c.CORSCredentials)},
 		{"response-cache", "TUPU_RESPONSE_CACHE", "bytes the response cache may hold, with a unit (32MiB); 0 turns it off", &c.ResponseCache},
 		{"max-subscriptions", "TUPU_MAX_SUBSCRIPTIONS", "most subscriptions open at once on the server", (*int64Value)(&c.MaxSubscriptions)},
 		{"max-streams-per-client", "TUPU_MAX_STREAMS_PER_CLIENT", "most WebSockets and event streams one client address holds open", (*intValue)(&c.MaxStreams)},
@@ -201,11 +205,8 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 	if c.ResponseCache == 0 {
 		opts.ResponseCacheBytes = -1 // off
 	}
-	for _, o := range strings.Split(c.AllowedOrigins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			opts.AllowedOrigins = append(opts.AllowedOrigins, o)
-		}
-	}
+	opts.AllowedOrigins = list(c.AllowedOrigins)
+	opts.CORSOrigins, opts.CORSCredentials = list(c.CORSOrigins), c.CORSCredentials
 	if c.TrustedDocuments != "" {
 		raw, err := os.ReadFile(c.TrustedDocuments)
 		if err != nil {
@@ -216,6 +217,17 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// list splits a comma-separated setting.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // withExplorer adds the explorer's operations to a trusted-documents
