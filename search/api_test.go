@@ -54,6 +54,9 @@ func TestSearch_asTyped(t *testing.T) {
 		{"Yúběi", "yubei", "yubei-district"},
 		{"xian1tao2", "xiantao", "xiantao-data-valley"},
 		{"ｘｉａｎｔａｏ", "xiantao", "xiantao-data-valley"},
+		// Pinyin mixed with characters.
+		{"xiantao数据谷", "xiantaoshujugu", "xiantao-data-valley"},
+		{"yubei区", "yubeiqu", "yubei-district"},
 	} {
 		_, want := searchFor(t, s, c.plain, 5)
 		if len(want) == 0 || want[0].Entity.Key != c.key {

@@ -33,6 +33,7 @@ var pinyinArgs = func() pinyin.Args {
 // start and end are rune offsets in the name.
 type syllable struct {
 	readings   []string
+	han        rune // the (simplified) Han character read, 0 for a Latin run
 	start, end int
 }
 
@@ -59,7 +60,7 @@ func syllables(name string) []syllable {
 		case isHan(r):
 			flush(i)
 			if rs := readings(r); len(rs) > 0 {
-				out = append(out, syllable{readings: rs, start: i, end: i + 1})
+				out = append(out, syllable{readings: rs, han: r, start: i, end: i + 1})
 			}
 		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			if len(latin) == 0 {
@@ -208,13 +209,22 @@ type pinyinMatch struct {
 	coverage   float64 // the share of the name's syllables matched
 }
 
-// matchPinyin finds the best place where p, a folded pinyin query without
-// spaces, spells a stretch of name in full or by initials: the whole name
-// over its start over a later syllable, then the most syllables covered.
-// The query may end inside a syllable (xiant).
-func matchPinyin(name, p string) (pinyinMatch, bool) {
+// pyPiece is a piece of a query read as pinyin: a run of Latin letters
+// and digits typed as pinyin (latin), or a Han character typed as itself
+// (han), as input methods leave queries such as xiantao数据谷.
+type pyPiece struct {
+	latin string
+	han   rune
+}
+
+// matchPinyin finds the best place where q, a query read as pinyin,
+// spells a stretch of name in full or by initials, its Han characters
+// standing for themselves: the whole name over its start over a later
+// syllable, then the most syllables covered. The query may end inside a
+// syllable (xiant).
+func matchPinyin(name string, q []pyPiece) (pinyinMatch, bool) {
 	best, found := pinyinMatch{class: 3}, false
-	if !hasHan(name) || p == "" {
+	if !hasHan(name) || len(q) == 0 {
 		return best, false
 	}
 	sy := syllables(name)
@@ -222,7 +232,7 @@ func matchPinyin(name, p string) (pinyinMatch, bool) {
 		s := spell(sy, c)
 		for _, parts := range [][]string{s.full, s.initials} {
 			for k := range parts {
-				j, whole, ok := spells(parts[k:], p)
+				j, whole, ok := spells(sy[k:], parts[k:], q)
 				if !ok {
 					continue
 				}
@@ -244,17 +254,36 @@ func matchPinyin(name, p string) (pinyinMatch, bool) {
 	return best, found
 }
 
-// spells reports whether p spells the start of parts joined, the index of
-// the part where p ends, and whether p ends where that part ends.
-func spells(parts []string, p string) (last int, whole, ok bool) {
-	pos := 0
+// spells reports whether q spells the start of the syllables sy, spelled
+// parts, the index of the syllable where q ends, and whether q ends where
+// that syllable ends. A Han piece must be the syllable's character; a
+// Latin piece spells whole syllables, but the last piece may end inside
+// one.
+func spells(sy []syllable, parts []string, q []pyPiece) (last int, whole, ok bool) {
+	pi, pos := 0, 0 // the piece, and how much of a Latin piece is spelled
 	for j, part := range parts {
-		rem := p[pos:]
-		if len(rem) <= len(part) {
-			if !strings.HasPrefix(part, rem) {
+		p := q[pi]
+		lastPiece := pi == len(q)-1
+		if p.han != 0 {
+			if sy[j].han != p.han {
 				return 0, false, false
 			}
-			return j, len(rem) == len(part), true
+			if lastPiece {
+				return j, true, true
+			}
+			pi++
+			continue
+		}
+		rem := p.latin[pos:]
+		if len(rem) <= len(part) {
+			if !strings.HasPrefix(part, rem) || (!lastPiece && len(rem) != len(part)) {
+				return 0, false, false
+			}
+			if lastPiece {
+				return j, len(rem) == len(part), true
+			}
+			pi, pos = pi+1, 0
+			continue
 		}
 		if rem[:len(part)] != part {
 			return 0, false, false
@@ -264,27 +293,78 @@ func spells(parts []string, p string) (last int, whole, ok bool) {
 	return 0, false, false
 }
 
-// pinyinQuery returns a folded query as pinyin, without spaces (fold
-// made apostrophes, hyphens and spaces one space: xi'an, Xian Tao), and
-// whether it can be pinyin at all: only letters a to z and digits, with
-// at least two letters. Tone marks are gone already (fold: xiāntáo →
-// xiantao, ü → u), and tone numbers (see withoutToneNumbers).
-func pinyinQuery(f folded) (string, bool) {
-	out := make([]rune, 0, len(f.runes))
+// maxQuerySpellings caps the pinyin spellings of a mixed query, whose
+// Han characters may have several readings each.
+const maxQuerySpellings = 8
+
+// pinyinPlan reads a folded query as pinyin: its pieces, and the
+// spellings to look up in the index, without spaces, in full and by
+// initials. A query of Latin letters (xiantao, xtsjg, xi an) has one
+// spelling; a mixed one (xiantao数据谷, xt数据谷, yubei区) has the
+// readings of its Han characters spelled in full and by initials
+// (xiantaoshujugu, xtsjg) as both kinds of terms are indexed. It returns
+// nothing for a query that cannot be pinyin: anything but letters a to z,
+// digits and Han characters, or fewer than two letters.
+func pinyinPlan(f folded) (pieces []pyPiece, spellings []string) {
+	var latin []rune
 	letters := 0
+	flush := func() {
+		if len(latin) > 0 {
+			pieces = append(pieces, pyPiece{latin: string(latin)})
+			latin = nil
+		}
+	}
 	for _, r := range f.runes {
 		switch {
 		case r >= 'a' && r <= 'z':
 			letters++
-			out = append(out, r)
+			latin = append(latin, r)
 		case r >= '0' && r <= '9':
-			out = append(out, r)
+			latin = append(latin, r)
 		case r == ' ':
+		case isHan(r):
+			flush()
+			pieces = append(pieces, pyPiece{han: r})
 		default:
-			return "", false
+			return nil, nil
 		}
 	}
-	return string(out), letters >= 2
+	flush()
+	if letters < 2 {
+		return nil, nil
+	}
+	for _, initials := range []bool{false, true} {
+		spelled := []string{""}
+		for _, p := range pieces {
+			alts := []string{p.latin}
+			if p.han != 0 {
+				alts = nil
+				for _, r := range readings(p.han) {
+					if initials {
+						r = r[:1]
+					}
+					if !contains(alts, r) {
+						alts = append(alts, r)
+					}
+				}
+			}
+			var next []string
+			for _, s := range spelled {
+				for _, a := range alts {
+					if len(next) < maxQuerySpellings {
+						next = append(next, s+a)
+					}
+				}
+			}
+			spelled = next
+		}
+		for _, s := range spelled {
+			if !contains(spellings, s) {
+				spellings = append(spellings, s)
+			}
+		}
+	}
+	return pieces, spellings
 }
 
 // withoutToneNumbers returns a folded query written in pinyin with tone

@@ -221,3 +221,34 @@ func TestTraditionalEntity(t *testing.T) {
 		}
 	}
 }
+
+// Queries that mix pinyin and characters, as input methods leave them,
+// match the names whose syllables each piece spells or is.
+func TestMixedQueries(t *testing.T) {
+	ix := seedIndex(t)
+	for _, c := range []struct {
+		text, key, matched string
+		tier               Tier
+		hl                 [2]int
+	}{
+		{"xiantao数据谷", "xiantao-data-valley", "仙桃数据谷", ExactAlias, [2]int{0, 5}},
+		{"xt数据谷", "xiantao-data-valley", "仙桃数据谷", ExactAlias, [2]int{0, 5}},
+		{"xiantao數據谷", "xiantao-data-valley", "仙桃数据谷", ExactAlias, [2]int{0, 5}},
+		{"yubei区", "yubei-district", "渝北区", ExactName, [2]int{0, 3}},
+		{"yu北", "yubei-district", "渝北", ExactAlias, [2]int{0, 2}},
+		{"重庆xiantao", "xiantao-data-valley", "重庆仙桃数据谷", Prefix, [2]int{0, 4}},
+		{"zhineng座舱", "smart-cockpit-joint-lab", "智能座舱联合实验室", Prefix, [2]int{0, 4}},
+	} {
+		h := wantFirst(t, ix, c.text, c.key)
+		if h.Tier != c.tier || h.Field != "pinyin" || h.Matched != c.matched || len(h.Highlights) != 1 ||
+			h.Highlights[0].Start != c.hl[0] || h.Highlights[0].End != c.hl[1] {
+			t.Errorf("%q: %+v, want %s in tier %v marked %v", c.text, h, c.matched, c.tier, c.hl)
+		}
+	}
+	// The characters must be there: 渝北 is read yubei, but has no 区.
+	for _, h := range search(t, ix, Query{Text: "yubei区", Limit: 100}).Hits {
+		if h.Matched == "渝北" {
+			t.Errorf("yubei区 matched 渝北: %+v", h)
+		}
+	}
+}

@@ -200,12 +200,13 @@ func (t Tier) String() string {
 
 // plan is a query text analysed once for all stages.
 type plan struct {
-	text   string   // trimmed
-	folded folded   // fold(text)
-	words  [][]rune // folded's words
-	py     string   // the text as pinyin, if it can be
-	isPy   bool
-	latin  []string // the text's words if all are Latin, for fuzzy matching
+	text   string    // trimmed
+	folded folded    // fold(text)
+	words  [][]rune  // folded's words
+	pieces []pyPiece // the text read as pinyin, if it can be
+	py     []string  // its spellings, to look up
+	han    []string  // the runs of Han characters of a mixed query
+	latin  []string  // the text's words if all are Latin, for fuzzy matching
 	ana    analysis.Analyzer
 }
 
@@ -216,7 +217,15 @@ func newPlan(text string, ana analysis.Analyzer) *plan {
 	}
 	p := &plan{text: text, folded: f, ana: ana}
 	p.words = p.folded.words()
-	p.py, p.isPy = pinyinQuery(p.folded)
+	p.pieces, p.py = pinyinPlan(p.folded)
+	var run []rune
+	for _, pc := range append(p.pieces, pyPiece{}) {
+		if pc.han != 0 {
+			run = append(run, pc.han)
+		} else if len(run) > 0 {
+			p.han, run = append(p.han, string(run)), nil
+		}
+	}
 	for _, w := range p.words {
 		for _, r := range w {
 			if !isWordRune(r) {
@@ -339,6 +348,26 @@ func fuzziness(n int) int {
 	}
 }
 
+// pinyin returns a query for the text's pinyin spellings in fields, each
+// made by q; for a mixed query, the names must also have its Han
+// characters (yubei区: a name read yubeiqu that has 区).
+func (p *plan) pinyin(q func(t, field string) query.Query, fields ...string) query.Query {
+	var qs []query.Query
+	for _, f := range fields {
+		for _, sp := range p.py {
+			qs = append(qs, q(sp, f))
+		}
+	}
+	if len(p.han) == 0 {
+		return or(qs...)
+	}
+	all := []query.Query{or(qs...)}
+	for _, h := range p.han {
+		all = append(all, p.run(h, fNames))
+	}
+	return bleve.NewConjunctionQuery(all...)
+}
+
 // stages returns the bleve queries of a search, best tier first. pre
 // makes the prefix queries.
 func (p *plan) stages(pre func(t, field string) query.Query) []stage {
@@ -350,11 +379,11 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 	exactName, exactAlias := term(x, fXName), term(x, fXAlias)
 	start := or(pre(x, fXName), pre(x, fXAlias))
 	inside := p.run(p.text, fNames)
-	if p.isPy {
-		exactName = or(exactName, term(p.py, fPyName))
-		exactAlias = or(exactAlias, term(p.py, fPyAlias))
-		start = or(start, pre(p.py, fPyName), pre(p.py, fPyAlias))
-		inside = or(inside, pre(p.py, fPyInner))
+	if len(p.py) > 0 {
+		exactName = or(exactName, p.pinyin(term, fPyName))
+		exactAlias = or(exactAlias, p.pinyin(term, fPyAlias))
+		start = or(start, p.pinyin(pre, fPyName, fPyAlias))
+		inside = or(inside, p.pinyin(pre, fPyInner))
 	}
 	ss = append(ss,
 		stage{tier: ExactName, rerank: true, q: exactName},
@@ -871,10 +900,10 @@ func (p *plan) explain(st stage, e *stored) match {
 			}
 		}
 	}
-	if pinyinClass >= 0 && p.isPy {
+	if pinyinClass >= 0 && len(p.py) > 0 {
 		alias := st.tier == ExactAlias
 		for _, c := range e.candidates(!alias, false, st.tier != ExactName) {
-			if pm, ok := matchPinyin(c.text, p.py); ok && pm.class <= pinyinClass {
+			if pm, ok := matchPinyin(c.text, p.pieces); ok && pm.class <= pinyinClass {
 				m := marked(c, pm.coverage, [2]int{pm.start, pm.end})
 				m.field, m.pinyin = "pinyin", true
 				consider(m)
