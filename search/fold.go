@@ -141,3 +141,49 @@ func excerpt(s string, start, end, context int) (string, int, int) {
 	}
 	return b.String(), start + shift, end + shift
 }
+
+// latinWords returns the runs of Latin letters and digits of f: the words
+// an English stemmer can read (sony公司 gives sony).
+func (f folded) latinWords() []string {
+	var ws []string
+	start := -1
+	for i := 0; i <= len(f.runes); i++ {
+		if i < len(f.runes) && isWordRune(f.runes[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			ws = append(ws, string(f.runes[start:i]))
+			start = -1
+		}
+	}
+	return ws
+}
+
+// backwards returns a folded text read from its end, with a space where
+// Latin letters meet Han characters (重庆OTC → cto 庆重): the index holds
+// names so, for a prefix query to find the names that end with a text.
+// A space after the query, read backwards, makes it start at a word
+// (data valley ends Chongqing Xiantao Data Valley; ata valley does not).
+func backwards(rs []rune) string {
+	out := make([]rune, 0, len(rs)+2)
+	for i := len(rs) - 1; i >= 0; i-- {
+		if len(out) > 0 && out[len(out)-1] != ' ' && rs[i] != ' ' && isHan(rs[i]) != isHan(out[len(out)-1]) {
+			out = append(out, ' ')
+		}
+		out = append(out, rs[i])
+	}
+	return string(out)
+}
+
+// hasSuffix reports whether f ends with x, where x starts a word of f
+// (or x starts with a Han character).
+func (f folded) hasSuffix(x []rune) bool {
+	n, m := len(f.runes), len(x)
+	if m == 0 || m > n || !runesEqual(f.runes[n-m:], x) {
+		return false
+	}
+	return n == m || !isWordRune(x[0]) || !isWordRune(f.runes[n-m-1])
+}

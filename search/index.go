@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
@@ -28,7 +30,7 @@ import (
 // schema names the layout of the index: the mapping below and the terms
 // doc computes. Change it whenever either changes; an index written with
 // another schema reports Version 0, so its owner rebuilds it.
-const schema = "tupu-search-5"
+const schema = "tupu-search-6"
 
 // Keys of the values stored beside the documents with SetInternal.
 var (
@@ -48,9 +50,12 @@ const (
 	fPyName  = "pyname"  // pinyin of the name if Chinese, whole, in full and by initials
 	fPyAlias = "pyalias" // the same of the Chinese aliases
 	fPyInner = "pyin"    // the same of all Chinese names from every later syllable on
+	fXEnd    = "xend"    // every name, English name and alias, folded and read backwards (see backwards)
+	fStem    = "stem"    // the Latin words of all names, stemmed (English snowball)
 	fKind    = "kind"    // the kind, as is
 	fDoc     = "doc"     // the entity's searchable fields as JSON, stored only
 	textAna  = "tupu_text"
+	stemAna  = "tupu_stem"
 	bigramTF = "tupu_cjk_bigram"
 )
 
@@ -149,6 +154,14 @@ func newMapping() (mapping.IndexMapping, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := im.AddCustomAnalyzer(stemAna, map[string]any{
+		"type":          custom.Name,
+		"char_filters":  []any{foldFilterName},
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{en.SnowballStemmerName},
+	}); err != nil {
+		return nil, err
+	}
 	text := func() *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = textAna
@@ -171,9 +184,13 @@ func newMapping() (mapping.IndexMapping, error) {
 	for _, f := range []string{fNames, fDesc} {
 		dm.AddFieldMappingsAt(f, text())
 	}
-	for _, f := range []string{fXName, fXAlias, fPyName, fPyAlias, fPyInner, fKind} {
+	for _, f := range []string{fXName, fXAlias, fXEnd, fPyName, fPyAlias, fPyInner, fKind} {
 		dm.AddFieldMappingsAt(f, kw())
 	}
+	stems := text()
+	stems.Analyzer = stemAna
+	stems.IncludeTermVectors = false // matched word by word, never as a phrase
+	dm.AddFieldMappingsAt(fStem, stems)
 	stored := bleve.NewTextFieldMapping()
 	stored.Index = false
 	stored.Store = true
@@ -208,7 +225,7 @@ func doc(e *tupu.Entity) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var xname, xalias []string
+	var xname, xalias, xend, latin []string
 	for _, n := range []string{e.Name, e.NameEn} {
 		if f := fold(n).String(); f != "" {
 			xname = append(xname, f)
@@ -217,6 +234,12 @@ func doc(e *tupu.Entity) (map[string]any, error) {
 	for _, a := range e.Aliases {
 		if f := fold(a).String(); f != "" {
 			xalias = append(xalias, f)
+		}
+	}
+	for _, n := range e.Names() {
+		if f := fold(n); len(f.runes) > 0 {
+			xend = append(xend, backwards(f.runes))
+			latin = append(latin, f.latinWords()...)
 		}
 	}
 	pyName, inner := pinyinTerms([]string{e.Name})
@@ -229,6 +252,8 @@ func doc(e *tupu.Entity) (map[string]any, error) {
 		fPyName:  pyName,
 		fPyAlias: pyAlias,
 		fPyInner: append(inner, innerAlias...),
+		fXEnd:    xend,
+		fStem:    strings.Join(latin, " "),
 		fKind:    string(e.Kind),
 		fDoc:     string(raw),
 	}, nil

@@ -170,12 +170,19 @@ func spell(sy []syllable, choice []int) spelled {
 	return s
 }
 
+// cut ends an inner pinyin term that stops before its name ends (at
+// maxInner syllables): a prefix query finds it like any other, a term
+// query does not, so a term query finds exactly the names that end with
+// the query.
+const cut = "-"
+
 // pinyinTerms returns the pinyin terms of an entity's Chinese names (its
 // name and aliases that contain Han characters): whole holds each
 // spelling in full and by initials, joined without spaces (重庆市 →
 // chongqingshi, zhongqingshi, cqs, zqs); inner holds the same from every
 // later syllable on (qingshi, shi, qs, s), at most maxInner syllables, so
-// that a query can start inside a name (xiantao in 重庆仙桃数据谷).
+// that a query can start inside a name (xiantao in 重庆仙桃数据谷); those
+// cut short end with cut.
 func pinyinTerms(names []string) (whole, inner []string) {
 	seenWhole, seenInner := map[string]bool{}, map[string]bool{}
 	add := func(dst *[]string, seen map[string]bool, t string) {
@@ -194,7 +201,11 @@ func pinyinTerms(names []string) (whole, inner []string) {
 			for _, parts := range [][]string{s.full, s.initials} {
 				add(&whole, seenWhole, strings.Join(parts, ""))
 				for k := 1; k < len(parts); k++ {
-					add(&inner, seenInner, strings.Join(parts[k:min(k+maxInner, len(parts))], ""))
+					t := strings.Join(parts[k:min(k+maxInner, len(parts))], "")
+					if k+maxInner < len(parts) {
+						t += cut
+					}
+					add(&inner, seenInner, t)
 				}
 			}
 		}
@@ -204,7 +215,7 @@ func pinyinTerms(names []string) (whole, inner []string) {
 
 // pinyinMatch is where a pinyin query matched a name.
 type pinyinMatch struct {
-	class      int     // 0 the whole name, 1 its start, 2 inside it
+	class      int     // 0 the whole name, 1 its start or end, 2 inside it
 	start, end int     // rune offsets in the name
 	coverage   float64 // the share of the name's syllables matched
 }
@@ -219,9 +230,9 @@ type pyPiece struct {
 
 // matchPinyin finds the best place where q, a query read as pinyin,
 // spells a stretch of name in full or by initials, its Han characters
-// standing for themselves: the whole name over its start over a later
-// syllable, then the most syllables covered. The query may end inside a
-// syllable (xiant).
+// standing for themselves: the whole name over its start or its end over
+// a stretch inside, then the most syllables covered. The query may end
+// inside a syllable (xiant), but not to be the name's end.
 func matchPinyin(name string, q []pyPiece) (pinyinMatch, bool) {
 	best, found := pinyinMatch{class: 3}, false
 	if !hasHan(name) || len(q) == 0 {
@@ -237,12 +248,13 @@ func matchPinyin(name string, q []pyPiece) (pinyinMatch, bool) {
 					continue
 				}
 				j += k
+				toEnd := whole && j == len(parts)-1
 				class := 2
-				if k == 0 {
+				switch {
+				case k == 0 && toEnd:
+					class = 0
+				case k == 0 || toEnd:
 					class = 1
-					if whole && j == len(parts)-1 {
-						class = 0
-					}
 				}
 				cov := float64(j+1-k) / float64(len(sy))
 				if class < best.class || (class == best.class && cov > best.coverage) {

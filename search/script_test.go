@@ -252,3 +252,59 @@ func TestMixedQueries(t *testing.T) {
 		}
 	}
 }
+
+// English as people type it: the start of a word, or a word whose stem
+// starts the stem of a word of the name, inside names; a name but for
+// the words in front ranks with the names it starts.
+func TestEnglishWordStarts(t *testing.T) {
+	ix := seedIndex(t)
+	labs := []string{"application-processor-radar-joint-lab", "iov-smart-transport-lab",
+		"smart-cockpit-joint-lab", "vehicle-vision-sensor-joint-lab"}
+	jointLabs := []string{"application-processor-radar-joint-lab", "smart-cockpit-joint-lab", "vehicle-vision-sensor-joint-lab"}
+	for text, want := range map[string][]string{
+		"lab": labs, "labo": labs, "labs": labs, "LABORATORIES": labs, "laboratory": labs,
+		"joint lab": jointLabs, "joint labs": jointLabs, "Joint Laboratories": jointLabs,
+	} {
+		r := search(t, ix, Query{Text: text})
+		if len(r.Hits) < len(want) {
+			t.Errorf("%q: %v, want %v first", text, keys(r.Hits), want)
+			continue
+		}
+		got := keys(r.Hits[:len(want)])
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: first %v, want %v", text, got, want)
+		}
+		for _, h := range r.Hits[:len(want)] {
+			if h.Field != "nameEn" || h.Tier != Inside && h.Tier != Prefix || len(h.Highlights) == 0 {
+				t.Errorf("%q: %+v", text, h)
+			}
+		}
+	}
+	h := wantFirst(t, ix, "lab", "smart-cockpit-joint-lab")
+	if hl := h.Highlights[0]; hl.Text[hl.Start:hl.End] != "Lab" {
+		t.Errorf("lab: marked %q in %q", hl.Text[hl.Start:hl.End], hl.Text)
+	}
+	h = wantFirst(t, ix, "industries", "traditional-industries")
+	h = wantFirst(t, ix, "Big Data Industries", "big-data-industry")
+	if h.Tier != Inside {
+		t.Errorf("Big Data Industries: %+v", h)
+	}
+
+	// A name but for a qualifier in front ranks with the names it starts,
+	// the one it covers most first.
+	r := search(t, ix, Query{Text: "Xiantao Data Valley"})
+	if got := keys(r.Hits); len(got) < 2 || got[0] != "xiantao-data-valley" || got[1] != "xiantao-data-valley-north-interchange" ||
+		r.Hits[0].Tier != Prefix || r.Hits[1].Tier != Prefix {
+		t.Errorf("Xiantao Data Valley: %+v", r.Hits)
+	}
+	// The end must start at a word.
+	for _, h := range search(t, ix, Query{Text: "ata valley"}).Hits {
+		if h.Tier == Prefix {
+			t.Errorf("ata valley: %+v", h)
+		}
+	}
+	if got := backwards([]rune("重庆otc")); got != "cto 庆重" {
+		t.Errorf("backwards(重庆otc) = %q", got)
+	}
+}

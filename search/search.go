@@ -25,20 +25,35 @@
 //
 //	ExactName   the query is the entity's name or English name
 //	ExactAlias  the query is one of its aliases
-//	Prefix      a name, English name or alias starts with the query
+//	Prefix      a name, English name or alias starts or ends with the
+//	            query (a Latin query at a word: Data Valley ends
+//	            Chongqing Xiantao Data Valley, ata Valley does not)
 //	Inside      the query occurs inside one of them, as a run of
-//	            characters, or, for a query of several words, word by word
+//	            characters, or, for a query of several words, word by
+//	            word; or each Latin word of the query starts a word of
+//	            the name or its stem starts the word's stem (lab, labo,
+//	            labs: Laboratory; industries: Industry)
 //	Description the query occurs in the description (as a run, then word
 //	            by word)
 //	Fuzzy       every Latin word of the query is within one edit (4 or 5
 //	            letters) or two (6 or more) of a word of a name; tried
 //	            only when no other tier has a hit, as a typo's fallback
 //
+// A name's end shares the Prefix tier with its start because in Chinese
+// and English names alike the head comes last: 重庆仙桃数据谷 (Chongqing
+// Xiantao Data Valley) is a data valley qualified by its city, 仙桃数据谷北
+// 立交 (Xiantao Data Valley North Interchange) a road named after it. A
+// query that is a name but for a qualifier in front (Xiantao Data Valley,
+// 仙桃数据谷) then meets the one that starts a longer name in one tier,
+// where the name it covers more comes first: the park before the road.
+//
 // Pinyin is not a tier of its own but another way of writing a Chinese
 // name: a query that spells a whole name in pinyin or its initials (cqs,
 // chongqingshi for 重庆市) is an ExactName or ExactAlias hit, one that
-// spells its start (xiantao for 仙桃数据谷) a Prefix hit, one that starts at
-// a later syllable (shujugu) an Inside hit. Such hits have Field "pinyin"
+// spells its start or its end (xiantao or shujugu for 仙桃数据谷) a Prefix
+// hit, one that starts at a later syllable and ends before the last
+// (taoshuju) an Inside hit. A query may mix pinyin and characters
+// (xiantao数据谷): each character stands for itself. Such hits have Field "pinyin"
 // and Matched the Chinese name. Comparisons fold case, fullwidth forms,
 // punctuation, diacritics (tone marks) and script: traditional Chinese is
 // compared as simplified, by OpenCC's phrase and character dictionaries
@@ -200,22 +215,23 @@ func (t Tier) String() string {
 
 // plan is a query text analysed once for all stages.
 type plan struct {
-	text   string    // trimmed
-	folded folded    // fold(text)
-	words  [][]rune  // folded's words
-	pieces []pyPiece // the text read as pinyin, if it can be
-	py     []string  // its spellings, to look up
-	han    []string  // the runs of Han characters of a mixed query
-	latin  []string  // the text's words if all are Latin, for fuzzy matching
-	ana    analysis.Analyzer
+	text   string            // trimmed
+	folded folded            // fold(text)
+	words  [][]rune          // folded's words
+	pieces []pyPiece         // the text read as pinyin, if it can be
+	py     []string          // its spellings, to look up
+	han    []string          // the runs of Han characters of a mixed query
+	latin  []string          // the text's words if all are Latin, for fuzzy matching
+	ana    analysis.Analyzer // of names and descriptions
+	stemA  analysis.Analyzer // of the stems of names' Latin words
 }
 
-func newPlan(text string, ana analysis.Analyzer) *plan {
+func newPlan(text string, ana, stemA analysis.Analyzer) *plan {
 	f := fold(text)
 	if t, ok := withoutToneNumbers(f); ok { // xian1tao2 is xiantao
 		text, f = t, fold(t)
 	}
-	p := &plan{text: text, folded: f, ana: ana}
+	p := &plan{text: text, folded: f, ana: ana, stemA: stemA}
 	p.words = p.folded.words()
 	p.pieces, p.py = pinyinPlan(p.folded)
 	var run []rune
@@ -241,8 +257,10 @@ func newPlan(text string, ana analysis.Analyzer) *plan {
 // stage is one bleve query of a search. A search runs its stages in
 // order; each excludes the entities of the stages before it.
 type stage struct {
-	tier   Tier
-	words  bool // Inside or Description word by word, not as a run
+	tier  Tier
+	words bool // Inside or Description word by word, not as a run
+	// starts: Inside, each word the start of a word or of its stem
+	starts bool
 	rerank bool // ordered by coverage when small enough
 	// fallback stages run only when the stages before found nothing
 	fallback bool
@@ -368,6 +386,38 @@ func (p *plan) pinyin(q func(t, field string) query.Query, fields ...string) que
 	return bleve.NewConjunctionQuery(all...)
 }
 
+// minStart is the shortest Latin word a query may give as the start of a
+// word of a name: shorter ones (a, x) would start too many.
+const minStart = 2
+
+// wordStarts returns a query for names that have, for each Latin word of
+// the query, a word it starts (lab: Laboratory) or whose stem its stem
+// starts (labs, stem lab: Laboratory, stem laboratori; industries, stem
+// industri: Industry), or nil if the query is not Latin words.
+func (p *plan) wordStarts(pre func(t, field string) query.Query) query.Query {
+	if len(p.latin) == 0 {
+		return nil
+	}
+	var each []query.Query
+	for _, w := range p.latin {
+		if runeLen(w) < minStart {
+			each = append(each, term(w, fNames))
+			continue
+		}
+		each = append(each, or(pre(w, fNames), pre(p.stem(w), fStem)))
+	}
+	return bleve.NewConjunctionQuery(each...)
+}
+
+// stem returns the stem of a folded Latin word, as the index stems the
+// words of names.
+func (p *plan) stem(w string) string {
+	if toks := p.stemA.Analyze([]byte(w)); len(toks) == 1 {
+		return string(toks[0].Term)
+	}
+	return w
+}
+
 // stages returns the bleve queries of a search, best tier first. pre
 // makes the prefix queries.
 func (p *plan) stages(pre func(t, field string) query.Query) []stage {
@@ -377,12 +427,18 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 		return nil
 	}
 	exactName, exactAlias := term(x, fXName), term(x, fXAlias)
-	start := or(pre(x, fXName), pre(x, fXAlias))
+	// A name's start or its end: the names that end with the query are
+	// those whose backwards reading starts with the query's.
+	end := backwards(p.folded.runes)
+	if isWordRune(p.folded.runes[0]) {
+		end += " " // the query starts a word
+	}
+	start := or(pre(x, fXName), pre(x, fXAlias), pre(end, fXEnd))
 	inside := p.run(p.text, fNames)
 	if len(p.py) > 0 {
 		exactName = or(exactName, p.pinyin(term, fPyName))
 		exactAlias = or(exactAlias, p.pinyin(term, fPyAlias))
-		start = or(start, p.pinyin(pre, fPyName, fPyAlias))
+		start = or(start, p.pinyin(pre, fPyName, fPyAlias), p.pinyin(term, fPyInner))
 		inside = or(inside, p.pinyin(pre, fPyInner))
 	}
 	ss = append(ss,
@@ -393,6 +449,9 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 	)
 	if len(p.words) > 1 {
 		ss = append(ss, stage{tier: Inside, words: true, rerank: true, q: p.allWords(fNames)})
+	}
+	if q := p.wordStarts(pre); q != nil {
+		ss = append(ss, stage{tier: Inside, words: true, starts: true, rerank: true, q: q})
 	}
 	ss = append(ss, stage{tier: Description, q: p.run(p.text, fDesc)})
 	if len(p.words) > 1 {
@@ -462,7 +521,7 @@ func (ix *Index) Search(q Query) (*Result, error) {
 	defer r.Close()
 	s := &searcher{
 		ctx: context.Background(), bi: bi, r: r,
-		plan: newPlan(text, bi.Mapping().AnalyzerNamed(textAna)), kinds: kinds,
+		plan: newPlan(text, bi.Mapping().AnalyzerNamed(textAna), bi.Mapping().AnalyzerNamed(stemAna)), kinds: kinds,
 	}
 	stages := s.plan.stages(s.prefix)
 	res := &Result{Hits: []Hit{}}
@@ -845,9 +904,15 @@ func (p *plan) explain(st stage, e *stored) match {
 		pinyinClass = 0
 	case Prefix:
 		for _, c := range e.candidates(true, true, true) {
-			if f := fold(c.text); f.hasPrefix(x) {
+			f := fold(c.text)
+			cov := float64(len(x)) / float64(len(f.runes))
+			if f.hasPrefix(x) {
 				a, b := f.span(0, len(x))
-				consider(marked(c, float64(len(x))/float64(len(f.runes)), [2]int{a, b}))
+				consider(marked(c, cov, [2]int{a, b}))
+			}
+			if f.hasSuffix(x) {
+				a, b := f.span(len(f.runes)-len(x), len(f.runes))
+				consider(marked(c, cov, [2]int{a, b}))
 			}
 		}
 		pinyinClass = 1
@@ -858,6 +923,12 @@ func (p *plan) explain(st stage, e *stored) match {
 				if i := f.index(x); i >= 0 {
 					a, b := f.span(i, i+len(x))
 					consider(marked(c, float64(len(x))/float64(len(f.runes)), [2]int{a, b}))
+				}
+				continue
+			}
+			if st.starts {
+				if spans, n, ok := p.wordStartsIn(f); ok {
+					consider(marked(c, float64(n)/float64(len(f.runes)), spans...))
 				}
 				continue
 			}
@@ -931,6 +1002,68 @@ func (f folded) allWords(words [][]rune) ([][2]int, int, bool) {
 		a, b := f.span(i, i+len(w))
 		spans = append(spans, [2]int{a, b})
 		n += len(w)
+	}
+	return spans, n, true
+}
+
+// wordStartsIn finds, for each Latin word of the query, a word of f that
+// it starts, or whose stem its stem starts (see wordStarts), and returns
+// the spans marked in the original text (the part the query's word or
+// its stem spells) and their total length, or false if one is missing.
+func (p *plan) wordStartsIn(f folded) ([][2]int, int, bool) {
+	type word struct {
+		i, j int
+		stem string
+	}
+	var ws []word
+	for i := 0; i < len(f.runes); {
+		if !isWordRune(f.runes[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(f.runes) && isWordRune(f.runes[j]) {
+			j++
+		}
+		ws = append(ws, word{i, j, ""})
+		i = j
+	}
+	var spans [][2]int
+	n := 0
+	for _, q := range p.latin {
+		qr := []rune(q)
+		qs := []rune(p.stem(q))
+		found := false
+		for k := range ws {
+			w := &ws[k]
+			text := f.runes[w.i:w.j]
+			m := 0
+			switch {
+			case len(qr) < minStart:
+				if runesEqual(text, qr) {
+					m = len(qr)
+				}
+			case len(qr) <= len(text) && runesEqual(text[:len(qr)], qr):
+				m = len(qr)
+			default:
+				if w.stem == "" {
+					w.stem = p.stem(string(text))
+				}
+				if strings.HasPrefix(w.stem, string(qs)) {
+					m = min(len(qs), len(text))
+				}
+			}
+			if m > 0 {
+				a, b := f.span(w.i, w.i+m)
+				spans = append(spans, [2]int{a, b})
+				n += m
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, 0, false
+		}
 	}
 	return spans, n, true
 }

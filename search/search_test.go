@@ -130,8 +130,8 @@ func TestChineseWordsAndCharacters(t *testing.T) {
 		t.Errorf("实验室: top 4 hits %v, want the labs %v", top, labs)
 	}
 	for _, h := range r.Hits[:4] {
-		if h.Kind != tupu.KindLab || h.Tier != Inside || h.Field != "name" {
-			t.Errorf("实验室: hit %+v, want a LAB matched inside its name", h)
+		if h.Kind != tupu.KindLab || h.Tier != Prefix || h.Field != "name" {
+			t.Errorf("实验室: hit %+v, want a LAB whose name ends with it", h)
 		}
 	}
 }
@@ -150,7 +150,7 @@ func TestEnglish(t *testing.T) {
 		{"texas   instruments", "texas-instruments", ExactName, "nameEn"},
 		{"ti", "texas-instruments", ExactAlias, "alias"},
 		{"sony", "sony", ExactName, "name"},
-		{"Data Valley", "xiantao-data-valley", Inside, "nameEn"},
+		{"Data Valley", "xiantao-data-valley", Prefix, "nameEn"}, // the end of its name
 		{"valley data", "xiantao-data-valley", Inside, "nameEn"}, // word by word
 		{"radar", "application-processor-radar-joint-lab", Inside, "nameEn"},
 	} {
@@ -193,10 +193,15 @@ func TestPinyin(t *testing.T) {
 	if h.Tier != ExactName {
 		t.Errorf("chongqing: %+v", h)
 	}
-	// Pinyin from a later syllable.
+	// Pinyin from a later syllable: to the end of the name, as a written
+	// name's end, or inside it.
 	r := search(t, ix, Query{Text: "beilijiao"})
-	if len(r.Hits) == 0 || r.Hits[0].Key != "xiantao-data-valley-north-interchange" || r.Hits[0].Tier != Inside {
+	if len(r.Hits) == 0 || r.Hits[0].Key != "xiantao-data-valley-north-interchange" || r.Hits[0].Tier != Prefix {
 		t.Errorf("beilijiao: %+v", r.Hits)
+	}
+	r = search(t, ix, Query{Text: "shujugubei"})
+	if len(r.Hits) == 0 || r.Hits[0].Key != "xiantao-data-valley-north-interchange" || r.Hits[0].Tier != Inside {
+		t.Errorf("shujugubei: %+v", r.Hits)
 	}
 }
 
@@ -232,12 +237,13 @@ func TestRanking(t *testing.T) {
 	if h.Tier != ExactAlias || h.Matched != "高通" {
 		t.Errorf("高通: %+v", h)
 	}
-	// Exact alias, then a prefix, then inside.
+	// Exact alias, then the names that end or start with the query, the
+	// one it covers most first.
 	r := search(t, ix, Query{Text: "云阳"})
 	want := []struct {
 		key  string
 		tier Tier
-	}{{"yunyang-county", ExactAlias}, {"yunyang-industrial-park", Prefix}, {"tiansheng-yunyang", Inside}}
+	}{{"yunyang-county", ExactAlias}, {"tiansheng-yunyang", Prefix}, {"yunyang-industrial-park", Prefix}}
 	if len(r.Hits) < len(want) {
 		t.Fatalf("云阳: %v", keys(r.Hits))
 	}
@@ -245,6 +251,12 @@ func TestRanking(t *testing.T) {
 		if r.Hits[i].Key != w.key || r.Hits[i].Tier != w.tier {
 			t.Errorf("云阳 hit %d: %s %v, want %s %v", i, r.Hits[i].Key, r.Hits[i].Tier, w.key, w.tier)
 		}
+	}
+	// Then the names it is inside of.
+	r = search(t, ix, Query{Text: "物流"})
+	if len(r.Hits) < 2 || r.Hits[0].Key != "logistics-industry" || r.Hits[0].Tier != Prefix ||
+		r.Hits[len(r.Hits)-1].Tier != Inside {
+		t.Errorf("物流: %+v", r.Hits)
 	}
 	// Within a tier, the hit whose name the query covers most comes first.
 	r = search(t, ix, Query{Text: "谷"})

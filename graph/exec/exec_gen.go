@@ -3119,10 +3119,14 @@ type Query {
   ): CountyConnection!
   """
   Finds entities by Chinese words inside names and descriptions (` + "`" + `数据谷` + "`" + `
-  finds 重庆仙桃数据谷, single characters too), English names and aliases
-  case-insensitively, pinyin in full or by initials (` + "`" + `xiantao` + "`" + `, ` + "`" + `xtsjg` + "`" + `),
-  and near spellings of Latin words. Best match first: exact name, alias,
-  prefix, inside, description, near spelling. The cursor is a position in
+  finds 重庆仙桃数据谷, single characters too), in simplified or traditional
+  characters alike (` + "`" + `數據谷` + "`" + `), English names and aliases case-insensitively,
+  by whole words, the starts of words and word stems (` + "`" + `lab` + "`" + `, ` + "`" + `labs` + "`" + `,
+  ` + "`" + `joint lab` + "`" + `), pinyin in full or by initials, with or without tones
+  (` + "`" + `xiantao` + "`" + `, ` + "`" + `xiāntáo` + "`" + `, ` + "`" + `xian1tao2` + "`" + `, ` + "`" + `xtsjg` + "`" + `), or mixed with characters
+  (` + "`" + `xiantao数据谷` + "`" + `), and near spellings of Latin words. Best match first:
+  exact name, alias, a name's start or end, inside, description, near
+  spelling. The cursor is a position in
   this ranking of the graph as it is: page soon after the first request.
   """
   search(
@@ -4273,9 +4277,9 @@ enum SearchTier {
   EXACT_NAME
   "The query is an alias or the English name (or its pinyin)."
   EXACT_ALIAS
-  "A name starts with the query."
+  "A name starts or ends with the query (Data Valley: Chongqing Xiantao Data Valley)."
   PREFIX
-  "The query's words are inside a name."
+  "The query's words, or the starts or stems of words, are inside a name."
   INSIDE
   "The query's words are in the description."
   DESCRIPTION

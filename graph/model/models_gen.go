@@ -1092,9 +1092,9 @@ const (
 	SearchTierExactName SearchTier = "EXACT_NAME"
 	// The query is an alias or the English name (or its pinyin).
 	SearchTierExactAlias SearchTier = "EXACT_ALIAS"
-	// A name starts with the query.
+	// A name starts or ends with the query (Data Valley: Chongqing Xiantao Data Valley).
 	SearchTierPrefix SearchTier = "PREFIX"
-	// The query's words are inside a name.
+	// The query's words, or the starts or stems of words, are inside a name.
 	SearchTierInside SearchTier = "INSIDE"
 	// The query's words are in the description.
 	SearchTierDescription SearchTier = "DESCRIPTION"
