@@ -1,6 +1,10 @@
 package search_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +123,113 @@ func TestSearch_traditionalDocument(t *testing.T) {
 		if !found {
 			t.Errorf("%q does not find the lab named in the traditional document", q)
 		}
+	}
+}
+
+// rankingCase is a line of testdata/ranking.tsv.
+type rankingCase struct {
+	kind, query, key, note string
+}
+
+func loadRanking(tb testing.TB) []rankingCase {
+	tb.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "ranking.tsv"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var cs []rankingCase
+	for i, line := range strings.Split(string(raw), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) < 3 || len(f) > 4 || f[1] == "" || f[2] == "" {
+			tb.Fatalf("ranking.tsv:%d: want kind, query, key and an optional note, tab-separated: %q", i+1, line)
+		}
+		c := rankingCase{kind: f[0], query: f[1], key: f[2]}
+		if len(f) == 4 {
+			c.note = f[3]
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// The ranking set: what people type and the entity they expect first,
+// searched through the API. It reports the mean reciprocal rank (the
+// mean of 1/rank of the expected entity in the first 10 results, 0 when
+// it is not among them), overall and by kind of query, and the misses;
+// it fails below minMRR. Run with -v to see the report.
+func TestSearch_ranking(t *testing.T) {
+	const minMRR = 0.9
+	cases := loadRanking(t)
+	if len(cases) < 60 {
+		t.Fatalf("the ranking set has %d queries, want at least 60", len(cases))
+	}
+	s := apitest.Serve(t, httpapi.Options{})
+	known := map[string]bool{}
+	for _, c := range cases {
+		if _, ok := known[c.key]; !ok {
+			var one struct{ Entity *struct{ Key string } }
+			s.MustQuery(t, `query($k: String!) { entity(key: $k) { key } }`, map[string]any{"k": c.key}, &one)
+			known[c.key] = one.Entity != nil
+		}
+	}
+	type tally struct {
+		n   int
+		sum float64
+	}
+	byKind := map[string]*tally{}
+	var kinds []string
+	var all tally
+	var misses []string
+	for _, c := range cases {
+		if !known[c.key] {
+			t.Errorf("%q expects %s, which the seed does not have", c.query, c.key)
+			continue
+		}
+		_, hits := searchFor(t, s, c.query, 10)
+		rr, rank := 0.0, 0
+		for i, h := range hits {
+			if h.Entity.Key == c.key {
+				rank = i + 1
+				rr = 1 / float64(rank)
+				break
+			}
+		}
+		if byKind[c.kind] == nil {
+			byKind[c.kind] = &tally{}
+			kinds = append(kinds, c.kind)
+		}
+		byKind[c.kind].n++
+		byKind[c.kind].sum += rr
+		all.n++
+		all.sum += rr
+		if rank != 1 {
+			first := "nothing"
+			if len(hits) > 0 {
+				first = hits[0].Entity.Key + " (" + hits[0].Tier + ")"
+			}
+			where := "not in the first 10"
+			if rank > 0 {
+				where = fmt.Sprintf("rank %d", rank)
+			}
+			miss := fmt.Sprintf("%s %q: %s at %s, first %s", c.kind, c.query, c.key, where, first)
+			if c.note != "" {
+				miss += "; " + c.note
+			}
+			misses = append(misses, miss)
+		}
+	}
+	mrr := all.sum / float64(all.n)
+	t.Logf("mean reciprocal rank %.3f over %d queries, %d not first", mrr, all.n, len(misses))
+	for _, k := range kinds {
+		t.Logf("  %-12s %.3f (%d)", k, byKind[k].sum/float64(byKind[k].n), byKind[k].n)
+	}
+	for _, m := range misses {
+		t.Logf("  miss: %s", m)
+	}
+	if mrr < minMRR {
+		t.Errorf("mean reciprocal rank %.3f, want at least %.2f", mrr, minMRR)
 	}
 }

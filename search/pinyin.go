@@ -346,37 +346,61 @@ func pinyinPlan(f folded) (pieces []pyPiece, spellings []string) {
 		return nil, nil
 	}
 	for _, initials := range []bool{false, true} {
-		spelled := []string{""}
-		for _, p := range pieces {
-			alts := []string{p.latin}
-			if p.han != 0 {
-				alts = nil
-				for _, r := range readings(p.han) {
-					if initials {
-						r = r[:1]
-					}
-					if !contains(alts, r) {
-						alts = append(alts, r)
-					}
-				}
-			}
-			var next []string
-			for _, s := range spelled {
-				for _, a := range alts {
-					if len(next) < maxQuerySpellings {
-						next = append(next, s+a)
-					}
-				}
-			}
-			spelled = next
-		}
-		for _, s := range spelled {
+		for _, s := range spellPieces(pieces, initials) {
 			if !contains(spellings, s) {
 				spellings = append(spellings, s)
 			}
 		}
 	}
 	return pieces, spellings
+}
+
+// spellPieces returns up to maxQuerySpellings spellings of pieces, their
+// Han characters read in full or by initials.
+func spellPieces(pieces []pyPiece, initials bool) []string {
+	spelled := []string{""}
+	for _, p := range pieces {
+		alts := []string{p.latin}
+		if p.han != 0 {
+			alts = nil
+			for _, r := range readings(p.han) {
+				if initials {
+					r = r[:1]
+				}
+				if !contains(alts, r) {
+					alts = append(alts, r)
+				}
+			}
+		}
+		var next []string
+		for _, s := range spelled {
+			for _, a := range alts {
+				if len(next) < maxQuerySpellings {
+					next = append(next, s+a)
+				}
+			}
+		}
+		spelled = next
+	}
+	return spelled
+}
+
+// homophones returns the spellings of a query of Han characters only, at
+// least two, read in full (渝北去: yubeiqu), for the typo most made with a
+// pinyin input method: a character chosen for another of the same sound
+// (去 for 区, 古 for 谷).
+func homophones(f folded) []string {
+	if len(f.runes) < 2 {
+		return nil
+	}
+	pieces := make([]pyPiece, len(f.runes))
+	for i, r := range f.runes {
+		if !isHan(r) {
+			return nil
+		}
+		pieces[i] = pyPiece{han: r}
+	}
+	return spellPieces(pieces, false)
 }
 
 // withoutToneNumbers returns a folded query written in pinyin with tone

@@ -308,3 +308,23 @@ func TestEnglishWordStarts(t *testing.T) {
 		t.Errorf("backwards(重庆otc) = %q", got)
 	}
 }
+
+// A character typed for another of the same sound, the typo of pinyin
+// input methods, finds the name when nothing else does.
+func TestHomophones(t *testing.T) {
+	ix := seedIndex(t)
+	for _, c := range []struct{ text, key, matched string }{
+		{"渝北去", "yubei-district", "渝北区"},
+		{"仙桃数据古", "xiantao-data-valley", "仙桃数据谷"},
+		{"高同", "qualcomm", "高通"},
+	} {
+		h := wantFirst(t, ix, c.text, c.key)
+		if h.Tier != Fuzzy || h.Field != "pinyin" || h.Matched != c.matched {
+			t.Errorf("%q: %+v, want a near spelling of %s", c.text, h, c.matched)
+		}
+	}
+	// Only when nothing else matches: 渝北 is an alias.
+	if h := wantFirst(t, ix, "渝北", "yubei-district"); h.Tier != ExactAlias {
+		t.Errorf("渝北: %+v", h)
+	}
+}

@@ -36,7 +36,9 @@
 //	Description the query occurs in the description (as a run, then word
 //	            by word)
 //	Fuzzy       every Latin word of the query is within one edit (4 or 5
-//	            letters) or two (6 or more) of a word of a name; tried
+//	            letters) or two (6 or more) of a word of a name, or a
+//	            query of Han characters sounds like a name (渝北去 for
+//	            渝北区: homophones are the typos of pinyin input); tried
 //	            only when no other tier has a hit, as a typo's fallback
 //
 // A name's end shares the Prefix tier with its start because in Chinese
@@ -221,6 +223,7 @@ type plan struct {
 	pieces []pyPiece         // the text read as pinyin, if it can be
 	py     []string          // its spellings, to look up
 	han    []string          // the runs of Han characters of a mixed query
+	homo   []string          // the spellings of a query of Han characters only
 	latin  []string          // the text's words if all are Latin, for fuzzy matching
 	ana    analysis.Analyzer // of names and descriptions
 	stemA  analysis.Analyzer // of the stems of names' Latin words
@@ -234,6 +237,7 @@ func newPlan(text string, ana, stemA analysis.Analyzer) *plan {
 	p := &plan{text: text, folded: f, ana: ana, stemA: stemA}
 	p.words = p.folded.words()
 	p.pieces, p.py = pinyinPlan(p.folded)
+	p.homo = homophones(p.folded)
 	var run []rune
 	for _, pc := range append(p.pieces, pyPiece{}) {
 		if pc.han != 0 {
@@ -471,6 +475,15 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 		if anyFuzzy {
 			ss = append(ss, stage{tier: Fuzzy, fallback: true, q: bleve.NewConjunctionQuery(each...)})
 		}
+	}
+	if len(p.homo) > 0 {
+		// Characters that sound like a name's: its pinyin from the start
+		// or from a later syllable.
+		var qs []query.Query
+		for _, sp := range p.homo {
+			qs = append(qs, pre(sp, fPyName), pre(sp, fPyAlias), pre(sp, fPyInner))
+		}
+		ss = append(ss, stage{tier: Fuzzy, fallback: true, rerank: true, q: or(qs...)})
 	}
 	return ss
 }
@@ -968,6 +981,16 @@ func (p *plan) explain(st stage, e *stored) match {
 			}
 			if spans != nil {
 				return marked(c, 0, spans...)
+			}
+		}
+		for _, c := range e.candidates(true, false, true) {
+			for _, sp := range p.homo {
+				if pm, ok := matchPinyin(c.text, []pyPiece{{latin: sp}}); ok {
+					m := marked(c, pm.coverage, [2]int{pm.start, pm.end})
+					m.field, m.pinyin = "pinyin", true
+					m.coverage += float64(2 - pm.class) // the whole name, then its start or end, then inside
+					consider(m)
+				}
 			}
 		}
 	}
