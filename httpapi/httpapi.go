@@ -62,8 +62,10 @@ type Options struct {
 	// a tracer provider is installed (it costs a little on every field).
 	Tracing bool
 	// NoIntrospection turns schema introspection off (the playground
-	// needs it on).
+	// needs it on). The SDL stays at Schema unless HideSchema.
 	NoIntrospection bool
+	// HideSchema stops serving the SDL (Server.Schema answers 404).
+	HideSchema bool
 	// Development turns on field suggestions in validation errors
 	// ("did you mean ..."), which outside development map the schema for
 	// whoever probes it.
@@ -122,6 +124,7 @@ type Server struct {
 	websocket gqltransport.Websocket
 	streams   *clientStreams
 	cors      *cors // nil: no other origin
+	schema    http.Handler
 }
 
 // New returns the endpoint over s.
@@ -147,7 +150,8 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	exec := executor.New(graph.NewExecutableSchema(s, opts.Search))
+	es := graph.NewExecutableSchema(s, opts.Search)
+	exec := executor.New(es)
 	if opts.Metrics != nil {
 		// First, so it also sees the operations later extensions refuse.
 		exec.Use(opts.Metrics.GraphQL())
@@ -187,6 +191,10 @@ func New(s *store.Store, opts Options) (*Server, error) {
 		websocket: newWebsocket(s, opts.ReadsNeedToken, opts.MaxBodyBytes, opts.WebsocketInitTimeout, opts.MaxOperationsPerConnection, opts.Logger),
 		streams:   newClientStreams(opts.MaxStreamsPerClient),
 		cors:      cors,
+		schema:    http.NotFoundHandler(),
+	}
+	if !opts.HideSchema {
+		srv.schema = newSchemaHandler(es.Schema(), cors)
 	}
 	if opts.ResponseCacheBytes > 0 && s != nil {
 		srv.cache = newResponseCache(s, opts.Search, opts.ResponseCacheBytes, opts.Metrics)
@@ -196,6 +204,11 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	}
 	return srv, nil
 }
+
+// Schema serves the schema as SDL, for GET /schema.graphql: what
+// introspection describes, printed, with an ETag. It serves it when
+// introspection is off too (codegen tools need it), unless HideSchema.
+func (srv *Server) Schema() http.Handler { return srv.schema }
 
 // register adds gauges of what the endpoint holds to reg: the response
 // cache's bytes and answers, the subscriptions and streams open.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"tupu/internal/nodetest"
 )
 
 // auditDir holds the graphql-http audit script and its pinned packages.
@@ -19,26 +20,10 @@ var auditDir = filepath.Join("..", "..", "scripts", "graphql-http-audit")
 // HTTP spec's 61 audits) against the program started in-process, and fails
 // on every MUST or SHOULD audit that is not ok; MAY audits are only logged.
 //
-// It needs Node.js: without node it is skipped, except under CI (CI set),
-// where it fails. When the script's node_modules is missing it runs
-// `npm ci`, which needs the npm registry.
+// It needs Node.js (see internal/nodetest): without node it is skipped,
+// except under CI, where it fails.
 func TestGraphQLHTTPAudit(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the graphql-http audit with Node.js")
-	}
-	node := lookTool(t, "node")
-	if _, err := os.Stat(filepath.Join(auditDir, "node_modules", "graphql-http", "package.json")); err != nil {
-		npm := lookTool(t, "npm")
-		began := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = auditDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s (needs the npm registry): %v\n%s", auditDir, err, out)
-		}
-		t.Logf("npm ci: %v", time.Since(began).Round(time.Millisecond))
-	}
+	audit := nodetest.Open(t, auditDir)
 
 	db := filepath.Join(t.TempDir(), "tupu.db")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,14 +48,10 @@ func TestGraphQLHTTPAudit(t *testing.T) {
 	}()
 
 	began := time.Now()
-	auditCtx, auditCancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer auditCancel()
-	cmd := exec.CommandContext(auditCtx, node, "audit.mjs", url)
-	cmd.Dir = auditDir
-	out, err := cmd.CombinedOutput()
+	out, err := audit.Run(2*time.Minute, nil, "audit.mjs", url)
 	t.Logf("audit of %s: %v\n%s", url, time.Since(began).Round(time.Millisecond), out)
 
-	failing, responses, summary := parseAudit(string(out))
+	failing, responses, summary := parseAudit(out)
 	var exit *exec.ExitError
 	switch {
 	case err == nil && len(failing) == 0 && summary != "":
@@ -88,20 +69,6 @@ func TestGraphQLHTTPAudit(t *testing.T) {
 		}
 	}
 	t.Errorf("%s: the failing MUST and SHOULD audits of the GraphQL over HTTP spec:%s", summary, b.String())
-}
-
-// lookTool finds a program on PATH; a missing one skips the test, or fails
-// it under CI, where the tools are meant to be there.
-func lookTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is needed for the graphql-http audit and CI is set: %v", name, err)
-		}
-		t.Skipf("%s not found: skipping the graphql-http audit", name)
-	}
-	return path
 }
 
 // parseAudit reads audit.mjs's output: the lines of failing MUST and SHOULD

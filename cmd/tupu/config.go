@@ -35,6 +35,7 @@ type config struct {
 	Timeout          time.Duration `yaml:"timeout"`
 	WriteTimeout     time.Duration `yaml:"writeTimeout"`
 	Introspection    bool          `yaml:"introspection"`
+	SchemaURL        bool          `yaml:"schemaURL"`
 	Development      bool          `yaml:"development"`
 	TrustedDocuments string        `yaml:"trustedDocuments"`
 	MaxCost          int           `yaml:"maxCost"`
@@ -63,6 +64,7 @@ func defaults() *config {
 		Timeout:          10 * time.Second,
 		WriteTimeout:     60 * time.Second,
 		Introspection:    true, // the playground needs it
+		SchemaURL:        true,
 		MaxCost:          l.MaxCost,
 		MaxDepth:         l.MaxDepth,
 		MaxAliases:       l.MaxAliases,
@@ -91,6 +93,7 @@ func (c *config) settings() []setting {
 		{"timeout", "TUPU_TIMEOUT", "longest a request may work", (*durationValue)(&c.Timeout)},
 		{"write-timeout", "TUPU_WRITE_TIMEOUT", "longest the server takes to write an answer to a slow client (not backups)", (*durationValue)(&c.WriteTimeout)},
 		{"introspection", "TUPU_INTROSPECTION", "allow schema introspection (the playground needs it)", (*boolValue)(&c.Introspection)},
+		{"schema-url", "TUPU_SCHEMA_URL", "serve the schema's SDL at /schema.graphql (also with introspection off)", (*boolValue)(&c.SchemaURL)},
 		{"development", "TUPU_DEVELOPMENT", "development mode: field suggestions in errors", (*boolValue)(&c.Development)},
 		{"trusted-documents", "TUPU_TRUSTED_DOCUMENTS", "JSON manifest of sha256 → document; when set, only those run", (*stringValue)(&c.TrustedDocuments)},
 		{"max-cost", "TUPU_MAX_COST", "highest cost of an operation (fields × page sizes)", (*intValue)(&c.MaxCost)},
@@ -198,7 +201,7 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 	l.MaxCost, l.MaxDepth, l.MaxAliases, l.MaxDirectives = c.MaxCost, c.MaxDepth, c.MaxAliases, c.MaxDirectives
 	opts := httpapi.Options{
 		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
-		NoIntrospection: !c.Introspection, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
+		NoIntrospection: !c.Introspection, HideSchema: !c.SchemaURL, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
 		ResponseCacheBytes: int64(c.ResponseCache),
 		MaxSubscriptions:   c.MaxSubscriptions, MaxStreamsPerClient: c.MaxStreams,
 	}

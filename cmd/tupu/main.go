@@ -239,6 +239,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
+	mux.Handle("/schema.graphql", gql.Schema())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

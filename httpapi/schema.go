@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+)
+
+// printSchema prints the schema as SDL: every type and directive it
+// declares, with their descriptions, which is what introspection
+// describes. gqlparser's built-ins are left out, as every GraphQL tool
+// knows them, except @defer, which introspection lists and graphql-js
+// (and so GraphQL Code Generator) does not declare itself: without it,
+// documents that defer fail to validate against the SDL.
+func printSchema(s *ast.Schema) []byte {
+	var b bytes.Buffer
+	formatter.NewFormatter(&b).FormatSchema(s)
+	if d := s.Directives["defer"]; d != nil {
+		formatter.NewFormatter(&b, formatter.WithBuiltin()).FormatSchemaDocument(&ast.SchemaDocument{Directives: ast.DirectiveDefinitionList{d}})
+	}
+	return b.Bytes()
+}
+
+// schemaHandler serves the SDL, with an ETag so a client revalidates it
+// for the price of a 304.
+type schemaHandler struct {
+	sdl  []byte
+	etag string
+	cors *cors
+}
+
+func newSchemaHandler(s *ast.Schema, c *cors) *schemaHandler {
+	sdl := printSchema(s)
+	sum := sha256.Sum256(sdl)
+	return &schemaHandler{sdl: sdl, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, cors: c}
+}
+
+func (h *schemaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cors.handle(w, r) {
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET the schema")
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/plain; charset=utf-8")
+	hd.Set("ETag", h.etag)
+	hd.Set("Cache-Control", "no-cache") // revalidate: the schema changes with the binary
+	// ServeContent answers If-None-Match with 304, HEAD and ranges.
+	http.ServeContent(w, r, "schema.graphql", time.Time{}, bytes.NewReader(h.sdl))
+}
