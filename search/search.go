@@ -63,13 +63,14 @@
 // pinyin (xian1tao2 is xiantao), and ü may be typed ü, v or u.
 //
 // An entity is reported once, in the best tier it reaches. Within the
-// name tiers, hits are ordered by how much of the matched text the query
-// covers (谷 ranks 数据谷 before 仙桃数据谷北立交), then written matches
+// name tiers and the fuzzy tier, hits are ordered by how much of the
+// matched text the query covers (谷 ranks 数据谷 before 仙桃数据谷北立交;
+// near spellings and homophones of a whole name first), then written matches
 // before pinyin ones, then by bleve's relevance score, then by the length
 // of the entity's shortest name, then by key. Coverage needs each
 // candidate's names, so it is applied when a tier has at most RerankLimit
 // hits; a larger tier (a one-character query on a large graph) is ordered
-// by score and key alone, as are the description and fuzzy tiers. Either
+// by score and key alone, as is the description tier. Either
 // way the order is total and fixed for a given index, so pages are
 // stable. Score is only comparable between hits of the same tier.
 //
@@ -473,7 +474,7 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 			}
 		}
 		if anyFuzzy {
-			ss = append(ss, stage{tier: Fuzzy, fallback: true, q: bleve.NewConjunctionQuery(each...)})
+			ss = append(ss, stage{tier: Fuzzy, fallback: true, rerank: true, q: bleve.NewConjunctionQuery(each...)})
 		}
 	}
 	if len(p.homo) > 0 {
@@ -971,6 +972,7 @@ func (p *plan) explain(st stage, e *stored) match {
 		for _, c := range e.candidates(true, true, true) {
 			f := fold(c.text)
 			var spans [][2]int
+			n := 0
 			for _, w := range p.latin {
 				sp, ok := nearWord(f, []rune(w), fuzziness(runeLen(w)))
 				if !ok {
@@ -978,9 +980,10 @@ func (p *plan) explain(st stage, e *stored) match {
 					break
 				}
 				spans = append(spans, sp)
+				n += sp[1] - sp[0]
 			}
 			if spans != nil {
-				return marked(c, 0, spans...)
+				consider(marked(c, float64(n)/float64(len(f.runes)), spans...))
 			}
 		}
 		for _, c := range e.candidates(true, false, true) {
