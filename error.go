@@ -18,7 +18,11 @@ const (
 	Conflict        Code = "CONFLICT"
 	ComplexityLimit Code = "COMPLEXITY_LIMIT"
 	Unavailable     Code = "UNAVAILABLE"
-	Internal        Code = "INTERNAL"
+	// HistoryReset refuses a position in the history (a cursor of
+	// changes) from before a restore or an import: the history it points
+	// into was replaced, and the client must read the graph afresh.
+	HistoryReset Code = "HISTORY_RESET"
+	Internal     Code = "INTERNAL"
 )
 
 // InternalMessage is all a client learns of an unexpected error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,46 +18,90 @@ import (
 // The resolvers of curation: mutations, history and live changes.
 
 // history pages through an entity's changes, newest first. The cursor is
-// the sequence number of the last change seen.
+// the position of the last change seen (see changeCursor).
 func history(ctx context.Context, entity model.Entity, first *int, after *string) (*model.ChangeConnection, error) {
 	args, err := pageArgs(first, after, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	before, err := seqCursor(args.After)
+	before, err := parseChangeCursor(args.After)
 	if err != nil {
 		return nil, err
 	}
 	var p *store.ChangePage
+	var epoch string
 	total := 0
 	err = read(ctx, func(tx *store.Tx) error {
-		p, err = tx.History(entity.Entry().Key, before, args.First)
+		if err := before.check(tx); err != nil {
+			return err
+		}
+		epoch = tx.HistoryEpoch()
+		p, err = tx.History(entity.Entry().Key, before.position(), args.First)
 		total = tx.CountHistory(entity.Entry().Key)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return changeConnection(p, &total, before > 0), nil
+	return changeConnection(p, epoch, &total, before != nil), nil
 }
 
-func seqCursor(c []byte) (uint64, error) {
+// changePosition is where a change sits in the history: the history's
+// epoch and the change's sequence number (see store.Tx.CheckPosition).
+type changePosition struct {
+	epoch string
+	seq   uint64
+}
+
+// changeCursor encodes a position as "epoch:seq", or as the sequence
+// number alone in the empty epoch of databases made before epochs, whose
+// cursors looked so.
+func changeCursor(epoch string, seq uint64) []byte {
+	if epoch == "" {
+		return strconv.AppendUint(nil, seq, 10)
+	}
+	return strconv.AppendUint([]byte(epoch+":"), seq, 10)
+}
+
+// parseChangeCursor decodes changeCursor; a nil cursor is no position.
+func parseChangeCursor(c []byte) (*changePosition, error) {
 	if c == nil {
-		return 0, nil
+		return nil, nil
 	}
-	n, err := strconv.ParseUint(string(c), 10, 64)
-	if err != nil {
-		return 0, tupu.Errorf(tupu.BadUserInput, "not a cursor of changes")
+	epoch, seq, found := strings.Cut(string(c), ":")
+	if !found {
+		epoch, seq = "", epoch
 	}
-	return n, nil
+	n, err := strconv.ParseUint(seq, 10, 64)
+	if err != nil || n == 0 {
+		return nil, tupu.Errorf(tupu.BadUserInput, "not a cursor of changes")
+	}
+	return &changePosition{epoch, n}, nil
 }
 
-func changeConnection(p *store.ChangePage, total *int, hasPrev bool) *model.ChangeConnection {
+// position returns p's sequence number; 0 (the start) for no position.
+func (p *changePosition) position() uint64 {
+	if p == nil {
+		return 0
+	}
+	return p.seq
+}
+
+// check returns HISTORY_RESET unless p is a position of the history tx
+// sees; no position passes.
+func (p *changePosition) check(tx *store.Tx) error {
+	if p == nil {
+		return nil
+	}
+	return tx.CheckPosition(p.epoch, p.seq)
+}
+
+func changeConnection(p *store.ChangePage, epoch string, total *int, hasPrev bool) *model.ChangeConnection {
 	c := &model.ChangeConnection{TotalCount: total, Edges: make([]*model.ChangeEdge, len(p.Changes)), Nodes: make([]*model.Change, len(p.Changes))}
 	cursors := make([][]byte, len(p.Changes))
 	for i, ch := range p.Changes {
-		cursors[i] = []byte(strconv.FormatUint(ch.Seq, 10))
-		c.Nodes[i] = &model.Change{C: ch}
+		cursors[i] = changeCursor(epoch, ch.Seq)
+		c.Nodes[i] = &model.Change{C: ch, Epoch: epoch}
 		c.Edges[i] = &model.ChangeEdge{Cursor: encodeCursor(cursors[i]), Node: c.Nodes[i]}
 	}
 	c.PageInfo = pageInfo(cursors, p.HasNext, hasPrev)
@@ -68,13 +113,15 @@ func (r *queryResolver) Changes(ctx context.Context, since *string, first *int, 
 	if err != nil {
 		return nil, err
 	}
-	afterSeq, err := seqCursor(args.After)
+	from, err := parseChangeCursor(args.After)
 	if err != nil {
 		return nil, err
 	}
 	var p *store.ChangePage
+	var epoch string
 	err = read(ctx, func(tx *store.Tx) error {
-		if since != nil && afterSeq == 0 {
+		epoch = tx.HistoryEpoch()
+		if since != nil && from == nil {
 			t, perr := time.Parse(time.RFC3339Nano, *since)
 			if perr != nil {
 				return tupu.Errorf(tupu.BadUserInput, "since: %q is not an RFC 3339 time such as 2026-11-27T12:00:00Z", *since)
@@ -82,13 +129,16 @@ func (r *queryResolver) Changes(ctx context.Context, since *string, first *int, 
 			p, err = tx.ChangesSince(t, args.First, 0)
 			return err
 		}
-		p, err = tx.Changes(afterSeq, args.First)
+		if err := from.check(tx); err != nil {
+			return err
+		}
+		p, err = tx.Changes(from.position(), args.First)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return changeConnection(p, nil, afterSeq > 0), nil
+	return changeConnection(p, epoch, nil, from != nil), nil
 }
 
 type changeResolver struct{ *Resolver }
@@ -97,6 +147,10 @@ var _ exec.ChangeResolver = (*changeResolver)(nil)
 
 // Change returns the resolver of Change's fields.
 func (r *Resolver) Change() exec.ChangeResolver { return &changeResolver{r} }
+
+func (r *changeResolver) Cursor(ctx context.Context, obj *model.Change) (string, error) {
+	return encodeCursor(changeCursor(obj.Epoch, obj.C.Seq)), nil
+}
 
 func (r *changeResolver) Entity(ctx context.Context, obj *model.Change) (model.Entity, error) {
 	if obj.C.Entity == "" {
@@ -341,7 +395,7 @@ var _ exec.SubscriptionResolver = (*subscriptionResolver)(nil)
 // Subscription returns the resolver of the subscriptions.
 func (r *Resolver) Subscription() exec.SubscriptionResolver { return &subscriptionResolver{r} }
 
-func (r *subscriptionResolver) EntityChanged(ctx context.Context, keys []string, kinds []model.EntityKind) (<-chan *model.Change, error) {
+func (r *subscriptionResolver) EntityChanged(ctx context.Context, keys []string, kinds []model.EntityKind, after *string) (<-chan *model.Change, error) {
 	wantKeys := map[string]bool{}
 	for _, k := range keys {
 		wantKeys[keyOf(k)] = true
@@ -350,20 +404,64 @@ func (r *subscriptionResolver) EntityChanged(ctx context.Context, keys []string,
 	for _, k := range kinds {
 		wantKinds[tupu.Kind(k)] = true
 	}
+	c, err := decodeCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	from, err := parseChangeCursor(c)
+	if err != nil {
+		return nil, err
+	}
+	// Subscribe before reading the history, so that nothing committed
+	// in between is missed; what both hold is sent once, by number.
 	changes := r.store.Subscribe(ctx)
+	var epoch string
+	err = r.store.View(func(tx *store.Tx) error {
+		epoch = tx.HistoryEpoch()
+		return from.check(tx)
+	})
+	if err != nil {
+		return nil, err
+	}
 	out := make(chan *model.Change)
+	send := func(c tupu.Change) bool {
+		if len(wantKeys) > 0 && !wantKeys[c.Entity] && !wantKeys[c.Object] {
+			return true
+		}
+		if len(wantKinds) > 0 && !wantKinds[changedKind(c)] {
+			return true
+		}
+		select {
+		case out <- &model.Change{C: c, Epoch: epoch}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	go func() {
 		defer close(out)
+		last := from.position()
+		for from != nil {
+			var p *store.ChangePage
+			err := r.store.View(func(tx *store.Tx) (err error) {
+				p, err = tx.Changes(last, 100)
+				return err
+			})
+			if err != nil {
+				return // the client resumes from the last change it got
+			}
+			for _, c := range p.Changes {
+				last = c.Seq
+				if !send(c) {
+					return
+				}
+			}
+			if !p.HasNext {
+				break
+			}
+		}
 		for c := range changes {
-			if len(wantKeys) > 0 && !wantKeys[c.Entity] && !wantKeys[c.Object] {
-				continue
-			}
-			if len(wantKinds) > 0 && !wantKinds[changedKind(c)] {
-				continue
-			}
-			select {
-			case out <- &model.Change{C: c}:
-			case <-ctx.Done():
+			if c.Seq > last && !send(c) {
 				return
 			}
 		}

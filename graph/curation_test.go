@@ -2,13 +2,18 @@ package graph_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"tupu/httpapi/apitest"
 	"tupu/store"
 )
 
@@ -349,5 +354,109 @@ func TestCreateEntity_afterDeleteContinuesTheVersion(t *testing.T) {
 	must(editor, create, in("传音三代"), &third)
 	if v := third.CreateEntity.Entity.Version; v != 4 {
 		t.Errorf("created a third time at version %d, want 4", v)
+	}
+}
+
+// TestChanges_cursorsOfAnotherHistory: a cursor names its history. One
+// from another history (another epoch) or past the last change is refused
+// with HISTORY_RESET, by changes, an entity's history and entityChanged;
+// entityChanged given a cursor of this history replays what came after it
+// before the live changes, each once.
+func TestChanges_cursorsOfAnotherHistory(t *testing.T) {
+	s := mustServe(t)
+	editor := s.Token(t, "alice", store.RoleEditor)
+	var first struct {
+		Changes struct {
+			Edges []struct {
+				Cursor string
+				Node   struct {
+					Sequence int
+					Cursor   string
+				}
+			}
+		}
+	}
+	s.MustQuery(t, `{ changes(first: 2) { edges { cursor node { sequence cursor } } } }`, nil, &first)
+	e := first.Changes.Edges
+	if len(e) != 2 || e[1].Cursor != e[1].Node.Cursor {
+		t.Fatalf("changes: %+v", e)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(e[1].Cursor)
+	epoch, seq, ok := strings.Cut(string(raw), ":")
+	if !ok || len(epoch) != 16 || seq != "2" {
+		t.Fatalf("a change cursor is %q, want a 16-digit epoch and the sequence number", raw)
+	}
+	must := func(r *apitest.Response) {
+		t.Helper()
+		if len(r.Errors) > 0 {
+			t.Fatal(string(r.Raw))
+		}
+	}
+	last := 0
+	s.Store.View(func(tx *store.Tx) error { last = int(tx.LastSeq()); return nil })
+	for name, cursor := range map[string]string{
+		"another epoch":     base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef:2")),
+		"no epoch":          base64.RawURLEncoding.EncodeToString([]byte("2")),
+		"past the last one": base64.RawURLEncoding.EncodeToString([]byte(epoch + ":" + strconv.Itoa(last+1))),
+	} {
+		for _, q := range []string{`query($c: String) { changes(after: $c) { nodes { sequence } } }`,
+			`query($c: String) { entity(key: "yubei-district") { history(after: $c) { nodes { sequence } } } }`} {
+			if code := s.ErrorCode(t, q, map[string]any{"c": cursor}); code != "HISTORY_RESET" {
+				t.Errorf("%s: %s: code %q", name, q, code)
+			}
+		}
+	}
+	if code := s.ErrorCode(t, `{ changes(after: "bm9wZQ") { nodes { sequence } } }`, nil); code != "BAD_USER_INPUT" {
+		t.Errorf("a cursor that is none: %q", code)
+	}
+
+	// Resume: two writes, then a subscription after the first change's
+	// cursor gets everything since, then a live one, none twice.
+	set := func(p string) {
+		must(s.As(t, editor, `mutation($p: String!) { setFact(input: {entity: "yunyang-county", property: $p, value: 1, unit: "个",
+		  source: {document: "yubei-2021", quote: "渝北为云阳县提供就业岗位2300个"}}) { fact { property } } }`, map[string]any{"p": p}))
+	}
+	set("resume_one")
+	set("resume_two")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	body, _ := json.Marshal(map[string]any{"query": `subscription($c: String) { entityChanged(keys: ["yunyang-county"], after: $c) { sequence } }`,
+		"variables": map[string]any{"c": e[1].Cursor}})
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.URL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got []int
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct {
+			Data struct{ EntityChanged struct{ Sequence int } }
+		}
+		json.Unmarshal([]byte(data), &ev)
+		n := ev.Data.EntityChanged.Sequence
+		if n == 0 {
+			t.Fatalf("event: %s", data)
+		}
+		got = append(got, n)
+		if n == last+2 {
+			set("resume_three") // live, after the replay
+		}
+		if n == last+3 {
+			break
+		}
+	}
+	// Every change to 云阳县 after change 2, the seed's among them, in
+	// order and once each, and then the live one.
+	if len(got) < 3 || got[0] <= 2 || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) ||
+		!slices.Contains(got, last+1) || got[len(got)-1] != last+3 {
+		t.Errorf("resumed after change 2: %v; want them rising, once each, from after 2 to %d", got, last+3)
 	}
 }

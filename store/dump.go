@@ -78,7 +78,7 @@ func (t *Tx) Dump() (*Dump, error) {
 }
 
 // Import writes a dump into an empty store, in one transaction, keeping
-// entity versions and history as they were. It checks everything before
+// entity versions and history as they were, in a new epoch of history. It checks everything before
 // it writes anything: the dataset must be valid and the history's
 // sequence numbers rising. A store that holds anything is CONFLICT.
 func (s *Store) Import(d *Dump) error {
@@ -127,6 +127,12 @@ func (s *Store) Import(d *Dump) error {
 			}
 		}
 		t.changes = nil // an import is not news to subscribers of an empty store
+		// The history's numbers are the export's: a new epoch, so that
+		// nobody's position in the exporting database's history is taken
+		// for one in this one.
+		if _, err := t.startEpoch(); err != nil {
+			return err
+		}
 		return t.tx.Bucket(bucketHistory).SetSequence(last)
 	})
 }

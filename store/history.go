@@ -1,11 +1,14 @@
 package store
 
 import (
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
+
 	"tupu"
 )
 
@@ -22,6 +25,7 @@ const (
 	OpSetFact        = "setFact"
 	OpRemoveFact     = "removeFact"
 	OpAddDocument    = "addDocument"
+	OpRestore        = "restore" // the database was put back from a backup: a new epoch of history begins
 )
 
 // Actors that are not tokens. A token's name is a key, so it can be
@@ -30,6 +34,7 @@ const (
 	ActorSeed      = "seed"
 	ActorSeedForce = "seed --force" // seeding that overrode a curator (SyncOptions.Force)
 	ActorImport    = "import"
+	ActorRestore   = "restore"
 )
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
@@ -187,4 +192,75 @@ func (t *Tx) CountHistory(entity string) int {
 // LastSeq returns the sequence number of the newest change, 0 if none.
 func (t *Tx) LastSeq() uint64 {
 	return t.bucket(bucketHistory).Sequence()
+}
+
+// History epochs.
+//
+// Sequence numbers count changes within one history. Restoring a backup
+// or importing an export replaces the history with another, whose next
+// numbers were, or may have been, given to other changes already: a
+// client that saved its place at 377 before a restore to 375 would take
+// the restored database's next two changes for ones it has seen. So each
+// history has an epoch, a random name that restore and import replace,
+// and a position in the history is an epoch and a sequence number. A
+// position from another epoch is refused with HISTORY_RESET: the client
+// must read the graph afresh. Files made before epochs have the empty
+// epoch until they are first restored.
+
+// newEpoch returns a fresh epoch: 8 random bytes in hex.
+func newEpoch() []byte {
+	b := make([]byte, 8)
+	rand.Read(b) // never fails (crypto/rand)
+	return []byte(hex.EncodeToString(b))
+}
+
+// HistoryEpoch returns the epoch of the history this transaction sees.
+func (t *Tx) HistoryEpoch() string {
+	return string(t.bucket(bucketMeta).Get(keyHistoryEpoch))
+}
+
+// CheckPosition returns HISTORY_RESET unless seq in epoch is a position of
+// this history: the epoch is this history's and the sequence number is
+// not past its last change (a history that lost its last commits, from a
+// damaged file, must not hand their numbers out again either).
+func (t *Tx) CheckPosition(epoch string, seq uint64) error {
+	if epoch != t.HistoryEpoch() {
+		return tupu.Errorf(tupu.HistoryReset, "this cursor is from another history of the graph (before a restore or an import); read the graph afresh and continue from a new cursor")
+	}
+	if last := t.LastSeq(); seq > last {
+		return tupu.Errorf(tupu.HistoryReset, "this cursor is past the last change (%d): the graph lost changes you have seen; read it afresh and continue from a new cursor", last)
+	}
+	return nil
+}
+
+// startEpoch gives the history a new epoch and returns it.
+func (t *Tx) startEpoch() (string, error) {
+	e := newEpoch()
+	if err := t.bucket(bucketMeta).Put(keyHistoryEpoch, e); err != nil {
+		return "", err
+	}
+	t.changed = true
+	return string(e), nil
+}
+
+// Restored starts a new epoch of history in a database put back from a
+// backup, and records it as a change by ActorRestore, saying which
+// history it replaced (replacedEpoch and replacedSeq, its last sequence
+// number; both empty when there was none). Clients holding positions in
+// the backup's history or in the replaced one are refused from now on.
+func (s *Store) Restored(replacedEpoch string, replacedSeq uint64) (epoch string, err error) {
+	err = s.Update(func(t *Tx) error {
+		previous := t.HistoryEpoch()
+		if epoch, err = t.startEpoch(); err != nil {
+			return err
+		}
+		type epochs struct {
+			Epoch            string `json:"epoch"`
+			BackupEpoch      string `json:"backupEpoch"`
+			ReplacedEpoch    string `json:"replacedEpoch,omitempty"`
+			ReplacedSequence uint64 `json:"replacedSequence,omitempty"`
+		}
+		return t.record(ActorRestore, OpRestore, "", "", nil, &epochs{epoch, previous, replacedEpoch, replacedSeq})
+	})
+	return epoch, err
 }

@@ -15,6 +15,8 @@ import (
 //
 //	meta        "schema"                                  -> uint64 schema version
 //	            "graph"                                   -> uint64 graph version, +1 per write
+//	            "epoch"                                   -> the history's epoch, 16 hex digits (absent in
+//	            files made before epochs: the empty epoch)
 //	documents   docKey                                    -> JSON tupu.Document
 //	entities    entKey                                    -> JSON tupu.Entity
 //	kinds       kind 0 entKey                             -> nil
@@ -92,6 +94,7 @@ var (
 
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")
+	keyHistoryEpoch  = []byte("epoch")
 )
 
 const sep = 0x00

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -77,21 +78,34 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s := &Store{db: db, observe: opts.ObserveTx}
-	if opts.ReadOnly {
-		err = db.View(checkReadable)
-	} else {
-		err = db.Update(initSchema)
+	// Read-only, bbolt has read only the meta pages so far: the first
+	// pages past them may be what a damaged file faults on.
+	err = guard(func() error {
+		if opts.ReadOnly {
+			return db.View(checkReadable)
+		}
+		return db.Update(initSchema)
+	})
+	if errors.Is(err, errDamaged) {
+		db.Close()
+		return nil, fmt.Errorf("database %s is damaged or truncated (%w); restore it from a backup", path, err)
 	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	err = db.View(func(tx *bolt.Tx) error {
-		s.version.Store(readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)))
-		s.stats.Store(readStatistics(tx))
-		return nil
-	})
-	return s, err
+	err = s.damaged(guard(func() error {
+		return db.View(func(tx *bolt.Tx) error {
+			s.version.Store(readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)))
+			s.stats.Store(readStatistics(tx))
+			return nil
+		})
+	}))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func initSchema(tx *bolt.Tx) error {
@@ -111,6 +125,9 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	meta := tx.Bucket(bucketMeta)
 	if meta.Get(keySchemaVersion) == nil {
+		if err := meta.Put(keyHistoryEpoch, newEpoch()); err != nil {
+			return err
+		}
 		return meta.Put(keySchemaVersion, u64(schemaVersion))
 	}
 	v, err := fileSchema(tx)
@@ -299,6 +316,50 @@ func (s *Store) GraphVersion() (uint64, error) {
 		return nil
 	})
 	return v, err
+}
+
+// Verify opens the database file at path read-only and checks it whole:
+// a tupu database of a schema version this program reads, and bbolt's
+// consistency check over every page. It returns what it found, or an error
+// naming the first problems. The check can crash the process on a
+// damaged file (see Check): run it in a process of its own.
+func Verify(path string) (VerifyReport, error) {
+	var r VerifyReport
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		return r, err
+	}
+	defer s.Close()
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var problems []string
+		for e := range tx.Check() {
+			if len(problems) < 10 {
+				problems = append(problems, e.Error())
+			}
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("the file fails bbolt's consistency check: %s", strings.Join(problems, "; "))
+		}
+		r.Schema, _ = fileSchema(tx)
+		return nil
+	})
+	if err != nil {
+		return r, err
+	}
+	err = s.View(func(t *Tx) error {
+		r.GraphVersion, r.LastChange, r.Epoch, r.Entities = t.GraphVersion(), t.LastSeq(), t.HistoryEpoch(), t.CountEntities("")
+		return nil
+	})
+	return r, err
+}
+
+// VerifyReport says what a verified file holds.
+type VerifyReport struct {
+	Schema       uint64
+	GraphVersion uint64
+	LastChange   uint64 // the history's last sequence number
+	Epoch        string // the history's epoch
+	Entities     int
 }
 
 // Check runs bbolt's consistency check over the whole file and returns the

@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
+	"tupu/indexer"
 	"tupu/store"
 )
 
@@ -127,10 +133,15 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	// Checked as restore will check it, before it takes FILE's name.
+	report, err := verifyFile(ctx, tmp.Name())
+	if err != nil {
+		return fmt.Errorf("backup: the copy is not sound, so %s was not written: %w", file, err)
+	}
 	if err := os.Rename(tmp.Name(), file); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", file, n)
+	fmt.Fprintf(stderr, "wrote %s (%d bytes; checked: %s)\n", file, n, report)
 	return nil
 }
 
@@ -152,15 +163,23 @@ func backupFromServer(ctx context.Context, url, token string, w io.Writer) (int6
 	return io.Copy(w, resp.Body)
 }
 
+// preRestoreSuffix names the database a restore replaced, kept beside
+// the restored one until a server has started on it.
+const preRestoreSuffix = ".pre-restore"
+
 // runRestore puts a backup in place of a stopped server's database:
 //
 //	tupu restore FILE --db PATH
 //
-// It checks FILE is a tupu database, refuses while a server holds PATH,
-// replaces PATH in one rename, and removes the search index beside it,
-// which reflects writes the backup does not hold (the server rebuilds it
-// at start; an index ahead of its database is otherwise taken as lost
-// writes, and refused).
+// Nothing is replaced until the backup has proved sound. It copies FILE
+// beside PATH and checks the copy in a process of its own (see
+// verifyFile); refuses while a server holds PATH; starts a new epoch of
+// history in the copy, recorded as a change, so that no client takes the
+// restored history's numbers for ones it saw before; builds the copy's
+// search index beside the current one. Then it keeps the current database
+// as PATH.pre-restore (a hard link, so PATH always names a whole
+// database), renames the copy to PATH and its index into place. The next
+// server to start on PATH removes PATH.pre-restore once it is serving.
 func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || len(args[0]) == 0 || args[0][0] == '-' {
 		return errors.New("restore: name the backup first: tupu restore FILE --db PATH")
@@ -176,48 +195,205 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if *index == "" {
 		*index = *db + ".search"
 	}
-	backup, err := store.Open(file, store.Options{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("restore: %s: %w", file, err)
-	}
-	backup.Close()
+	// The history being replaced, for the record. Opening the file proves
+	// no server holds it, and read-only leaves it byte for byte as it is
+	// should the restore be refused.
+	var replacedEpoch string
+	var replacedSeq uint64
 	if _, err := os.Stat(*db); err == nil {
-		// Taking the lock proves no server has the file open.
-		s, err := store.Open(*db, store.Options{})
+		s, err := store.Open(*db, store.Options{ReadOnly: true})
 		if err != nil {
 			return fmt.Errorf("restore: %w", err)
 		}
+		err = s.View(func(tx *store.Tx) error {
+			replacedEpoch, replacedSeq = tx.HistoryEpoch(), tx.LastSeq()
+			return nil
+		})
 		s.Close()
+		if err != nil {
+			return fmt.Errorf("restore: reading %s: %w", *db, err)
+		}
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
+
 	if err := os.MkdirAll(filepath.Dir(*db), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(*db), ".tupu-restore-*")
+	tmp, err := copyBeside(file, *db)
 	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer os.Remove(tmp)
+	report, err := verifyFile(ctx, tmp)
+	if err != nil {
+		return fmt.Errorf("restore: %s is not a sound backup, and %s was left as it was: %w", file, *db, err)
+	}
+
+	s, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	epoch, err := s.Restored(replacedEpoch, replacedSeq)
+	if err != nil {
+		s.Close()
+		return fmt.Errorf("restore: %w", err)
+	}
+	building := *index + ".restoring"
+	if err := os.RemoveAll(building); err != nil {
+		s.Close()
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	x, err := indexer.Open(building, s, slog.New(slog.DiscardHandler))
+	if err == nil {
+		err = x.Close()
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if cerr := s.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err != nil {
+		os.RemoveAll(building)
+		return fmt.Errorf("restore: building the search index: %w", err)
 	}
+
+	// Swap. PATH names a whole database at every moment: the old index
+	// goes first (a server rebuilds a missing one), the old database keeps
+	// a second name, and one rename puts the copy in its place.
 	if err := os.RemoveAll(*index); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), *db); err != nil {
+	kept := *db + preRestoreSuffix
+	if _, err := os.Stat(*db); err == nil {
+		if err := os.Remove(kept); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		if err := os.Link(*db, kept); err != nil {
+			return fmt.Errorf("restore: keeping the current database as %s: %w", kept, err)
+		}
+	} else {
+		kept = ""
+	}
+	if err := os.Rename(tmp, *db); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "restored %s from %s; the search index is rebuilt at the next start\n", *db, file)
+	if err := os.Rename(building, *index); err != nil {
+		return fmt.Errorf("restore: the database is restored, but its search index was not moved into place (the server rebuilds it): %w", err)
+	}
+	fmt.Fprintf(stderr, "restored %s from %s (%s); its history goes on in a new epoch (%s), and its search index is built\n",
+		*db, file, report, epoch)
+	if kept != "" {
+		fmt.Fprintf(stderr, "the database it replaced is kept as %s until a server has started on the restored one\n", kept)
+	}
+	return nil
+}
+
+// copyBeside copies file into a new temporary file in the directory of
+// target (so that a rename can put it in target's place), synced to disk,
+// and returns its name.
+func copyBeside(file, target string) (string, error) {
+	src, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(target), ".tupu-restore-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(tmp, src)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return tmp.Name(), nil
+}
+
+// self is the program that verifyFile runs; tests point it at the built
+// program.
+var self = os.Executable
+
+// verifyFile checks a database file by running `tupu verify` on it in a
+// process of its own: bbolt's consistency check reads every page, and on
+// a damaged page it can fault where no recover reaches (a truncated file
+// faults as soon as a page past its end is read), which would take this
+// process down half way through a restore.
+func verifyFile(ctx context.Context, path string) (*verified, error) {
+	exe, err := self()
+	if err != nil {
+		return nil, fmt.Errorf("finding this program to check the file: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, exe, "verify", "--json", path)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		// The check ran and found the file wanting: its message says how.
+		return nil, errors.New(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(errb.String()), "tupu:")))
+	case errors.As(err, &exit):
+		// A fault where no recover reaches, or a signal.
+		first, _, _ := strings.Cut(strings.TrimSpace(errb.String()), "\n")
+		if len(first) > 200 {
+			first = first[:200]
+		}
+		return nil, fmt.Errorf("the file is damaged: reading it crashed the checker (%v: %s)", exit, first)
+	case err != nil:
+		return nil, fmt.Errorf("running the checker: %w", err)
+	}
+	var r verified
+	if err := json.Unmarshal(out.Bytes(), &r.VerifyReport); err != nil {
+		return nil, fmt.Errorf("the checker answered %q: %w", out.String(), err)
+	}
+	return &r, nil
+}
+
+// verified is what verifyFile found.
+type verified struct{ store.VerifyReport }
+
+func (v *verified) String() string {
+	return fmt.Sprintf("schema version %d, graph version %d, %d entities, %d changes of history, every page checked",
+		v.Schema, v.GraphVersion, v.Entities, v.LastChange)
+}
+
+// runVerify checks a database file:
+//
+//	tupu verify FILE [--json]
+//
+// It opens FILE read-only, checks its schema version and runs bbolt's
+// consistency check over every page, and exits non-zero, saying what is
+// wrong, unless the file is sound. restore and backup run it on every copy
+// before they use it.
+func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tupu verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print what the file holds as JSON")
+	var file string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	} else if file == "" || fs.NArg() > 0 {
+		return errors.New("verify: name one database file: tupu verify FILE")
+	}
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	r, err := store.Verify(file)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", file, err)
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(r)
+	}
+	fmt.Fprintf(stdout, "%s: sound: %s\n", file, &verified{r})
 	return nil
 }

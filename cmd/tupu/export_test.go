@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -420,4 +421,44 @@ func TestExportImport_reCreatedKeyContinuesTheVersion(t *testing.T) {
 	if err != nil || e.Version != 3 {
 		t.Errorf("created again after export and import: version %v, err %v; want 3", e, err)
 	}
+}
+
+// TestImport_startsANewHistory: an imported database keeps the export's
+// history and its numbers, in an epoch of its own, so that a client's
+// cursor from the exporting database is refused there (HISTORY_RESET)
+// instead of being taken for a place in this history.
+func TestImport_startsANewHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	a, b, file := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db"), filepath.Join(dir, "graph.json")
+	expSeed(t, a)
+	expMustRun(t, "export", "--db", a, "--out", file)
+	expMustRun(t, "import", file, "--db", b)
+	position := func(path string) (string, uint64) {
+		var epoch string
+		var last uint64
+		curView(t, path, func(tx *store.Tx) error {
+			epoch, last = tx.HistoryEpoch(), tx.LastSeq()
+			return nil
+		})
+		return epoch, last
+	}
+	ea, la := position(a)
+	eb, lb := position(b)
+	if ea == eb || la != lb || len(eb) != 16 {
+		t.Fatalf("epochs %q and %q, last changes %d and %d: want the same numbers in another epoch", ea, eb, la, lb)
+	}
+	srv := curServe(t, b)
+	const q = `query($c: String) { changes(after: $c) { nodes { sequence } } }`
+	old := base64.RawURLEncoding.EncodeToString([]byte(ea + ":" + strconv.FormatUint(la-1, 10)))
+	if r, err := curPost(srv.url, "", q, map[string]any{"c": old}); err != nil || r.code() != "HISTORY_RESET" {
+		t.Errorf("a cursor of the exporting database: %v %s", err, r.raw)
+	}
+	now := base64.RawURLEncoding.EncodeToString([]byte(eb + ":" + strconv.FormatUint(lb-1, 10)))
+	if r, err := curPost(srv.url, "", q, map[string]any{"c": now}); err != nil || !r.ok() {
+		t.Errorf("a cursor of the imported database: %v %s", err, r.raw)
+	}
+	srv.stop(t)
 }

@@ -53,6 +53,7 @@ Usage:
   tupu token create|list|revoke --db PATH ...   manage write tokens
   tupu backup FILE (--db PATH | --url URL --token T)   copy the database
   tupu restore FILE --db PATH                   put a backup in place (server stopped)
+  tupu verify FILE                              check a database file, every page
   tupu generate --db PATH --entities N          build a synthetic graph
   tupu export [--format json|jsonld|ntriples] [--db PATH] [--out FILE]   write the whole graph
   tupu import FILE [--db PATH]                  read a JSON export into an empty database
@@ -78,6 +79,7 @@ var commands = map[string]command{
 	"token":    runToken,
 	"backup":   runBackup,
 	"restore":  runRestore,
+	"verify":   runVerify,
 	"export":   runExport,
 	"import":   runImport,
 }
@@ -279,6 +281,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	dropPreRestore(c.DB, log)
 	select {
 	case err := <-errc:
 		return err
@@ -292,6 +295,18 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// dropPreRestore removes the database a restore replaced, once a server
+// serves the restored one: until then it is the way back.
+func dropPreRestore(db string, log *slog.Logger) {
+	kept := db + preRestoreSuffix
+	switch err := os.Remove(kept); {
+	case err == nil:
+		log.Info("serving the restored database: removed the one it replaced", "file", kept)
+	case !errors.Is(err, os.ErrNotExist):
+		log.Warn("removing the database a restore replaced", "file", kept, "error", err)
+	}
 }
 
 // tuneGC sets the garbage collector of the service (not of the bulk

@@ -181,6 +181,10 @@ func TestRun_badFlags(t *testing.T) {
 	}
 }
 
+// The program's own checks (tupu verify, which restore and backup run in
+// a process of their own) run the built program, not the test binary.
+func init() { self = buildBinary }
+
 // buildBinary builds the real program once per test run.
 var buildBinary = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "tupu-bin")

@@ -64,6 +64,7 @@ type ComplexityRoot struct {
 		After     func(childComplexity int) int
 		At        func(childComplexity int) int
 		Before    func(childComplexity int) int
+		Cursor    func(childComplexity int) int
 		Entity    func(childComplexity int) int
 		EntityKey func(childComplexity int) int
 		ObjectKey func(childComplexity int) int
@@ -478,7 +479,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		EntityChanged func(childComplexity int, keys []string, kinds []model.EntityKind) int
+		EntityChanged func(childComplexity int, keys []string, kinds []model.EntityKind, after *string) int
 	}
 
 	TalentProgram struct {
@@ -523,6 +524,8 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ChangeResolver interface {
+	Cursor(ctx context.Context, obj *model.Change) (string, error)
+
 	Entity(ctx context.Context, obj *model.Change) (model.Entity, error)
 }
 type CompanyResolver interface {
@@ -612,7 +615,7 @@ type SourceResolver interface {
 	Document(ctx context.Context, obj *model.Source) (*model.Document, error)
 }
 type SubscriptionResolver interface {
-	EntityChanged(ctx context.Context, keys []string, kinds []model.EntityKind) (<-chan *model.Change, error)
+	EntityChanged(ctx context.Context, keys []string, kinds []model.EntityKind, after *string) (<-chan *model.Change, error)
 }
 type TalentProgramResolver interface {
 	History(ctx context.Context, obj *model.TalentProgram, first *int, after *string) (*model.ChangeConnection, error)
@@ -690,6 +693,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.Before(childComplexity), true
+	case "Change.cursor":
+		if e.ComplexityRoot.Change.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Cursor(childComplexity), true
 	case "Change.entity":
 		if e.ComplexityRoot.Change.Entity == nil {
 			break
@@ -2684,7 +2693,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.EntityChanged(childComplexity, args["keys"].([]string), args["kinds"].([]model.EntityKind)), true
+		return e.ComplexityRoot.Subscription.EntityChanged(childComplexity, args["keys"].([]string), args["kinds"].([]model.EntityKind), args["after"].(*string)), true
 
 	case "TalentProgram.aliases":
 		if e.ComplexityRoot.TalentProgram.Aliases == nil {
@@ -3199,7 +3208,11 @@ type Query {
   ): [Fact!]!
   """
   Every change to the graph, oldest first: from a time (` + "`" + `since` + "`" + `, RFC 3339)
-  or after a cursor.
+  or after a cursor. A client that follows the graph keeps the last cursor
+  it read and asks for what came after it. A restore or an import starts a
+  new history: a cursor from before it fails with HISTORY_RESET, and the
+  client reads the graph afresh (its changes since the cursor may have
+  been undone) and continues from a new cursor.
   """
   changes(
     "Changes made at or after this time (RFC 3339), such as ` + "`" + `2026-11-27T12:00:00Z` + "`" + `."
@@ -4783,13 +4796,15 @@ type AddDocumentPayload {
 
 "One recorded change to the graph."
 type Change {
-  "Its place in the history: changes are numbered in the order they were made."
+  "Its place in the history: changes are numbered in the order they were made. After a restore or an import the numbers start a new history (see ` + "`" + `cursor` + "`" + `)."
   sequence: Int!
+  "Where it sits in the history, for ` + "`" + `changes(after:)` + "`" + ` and ` + "`" + `entityChanged(after:)` + "`" + `: its history and its number, so that it is never taken for a change of another history."
+  cursor: String!
   "When it was made (RFC 3339, UTC)."
   at: String!
-  "Who made it: a token's name, or seed or import."
+  "Who made it: a token's name, or seed, seed --force (seeding that overrode a curator), import or restore."
   actor: String!
-  "What was done: createEntity, updateEntity, deleteEntity, addRelation, removeRelation, setFact, removeFact, addDocument."
+  "What was done: createEntity, updateEntity, deleteEntity, addRelation, removeRelation, setFact, removeFact, addDocument, or restore (the database was put back from a backup; ` + "`" + `after` + "`" + ` says which histories it ended)."
   operation: String!
   "The key of the entity changed (a relation's subject, a fact's entity)."
   entityKey: String
@@ -4825,12 +4840,21 @@ type ChangeEdge {
 
 "Live updates, over the graphql-ws WebSocket protocol or server-sent events."
 type Subscription {
-  "Every committed change to an entity, its relations or its facts; filtered by keys or kinds when given."
+  """
+  Every committed change to an entity, its relations or its facts; filtered
+  by keys or kinds when given. With ` + "`" + `after` + "`" + `, the changes since that cursor
+  come first, then the live ones, none twice: a client that lost its
+  connection resumes from the ` + "`" + `cursor` + "`" + ` of the last change it saw. A cursor
+  from before a restore or an import fails with HISTORY_RESET: read the
+  graph afresh, then subscribe without one.
+  """
   entityChanged(
     "Only changes touching these entities (keys or IDs)."
     keys: [String!]
     "Only changes to entities of these kinds."
     kinds: [EntityKind!]
+    "Start after this change: a Change's cursor, or an edge cursor of ` + "`" + `changes` + "`" + `."
+    after: String
   ): Change!
 }
 `, BuiltIn: false},
@@ -4865,6 +4889,8 @@ func (ec *executionContext) childFields_Change(ctx context.Context, field graphq
 	switch field.Name {
 	case "sequence":
 		return ec.fieldContext_Change_sequence(ctx, field)
+	case "cursor":
+		return ec.fieldContext_Change_cursor(ctx, field)
 	case "at":
 		return ec.fieldContext_Change_at(ctx, field)
 	case "actor":
@@ -8010,6 +8036,14 @@ func (ec *executionContext) field_Subscription_entityChanged_args(ctx context.Co
 		return nil, err
 	}
 	args["kinds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -8354,6 +8388,29 @@ func (ec *executionContext) _Change_sequence(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Change_sequence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Change", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Change_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "String")
 }
 
 func (ec *executionContext) _Change_at(ctx context.Context, field graphql.CollectedField, obj *model.Change) (ret graphql.Marshaler) {
@@ -16710,7 +16767,7 @@ func (ec *executionContext) _Subscription_entityChanged(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().EntityChanged(ctx, fc.Args["keys"].([]string), fc.Args["kinds"].([]model.EntityKind))
+			return ec.Resolvers.Subscription().EntityChanged(ctx, fc.Args["keys"].([]string), fc.Args["kinds"].([]model.EntityKind), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Change) graphql.Marshaler {
@@ -19797,6 +19854,12 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "cursor":
+			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_cursor(ctx, field, obj)
+				})
 		case "at":
 			out.Values[i] = ec._Change_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

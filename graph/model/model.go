@@ -291,7 +291,8 @@ func optional(s string) *string {
 
 // Change is a recorded change; its entity is loaded on request.
 type Change struct {
-	C tupu.Change
+	C     tupu.Change
+	Epoch string // the epoch of the history it is in, for its cursor
 }
 
 func (c Change) Sequence() int      { return int(c.C.Seq) }
