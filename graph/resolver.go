@@ -55,8 +55,32 @@ var (
 	countyPartnerDistricts  = namedRelation{tupu.In, []tupu.Predicate{tupu.PredPairedWith}, tupu.KindDistrict}
 )
 
+// namedRelations are the named relations by "Type.field", for the cost
+// model (cost.go); a test checks every relation field of a typed entity
+// is here.
+var namedRelations = map[string]namedRelation{
+	"District.parks":           districtParks,
+	"District.companies":       districtCompanies,
+	"District.talentPrograms":  districtTalentPrograms,
+	"District.partnerCounties": districtPartnerCounties,
+	"Park.district":            parkDistrict,
+	"Park.companies":           parkCompanies,
+	"Park.labs":                parkLabs,
+	"Company.parks":            companyParks,
+	"Company.labs":             companyLabs,
+	"Lab.builder":              labBuilder,
+	"Lab.partners":             labPartners,
+	"Lab.park":                 labPark,
+	"TalentProgram.district":   programDistrict,
+	"County.partnerDistricts":  countyPartnerDistricts,
+}
+
+func (n namedRelation) filter() store.EdgeFilter {
+	return store.EdgeFilter{Direction: n.direction, Predicates: n.predicates, Kind: n.kind}
+}
+
 func (n namedRelation) query(entity string) edgeQuery {
-	return edgeQuery{entity: entity, filter: store.EdgeFilter{Direction: n.direction, Predicates: n.predicates, Kind: n.kind}}
+	return edgeQuery{entity: entity, filter: n.filter()}
 }
 
 // related reads one page of a named relation of entity.
@@ -124,22 +148,13 @@ func relations(ctx context.Context, entity model.Entity, predicate *string, dire
 	if err != nil {
 		return nil, err
 	}
-	q := edgeQuery{entity: entity.Entry().Key, filter: store.EdgeFilter{Direction: tupu.Both}}
-	if err := q.setPage(args, filter, orderBy); err != nil {
+	f, err := relationsFilter(predicate, direction, kind)
+	if err != nil {
 		return nil, err
 	}
-	if direction != nil {
-		q.filter.Direction = tupu.Direction(*direction)
-	}
-	if predicate != nil {
-		p, ok := tupu.PredicateByName(*predicate)
-		if !ok {
-			return nil, tupu.Errorf(tupu.BadUserInput, "predicate %q is unknown", *predicate)
-		}
-		q.filter.Predicates = []tupu.Predicate{p}
-	}
-	if kind != nil {
-		q.filter.Kind = tupu.Kind(*kind)
+	q := edgeQuery{entity: entity.Entry().Key, filter: f}
+	if err := q.setPage(args, filter, orderBy); err != nil {
+		return nil, err
 	}
 	p, err := loadEdges(ctx, q)
 	if err != nil {
@@ -162,6 +177,26 @@ func relations(ctx context.Context, entity model.Entity, predicate *string, dire
 	}
 	c.PageInfo = pageInfo(cursors, p.HasNext, p.HasPrev)
 	return c, nil
+}
+
+// relationsFilter selects the edges of an entity that the arguments of
+// Entity.relations ask for (nil: any).
+func relationsFilter(predicate *string, direction *model.Direction, kind *model.EntityKind) (store.EdgeFilter, error) {
+	f := store.EdgeFilter{Direction: tupu.Both}
+	if direction != nil {
+		f.Direction = tupu.Direction(*direction)
+	}
+	if predicate != nil {
+		p, ok := tupu.PredicateByName(*predicate)
+		if !ok {
+			return f, tupu.Errorf(tupu.BadUserInput, "predicate %q is unknown", *predicate)
+		}
+		f.Predicates = []tupu.Predicate{p}
+	}
+	if kind != nil {
+		f.Kind = tupu.Kind(*kind)
+	}
+	return f, nil
 }
 
 func optionalString(s string) *string {

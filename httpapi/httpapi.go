@@ -174,7 +174,11 @@ func New(s *store.Store, opts Options) (*Server, error) {
 		exec.Use(extension.Introspection{})
 	}
 	exec.Use(operationPolicy{introspection: !opts.NoIntrospection})
-	exec.Use(limits.New(*opts.Limits))
+	lim := *opts.Limits
+	if lim.Graph == nil && s != nil {
+		lim.Graph = graph.CostModel(s)
+	}
+	exec.Use(limits.New(lim))
 	ops := &operations{store: s, timeout: opts.Timeout, subscriptions: &slots{max: opts.MaxSubscriptions}}
 	exec.AroundOperations(ops.intercept)
 	exec.SetDefaultRulesFn(validationRules)

@@ -16,6 +16,12 @@ import (
 const (
 	MaxTraversalDepth = 4
 	MaxPathHops       = 6
+	// MaxRelationsPerEntity bounds the relations of a neighbourhood by
+	// its entities allowed (maxNodes): 4 per entity, where the seed has
+	// at most 1.4 and a generated graph of 100,000 entities 2.4. It makes
+	// the size of an answer known from its arguments (the cost model
+	// counts on it).
+	MaxRelationsPerEntity = 4
 )
 
 // rawEdge is an edge as the index holds it, before anything is decoded.
@@ -57,7 +63,8 @@ type Subgraph struct {
 // relations that reach them, following only the given predicates (all when
 // empty) and entering only entities of the given kinds (all when empty;
 // start is always in). It fails with COMPLEXITY_LIMIT once more than
-// maxNodes entities would be in the answer, and BAD_USER_INPUT for a depth
+// maxNodes entities, or more than MaxRelationsPerEntity × maxNodes
+// relations, would be in the answer, and BAD_USER_INPUT for a depth
 // outside 0..MaxTraversalDepth.
 func (t *Tx) Neighborhood(start string, depth int, preds []tupu.Predicate, kinds []tupu.Kind, maxNodes int) (*Subgraph, error) {
 	if depth < 0 || depth > MaxTraversalDepth {
@@ -94,6 +101,9 @@ func (t *Tx) Neighborhood(start string, depth int, preds []tupu.Predicate, kinds
 					seen[e.other] = true
 					order = append(order, e.other)
 					next = append(next, e.other)
+				}
+				if len(g.Relations) >= MaxRelationsPerEntity*maxNodes {
+					return tupu.Errorf(tupu.ComplexityLimit, "the neighborhood of %s at depth %d holds more than %d relations; lower the depth or filter by predicates or kinds", start, depth, MaxRelationsPerEntity*maxNodes)
 				}
 				seenRel[id] = true
 				var v edgeValue

@@ -461,3 +461,29 @@ func TestPaths_fixture(t *testing.T) {
 		}
 	})
 }
+
+// TestNeighborhood_relationsCap: a neighbourhood may hold at most
+// MaxRelationsPerEntity relations per entity allowed, however few
+// entities it holds.
+func TestNeighborhood_relationsCap(t *testing.T) {
+	es := []tupu.Entity{entity("a", tupu.KindCompany, "甲公司"), entity("b", tupu.KindCompany, "乙公司")}
+	var rs []tupu.Relation
+	for i, p := range tupu.Predicates[:2*store.MaxRelationsPerEntity+1] {
+		if i%2 == 0 {
+			rs = append(rs, relation("a", p.Predicate, "b"))
+		} else {
+			rs = append(rs, relation("b", p.Predicate, "a"))
+		}
+	}
+	s := MustOpen(t)
+	MustSync(t, s, newDataset(es, rs, nil))
+	MustView(t, s, func(tx *store.Tx) error {
+		_, err := tx.Neighborhood("a", 1, nil, nil, 2)
+		assertCode(t, err, tupu.ComplexityLimit)
+		g, err := tx.Neighborhood("a", 1, nil, nil, 3)
+		if err != nil || len(g.Relations) != len(rs) {
+			t.Errorf("maxNodes 3: %v relations, %v; want %d", g, err, len(rs))
+		}
+		return nil
+	})
+}

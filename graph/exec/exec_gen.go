@@ -3151,7 +3151,8 @@ type Query {
   """
   The entities within ` + "`" + `depth` + "`" + ` hops of one entity and the relations that
   reach them, ready to draw. Fails with COMPLEXITY_LIMIT when the answer would
-  hold more than ` + "`" + `maxNodes` + "`" + ` entities.
+  hold more than ` + "`" + `maxNodes` + "`" + ` entities, or more than 4 relations per entity
+  allowed (4 × ` + "`" + `maxNodes` + "`" + `).
   """
   neighborhood(
     "The entity at the centre: its ID or its key."

@@ -20,50 +20,52 @@
 //     is a cycle whose output grows as (fields per type)^levels while its
 //     cost below stays tiny. gqlparser's validation has the same rule, so
 //     this is a second guard, for documents measured without it.
-//   - cost (MaxCost), an upper bound on the objects and values the
-//     operation can produce, by this model:
+//   - cost (MaxCost): an estimate of the most objects the operation can
+//     return, by the model below, from the graph's own statistics.
 //
-// Cost model. Every field costs 1, plus its sub-selection's cost times the
-// field's multiplier:
+// Cost model. An object is a value of an object or interface type in the
+// response: an entity, a connection, an edge, a page info, a fact, a
+// source, a document, a search result, the payload of a mutation. Scalar
+// and enum values are not objects (how many an object holds is bounded by
+// the document, whose tokens the server limits); the root is not one.
+// The estimate is
 //
-//	cost(field) = 1 + multiplier(field) × Σ cost(selections)
+//	objects(field) = n(field) × (1 + objects(its selection))
 //
-// The multiplier is
+// for every field whose values are objects, and 0 for the others, summed
+// over a selection set, where n(field) is the most values the field gives
+// one object: 1 for a single value, a list's most elements. A Graph says
+// what n is for each field (see Graph and Bound), from what it knows of
+// the data: a relation followed from an entity holds at most as many
+// entities as the most any entity of that kind has (graph's CostModel
+// reads those statistics from the store), and a page at most first or
+// last items, so `parks(first: 50)` from a district whose kind has at
+// most 4 parks counts 4, not 50. Without a Graph (Pages), only the pages
+// bound a list: first or last as given, the largest page when refused,
+// DefaultPageSize when neither is given; `ids` by its length; any other
+// list of objects as the largest page.
 //
-//   - for a field that takes `first` or `last` (a connection): the page size
-//     asked for, from the argument's literal or the variable's value, or
-//     DefaultPageSize when neither is given. A value the resolver refuses
-//     (negative, or over MaxPageSize) counts as MaxPageSize; first and last
-//     together count as the larger; first:0 counts as 1, since the
-//     connection's own fields (totalCount, pageInfo) are still produced. So
-//     `districts(first:100){ nodes { parks(first:100) { nodes {
-//     companies(first:100) { nodes { name }}}}}}` costs
-//     1 + 100×(1 + 1 + 100×(1 + 1 + 100×2)) = 2,020,201: about 100³;
-//   - for a field with an `ids` list argument (`nodes(ids:)`): the length
-//     of the list, capped at MaxPageSize (the resolver refuses more);
-//   - for a field named in ListCosts, keyed "Type.field" (the type is the
-//     one the selection is on, or one of the interfaces it implements, so
-//     "Entity.facts" covers District.facts too): that number, the assumed
-//     length of an unpaged list;
-//   - 1 for anything else. Unpaged lists in this schema are short (facts,
-//     aliases, kinds, predicates).
+// The estimate is an upper bound of the objects the executor resolves
+// (what the runtime budget counts, see Extension), as long as the Graph's
+// bounds are: fragments that apply only to another kind of entity than
+// the one a selection is on count nothing, and of fragments on different
+// object types (only one of which applies to any object) the largest
+// counts. A fragment is measured once per kind of entity it is spread on,
+// its objects kept as a linear function of the page it is spread under;
+// skipped fields (@skip, @include) count as if they ran, and fields that
+// gqlgen would merge count once per occurrence.
 //
-// Fields below __schema and __type cost 1 each with no multiplier:
-// introspection is answered from the schema in memory, and its fan-out is
-// bounded by MaxIntrospectionNesting instead. The standard introspection
-// query (graphql-js getIntrospectionQuery, which GraphiQL sends) costs a few
-// hundred and passes Default.
+// Fields below __schema and __type count no objects: introspection is
+// answered from the schema in memory, and its fan-out is bounded by
+// MaxIntrospectionNesting instead.
 //
-// The walk is linear in the document: each fragment's (cost, depth,
-// aliases, directives) is computed once and reused at every spread, so the
-// doubling-fragment document (F0 spreads F1 twice, F1 spreads F2 twice, ...)
-// costs microseconds to measure although it expands to 2^levels fields. A
-// fragment cycle (which validation rejects, but the walk does not rely on
-// it) is an error, not a hang. All arithmetic saturates at math.MaxInt.
-//
-// Skipped fields (@skip, @include) are counted as if they ran, and fields
-// that gqlgen would merge are counted once per occurrence: the cost is an
-// upper bound.
+// The walk is linear in the document: each fragment's measure is computed
+// once (per entity kind) and reused at every spread, so the
+// doubling-fragment document (F0 spreads F1 twice, F1 spreads F2 twice,
+// ...) costs microseconds to measure although it expands to 2^levels
+// fields. A fragment cycle (which validation rejects, but the walk does
+// not rely on it) is an error, not a hang. All arithmetic saturates at
+// math.MaxInt.
 //
 // The document's token count is not limited here: the server sets
 // handler.Server.SetParserTokenLimit, which bounds the work of parsing and
@@ -74,7 +76,9 @@ package limits
 import (
 	"context"
 	"fmt"
-	"maps"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -108,7 +112,7 @@ type Config struct {
 	MaxDepth                int // selection depth, fragments expanded
 	MaxAliases              int // aliased fields, fragments counted per spread
 	MaxDirectives           int // directive uses, fragments counted per spread
-	MaxCost                 int // cost, by the model of the package comment
+	MaxCost                 int // objects: the estimate's limit, and the runtime budget
 	MaxIntrospectionNesting int // nesting of fields/interfaces/possibleTypes/inputFields under introspection
 
 	// DefaultPageSize is the page size of a connection given neither first
@@ -118,50 +122,49 @@ type Config struct {
 	// negative first/last, or a longer ids list, counts as this. Zero means
 	// 100, the resolvers' maximum.
 	MaxPageSize int
-	// ListCosts gives the assumed length of unpaged list fields, keyed
-	// "Type.field"; the field's sub-selection cost is multiplied by it.
-	ListCosts map[string]int
+	// Graph bounds the lists of the schema from what it knows of the
+	// data; nil means Pages, which knows only page sizes.
+	Graph Graph
 }
 
-// Default returns the limits for production. tupu's deepest useful
-// queries, such as the playground's example (district → parks → companies
-// → labs → partners, depth 10, cost 88,905 here), fit with room; what does
-// not fit is a query that no page of real data needs.
+// DefaultMaxCost is the default budget of one operation, in objects; see
+// Default.
+const DefaultMaxCost = 50_000
+
+// Default returns the limits for production. What fits is any query a
+// page of a frontend needs; what does not is a fan-out no page shows.
 //
-//   - MaxDepth 12: the example query is 10 deep; three hops along relations
-//     through edges (entity relations edges node ×3, name) are 11. A
-//     14-deep query is a fan-out, not a question.
+//   - MaxDepth 12: the playground's example (district → parks → companies
+//     → labs → partners) is 10 deep; three hops along relations through
+//     edges (entity relations edges node ×3, name) are 11. A 14-deep
+//     query is a fan-out, not a question.
 //   - MaxAliases 50: one alias per district and county of Chongqing (38)
 //     in one request, with room. More is batching, which costs the same
 //     split over requests and keeps each one bounded.
 //   - MaxDirectives 50: @include/@skip on each optional field of a large
 //     form-driven query is a few dozen; a thousand is an attack on the
 //     validator and executor, not a query.
-//   - MaxCost 250,000: about 2.8× the example query (88,905), so a client
-//     can double one of its page sizes, while three nested first:100
-//     connections (2,020,201) or the example at first:100 everywhere are
-//     refused. 250,000 objects is also about the most one response should
-//     carry (tens of MB of JSON) from a graph of this size.
+//   - MaxCost 50,000 objects (DefaultMaxCost): five full pages of 100
+//     entities, each with 100 related entities (5 × 100 × 100 = 50,000),
+//     or a page of 100 entities with 100 relations each and every
+//     relation's entity and source (100 × (1 + 100 × 4) = 40,100). By the
+//     seed's statistics the playground's example is estimated at 1,088
+//     objects, at first: 50/100/50/50 as well; on a generated graph of
+//     100,000 entities at about 6,300. About 50,000 objects are 5 MB of JSON:
+//     the most one answer should hold, whatever the graph; larger needs
+//     are pages.
 //   - MaxIntrospectionNesting 2: what graphql-js allows; the standard
 //     introspection query nests 1.
 //   - DefaultPageSize 20 and MaxPageSize 100: the resolvers' (graph/paging.go).
-//   - ListCosts: an entity has a handful of facts (the most today is 71,
-//     for 渝北区 alone; 10 is the planning figure); kinds and predicates are
-//     the vocabulary's ~30 each.
 func Default() Config {
 	return Config{
 		MaxDepth:                12,
 		MaxAliases:              50,
 		MaxDirectives:           50,
-		MaxCost:                 250_000,
+		MaxCost:                 DefaultMaxCost,
 		MaxIntrospectionNesting: 2,
 		DefaultPageSize:         20,
 		MaxPageSize:             100,
-		ListCosts: map[string]int{
-			"Entity.facts":     10,
-			"Query.kinds":      30,
-			"Query.predicates": 30,
-		},
 	}
 }
 
@@ -177,7 +180,6 @@ var _ interface {
 
 // New returns an Extension enforcing c.
 func New(c Config) *Extension {
-	c.ListCosts = maps.Clone(c.ListCosts)
 	return &Extension{cfg: c.withDefaults()}
 }
 
@@ -231,7 +233,7 @@ func (c Config) Check(s Stats) *gqlerror.Error {
 	case over(s.Directives, c.MaxDirectives):
 		return limitError(CodeDirective, "number of directives", s.Directives, c.MaxDirectives)
 	case over(s.Cost, c.MaxCost):
-		return limitError(CodeComplexity, "cost", s.Cost, c.MaxCost)
+		return costError(s, c.MaxCost)
 	}
 	return nil
 }
@@ -242,6 +244,38 @@ func limitError(code, what string, value, limit int) *gqlerror.Error {
 	e := gqlerror.Errorf("the operation's %s is %d, over the limit of %d", what, value, limit)
 	e.Extensions = map[string]any{"code": code, "limit": limit, "value": value}
 	return e
+}
+
+// costError refuses an operation whose estimate is over the limit, naming
+// the field that multiplies most.
+func costError(s Stats, limit int) *gqlerror.Error {
+	msg := fmt.Sprintf("the operation may return up to %s objects, over the limit of %s", count(s.Cost), count(limit))
+	if s.Widest != "" {
+		msg += fmt.Sprintf("; %s multiplies most (up to %s for each object above it): ask it for fewer items", s.Widest, count(s.WidestBy))
+	}
+	e := gqlerror.Errorf("%s", msg)
+	e.Extensions = map[string]any{"code": CodeComplexity, "limit": limit, "value": s.Cost}
+	if s.Widest != "" {
+		e.Extensions["field"], e.Extensions["multiplier"] = s.Widest, s.WidestBy
+	}
+	return e
+}
+
+// count writes n with thousands separators; "more than can be counted"
+// when it saturated.
+func count(n int) string {
+	if n == math.MaxInt {
+		return "more than " + count(math.MaxInt64/10*10)
+	}
+	d := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // GetStats returns the Stats the extension recorded for the operation of
@@ -257,6 +291,6 @@ func GetStats(ctx context.Context) *Stats {
 
 // String formats s for logs.
 func (s Stats) String() string {
-	return fmt.Sprintf("cost=%d depth=%d aliases=%d directives=%d introspectionNesting=%d steps=%d",
-		s.Cost, s.Depth, s.Aliases, s.Directives, s.IntrospectionNesting, s.Steps)
+	return fmt.Sprintf("cost=%d depth=%d aliases=%d directives=%d introspectionNesting=%d steps=%d widest=%s×%d",
+		s.Cost, s.Depth, s.Aliases, s.Directives, s.IntrospectionNesting, s.Steps, s.Widest, s.WidestBy)
 }

@@ -187,58 +187,73 @@ func repeat(n int, f func(i int) string) string {
 
 func TestDefaultLimits(t *testing.T) {
 	cfg := Default()
+	// The playground example, by Pages (no statistics): facts count as
+	// the largest page, every connection as the page asked for.
+	partners := 1 + 10               // partners(first: 10) { nodes }
+	labs := 1 + 10*(1+partners)      // labs(first: 10) { nodes { partners } }
+	companies := 1 + 20*(1+labs)     // companies(first: 20) { nodes { labs } }
+	parks := 1 + 10*(1+companies)    // parks(first: 10) { nodes { companies } }
+	example := 1 + 100*(1+1) + parks // entity { facts { source } parks }
 	tests := []struct {
 		name  string
 		query string
 		vars  map[string]any
 		code  string // "" means the operation passes
-		stats *Stats // if set, the exact measure (Steps ignored)
+		stats *Stats // if set, the exact measure (Steps and Widest ignored)
 	}{
 		{name: "playground example", query: exampleQuery,
-			stats: &Stats{Cost: 88905, Depth: 10}},
+			stats: &Stats{Cost: example, Depth: 10}},
 		{name: "graph_test nested query", query: nestedQuery},
 		{name: "three levels of first:100", query: hundredCubed, code: CodeComplexity,
-			stats: &Stats{Cost: 2020201, Depth: 7}},
+			stats: &Stats{Cost: 1 + 100*(2+100*(2+100)), Depth: 7}},
 		{name: "three levels of first:$n, n=100", code: CodeComplexity,
 			query: `query($n: Int) { districts(first: $n) { nodes { parks(first: $n) { nodes { companies(first: $n) { nodes { name } } } } } } }`,
-			vars:  map[string]any{"n": 100}, stats: &Stats{Cost: 2020201, Depth: 7}},
+			vars:  map[string]any{"n": 100}, stats: &Stats{Cost: 1 + 100*(2+100*(2+100)), Depth: 7}},
 		{name: "three levels of first:$n, n=10",
 			query: `query($n: Int) { districts(first: $n) { nodes { parks(first: $n) { nodes { companies(first: $n) { nodes { name } } } } } } }`,
-			vars:  map[string]any{"n": 10}, stats: &Stats{Cost: 1 + 10*(2+10*(2+10*2)), Depth: 7}},
+			vars:  map[string]any{"n": 10}, stats: &Stats{Cost: 1 + 10*(2+10*(2+10)), Depth: 7}},
 		{name: "last:$n as json.Number",
 			query: `query($n: Int) { districts(last: $n) { nodes { name } } }`,
-			vars:  map[string]any{"n": json.Number("7")}, stats: &Stats{Cost: 1 + 7*2, Depth: 3}},
+			vars:  map[string]any{"n": json.Number("7")}, stats: &Stats{Cost: 1 + 7, Depth: 3}},
 		{name: "variable absent: its default",
 			query: `query($n: Int = 5) { districts(first: $n) { nodes { name } } }`,
-			stats: &Stats{Cost: 1 + 5*2, Depth: 3}},
+			stats: &Stats{Cost: 1 + 5, Depth: 3}},
 		{name: "variable null: DefaultPageSize",
 			query: `query($n: Int = 5) { districts(first: $n) { nodes { name } } }`,
-			vars:  map[string]any{"n": nil}, stats: &Stats{Cost: 1 + 20*2, Depth: 3}},
+			vars:  map[string]any{"n": nil}, stats: &Stats{Cost: 1 + 20, Depth: 3}},
 		{name: "no first or last: DefaultPageSize",
 			query: `{ districts { totalCount nodes { name } } }`,
-			stats: &Stats{Cost: 1 + 20*3, Depth: 3}},
+			stats: &Stats{Cost: 1 + 20, Depth: 3}},
 		{name: "negative first counts as 100",
 			query: `{ districts(first: -1) { nodes { name } } }`,
-			stats: &Stats{Cost: 1 + 100*2, Depth: 3}},
+			stats: &Stats{Cost: 1 + 100, Depth: 3}},
 		{name: "absurd first counts as 100",
 			query: `{ districts(first: 2000000000) { nodes { name } } }`,
-			stats: &Stats{Cost: 1 + 100*2, Depth: 3}},
+			stats: &Stats{Cost: 1 + 100, Depth: 3}},
 		{name: "first and last: the larger",
 			query: `{ districts(first: 3, last: 9) { nodes { name } } }`,
-			stats: &Stats{Cost: 1 + 9*2, Depth: 3}},
-		{name: "first:0 still yields the connection's fields",
-			query: `{ districts(first: 0) { totalCount } }`,
-			stats: &Stats{Cost: 2, Depth: 2}},
-		{name: "nodes(ids:) multiplies by the list's length",
+			stats: &Stats{Cost: 1 + 9, Depth: 3}},
+		{name: "first:0: the connection alone",
+			query: `{ districts(first: 0) { totalCount pageInfo { hasNextPage } nodes { name } } }`,
+			stats: &Stats{Cost: 1 + 1, Depth: 3}},
+		{name: "edges and nodes: an object per item each, and the edge's node",
+			query: `{ districts(first: 4) { edges { cursor node { name } } nodes { name } } }`,
+			stats: &Stats{Cost: 1 + 4*2 + 4, Depth: 4}},
+		{name: "paths' first: the schema's default",
+			query: `{ paths(from: "a", to: "b") { length } }`,
+			stats: &Stats{Cost: 10, Depth: 2}},
+		{name: "nodes(ids:) by the list's length",
 			query: `{ nodes(ids: ["a", "b", "c"]) { id ... on Entity { name } } }`,
-			stats: &Stats{Cost: 1 + 3*2, Depth: 2}},
+			stats: &Stats{Cost: 3, Depth: 2}},
 		{name: "nodes(ids: $ids)",
 			query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
 			vars:  map[string]any{"ids": []any{"a", "b", "c", "d"}},
-			stats: &Stats{Cost: 1 + 4*1, Depth: 2}},
-		{name: "ListCosts through the interface",
-			query: `{ entity(key: "k") { facts { value } ... on District { facts { unit } aliases } } }`,
-			stats: &Stats{Cost: 1 + (1 + 10*1) + (1 + 10*1) + 1, Depth: 3}},
+			stats: &Stats{Cost: 4, Depth: 2}},
+		{name: "a list nothing bounds counts as the largest page; fragments on object types are alternatives",
+			query: `{ entity(key: "k") { facts { value } ... on District { facts { unit } aliases } ... on Park { facts { period } } } }`,
+			stats: &Stats{Cost: 1 + 100 + 100, Depth: 3}},
+		{name: "scalars are not objects", query: `{ entity(key: "k") { name nameEn aliases kind } }`,
+			stats: &Stats{Cost: 1, Depth: 2}},
 		{name: "14-deep fan-out", query: fanOut(6), code: CodeDepth},
 		{name: "12-deep relations is not over depth but over cost", query: fanOut(5), code: CodeComplexity},
 		{name: "two hops of relations pass", query: fanOut(2)},
@@ -250,21 +265,22 @@ func TestDefaultLimits(t *testing.T) {
 		{name: "aliases counted per spread", code: CodeAlias,
 			query: `{ a: entity(key: "a") { ...A } b: entity(key: "b") { ...A } c: entity(key: "c") { ...A } d: entity(key: "d") { ...A } e: entity(key: "e") { ...A } }
 				fragment A on Entity { ` + repeat(10, func(i int) string { return fmt.Sprintf("n%d: name", i) }) + ` }`,
-			stats: &Stats{Aliases: 5 + 5*10, Cost: 5 * 11, Depth: 2, Directives: 0}},
+			stats: &Stats{Aliases: 5 + 5*10, Cost: 5, Depth: 2, Directives: 0}},
 		{name: "40 aliases pass",
 			query: "{ " + repeat(40, func(i int) string { return fmt.Sprintf("d%d: entity(key: \"k%d\") { name }", i, i) }) + " }"},
 		{name: "1000 directives", code: CodeDirective,
 			query: "{ " + repeat(1000, func(int) string { return "__typename @include(if: true)" }) + " }"},
 		{name: "directives on spreads and in fragments, per spread", code: CodeDirective,
 			query: "{ " + repeat(26, func(int) string { return "...Q @skip(if: false)" }) + " } fragment Q on Query { __typename @include(if: true) }",
-			stats: &Stats{Cost: 26, Depth: 1, Directives: 52}},
-		{name: "doubling fragments, 30 levels", query: doubling(30, "__typename"), code: CodeComplexity,
-			stats: &Stats{Cost: 1 << 30, Depth: 1}},
+			stats: &Stats{Cost: 0, Depth: 1, Directives: 52}},
+		{name: "doubling fragments, 30 levels", query: doubling(30, `entity(key: "k") { name }`), code: CodeComplexity,
+			stats: &Stats{Cost: 1 << 30, Depth: 2}},
 		{name: "doubling fragments, 70 levels saturate", query: doubling(70, "kinds { kind }"), code: CodeComplexity,
 			stats: &Stats{Cost: math.MaxInt, Depth: 2}},
 		{name: "doubling fragments with an alias", query: doubling(30, "t: __typename"), code: CodeAlias,
-			stats: &Stats{Cost: 1 << 30, Depth: 1, Aliases: 1 << 30}},
-		{name: "GraphiQL introspection", query: readTestdata(t, "graphiql_introspection.graphql")},
+			stats: &Stats{Cost: 0, Depth: 1, Aliases: 1 << 30}},
+		{name: "GraphiQL introspection", query: readTestdata(t, "graphiql_introspection.graphql"),
+			stats: &Stats{Cost: 0, Depth: 1, IntrospectionNesting: 1}},
 		{name: "full introspection", query: readTestdata(t, "introspection_full.graphql")},
 		{name: "introspection nesting 2 passes",
 			query: `{ __schema { types { fields { type { fields { name } } } } } }`},
@@ -288,7 +304,7 @@ func TestDefaultLimits(t *testing.T) {
 			}
 			if tt.stats != nil {
 				got := s
-				got.Steps = 0
+				got.Steps, got.Widest, got.WidestBy = 0, "", 0
 				if got != *tt.stats {
 					t.Errorf("stats %+v, want %+v", got, *tt.stats)
 				}
@@ -342,10 +358,10 @@ func TestErrorShape(t *testing.T) {
 	if gerr == nil {
 		t.Fatal("passed")
 	}
-	if want := "the operation's cost is 2020201, over the limit of 250000"; gerr.Message != want {
+	if want := "the operation may return up to 1,020,201 objects, over the limit of 50,000; districts multiplies most (up to 100 for each object above it): ask it for fewer items"; gerr.Message != want {
 		t.Errorf("message %q, want %q", gerr.Message, want)
 	}
-	want := map[string]any{"code": "COMPLEXITY_LIMIT", "limit": 250000, "value": 2020201}
+	want := map[string]any{"code": "COMPLEXITY_LIMIT", "limit": 50000, "value": 1020201, "field": "districts", "multiplier": 100}
 	if fmt.Sprint(gerr.Extensions) != fmt.Sprint(want) {
 		t.Errorf("extensions %v, want %v", gerr.Extensions, want)
 	}
@@ -395,8 +411,8 @@ func TestUnvalidated(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, cerr := Cost(doc, doc.Operations[0], nil, Default())
-	if cerr != nil || s.Cost != 2020201 {
-		t.Errorf("Cost = %d, %v; want 2020201", s.Cost, cerr)
+	if cerr != nil || s.Cost != 1020201 {
+		t.Errorf("Cost = %d, %v; want 1020201", s.Cost, cerr)
 	}
 }
 
@@ -500,7 +516,6 @@ func TestTestServer(t *testing.T) {
 		{`{ a: name b: name }`, CodeAlias, 1, 2},
 		{`{ name @include(if: true) @skip(if: false) n: name @include(if: true) }`, CodeDirective, 2, 3},
 		{`{ name n: name m: find(id: 1) x: name }`, CodeAlias, 1, 3},
-		{`{ name find(id: 1) __typename, ...F } fragment F on Query { name }`, CodeComplexity, 3, 4},
 	} {
 		status, resp := post(t, srv, tt.query, nil)
 		if len(resp.Errors) != 1 {
@@ -526,9 +541,10 @@ func TestTestServer(t *testing.T) {
 	if n := resolved.Load(); n != 1 {
 		t.Errorf("the accepted operation ran %d resolvers, want 1", n)
 	}
-	// Metrics see the cost of rejected operations too.
-	if fmt.Sprint(costs) != "[2 2 4 4 1]" {
-		t.Errorf("GetStats in AroundResponses saw costs %v, want [2 2 4 4 1]", costs)
+	// Metrics see the stats of rejected operations too. (This schema
+	// has no objects: every cost is 0.)
+	if fmt.Sprint(costs) != "[0 0 0 0]" {
+		t.Errorf("GetStats in AroundResponses saw costs %v, want [0 0 0 0]", costs)
 	}
 }
 
@@ -566,7 +582,7 @@ func TestRealSchemaHandler(t *testing.T) {
 			`query($n: Int) { districts(first: $n) { nodes { parks(first: $n) { nodes { companies(first: $n) { nodes { name } } } } } } }`,
 			map[string]any{"n": 10}, ""},
 		{"fan-out", fanOut(6), nil, CodeDepth},
-		{"doubling fragments", doubling(30, "__typename"), nil, CodeComplexity},
+		{"doubling fragments", doubling(30, `entity(key: "k") { name }`), nil, CodeComplexity},
 		{"directives", "{ " + repeat(300, func(int) string { return "__typename @include(if: true)" }) + " }", nil, CodeDirective},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -606,6 +622,85 @@ func BenchmarkCost(b *testing.B) {
 				if _, err := Cost(doc, op, nil, cfg); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// fakeGraph bounds a few fields by kind, as statistics would: a district
+// has at most 4 parks, a park at most 3 companies; an entity's relations
+// and facts depend on its kind.
+type fakeGraph struct{}
+
+func (fakeGraph) Kind(typ string) string {
+	return map[string]string{"District": "DISTRICT", "Park": "PARK", "Company": "COMPANY"}[typ]
+}
+
+func (fakeGraph) Bound(s Scope, f Field) Bound {
+	switch f.Object() + "." + f.Name() {
+	case "District.parks":
+		return Bound{N: 1, Child: Scope{Kind: "PARK", Items: min(f.Page(), 4)}}
+	case "Park.companies":
+		return Bound{N: 1, Child: Scope{Kind: "COMPANY", Items: min(f.Page(), 3)}}
+	case "Query.entities":
+		k, _ := f.String("kind")
+		return Bound{N: 1, Child: Scope{Kind: k, Items: f.Page()}}
+	}
+	if f.Implements("Entity") {
+		switch f.Name() {
+		case "relations":
+			fanout := map[string]int{"DISTRICT": 7, "PARK": 2, "COMPANY": 5, "": 9}[s.Kind]
+			return Bound{N: 1, Child: Scope{Items: min(f.Page(), fanout)}}
+		case "facts":
+			return Bound{N: map[string]int{"DISTRICT": 11, "": 13}[s.Kind]}
+		}
+	}
+	return Pages{}.Bound(s, f)
+}
+
+func TestGraph(t *testing.T) {
+	cfg := Default()
+	cfg.Graph = fakeGraph{}
+	for _, tt := range []struct {
+		name, query string
+		cost        int
+		widest      string
+		widestBy    int
+	}{
+		{"a page of 50 over a relation of at most 4 counts 4",
+			`{ districts(first: 1) { nodes { parks(first: 50) { nodes { name } } } } }`,
+			1 + 1*(1+1+4), "districts.nodes.parks", 4},
+		{"a smaller page counts its size",
+			`{ districts(first: 1) { nodes { parks(first: 2) { nodes { name } } } } }`,
+			1 + 1*(1+1+2), "districts.nodes.parks", 2},
+		{"the kind of a typed entity selects its statistics",
+			`{ districts(first: 2) { nodes { relations(first: 100) { nodes { name } } facts { value } } } }`,
+			1 + 2*(1+(1+7)+11), "districts.nodes.facts", 11},
+		{"an entity of no known kind takes the most of any kind",
+			`{ entity(key: "k") { relations(first: 100) { nodes { name } } facts { value } } }`,
+			1 + (1 + 9) + 13, "entity.facts", 13},
+		{"an inline fragment narrows the kind",
+			`{ entity(key: "k") { ... on District { relations(first: 100) { nodes { name } } } } }`,
+			1 + (1 + 7), "entity.relations", 7},
+		{"a fragment on another kind counts nothing there",
+			`{ entities(kind: PARK, first: 3) { nodes { ... on District { relations(first: 100) { nodes { name } } } } } }`,
+			1 + 3, "entities", 3},
+		{"of fragments on several object types, the largest counts",
+			`{ entity(key: "k") { ... on District { relations { nodes { name } } } ... on Park { relations { nodes { name } } } } }`,
+			1 + (1 + 7), "entity.relations", 7},
+		{"one fragment, spread on entities of two kinds, counts each kind's",
+			`{ districts(first: 2) { nodes { ...R parks(first: 10) { nodes { ...R } } } } }
+			 fragment R on Entity { relations(first: 50) { nodes { name } } }`,
+			1 + 2*(1+(1+7)+(1+4*(1+(1+2)))), "districts.nodes.relations", 7},
+		{"one connection fragment, spread under two pages, counts each page",
+			`{ districts(first: 1) { nodes { a: parks(first: 1) { ...P } b: parks(first: 3) { ...P } } } }
+			 fragment P on ParkConnection { totalCount nodes { name companies { nodes { name } } } }`,
+			1 + 1*(1+(1+1*(1+1+3))+(1+3*(1+1+3))), "districts.nodes.a.nodes.companies", 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := measureQuery(t, cfg, tt.query, nil)
+			if s.Cost != tt.cost || s.Widest != tt.widest || s.WidestBy != tt.widestBy {
+				t.Errorf("cost %d, widest %s by %d; want %d, %s by %d", s.Cost, s.Widest, s.WidestBy, tt.cost, tt.widest, tt.widestBy)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"reflect"
 	"strings"
 	"time"
 
@@ -132,6 +133,28 @@ type (
 	County        struct{ Base }
 	OtherEntity   struct{ Base }
 )
+
+// typeKinds maps each entity type that is one kind's to that kind, read
+// off NewEntity: OtherEntity, which several kinds share, is not in it.
+var typeKinds = func() map[string]tupu.Kind {
+	kinds := map[string][]tupu.Kind{}
+	for _, k := range tupu.Kinds {
+		name := reflect.TypeOf(NewEntity(&tupu.Entity{Kind: k.Kind})).Elem().Name()
+		kinds[name] = append(kinds[name], k.Kind)
+	}
+	m := map[string]tupu.Kind{}
+	for name, ks := range kinds {
+		if len(ks) == 1 {
+			m[name] = ks[0]
+		}
+	}
+	return m
+}()
+
+// KindOfType returns the kind every entity of GraphQL type typeName is,
+// or "" when the type is not one kind's (OtherEntity, Entity, or not an
+// entity type).
+func KindOfType(typeName string) tupu.Kind { return typeKinds[typeName] }
 
 // NewEntity wraps e in the model type of its kind.
 func NewEntity(e *tupu.Entity) Entity {

@@ -32,15 +32,33 @@ type Server struct {
 // consistency.
 func Serve(tb testing.TB, opts httpapi.Options) *Server {
 	tb.Helper()
+	return serve(tb, opts, func(s *store.Store) error {
+		d, err := seed.Load(seed.Data())
+		if err != nil {
+			return err
+		}
+		_, err = s.Sync(d, store.SyncOptions{})
+		return err
+	})
+}
+
+// ServeLoaded is Serve over a store holding what src yields, written by
+// store.Load (a generated graph, say) instead of the seed.
+func ServeLoaded(tb testing.TB, opts httpapi.Options, src store.Source) *Server {
+	tb.Helper()
+	return serve(tb, opts, func(s *store.Store) error {
+		_, err := s.Load(context.Background(), src, store.LoadOptions{})
+		return err
+	})
+}
+
+func serve(tb testing.TB, opts httpapi.Options, fill func(*store.Store) error) *Server {
+	tb.Helper()
 	s, err := store.Open(filepath.Join(tb.TempDir(), "tupu.db"), store.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
+	if err := fill(s); err != nil {
 		tb.Fatal(err)
 	}
 	x, err := indexer.Open(filepath.Join(tb.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
