@@ -626,26 +626,43 @@ func (t *Tx) checkCitations(docs map[string]bool) error {
 	return nil
 }
 
-// adoptSeeded finds which statements of a database seeded before Sync
-// kept its record are the seed's, and records them as written: those
-// whose last change in the history is by the seed, and, where the
-// history says nothing of a statement, those the store holds exactly as
-// d has them. Every other statement is a curator's. It returns how many
-// it adopted.
+// adoptSeeded rebuilds the record of a database seeded before Sync kept
+// one, from the history, which has recorded every write with its actor:
+// a statement the seed wrote is on record as the seed last wrote it (its
+// value now, if the seed's was the last change to it; else the record of
+// that last write by the seed, which a curator then changed or removed).
+// Where the history says nothing of a statement (a database filled by a
+// bulk load), the store's copy is the seed's if it is exactly as d has it.
+// Everything else is a curator's. It returns how many it put on record.
 func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
-	lastActor := map[string]string{}
+	type seen struct {
+		lastActor string
+		seedWrote json.RawMessage // the seed's last write; nil if it last removed it
+		bySeed    bool            // the seed wrote it at all
+	}
+	history := map[string]*seen{}
 	c := t.bucket(bucketHistory).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var ch Change
 		if err := json.Unmarshal(v, &ch); err != nil {
 			return 0, fmt.Errorf("decode change: %w", err)
 		}
-		if s, ok := changedStmt(&ch); ok {
-			lastActor[string(s.key())] = ch.Actor
+		s, ok := changedStmt(&ch)
+		if !ok {
+			continue
+		}
+		h := history[string(s.key())]
+		if h == nil {
+			h = &seen{}
+			history[string(s.key())] = h
+		}
+		h.lastActor = ch.Actor
+		if ch.Actor == ActorSeed || ch.Actor == ActorSeedForce {
+			h.bySeed, h.seedWrote = true, ch.After
 		}
 	}
 	candidates := map[string]stmt{}
-	for k := range lastActor {
+	for k := range history {
 		s, _ := parseStmt([]byte(k))
 		candidates[k] = s
 	}
@@ -685,22 +702,58 @@ func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
 	slices.Sort(keys)
 	n := 0
 	for _, k := range keys {
-		cur, err := t.current(candidates[k])
+		s := candidates[k]
+		cur, err := t.current(s)
 		if err != nil {
 			return 0, err
 		}
-		if cur == nil {
-			continue
-		}
-		actor, seen := lastActor[k]
-		if (seen && (actor == ActorSeed || actor == ActorSeedForce)) || (!seen && bytes.Equal(cur, want[k])) {
-			if err := t.bucket(bucketSeeded).Put([]byte(k), cur); err != nil {
+		var record []byte
+		switch h := history[k]; {
+		case h == nil:
+			if cur != nil && bytes.Equal(cur, want[k]) {
+				record = cur
+			}
+		case !h.bySeed:
+		case h.lastActor == ActorSeed || h.lastActor == ActorSeedForce:
+			record = cur // nil if the seed removed it last
+		case s.kind == stmtDocument:
+			// History keeps a document without its text; the API never
+			// replaces a document, so the store's copy is the seed's.
+			record = cur
+		case h.seedWrote != nil:
+			if record, err = canonicalRecord(s.kind, h.seedWrote); err != nil {
 				return 0, err
 			}
-			n++
 		}
+		if record == nil {
+			continue
+		}
+		if err := t.bucket(bucketSeeded).Put([]byte(k), record); err != nil {
+			return 0, err
+		}
+		n++
 	}
 	return n, nil
+}
+
+// canonicalRecord turns a record of the history into the canonical JSON
+// of its statement.
+func canonicalRecord(kind byte, raw json.RawMessage) ([]byte, error) {
+	var v any
+	switch kind {
+	case stmtEntity:
+		v = &tupu.Entity{}
+	case stmtRelation:
+		v = &tupu.Relation{}
+	case stmtFact:
+		v = &tupu.Fact{}
+	default:
+		v = &tupu.Document{}
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, fmt.Errorf("decode a recorded change: %w", err)
+	}
+	return canonical(v)
 }
 
 // changedStmt returns the statement a change is about.

@@ -418,7 +418,15 @@ func TestStore_Sync(t *testing.T) {
 		if !hasAction(res, store.SyncRemove, "relation acme built lab") || !hasAction(res, store.SyncUpdate, "document yubei-2021") {
 			t.Errorf("v2's own changes were not made: %v", res.Actions)
 		}
+		// What a curator removed stays removed: the history says the seed
+		// wrote it and a curator removed it since.
+		if !hasAction(res, store.SyncLeave, "relation park hosts lab") {
+			t.Errorf("the relation a curator removed: %v", res.Actions)
+		}
 		MustView(t, s, func(tx *store.Tx) error {
+			if _, err := tx.Relation("park", tupu.PredHosts, "lab"); tupu.ErrorCode(err) != tupu.NotFound {
+				t.Errorf("the relation a curator removed is back: %v", err)
+			}
 			if _, err := tx.Relation("acme", tupu.PredPartnerOf, "yubei"); err != nil {
 				t.Errorf("the curator's relation: %v", err)
 			}
@@ -566,4 +574,22 @@ func keepingV1sWords() *tupu.Dataset {
 	d := syncV2()
 	d.Documents[0].Text = syncV1().Documents[0].Text + "。\n" + d.Documents[0].Text
 	return d
+}
+
+// TestCreateToken_refusesTheProgramsActors: history names tupu's own
+// writers seed, import and restore, and seeding reads it to tell its
+// statements from curators': no token may take those names.
+func TestCreateToken_refusesTheProgramsActors(t *testing.T) {
+	s := MustOpen(t)
+	for _, name := range []string{store.ActorSeed, store.ActorImport, store.ActorRestore} {
+		err := s.Update(func(tx *store.Tx) error {
+			_, err := tx.CreateToken(name, store.RoleEditor)
+			return err
+		})
+		assertCode(t, err, tupu.BadUserInput)
+	}
+	MustUpdate(t, s, func(tx *store.Tx) error {
+		_, err := tx.CreateToken("seeder", store.RoleEditor)
+		return err
+	})
 }

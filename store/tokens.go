@@ -45,10 +45,17 @@ func hashSecret(secret string) string {
 }
 
 // CreateToken makes a token and returns its secret, which is shown once
-// and never stored. It returns CONFLICT if the name is taken.
+// and never stored. It returns CONFLICT if the name is taken, and
+// BAD_USER_INPUT for a name that is not a key or that history gives to
+// tupu's own changes (seed, import, restore).
 func (t *Tx) CreateToken(name string, role Role) (secret string, err error) {
 	if err := tupu.ValidateKey("name", name); err != nil {
 		return "", err
+	}
+	if name == ActorSeed || name == ActorImport || name == ActorRestore {
+		// History names the program's own writers so; seeding tells what
+		// it wrote by them.
+		return "", tupu.Errorf(tupu.BadUserInput, "name: %q is how history names tupu's own changes; choose another", name)
 	}
 	if role != RoleEditor && role != RoleAdmin {
 		return "", tupu.Errorf(tupu.BadUserInput, "role: %q is neither editor nor admin", role)

@@ -175,7 +175,7 @@ func runSeed(c *config, f seedFlags, stdout io.Writer) error {
 		verb, c.DB, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged,
 		res.Count(store.SyncLeave), res.Count(store.SyncConflict)+res.Count(store.SyncForce), res.Count(store.SyncKeep))
 	if res.Adopted > 0 {
-		fmt.Fprintf(stdout, "found %d statements seeded before seeding kept its record, by the history: the seed's from now on\n", res.Adopted)
+		fmt.Fprintf(stdout, "this database was seeded before seeding kept a record: the history says it wrote %d statements, now on record\n", res.Adopted)
 	}
 	for _, a := range res.Actions {
 		if f.dryRun || a.Op == store.SyncConflict || a.Op == store.SyncForce || a.Op == store.SyncKeep {

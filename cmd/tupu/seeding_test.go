@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goccy/go-yaml"
+	bolt "go.etcd.io/bbolt"
 
 	"tupu"
 	"tupu/seed"
@@ -267,6 +269,23 @@ func TestBinary_seedKeepsCuration(t *testing.T) {
 	// A data set that changes what the curators changed.
 	dir := t.TempDir()
 	writeSeedFiles(t, dir, seedingChanged(t))
+
+	// The same database as seeded before seeding kept a record: the
+	// history says what the seed wrote, and the run finds the same
+	// conflicts, adopting the rest.
+	legacy := filepath.Join(t.TempDir(), "legacy.db")
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(legacy, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seedingForget(t, legacy)
+	legacyOut, _ := curMustCLI(t, "seed", "--db", legacy, "--data", dir, "--dry-run")
+	if !strings.Contains(legacyOut, "the history says it wrote 359 statements, now on record") {
+		t.Errorf("a database seeded without a record:\n%s", legacyOut)
+	}
 	dry, _ := curMustCLI(t, "seed", "--db", db, "--data", dir, "--dry-run")
 	if after := seedingDump(t, db); !reflect.DeepEqual(after, before) {
 		t.Errorf("--dry-run changed the database")
@@ -284,7 +303,7 @@ func TestBinary_seedKeepsCuration(t *testing.T) {
 		"keep entity 3d-fitting-system: the data set drops it, but 1 relations and 0 facts the seed does not own (or curators changed) still point at it",
 	}
 	for _, c := range conflicts {
-		if !strings.Contains(out, c+"\n") || !strings.Contains(dry, c+"\n") {
+		if !strings.Contains(out, c+"\n") || !strings.Contains(dry, c+"\n") || !strings.Contains(legacyOut, c+"\n") {
 			t.Errorf("not reported by the run and the dry run: %q\nrun:\n%s", c, out)
 		}
 	}
@@ -350,4 +369,25 @@ func TestBinary_seedKeepsCuration(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// seedingForget empties a database's record of what seeding wrote, as in
+// one seeded before the record was kept.
+func seedingForget(t *testing.T, path string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("seeded")); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket([]byte("seeded"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
