@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"tupu/internal/nodetest"
 )
 
 // budget is the most JavaScript and CSS, gzipped, the app may ship.
@@ -125,25 +127,7 @@ func TestTrustedDocuments(t *testing.T) {
 }
 
 // TestTypeScript type-checks the sources with the TypeScript compiler from
-// the lock file (esbuild only strips the types). It needs node_modules,
-// which go generate installs; it skips without them, except under CI.
+// the lock file (esbuild only strips the types).
 func TestTypeScript(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the TypeScript compiler")
-	}
-	tsc := filepath.Join("node_modules", "typescript", "bin", "tsc")
-	node, err := exec.LookPath("node")
-	if err == nil {
-		_, err = os.Stat(tsc)
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI needs node and the explorer's npm packages (npm ci in explorer/): %v", err)
-		}
-		t.Skipf("no TypeScript compiler: %v (npm ci in explorer/)", err)
-	}
-	out, err := exec.Command(node, tsc, "-p", ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tsc: %v\n%s", err, out)
-	}
+	nodetest.Open(t, ".").Bin(t, 2*time.Minute, nil, "tsc", "-p", ".")
 }
