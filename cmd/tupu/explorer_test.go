@@ -54,7 +54,7 @@ func TestBrowser_explorer(t *testing.T) {
 	}
 	db := filepath.Join(t.TempDir(), "tupu.db")
 	secret := curToken(t, db, "curator", "admin")
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
 	base, serverLog := startProgram(t, ctx, "--db", db, "--trusted-documents", manifest)
 	addSeries(t, base, secret)
@@ -118,7 +118,7 @@ func TestBrowser_explorer(t *testing.T) {
 	wait := func(step, expr string) string {
 		t.Helper()
 		v, err := chromedp.Run(bctx, chromedp.Poll[string](expr,
-			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second)))
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 		if err != nil {
 			fail(step, err)
 		}

@@ -74,6 +74,9 @@ export function searchBox(opts: SearchBoxOptions): HTMLElement {
     setActive(-1);
   };
   const choose = (hit: Hit) => {
+    // A search still to come or on its way would open the list again.
+    window.clearTimeout(timer);
+    seq++;
     close();
     if (opts.onPick) input.value = hit.entity.label;
     pick(hit.entity);
