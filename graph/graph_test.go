@@ -359,8 +359,6 @@ func TestErrors(t *testing.T) {
 		{"unknown_predicate", `{ entity(key: "yubei-district") { relations(predicate: "nope") { totalCount } } }`, "BAD_USER_INPUT"},
 		{"page_too_big", `{ parks(first: 1000) { totalCount } }`, "BAD_USER_INPUT"},
 		{"too_many_ids", `{ nodes(ids: [` + strings.Repeat(`"x",`, 101) + `]) { id } }`, "BAD_USER_INPUT"},
-		// Answers are sent whole: a deferred fragment is refused, not dropped.
-		{"defer", `{ districts { nodes { name ... @defer { parks { totalCount } } } } }`, "GRAPHQL_VALIDATION_FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code := s.ErrorCode(t, tc.query, nil); code != tc.code {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"sync"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"tupu"
 	"tupu/graph/model"
+	"tupu/graph/sequential"
 	"tupu/store"
 )
 
@@ -22,6 +25,10 @@ import (
 // search, a traversal), which makes it depend on the whole graph.
 type Reads struct {
 	snap *store.Snapshot
+	// live is held (shared) by every read and by Close (alone), so that
+	// once Close returns no read begins another transaction.
+	live  sync.RWMutex
+	ended bool
 
 	mu     sync.Mutex
 	deps   []string // with repeats: appending is cheaper than a set
@@ -29,6 +36,30 @@ type Reads struct {
 }
 
 type readsKey struct{}
+
+// Parts is a query's answer sent in parts: its @defer fragments are
+// resolved after the first part, through the same Reads, one after
+// another, so every part shows the graph at one version. Close the Reads
+// once the last part is made.
+type Parts struct{ d *sequential.Deferral }
+
+// InParts returns ctx in which a query's @defer fragments are resolved
+// after the first part of its answer. Without it a deferred fragment is
+// resolved in place, in an answer sent whole.
+func InParts(ctx context.Context) (context.Context, *Parts) {
+	ctx, d := sequential.WithDeferral(ctx)
+	return ctx, &Parts{d}
+}
+
+// Start lets the deferred fragments resolve: call it once the first part
+// is sent.
+func (p *Parts) Start() { p.d.Start() }
+
+// Trim takes out of a part the deferred fields that resolve later, which
+// it shows as null (see sequential.Deferral.Trim).
+func (p *Parts) Trim(resp *graphql.Response) {
+	resp.Data = p.d.Trim(resp.Data, resp.Path)
+}
 
 // BeginReads returns ctx carrying the read side of one response over s:
 // every resolver of the response reads through it. The caller closes it
@@ -38,8 +69,18 @@ func BeginReads(ctx context.Context, s *store.Store) (context.Context, *Reads) {
 	return context.WithValue(ctx, readsKey{}, r), r
 }
 
-// Close ends the response's read transaction.
-func (r *Reads) Close() { r.snap.Close() }
+// Close ends the response's read transaction; a read after it fails. It
+// may be called more than once, from any goroutine.
+func (r *Reads) Close() {
+	r.live.Lock()
+	defer r.live.Unlock()
+	r.ended = true
+	r.snap.Close()
+}
+
+// errEnded is what a read gets after its response was closed: the client
+// went away or the request ran out of time, so no one waits for it.
+var errEnded = context.Canceled
 
 // ByKey returns the graph version the response read at and the keys of
 // what it read (entities, and documents and facts as store's dependency
@@ -73,7 +114,13 @@ func readKnown(ctx context.Context, fn func(*store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return readsFrom(ctx).snap.Read(fn)
+	r := readsFrom(ctx)
+	r.live.RLock()
+	defer r.live.RUnlock()
+	if r.ended {
+		return errEnded
+	}
+	return r.snap.Read(fn)
 }
 
 // markGlobal records that the response depends on the whole graph.

@@ -18,6 +18,10 @@ import (
 // the request may be kept (request.cacheable).
 func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *request, keep func(contentType string, body []byte)) {
 	media, ok := responseMedia(req.accept)
+	if !ok && req.parts {
+		// A client that reads parts only gets a whole answer as JSON.
+		media, ok = mediaJSON, true
+	}
 	if !ok {
 		writeError(w, mediaJSON, http.StatusNotAcceptable, "NOT_ACCEPTABLE",
 			"the response can be application/graphql-response+json or application/json; the Accept header allows neither")
@@ -47,6 +51,10 @@ func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *requ
 	resp := responses(ctx)
 	if resp == nil {
 		resp = &graphql.Response{Errors: gqlerror.List{coded("UNAVAILABLE", "the request was cancelled or ran out of time")}}
+	}
+	if resp.HasNext != nil && *resp.HasNext {
+		srv.writeMultipart(w, ctx, resp, responses)
+		return
 	}
 	resp.Errors = capErrors(resp.Errors, srv.opts.MaxErrors)
 	body, err := encodeResponse(resp)
@@ -132,14 +140,14 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 	flush := http.NewResponseController(w).Flush
 	io.WriteString(w, ":\n\n") // the stream is open before the first event comes
 	flush()
-	event := func(data any) {
-		b, err := json.Marshal(data)
+	send := func(b []byte, err error) {
 		if err != nil {
 			b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
 		}
 		fmt.Fprintf(w, "event: next\ndata: %s\n\n", b)
 		flush()
 	}
+	event := func(data any) { send(json.Marshal(data)) }
 	defer func() {
 		io.WriteString(w, "event: complete\ndata:\n\n")
 		flush()
@@ -157,10 +165,18 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 		return
 	}
 	responses, ctx := srv.exec.DispatchOperation(ctx, oc)
-	for {
+	inParts := false // an answer in parts (@defer), not a stream of answers
+	for first := true; ; first = false {
 		resp := responses(ctx)
 		if resp == nil {
 			return
+		}
+		if first && resp.HasNext != nil {
+			inParts = true
+		}
+		if inParts {
+			send(encodePart(resp, first, srv.opts.MaxErrors))
+			continue
 		}
 		resp.Errors = capErrors(resp.Errors, srv.opts.MaxErrors)
 		event(resp)

@@ -24,8 +24,6 @@ import (
 	gqltransport "github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/validator/core"
-	"github.com/vektah/gqlparser/v2/validator/rules"
 	"golang.org/x/text/language"
 
 	"tupu"
@@ -181,7 +179,6 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	exec.Use(limits.New(lim))
 	ops := &operations{store: s, timeout: opts.Timeout, subscriptions: &slots{max: opts.MaxSubscriptions}}
 	exec.AroundOperations(ops.intercept)
-	exec.SetDefaultRulesFn(validationRules)
 	exec.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	exec.SetParserTokenLimit(opts.ParserTokenLimit)
 	exec.SetDisableSuggestion(!opts.Development)
@@ -288,22 +285,6 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		srv.serveAnswer(w, r, req, keep)
 	}
-}
-
-// validationRules are gqlparser's rules plus one that refuses @defer.
-// gqlgen declares the directive, but tupu sends every answer whole (the
-// executable schema does not split responses, see graph/sequential): a
-// deferred fragment would be dropped from the answer without a word.
-func validationRules() *rules.Rules {
-	r := rules.NewDefaultRules()
-	r.AddRule("NoDefer", func(observers *core.Events, addError core.AddErrFunc) {
-		observers.OnDirective(func(_ *core.Walker, d *ast.Directive) {
-			if d.Name == "defer" {
-				addError(core.Message(`Directive "@defer" is not supported: answers are sent whole; remove it.`), core.At(d.Position))
-			}
-		})
-	})
-	return r
 }
 
 // languages are what labels can be asked for in; Chinese first, the

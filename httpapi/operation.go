@@ -49,6 +49,7 @@ func (s *slots) give() { s.held.Add(-1) }
 func (o *operations) intercept(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	kind := oc.Operation.Operation
+	req := requestFrom(ctx)
 	var deadline time.Time
 	if kind == ast.Subscription {
 		release, err := o.takeSubscription(ctx)
@@ -61,31 +62,61 @@ func (o *operations) intercept(ctx context.Context, next graphql.OperationHandle
 		// A deadline for the operation, not for each of its responses.
 		deadline = time.Now().Add(o.timeout)
 	}
+	// A query with @defer fragments whose client reads answers in parts
+	// gets them in parts; any other is answered whole.
+	inParts := kind == ast.Query && req != nil && req.deferred && req.parts
 	responses := next(ctx)
-	asked := false // whether a response was asked for before
+
+	var (
+		asked   bool         // a response was asked for before
+		reads   *graph.Reads // the reads of the answer, across its parts
+		parts   *graph.Parts // an answer in parts
+		cancels []context.CancelFunc
+	)
 	return func(ctx context.Context) *graphql.Response {
 		if !deadline.IsZero() {
 			// Set on the context the response is resolved in, whichever
-			// the transport passes; it ends with the response, or with the
-			// request when the client goes away.
+			// the transport passes. It ends with the answer's last part,
+			// or with the request when the client goes away.
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithDeadline(ctx, deadline)
-			defer cancel()
+			cancels = append(cancels, cancel)
 		}
-		// Per response, not per operation: each event of a subscription
-		// reads the graph as it is when the event is sent.
-		ctx, reads := graph.BeginReads(ctx, o.store)
+		switch {
+		case reads == nil:
+			// Each event of a subscription reads the graph as it is when
+			// the event is sent; the parts of an answer read it as it was
+			// at its first.
+			ctx, reads = graph.BeginReads(ctx, o.store)
+			if inParts {
+				ctx, parts = graph.InParts(ctx)
+				context.AfterFunc(ctx, reads.Close) // the client went away mid-answer
+			}
+		case parts != nil:
+			parts.Start() // the transport sent the first part before asking for more
+		}
 		resp := responses(ctx)
-		reads.Close()
+		if parts != nil && resp != nil {
+			parts.Trim(resp)
+		}
 		if resp == nil && !asked && !deadline.IsZero() && ctx.Err() != nil {
 			// gqlgen ends an operation whose context is done before it
 			// starts without a word; its client gets the reason.
 			resp = &graphql.Response{Errors: gqlerror.List{coded(string(tupu.Unavailable), "the request was cancelled or ran out of time")}}
 		}
 		asked = true
-		if req := requestFrom(ctx); req != nil && kind != ast.Subscription {
+		if resp != nil && resp.HasNext != nil && *resp.HasNext {
+			return resp // more parts to come, on the same reads
+		}
+		reads.Close()
+		if req != nil && kind != ast.Subscription {
 			req.reads = reads
 		}
+		reads = nil
+		for _, cancel := range cancels {
+			cancel()
+		}
+		cancels = cancels[:0]
 		return resp
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -110,6 +112,7 @@ var transportClients = []transportClient{
 	{name: "GET", readsOnly: true, do: doGET},
 	{name: "SSE", do: doSSE},
 	{name: "WebSocket", do: doWebsocket},
+	{name: "multipart", do: doMultipart},
 }
 
 func httpDo(t testing.TB, req *http.Request, op operation) *http.Response {
@@ -160,6 +163,59 @@ func doGET(t testing.TB, endpoint string, op operation) outcome {
 	o := outcome{status: resp.StatusCode}
 	o.decode(b)
 	return o
+}
+
+// multipartAccept is what Apollo Client sends with an operation that
+// defers.
+const multipartAccept = "multipart/mixed;deferSpec=20220824,application/json"
+
+// doMultipart posts the operation as a client that reads incremental
+// delivery does, and reads the first part of a multipart answer (or the
+// whole answer, when it came whole).
+func doMultipart(t testing.TB, endpoint string, op operation) outcome {
+	t.Helper()
+	parts, o := postParts(t, endpoint, op)
+	if len(parts) > 0 {
+		o.decode(parts[0])
+	}
+	return o
+}
+
+// postParts posts op accepting multipart/mixed and returns the parts of
+// the answer, or none and the outcome of an answer that came whole.
+func postParts(t testing.TB, endpoint string, op operation) ([][]byte, outcome) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", endpoint, bytes.NewReader(op.jsonBody()))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", multipartAccept)
+	resp := httpDo(t, req, op)
+	defer resp.Body.Close()
+	o := outcome{status: resp.StatusCode}
+	mt, params, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "multipart/mixed" {
+		b, _ := io.ReadAll(resp.Body)
+		o.decode(b)
+		return nil, o
+	}
+	if params["deferspec"] != "20220824" {
+		t.Errorf("Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+	var parts [][]byte
+	mr := multipart.NewReader(resp.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return parts, o
+		}
+		if err != nil {
+			t.Fatalf("part %d: %v", len(parts), err)
+		}
+		if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("part %d: Content-Type %q", len(parts), ct)
+		}
+		b, _ := io.ReadAll(p)
+		parts = append(parts, b)
+	}
 }
 
 // doSSE posts the operation asking for server-sent events and reads the
@@ -274,4 +330,35 @@ func doWebsocket(t testing.TB, endpoint string, op operation) outcome {
 			return o
 		}
 	}
+}
+
+// sseEvents posts op asking for server-sent events and returns the data
+// of every "next" event until "complete".
+func sseEvents(t testing.TB, endpoint string, op operation) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", endpoint, bytes.NewReader(op.jsonBody()))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp := httpDo(t, req, op)
+	defer resp.Body.Close()
+	var events []string
+	event := ""
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if e, ok := strings.CutPrefix(line, "event: "); ok {
+			event = e
+			if e == "complete" {
+				return events
+			}
+		}
+		if d, ok := strings.CutPrefix(line, "data: "); ok && event == "next" {
+			events = append(events, d)
+		}
+	}
+	t.Fatalf("the stream ended without complete after %d events", len(events))
+	return nil
 }

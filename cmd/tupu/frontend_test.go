@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -41,4 +43,78 @@ func TestFrontend_codegen(t *testing.T) {
 		}
 	}
 	project.Bin(t, 3*time.Minute, nil, "tsc", "-p", ".")
+}
+
+// TestFrontend_defer runs Apollo Client's own @defer support (its
+// Defer20220824 incremental handler, reading multipart/mixed) and the
+// graphql-sse client against the running program, with the park's page
+// query: Apollo's first result has the park without its companies, a
+// later one has them; over server-sent events the first payload lacks
+// them and a later incremental payload brings them.
+func TestFrontend_defer(t *testing.T) {
+	project := nodetest.Open(t, frontendDir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	base, _ := startProgram(t, ctx)
+	env := []string{"TUPU_GRAPHQL_URL=" + base + "graphql"}
+
+	type company struct{ Name string }
+	type park struct {
+		Name      string
+		Companies *struct{ Nodes []company }
+	}
+	var apollo []struct {
+		DataState string
+		Data      *struct{ Entity park }
+		Error     *string
+	}
+	out := project.Node(t, time.Minute, env, "apollo-defer.mjs")
+	if err := json.Unmarshal([]byte(lastLine(out)), &apollo); err != nil {
+		t.Fatalf("apollo-defer.mjs: %v\n%s", err, out)
+	}
+	first, last := -1, -1
+	for i, r := range apollo {
+		switch {
+		case r.Error != nil:
+			t.Errorf("result %d: %s", i, *r.Error)
+		case r.Data == nil:
+		case first < 0:
+			first = i
+			if r.DataState != "streaming" || r.Data.Entity.Name != "重庆仙桃数据谷" || r.Data.Entity.Companies != nil {
+				t.Errorf("Apollo's first result is not the park without its companies: %+v", r)
+			}
+		default:
+			last = i
+		}
+	}
+	if first < 0 || last < 0 || apollo[last].DataState != "complete" || apollo[last].Data.Entity.Companies == nil ||
+		!slices.ContainsFunc(apollo[last].Data.Entity.Companies.Nodes, func(c company) bool { return c.Name == "美国高通公司" }) {
+		t.Errorf("Apollo's results do not end with the park's companies:\n%s", out)
+	}
+
+	var sse []struct {
+		Data        *struct{ Entity map[string]any }
+		HasNext     bool
+		Incremental []struct {
+			Data map[string]any
+			Path []any
+		}
+	}
+	out = project.Node(t, time.Minute, env, "sse-defer.mjs")
+	if err := json.Unmarshal([]byte(lastLine(out)), &sse); err != nil {
+		t.Fatalf("sse-defer.mjs: %v\n%s", err, out)
+	}
+	if len(sse) < 2 || sse[0].Data == nil || !sse[0].HasNext || sse[0].Data.Entity["companies"] != nil {
+		t.Fatalf("over SSE, the first payload: %s", out)
+	}
+	if inc := sse[len(sse)-1].Incremental; sse[len(sse)-1].HasNext || len(inc) == 0 || inc[0].Data["companies"] == nil {
+		t.Errorf("over SSE, the last payload: %s", out)
+	}
+}
+
+// lastLine is the last line of a program's output, where the scripts
+// print their JSON.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return lines[len(lines)-1]
 }

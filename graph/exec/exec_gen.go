@@ -19856,7 +19856,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cursor":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Change_cursor(ctx, field, obj)
@@ -19887,7 +19887,7 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entity":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Change_entity(ctx, field, obj)
@@ -20042,7 +20042,7 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_label(ctx, field, obj)
@@ -20073,31 +20073,31 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_relations(ctx, field, obj)
 				})
 		case "parks":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_parks(ctx, field, obj)
 				})
 		case "labs":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_labs(ctx, field, obj)
@@ -20242,7 +20242,7 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_label(ctx, field, obj)
@@ -20273,25 +20273,25 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_relations(ctx, field, obj)
 				})
 		case "partnerDistricts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._County_partnerDistricts(ctx, field, obj)
@@ -20512,7 +20512,7 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_label(ctx, field, obj)
@@ -20543,43 +20543,43 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_relations(ctx, field, obj)
 				})
 		case "parks":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_parks(ctx, field, obj)
 				})
 		case "companies":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_companies(ctx, field, obj)
 				})
 		case "talentPrograms":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_talentPrograms(ctx, field, obj)
 				})
 		case "partnerCounties":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._District_partnerCounties(ctx, field, obj)
@@ -20858,13 +20858,13 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Fact_label(ctx, field, obj)
 				})
 		case "entity":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Fact_entity(ctx, field, obj)
@@ -21077,7 +21077,7 @@ func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._KindInfo_label(ctx, field, obj)
@@ -21146,7 +21146,7 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_label(ctx, field, obj)
@@ -21177,37 +21177,37 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_relations(ctx, field, obj)
 				})
 		case "builder":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_builder(ctx, field, obj)
 				})
 		case "partners":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_partners(ctx, field, obj)
 				})
 		case "park":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Lab_park(ctx, field, obj)
@@ -21444,7 +21444,7 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_label(ctx, field, obj)
@@ -21475,19 +21475,19 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OtherEntity_relations(ctx, field, obj)
@@ -21594,7 +21594,7 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_label(ctx, field, obj)
@@ -21625,37 +21625,37 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_relations(ctx, field, obj)
 				})
 		case "district":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_district(ctx, field, obj)
 				})
 		case "companies":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_companies(ctx, field, obj)
 				})
 		case "labs":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Park_labs(ctx, field, obj)
@@ -21871,7 +21871,7 @@ func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PredicateInfo_label(ctx, field, obj)
@@ -21915,7 +21915,7 @@ func (ec *executionContext) _PropertyInfo(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PropertyInfo_label(ctx, field, obj)
@@ -22129,7 +22129,7 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Relation")
 		case "subject":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Relation_subject(ctx, field, obj)
@@ -22140,7 +22140,7 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "object":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Relation_object(ctx, field, obj)
@@ -22558,7 +22558,7 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Source")
 		case "document":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Source_document(ctx, field, obj)
@@ -22728,7 +22728,7 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_label(ctx, field, obj)
@@ -22759,31 +22759,31 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_history(ctx, field, obj)
 				})
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_facts(ctx, field, obj)
 				})
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_relations(ctx, field, obj)
 				})
 		case "level":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_level(ctx, field, obj)
 				})
 		case "district":
-			sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TalentProgram_district(ctx, field, obj)

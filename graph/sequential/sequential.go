@@ -10,15 +10,24 @@
 // the gqlgen function it replaces (field contexts, list indexes in paths,
 // panics recovered into errors, null propagation), minus the goroutine.
 //
-// @defer is refused by validation (see graph), so no field resolved here
-// is ever deferred.
+// A field in a @defer fragment is resolved after the first part of the
+// answer is sent, when the operation's context carries a Deferral (the
+// transport can send the answer in parts): gqlgen's own deferred path
+// collects it, and the Deferral holds it back until Start, then lets the
+// deferred fields resolve one at a time, so they read one after another
+// as the rest of the response did. Without a Deferral (an answer sent
+// whole) a deferred field is resolved in place, in the one answer.
 package sequential
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"slices"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // MarshalSlice replaces graphql.MarshalSliceConcurrently: it marshals the
@@ -55,16 +64,205 @@ func marshalRecovering(ctx context.Context, i int, marshalElement func(ctx conte
 }
 
 // Resolve replaces (*graphql.FieldSet).ResolveConcurrently: it resolves
-// field i of out at once, on the caller's goroutine.
-func Resolve(ctx context.Context, out *graphql.FieldSet, oc *graphql.OperationContext, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
+// field i of out at once, on the caller's goroutine; a deferred field of an
+// answer sent in parts goes to the object's deferred group instead (see
+// the package comment).
+func Resolve(ctx context.Context, out *graphql.FieldSet, oc *graphql.OperationContext, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
 	if field.IsDeferred() {
-		oc.Error(ctx, gqlerror.Errorf("@defer is not supported"))
-		out.Values[i] = graphql.Null
-		count(out, i, nonNull)
-		return
+		if d := deferralFrom(ctx); d != nil {
+			if deferred.FieldSet == nil {
+				// The object's first deferred field: what NewDeferredGroup
+				// left out, as gqlgen's own would have it.
+				deferred.FieldSet = graphql.NewFieldSet(nil)
+				deferred.Defers = map[string]*graphql.FieldSetView{}
+				deferred.Path = graphql.GetPath(deferred.Context)
+			}
+			out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, func(ctx context.Context) graphql.Marshaler {
+				defer d.take(ctx)()
+				return resolve(ctx)
+			})
+			// gqlgen leaves null in its place, which Trim takes out.
+			d.omit(append(slices.Clone(deferred.Path), ast.PathName(field.Alias)))
+			return
+		}
 	}
 	out.Values[i] = recoverToNull(ctx, oc, recoverFromPanic, resolve)
 	count(out, i, nonNull)
+}
+
+// Deferral holds the deferred fields of an operation back until the
+// first part of its answer is sent, then lets them resolve one at a time.
+type Deferral struct {
+	turn  chan struct{} // holds the one turn once started
+	start sync.Once
+
+	mu      sync.Mutex
+	omitted []ast.Path // where deferred fields were left out of a part
+}
+
+func (d *Deferral) omit(at ast.Path) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.omitted = append(d.omitted, at)
+}
+
+// Trim takes out of data, a part of the answer at path at (nil for the
+// first), the deferred fields gqlgen left as null in their places: a
+// deferred field is absent from a part, not null (the incremental
+// delivery format; and a non-null field shown as null would be wrong).
+func (d *Deferral) Trim(data json.RawMessage, at ast.Path) json.RawMessage {
+	d.mu.Lock()
+	var under []ast.Path
+	for _, p := range d.omitted {
+		// A field deferred on the object at at is what this part brings;
+		// those deferred deeper were left out of it.
+		if len(p) > len(at)+1 && pathHasPrefix(p, at) {
+			under = append(under, p[len(at):])
+		}
+	}
+	d.mu.Unlock()
+	if len(under) == 0 {
+		return data
+	}
+	if trimmed, err := trimJSON(data, under); err == nil {
+		return trimmed
+	}
+	return data
+}
+
+func pathHasPrefix(p, prefix ast.Path) bool {
+	for i, e := range prefix {
+		if !samePathElement(p[i], e) {
+			return false
+		}
+	}
+	return true
+}
+
+func samePathElement(a, b ast.PathElement) bool {
+	switch a := a.(type) {
+	case ast.PathName:
+		b, ok := b.(ast.PathName)
+		return ok && a == b
+	case ast.PathIndex:
+		b, ok := b.(ast.PathIndex)
+		return ok && a == b
+	}
+	return false
+}
+
+// trimJSON removes from the JSON value raw the members at paths (each
+// relative to raw, ending with a member's name), keeping everything else
+// byte for byte and in order.
+func trimJSON(raw json.RawMessage, paths []ast.Path) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	switch tok {
+	case json.Delim('{'):
+		out.WriteByte('{')
+		first := true
+		for dec.More() {
+			keyTok, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, _ := keyTok.(string)
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil {
+				return nil, err
+			}
+			drop, deeper := false, []ast.Path(nil)
+			for _, p := range paths {
+				if name, ok := p[0].(ast.PathName); ok && string(name) == key {
+					if len(p) == 1 {
+						drop = true
+					} else {
+						deeper = append(deeper, p[1:])
+					}
+				}
+			}
+			if drop {
+				continue
+			}
+			if deeper != nil {
+				if value, err = trimJSON(value, deeper); err != nil {
+					return nil, err
+				}
+			}
+			if !first {
+				out.WriteByte(',')
+			}
+			first = false
+			k, _ := json.Marshal(key)
+			out.Write(k)
+			out.WriteByte(':')
+			out.Write(value)
+		}
+		out.WriteByte('}')
+	case json.Delim('['):
+		out.WriteByte('[')
+		for i := 0; dec.More(); i++ {
+			var value json.RawMessage
+			if err := dec.Decode(&value); err != nil {
+				return nil, err
+			}
+			var deeper []ast.Path
+			for _, p := range paths {
+				if idx, ok := p[0].(ast.PathIndex); ok && int(idx) == i && len(p) > 1 {
+					deeper = append(deeper, p[1:])
+				}
+			}
+			if deeper != nil {
+				if value, err = trimJSON(value, deeper); err != nil {
+					return nil, err
+				}
+			}
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.Write(value)
+		}
+		out.WriteByte(']')
+	default:
+		return raw, nil // null: the object itself is gone
+	}
+	return out.Bytes(), nil
+}
+
+type deferralKey struct{}
+
+// WithDeferral returns ctx in which deferred fields are resolved after
+// the first part of the answer, once d.Start is called. Without it they
+// are resolved in place.
+func WithDeferral(ctx context.Context) (context.Context, *Deferral) {
+	d := &Deferral{turn: make(chan struct{}, 1)}
+	return context.WithValue(ctx, deferralKey{}, d), d
+}
+
+func deferralFrom(ctx context.Context) *Deferral {
+	d, _ := ctx.Value(deferralKey{}).(*Deferral)
+	return d
+}
+
+// Start lets the deferred fields resolve: call it once the first part is
+// sent. Calls after the first do nothing.
+func (d *Deferral) Start() {
+	d.start.Do(func() { d.turn <- struct{}{} })
+}
+
+// take waits for the turn and returns what gives it back. A context that
+// ends first gets no turn: its reads fail at once anyway.
+func (d *Deferral) take(ctx context.Context) (give func()) {
+	select {
+	case <-d.turn:
+		return func() { d.turn <- struct{}{} }
+	case <-ctx.Done():
+		return func() {}
+	}
 }
 
 // ResolveRoot replaces (*graphql.FieldSet).ResolveRootConcurrently: it
@@ -102,8 +300,9 @@ func recoverToNull(ctx context.Context, oc *graphql.OperationContext, recoverFro
 }
 
 // NewDeferredGroup replaces graphql.NewDeferredGroup without computing the
-// object's response path, which only deferred fields use and which costs
-// an allocation per path element for every object of a response.
+// object's response path or making its field set, which only deferred
+// fields use and which cost allocations for every object of a response:
+// Resolve makes them for an object's first deferred field.
 func NewDeferredGroup(ctx context.Context) graphql.DeferredGroup {
 	return graphql.DeferredGroup{Context: ctx}
 }

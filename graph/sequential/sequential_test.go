@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -52,11 +53,12 @@ func TestResolve(t *testing.T) {
 	fields := []graphql.CollectedField{{Field: &ast.Field{Name: "a"}}, {Field: &ast.Field{Name: "b"}}, {Field: &ast.Field{Name: "c"}}}
 	out := graphql.NewFieldSet(fields)
 	null := func(context.Context) graphql.Marshaler { return graphql.Null }
-	Resolve(ctx, out, oc, fields[0], 0, true, false, null)
+	group := NewDeferredGroup(ctx)
+	Resolve(ctx, out, oc, &group, fields[0], 0, true, false, null)
 	if out.Invalids != 0 {
 		t.Errorf("a nullable field's null made the object invalid")
 	}
-	Resolve(ctx, out, oc, fields[1], 1, true, true, func(context.Context) graphql.Marshaler { panic("boom") })
+	Resolve(ctx, out, oc, &group, fields[1], 1, true, true, func(context.Context) graphql.Marshaler { panic("boom") })
 	if out.Values[1] != graphql.Null || out.Invalids != 1 {
 		t.Errorf("a panicking non-null field: value %v, invalids %d", out.Values[1], out.Invalids)
 	}
@@ -68,5 +70,48 @@ func TestResolve(t *testing.T) {
 	}
 	if errs := graphql.GetErrors(ctx); len(errs) != 1 {
 		t.Errorf("errors: %v", errs)
+	}
+}
+
+// TestResolve_deferred: a deferred field of an answer in parts goes to its
+// object's deferred group and resolves only after Start; without a
+// Deferral (an answer sent whole) it resolves in place.
+func TestResolve_deferred(t *testing.T) {
+	deferredField := graphql.CollectedField{Field: &ast.Field{Name: "later", Alias: "later"}, Deferrables: []*graphql.Deferrable{{Label: "L"}}}
+	now := graphql.CollectedField{Field: &ast.Field{Name: "now", Alias: "now"}}
+	oc := &graphql.OperationContext{RecoverFunc: func(context.Context, any) error { return errors.New("recovered") }}
+
+	whole := responseContext()
+	out := graphql.NewFieldSet([]graphql.CollectedField{now, deferredField})
+	group := NewDeferredGroup(whole)
+	Resolve(whole, out, oc, &group, deferredField, 1, true, false, func(context.Context) graphql.Marshaler { return graphql.MarshalString("x") })
+	if out.Values[1] == graphql.Null || group.Defers != nil {
+		t.Errorf("an answer sent whole deferred the field: %v, group %v", out.Values[1], group.Defers)
+	}
+
+	ctx, d := WithDeferral(responseContext())
+	out = graphql.NewFieldSet([]graphql.CollectedField{now, deferredField})
+	group = NewDeferredGroup(ctx)
+	resolved := make(chan struct{})
+	Resolve(ctx, out, oc, &group, deferredField, 1, true, false, func(context.Context) graphql.Marshaler {
+		close(resolved)
+		return graphql.MarshalString("x")
+	})
+	if out.Values[1] != graphql.Null || len(group.Defers) != 1 || group.Defers["L"] == nil {
+		t.Fatalf("in parts: value %v, group %v", out.Values[1], group.Defers)
+	}
+	done := make(chan struct{})
+	group.Defers["L"].SetOnComplete(func(context.Context) { close(done) })
+	go group.FieldSet.Dispatch(ctx)
+	select {
+	case <-resolved:
+		t.Fatal("the deferred field resolved before Start")
+	case <-time.After(50 * time.Millisecond):
+	}
+	d.Start()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the deferred field did not resolve after Start")
 	}
 }

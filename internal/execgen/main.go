@@ -31,7 +31,7 @@ const sequentialPackage = "tupu/graph/sequential"
 // context and field the generated code has in scope at each call.
 var rewrites = []struct{ from, to string }{
 	{"graphql.MarshalSliceConcurrently(", "sequential.MarshalSlice("},
-	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "sequential.Resolve(ctx, out, ec.OperationContext, field, i,"},
+	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,"},
 	{"out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,", "sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,"},
 	{"graphql.NewDeferredGroup(ctx)", "sequential.NewDeferredGroup(ctx)"},
 }

@@ -3,9 +3,9 @@
 // and tools make of it.
 //
 // A project folder has a package.json and a committed package-lock.json;
-// its node_modules is installed from the lock file (`npm ci`) when it is
-// missing or older than the lock file. Without node or npm a test is
-// skipped, except under CI (the environment variable CI set), where a
+// its node_modules is installed from the lock file (`npm ci`) unless it
+// was installed from that very lock file before. Without node or npm a
+// test is skipped, except under CI (the environment variable CI set), where a
 // missing tool is a failure: CI has them, and a skip there would hide a
 // broken test.
 package nodetest
@@ -13,6 +13,8 @@ package nodetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,31 +37,31 @@ func Open(tb testing.TB, dir string) *Project {
 		tb.Skip("runs Node.js")
 	}
 	p := &Project{dir: dir, node: lookTool(tb, "node")}
-	if !installed(dir) {
-		npm := lookTool(tb, "npm")
-		began := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			tb.Fatalf("npm ci in %s (needs the npm registry): %v\n%s", dir, err, out)
-		}
-		tb.Logf("npm ci in %s: %v", dir, time.Since(began).Round(time.Millisecond))
-	}
-	return p
-}
-
-// installed reports whether dir's node_modules holds what its lock file
-// says: npm records what it installed in node_modules/.package-lock.json,
-// which is newer than the lock file it installed from.
-func installed(dir string) bool {
-	lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
+	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
 	if err != nil {
-		return false
+		tb.Fatalf("%s has no lock file: %v", dir, err)
 	}
-	got, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
-	return err == nil && !got.ModTime().Before(lock.ModTime())
+	sum := sha256.Sum256(lock)
+	stamp := filepath.Join(dir, "node_modules", ".installed-lock-sha256")
+	if got, err := os.ReadFile(stamp); err == nil && string(got) == hex.EncodeToString(sum[:]) {
+		return p
+	}
+	npm := lookTool(tb, "npm")
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("npm ci in %s (needs the npm registry): %v\n%s", dir, err, out)
+	}
+	// What was installed from which lock file, so that the next test
+	// installs again only when the lock file changed.
+	if err := os.WriteFile(stamp, []byte(hex.EncodeToString(sum[:])), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("npm ci in %s: %v", dir, time.Since(began).Round(time.Millisecond))
+	return p
 }
 
 // Dir is the project's folder.
