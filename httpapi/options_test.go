@@ -105,3 +105,39 @@ func TestPersistedQueries(t *testing.T) {
 		}
 	})
 }
+
+// TestPersistedDocuments_documentId: a persisted document may be named as
+// the GraphQL over HTTP draft names it, "documentId": "sha256:<hex>", over
+// POST and GET, and a manifest may key its documents that way, as GraphQL
+// Code Generator's persisted-documents.json does.
+func TestPersistedDocuments_documentId(t *testing.T) {
+	const q = `query Districts { districts { totalCount } }`
+	sum := sha256.Sum256([]byte(q))
+	id := "sha256:" + hex.EncodeToString(sum[:])
+	manifest, _ := json.Marshal(map[string]string{id: q})
+	s := mustServeWith(t, httpapi.Options{TrustedDocuments: manifest})
+	for _, tc := range []struct {
+		name string
+		o    outcome
+	}{
+		{"POST", doPOST(t, s.URL, operation{body: []byte(`{"documentId": "` + id + `"}`)})},
+		{"GET", func() outcome {
+			resp, err := http.Get(s.URL + "?documentId=" + url.QueryEscape(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			o := outcome{status: resp.StatusCode}
+			o.decode(b)
+			return o
+		}()},
+	} {
+		if !tc.o.ran() || !strings.Contains(tc.o.raw, `"totalCount":1`) {
+			t.Errorf("%s by documentId: %s", tc.name, tc.o.raw)
+		}
+	}
+	if o := doPOST(t, s.URL, operation{body: []byte(`{"documentId": "sha256:` + strings.Repeat("0", 64) + `"}`)}); o.code() != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Errorf("an unknown documentId: %s", o.raw)
+	}
+}

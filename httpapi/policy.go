@@ -115,20 +115,31 @@ var (
 )
 
 // newTrustedDocuments reads a manifest: a JSON object from SHA-256 hex
-// hashes to documents. Every hash must match its document.
+// hashes, bare or as document identifiers ("sha256:<hex>", as GraphQL Code
+// Generator's persisted-documents.json has them), to documents. Every hash
+// must match its document.
 func newTrustedDocuments(manifest []byte) (*trustedDocuments, error) {
 	var docs map[string]string
 	if err := json.Unmarshal(manifest, &docs); err != nil {
 		return nil, fmt.Errorf("trusted documents: not a JSON object of hash to document: %w", err)
 	}
 	byHash := make(map[string]string, len(docs))
-	for hash, doc := range docs {
-		if sum := sha256.Sum256([]byte(doc)); hex.EncodeToString(sum[:]) != strings.ToLower(hash) {
-			return nil, fmt.Errorf("trusted documents: %s is not the SHA-256 of its document", hash)
+	for id, doc := range docs {
+		hash := documentHash(id)
+		if sum := sha256.Sum256([]byte(doc)); hex.EncodeToString(sum[:]) != hash {
+			return nil, fmt.Errorf("trusted documents: %s is not the SHA-256 of its document", id)
 		}
-		byHash[strings.ToLower(hash)] = doc
+		byHash[hash] = doc
 	}
 	return &trustedDocuments{byHash: byHash}, nil
+}
+
+// documentHash is the SHA-256 hex hash of a document identifier:
+// "sha256:<hex>" (the GraphQL over HTTP persisted documents form) or the
+// bare hex.
+func documentHash(id string) string {
+	id = strings.ToLower(strings.TrimSpace(id))
+	return strings.TrimPrefix(id, "sha256:")
 }
 
 func (*trustedDocuments) ExtensionName() string { return "TupuTrustedDocuments" }
@@ -146,7 +157,7 @@ func (td *trustedDocuments) MutateOperationParameters(_ context.Context, p *grap
 		sum := sha256.Sum256([]byte(p.Query))
 		hash = hex.EncodeToString(sum[:])
 	}
-	doc, ok := td.byHash[strings.ToLower(hash)]
+	doc, ok := td.byHash[documentHash(hash)]
 	if !ok {
 		return coded("PERSISTED_QUERY_NOT_FOUND", "this server runs registered operations only, and this is not one")
 	}

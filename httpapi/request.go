@@ -188,6 +188,10 @@ type rawParams struct {
 	OperationName *string         `json:"operationName"`
 	Variables     json.RawMessage `json:"variables"`
 	Extensions    json.RawMessage `json:"extensions"`
+	// DocumentID names a persisted document ("sha256:<hex>"), the GraphQL
+	// over HTTP draft's form of what Apollo sends as
+	// extensions.persistedQuery.sha256Hash; it is read as that.
+	DocumentID *string `json:"documentId"`
 }
 
 // params decodes the GraphQL request of an HTTP request: its body for a
@@ -197,7 +201,7 @@ func (req *request) params(r *http.Request) (*graphql.RawParams, string) {
 	var raw rawParams
 	if req.transport == transportGET {
 		q := r.URL.Query()
-		for name, field := range map[string]**string{"query": &raw.Query, "operationName": &raw.OperationName} {
+		for name, field := range map[string]**string{"query": &raw.Query, "operationName": &raw.OperationName, "documentId": &raw.DocumentID} {
 			if v, ok := q[name]; ok {
 				*field = &v[0]
 			}
@@ -225,6 +229,15 @@ func (req *request) params(r *http.Request) (*graphql.RawParams, string) {
 		if err := decodeStrict(f.raw, f.into); err != nil || *f.into == nil {
 			return nil, f.name + " must be a JSON object"
 		}
+	}
+	if raw.DocumentID != nil {
+		if p.Extensions["persistedQuery"] != nil {
+			return nil, "send documentId or extensions.persistedQuery, not both"
+		}
+		if p.Extensions == nil {
+			p.Extensions = map[string]any{}
+		}
+		p.Extensions["persistedQuery"] = map[string]any{"version": 1, "sha256Hash": documentHash(*raw.DocumentID)}
 	}
 	if p.Query == "" && p.Extensions["persistedQuery"] == nil {
 		return nil, "the request has no query"

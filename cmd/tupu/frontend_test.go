@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,7 +23,8 @@ var frontendDir = filepath.Join("..", "..", "e2e", "frontend")
 // against the schema a running tupu serves at /schema.graphql, with
 // introspection off as in production, for the operations in
 // e2e/frontend/src/operations; the typed documents it writes, and the
-// code that uses them, compile with tsc in strict mode.
+// code that uses them, compile with tsc in strict mode; and the persisted
+// documents it writes are the manifest of a server that runs only them.
 func TestFrontend_codegen(t *testing.T) {
 	project := nodetest.Open(t, frontendDir)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -43,6 +46,42 @@ func TestFrontend_codegen(t *testing.T) {
 		}
 	}
 	project.Bin(t, 3*time.Minute, nil, "tsc", "-p", ".")
+
+	// The persisted documents it wrote are a trusted-documents manifest: a
+	// server that runs nothing else runs them by their identifiers.
+	manifest := filepath.Join(generated, "persisted-documents.json")
+	raw, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs map[string]string
+	if err := json.Unmarshal(raw, &docs); err != nil || len(docs) != 4 {
+		t.Fatalf("persisted-documents.json: %v, %d documents", err, len(docs))
+	}
+	locked, _ := startProgram(t, ctx, "--introspection=false", "--trusted-documents", manifest)
+	for id, doc := range docs {
+		if !strings.Contains(doc, "query DistrictToPartners") {
+			continue
+		}
+		body, _ := json.Marshal(map[string]any{"documentId": id, "variables": map[string]any{"name": "渝北区"}})
+		if got := postRaw(t, locked+"graphql", string(body)); !strings.Contains(got, "美国高通公司") || strings.Contains(got, `"errors"`) {
+			t.Errorf("DistrictToPartners by its documentId: %.300s", got)
+		}
+	}
+	if got := postRaw(t, locked+"graphql", `{"query": "{ districts { totalCount } }"}`); !strings.Contains(got, "PERSISTED_QUERY_NOT_FOUND") {
+		t.Errorf("a query outside the manifest: %.300s", got)
+	}
+}
+
+func postRaw(t *testing.T, url, body string) string {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // TestFrontend_defer runs Apollo Client's own @defer support (its
