@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -130,4 +132,34 @@ func TestTrustedDocuments(t *testing.T) {
 // the lock file (esbuild only strips the types).
 func TestTypeScript(t *testing.T) {
 	nodetest.Open(t, ".").Bin(t, 2*time.Minute, nil, "tsc", "-p", ".")
+}
+
+// TestKindColors_contrast holds every kind's colour to 4.5:1 contrast with
+// the white text of its badge (WCAG AA for normal text).
+func TestKindColors_contrast(t *testing.T) {
+	src, err := os.ReadFile("src/ui.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	colors := regexp.MustCompile(`(?m)^\s+([A-Z_]+): "#([0-9a-f]{6})",$`).FindAllStringSubmatch(string(src), -1)
+	if len(colors) < 29 {
+		t.Fatalf("found %d kind colours in src/ui.ts, want one for each of the 29 kinds", len(colors))
+	}
+	for _, c := range colors {
+		var rgb [3]float64
+		for i := range rgb {
+			var v int
+			fmt.Sscanf(c[2][2*i:2*i+2], "%02x", &v)
+			s := float64(v) / 255
+			if s <= 0.03928 {
+				rgb[i] = s / 12.92
+			} else {
+				rgb[i] = math.Pow((s+0.055)/1.055, 2.4)
+			}
+		}
+		lum := 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+		if ratio := 1.05 / (lum + 0.05); ratio < 4.5 {
+			t.Errorf("%s's colour #%s has contrast %.2f:1 with white, want at least 4.5:1", c[1], c[2], ratio)
+		}
+	}
 }

@@ -247,12 +247,19 @@ func TestBrowser_explorer(t *testing.T) {
 	// park has no relation of, the drawing is the park alone, in the middle.
 	do("only aids", stale, choose(`select[name=predicate]`, "aids"))
 	count("the park alone", `location.search.includes('predicate=aids') && n === 1`)
-	box, err := chromedp.Run(bctx, chromedp.Evaluate[[]float64](`(() => {
-		const r = document.querySelector('.graph-canvas').getBoundingClientRect();
-		return [r.left + r.width / 2, r.top + r.height / 2];
-	})()`))
-	if err != nil {
-		fail("find the drawing", err)
+	// Wait until the node is painted there (the chart draws on the next
+	// animation frame, and finds what a click hits from what it drew).
+	at := wait("the park drawn in the middle", `(() => {
+		const c = document.querySelector('.graph-canvas canvas');
+		const r = c.getBoundingClientRect();
+		const x = Math.round(c.width / 2), y = Math.round(c.height / 2);
+		const [red, green, blue, alpha] = c.getContext('2d').getImageData(x, y, 1, 1).data;
+		const painted = alpha > 0 && red + green + blue < 600;
+		return painted ? JSON.stringify([r.left + r.width / 2, r.top + r.height / 2]) : '';
+	})()`)
+	var box []float64
+	if err := json.Unmarshal([]byte(at), &box); err != nil {
+		t.Fatal(err)
 	}
 	do("click the node", chromedp.MouseClickXY(box[0], box[1]))
 	wait("the node's page", `location.pathname === '/explore/e/xiantao-data-valley' && document.querySelector('table.facts') ? 'yes' : ''`)
