@@ -290,9 +290,9 @@ const (
 // starts early.
 func (l *loader) passes() []*pass {
 	kinds := newKVBuf(bucketKinds, "")
-	kinds.counter, kinds.countKey = bucketKindCounts, firstPart
+	kinds.counter, kinds.countKey = bucketKindCounts, kindCountKeyOf
 	edges := newKVBuf(bucketEdges, "relation")
-	edges.counter, edges.countKey = bucketEdgeCounts, allButLastPart
+	edges.counter, edges.countKey = bucketEdgeCounts, edgeCountKeyOf
 	first := make([]*kvbuf, bufNames+1)
 	first[bufKinds] = kinds
 	first[bufFactProps] = newKVBuf(bucketFactProps, "")
@@ -428,16 +428,13 @@ func (l *loader) collectEntities(d *tupu.Dataset, p *pass) error {
 		if err != nil {
 			return err
 		}
-		entities.add(v, e.Key)
-		kinds.add(nil, string(e.Kind), e.Key)
+		entities.add(v, appendEntityKey(entities.kbuf(), e.Key))
+		kinds.add(nil, appendKindsKey(kinds.kbuf(), e.Kind, e.Key))
 		p.kinds[e.Kind]++
 	}
 	p.entities += len(d.Entities)
 	return nil
 }
-
-// rankValues are the values of the names index, one per rank.
-var rankValues = [][]byte{rankName: {rankName}, rankNameEn: {rankNameEn}, rankAlias: {rankAlias}}
 
 func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
 	documents, names, byname := p.bufs[bufDocuments], p.bufs[bufNames], p.bufs[bufByName]
@@ -450,7 +447,7 @@ func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
 		if err != nil {
 			return err
 		}
-		documents.add(v, doc.Key)
+		documents.add(v, appendDocumentKey(documents.kbuf(), doc.Key))
 	}
 	p.documents += len(d.Documents)
 	if names.ranks == nil {
@@ -463,11 +460,11 @@ func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
 	for i := range d.Entities {
 		e := &d.Entities[i]
 		n := tupu.NormalizeName(e.Name)
-		byname.add(nil, string(e.Kind), n, e.Key)
-		byname.add(nil, allKinds, n, e.Key)
+		byname.add(nil, appendByNameKey(byname.kbuf(), string(e.Kind), n, e.Key))
+		byname.add(nil, appendByNameKey(byname.kbuf(), allKinds, n, e.Key))
 		ranks = appendNameRanks(ranks[:0], e)
 		for _, r := range ranks {
-			names.addRef(names.ranks[r.rank], 1, r.name, e.Key)
+			names.addRef(names.ranks[r.rank], 1, appendNamesKey(names.kbuf(), r.name, e.Key))
 		}
 	}
 	return nil
@@ -558,8 +555,8 @@ func (l *loader) collectEdges(d *tupu.Dataset, p *pass) error {
 				bySource[r.Source] = e
 			}
 		}
-		edges.addRef(e.ref, e.n, r.Subject, string(rune(dirOut)), string(r.Predicate), string(objKind), r.Object)
-		edges.addRef(e.ref, e.n, r.Object, string(rune(dirIn)), string(r.Predicate), string(subjKind), r.Subject)
+		edges.addRef(e.ref, e.n, appendEdgeKey(edges.kbuf(), r.Subject, edgeGroupID{dirOut, r.Predicate, objKind}, r.Object))
+		edges.addRef(e.ref, e.n, appendEdgeKey(edges.kbuf(), r.Object, edgeGroupID{dirIn, r.Predicate, subjKind}, r.Subject))
 	}
 	p.relations += len(d.Relations)
 	return nil
@@ -588,10 +585,10 @@ func (l *loader) collectFacts(d *tupu.Dataset, p *pass) error {
 		if err != nil {
 			return err
 		}
-		facts.add(v, f.Entity, f.Property, f.Period)
-		factprops.add(nil, f.Property, f.Entity, f.Period)
+		facts.add(v, appendFactKey(facts.kbuf(), f.Entity, f.Property, f.Period))
+		factprops.add(nil, appendFactPropKey(factprops.kbuf(), f.Property, f.Entity, f.Period))
 		if n, _, ok := f.Normalized(); ok {
-			factvalues.addKey(factValueKey(f.Property, kind, n, f.Entity, f.Period))
+			factvalues.add(nil, appendFactValueKey(factvalues.kbuf(), f.Property, kind, n, f.Entity, f.Period))
 		}
 	}
 	p.facts += len(d.Facts)
@@ -613,23 +610,6 @@ func isKey(k string) bool {
 		}
 	}
 	return true
-}
-
-// firstPart is the kindcounts key of a kinds key: the kind.
-func firstPart(k []byte) []byte {
-	if i := bytes.IndexByte(k, sep); i >= 0 {
-		return k[:i]
-	}
-	return k
-}
-
-// allButLastPart is the edgecounts key of an edge key: entity, direction,
-// predicate and the far end's kind.
-func allButLastPart(k []byte) []byte {
-	if i := bytes.LastIndexByte(k, sep); i >= 0 {
-		return k[:i]
-	}
-	return k
 }
 
 // writeBucket appends a sorted bucket in transactions of about TxKeys
@@ -763,6 +743,8 @@ type kvbuf struct {
 	ranks  []ref  // the names index's values in vals, by rank
 	blocks [][]kv // entries as they come, in blocks (no regrowing a huge slice)
 	ents   []kv   // a part's entries, sorted
+
+	scratch []byte // see kbuf
 }
 
 const kvBlock = 1 << 15
@@ -785,35 +767,23 @@ func newKVBuf(bucket []byte, what string) *kvbuf {
 
 func (b *kvbuf) free() { *b = kvbuf{} }
 
-// add adds the key parts joined by sep, with value v (copied).
-func (b *kvbuf) add(v []byte, parts ...string) {
+// kbuf returns the buffer's scratch space for building a key (with the
+// codec's append forms) to hand to add or addRef, which copy it.
+func (b *kvbuf) kbuf() []byte { return b.scratch[:0] }
+
+// add adds key k with value v, both copied.
+func (b *kvbuf) add(v, k []byte) {
 	var vr ref
 	if len(v) > 0 {
 		vr = b.vals.put(v)
 	}
-	b.addRef(vr, len(v), parts...)
+	b.addRef(vr, len(v), k)
 }
 
-// addRef adds the key parts joined by sep, with a value already in vals.
-func (b *kvbuf) addRef(v ref, vlen int, parts ...string) {
-	n := len(parts) - 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	r, buf := b.keys.alloc(n)
-	buf = buf[:0]
-	for i, p := range parts {
-		if i > 0 {
-			buf = append(buf, sep)
-		}
-		buf = append(buf, p...)
-	}
-	b.push(kv{k: r, klen: uint32(n), v: v, vlen: uint32(vlen)})
-}
-
-// addKey adds a key (copied) with no value.
-func (b *kvbuf) addKey(k []byte) {
-	b.push(kv{k: b.keys.put(k), klen: uint32(len(k))})
+// addRef adds key k (copied) with a value already in vals.
+func (b *kvbuf) addRef(v ref, vlen int, k []byte) {
+	b.push(kv{k: b.keys.put(k), klen: uint32(len(k)), v: v, vlen: uint32(vlen)})
+	b.scratch = k
 }
 
 func (b *kvbuf) push(e kv) {
@@ -841,7 +811,7 @@ func (b *kvbuf) repeats(k []byte) error {
 	if what == "" {
 		what = "key of " + string(b.bucket)
 	}
-	return tupu.Errorf(tupu.BadUserInput, "%s %s repeats", what, strings.ReplaceAll(string(k), "\x00", " "))
+	return tupu.Errorf(tupu.BadUserInput, "%s %s repeats", what, describeKey(k))
 }
 
 // split hands the buffer's keys to emit in parts, in key order: it cuts

@@ -21,7 +21,7 @@ func TestSplit(t *testing.T) {
 			partKeys = pk
 			r := rand.New(rand.NewPCG(1, 2))
 			b := newKVBuf([]byte("edges"), "")
-			b.counter, b.countKey = []byte("edgecounts"), allButLastPart
+			b.counter, b.countKey = []byte("edgecounts"), edgeCountKeyOf
 			want := map[string]string{}
 			for len(want) < 5000 {
 				// as many parts as edge keys, the last of any length
@@ -32,7 +32,7 @@ func TestSplit(t *testing.T) {
 				}
 				v := fmt.Sprint(r.IntN(1 << 30))
 				want[k] = v
-				b.add([]byte(v), k)
+				b.add([]byte(v), []byte(k))
 			}
 			var parts []*kvbuf
 			if err := b.split(func(p *kvbuf) error { parts = append(parts, p); return nil }); err != nil {
@@ -60,7 +60,7 @@ func TestSplit(t *testing.T) {
 			wantCounts := map[string]uint64{}
 			for k := range want {
 				sorted = append(sorted, k)
-				wantCounts[string(allButLastPart([]byte(k)))]++
+				wantCounts[string(edgeCountKeyOf([]byte(k)))]++
 			}
 			slices.Sort(sorted)
 			if !slices.Equal(keys, sorted) {
@@ -90,7 +90,7 @@ func TestSplitRepeats(t *testing.T) {
 		partKeys = pk
 		b := newKVBuf([]byte("entities"), "entity")
 		for i := range 50 {
-			b.add(nil, fmt.Sprint("e-", i%37))
+			b.add(nil, []byte(fmt.Sprint("e-", i%37)))
 		}
 		err := b.split(func(*kvbuf) error { return nil })
 		var te *tupu.Error

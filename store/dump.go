@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -20,7 +19,7 @@ type Dump struct {
 // sequence number.
 func (t *Tx) Dump() (*Dump, error) {
 	d := &Dump{}
-	err := t.tx.Bucket(bucketDocuments).ForEach(func(_, v []byte) error {
+	err := t.bucket(bucketDocuments).ForEach(func(_, v []byte) error {
 		var doc tupu.Document
 		d.Dataset.Documents = append(d.Dataset.Documents, doc)
 		return json.Unmarshal(v, &d.Dataset.Documents[len(d.Dataset.Documents)-1])
@@ -43,8 +42,8 @@ func (t *Tx) Dump() (*Dump, error) {
 	// relations of a subject by predicate and object for a stable order
 	// that does not depend on kinds.
 	err = t.tx.Bucket(bucketEdges).ForEach(func(k, v []byte) error {
-		parts := bytes.SplitN(k, []byte{sep}, 5)
-		if len(parts) != 5 || parts[1][0] != dirOut {
+		ek, ok := decodeEdgeKey(k)
+		if !ok || ek.dir != dirOut {
 			return nil
 		}
 		var ev edgeValue
@@ -52,7 +51,7 @@ func (t *Tx) Dump() (*Dump, error) {
 			return fmt.Errorf("decode edge: %w", err)
 		}
 		d.Dataset.Relations = append(d.Dataset.Relations, tupu.Relation{
-			Subject: string(parts[0]), Predicate: tupu.Predicate(parts[2]), Object: string(parts[4]),
+			Subject: string(ek.entity), Predicate: tupu.Predicate(ek.pred), Object: string(ek.other),
 			Source: ev.Source, Note: ev.Note,
 		})
 		return nil

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -51,27 +50,44 @@ type EdgePage struct {
 	HasPrev bool
 }
 
-func edgeKey(entity string, dir byte, pred tupu.Predicate, kind tupu.Kind, other string) []byte {
-	return join(entity, string(dir), string(pred), string(kind), other)
-}
-
-// edgeGroups returns the edge prefixes (entity, dir, predicate, kind) of
-// entity that the filter selects, with how many edges each holds.
-func (t *Tx) edgeGroups(entity string, f EdgeFilter) (prefixes [][]byte, total int) {
-	for _, g := range t.allEdgeGroups(entity) {
-		if f.selects(entity, g.prefix) {
-			prefixes = append(prefixes, g.prefix)
-			total += g.count
+// edgeGroups returns the edge groups of entity that the filter selects,
+// with how many edges they hold together.
+// The groups are shared with the transaction's cache: do not modify them.
+func (t *Tx) edgeGroups(entity string, f EdgeFilter) (groups []edgeGroup, total int) {
+	all := t.allEdgeGroups(entity)
+	for i, g := range all {
+		if !f.selectsGroup(g.id.dir, g.id.pred, g.id.far) {
+			if groups == nil {
+				groups = slices.Clip(all[:i]) // a copy from here on
+			}
+			continue
 		}
+		if groups != nil {
+			groups = append(groups, g)
+		}
+		total += g.count
 	}
-	return prefixes, total
+	if groups == nil {
+		return all, total // every group: no copy
+	}
+	return groups, total
 }
 
-// edgeGroup is one edge counter of an entity: the prefix of its edges
-// (entity, dir, predicate, far kind, and a separator) and their number.
+// edgeGroup is one edge counter of an entity: the group (direction,
+// predicate, far kind), the prefix of its edge keys and their number.
 type edgeGroup struct {
+	id     edgeGroupID
 	prefix []byte
 	count  int
+}
+
+// prefixes returns the edge key prefixes of groups.
+func prefixes(groups []edgeGroup) [][]byte {
+	p := make([][]byte, len(groups))
+	for i, g := range groups {
+		p[i] = g.prefix
+	}
+	return p
 }
 
 // allEdgeGroups returns every edge group of entity, from the cache of the
@@ -83,37 +99,26 @@ func (t *Tx) allEdgeGroups(entity string) []edgeGroup {
 		}
 	}
 	var groups []edgeGroup
-	r := newRanges(t.bucket(bucketEdgeCounts), prefix(entity))
+	r := newRanges(t.bucket(bucketEdgeCounts), edgeCountsPrefix(entity))
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
-		groups = append(groups, edgeGroup{append(slices.Clone(k), sep), int(readU64(v))})
+		_, group, ok := decodeEdgeCountKey(k)
+		if !ok {
+			continue
+		}
+		dir, pred, far, ok := decodeEdgeGroup(group)
+		if !ok {
+			continue
+		}
+		groups = append(groups, edgeGroup{
+			id:     edgeGroupID{dir: dir, pred: tupu.Predicate(pred), far: tupu.Kind(far)},
+			prefix: edgeGroupPrefix(k),
+			count:  int(readU64(v)),
+		})
 	}
 	if t.cache != nil {
 		t.cache.putGroups(t.cacheVersion, entity, groups)
 	}
 	return groups
-}
-
-// selects reports whether an edge key of entity, or a prefix of one down
-// to the far end's kind, lies in a group the filter selects.
-func (f EdgeFilter) selects(entity string, key []byte) bool {
-	if len(key) <= len(entity) || string(key[:len(entity)]) != entity || key[len(entity)] != sep {
-		return false
-	}
-	rest := key[len(entity)+1:]
-	if len(rest) < 2 || rest[1] != sep {
-		return false
-	}
-	dir := rest[0]
-	rest = rest[2:]
-	i := bytes.IndexByte(rest, sep)
-	if i < 0 {
-		return false
-	}
-	predBytes, rest := rest[:i], rest[i+1:]
-	if j := bytes.IndexByte(rest, sep); j >= 0 {
-		rest = rest[:j]
-	}
-	return f.selectsGroup(dir, tupu.Predicate(predBytes), tupu.Kind(rest))
 }
 
 // selectsGroup reports whether the filter selects the edges in direction
@@ -144,7 +149,8 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 	// A cursor is checked against the filter, not the groups that hold
 	// edges now: the group of a cursor may have lost its last edge since.
 	err := checkCursors(args, func(c []byte) bool {
-		return f.selects(entity, c) && bytes.Count(c[len(entity)+1:], []byte{sep}) == 3
+		p, ok := decodeEdgeKey(c)
+		return ok && string(p.entity) == entity && f.selectsGroup(p.dir, tupu.Predicate(p.pred), tupu.Kind(p.far))
 	})
 	if err != nil {
 		return nil, err
@@ -154,31 +160,27 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 	if len(groups) == 0 {
 		return out, nil
 	}
-	p, err := newRanges(t.bucket(bucketEdges), groups...).page(args)
+	p, err := newRanges(t.bucket(bucketEdges), prefixes(groups)...).page(args)
 	if err != nil {
 		return nil, err
 	}
 	out.HasNext, out.HasPrev = p.hasNext, p.hasPrev
 	out.Edges = make([]Edge, 0, len(p.items))
 	for _, it := range p.items {
-		// entity 0 dir 0 predicate 0 farKind 0 farKey
-		rest := it.key[len(entity)+1:]
-		d, rest, ok1 := bytes.Cut(rest, []byte{sep})
-		pred, rest, ok2 := bytes.Cut(rest, []byte{sep})
-		_, far, ok3 := bytes.Cut(rest, []byte{sep})
-		if !ok1 || !ok2 || !ok3 || len(d) != 1 {
+		ek, ok := decodeEdgeKey(it.key)
+		if !ok {
 			return nil, fmt.Errorf("malformed edge key %q", it.key)
 		}
-		other, err := t.Entity(string(far))
+		other, err := t.Entity(string(ek.other))
 		if err != nil {
 			return nil, fmt.Errorf("edge %q points at a missing entity: %w", it.key, err)
 		}
 		dir := tupu.Out
-		if d[0] == dirIn {
+		if ek.dir == dirIn {
 			dir = tupu.In
 		}
 		out.Edges = append(out.Edges, Edge{
-			Predicate: tupu.Predicate(pred),
+			Predicate: tupu.Predicate(ek.pred),
 			Direction: dir,
 			Other:     other,
 			Cursor:    it.key,
@@ -194,7 +196,7 @@ func (t *Tx) Relation(subject string, pred tupu.Predicate, object string) (*tupu
 	if err != nil {
 		return nil, err
 	}
-	v := t.bucket(bucketEdges).Get(edgeKey(subject, dirOut, pred, obj.Kind, object))
+	v := t.bucket(bucketEdges).Get(edgeKey(subject, edgeGroupID{dirOut, pred, obj.Kind}, object))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
 	}
@@ -225,12 +227,11 @@ func (t *Tx) PutRelation(r *tupu.Relation) error {
 	edges := t.bucket(bucketEdges)
 	for _, e := range []struct {
 		from, to string
-		dir      byte
-		kind     tupu.Kind
-	}{{subj.Key, obj.Key, dirOut, obj.Kind}, {obj.Key, subj.Key, dirIn, subj.Kind}} {
-		k := edgeKey(e.from, e.dir, r.Predicate, e.kind, e.to)
+		group    edgeGroupID
+	}{{subj.Key, obj.Key, edgeGroupID{dirOut, r.Predicate, obj.Kind}}, {obj.Key, subj.Key, edgeGroupID{dirIn, r.Predicate, subj.Kind}}} {
+		k := edgeKey(e.from, e.group, e.to)
 		if edges.Get(k) == nil {
-			if err := t.addCount(bucketEdgeCounts, join(e.from, string(e.dir), string(r.Predicate), string(e.kind)), 1); err != nil {
+			if err := t.addCount(bucketEdgeCounts, edgeCountKey(e.from, e.group), 1); err != nil {
 				return err
 			}
 		}
@@ -254,7 +255,8 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 		return err
 	}
 	edges := t.bucket(bucketEdges)
-	out := edgeKey(subject, dirOut, pred, obj.Kind, object)
+	outGroup, inGroup := edgeGroupID{dirOut, pred, obj.Kind}, edgeGroupID{dirIn, pred, subj.Kind}
+	out := edgeKey(subject, outGroup, object)
 	if edges.Get(out) == nil {
 		return tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
 	}
@@ -262,8 +264,8 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 		key   []byte
 		count []byte
 	}{
-		{out, join(subject, string(dirOut), string(pred), string(obj.Kind))},
-		{edgeKey(object, dirIn, pred, subj.Kind, subject), join(object, string(dirIn), string(pred), string(subj.Kind))},
+		{out, edgeCountKey(subject, outGroup)},
+		{edgeKey(object, inGroup, subject), edgeCountKey(object, inGroup)},
 	} {
 		if err := edges.Delete(e.key); err != nil {
 			return err

@@ -20,7 +20,7 @@ func (t *Tx) Entity(key string) (*tupu.Entity, error) {
 			return e, nil
 		}
 	}
-	v := t.bucket(bucketEntities).Get([]byte(key))
+	v := t.bucket(bucketEntities).Get(entityKey(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q", key)
 	}
@@ -44,11 +44,11 @@ func decodeEntity(v []byte) (*tupu.Entity, error) {
 // match, a canonical name beats an English name beats an alias, and then
 // the smaller key wins.
 func (t *Tx) EntityByName(name string) (*tupu.Entity, error) {
-	r := newRanges(t.bucket(bucketNames), prefix(tupu.NormalizeName(name)))
+	r := newRanges(t.bucket(bucketNames), namesPrefix(tupu.NormalizeName(name)))
 	best, bestRank := []byte(nil), byte(0xff)
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
-		if len(v) == 1 && v[0] < bestRank {
-			best, bestRank = k[len(r.prefixes[0]):], v[0]
+		if _, entity, ok := decodeNamesKey(k); ok && len(v) == 1 && v[0] < bestRank {
+			best, bestRank = entity, v[0]
 		}
 	}
 	if best == nil {
@@ -78,7 +78,7 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 			p, err = newRanges(t.bucket(bucketEntities), nil).page(args)
 		}
 	} else {
-		kp := prefix(string(kind))
+		kp := kindsPrefix(kind)
 		err = checkCursors(args, func(c []byte) bool { return bytes.HasPrefix(c, kp) })
 		if err == nil {
 			p, err = newRanges(t.bucket(bucketKinds), kp).page(args)
@@ -93,7 +93,11 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 		if kind == "" {
 			e, err = decodeEntity(it.value)
 		} else {
-			e, err = t.Entity(string(it.key[len(kind)+1:]))
+			_, key, ok := decodeKindsKey(it.key)
+			if !ok {
+				return nil, fmt.Errorf("malformed kinds key %q", it.key)
+			}
+			e, err = t.Entity(string(key))
 		}
 		if err != nil {
 			return nil, err
@@ -109,7 +113,7 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 func (t *Tx) CountEntities(kind tupu.Kind) int {
 	b := t.bucket(bucketKindCounts)
 	if kind != "" {
-		return int(readU64(b.Get([]byte(kind))))
+		return int(readU64(b.Get(kindCountKey(kind))))
 	}
 	n := 0
 	b.ForEach(func(_, v []byte) error { n += int(readU64(v)); return nil })
@@ -135,7 +139,7 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 	if err != nil {
 		return err
 	}
-	if err := t.bucket(bucketEntities).Put([]byte(e.Key), v); err != nil {
+	if err := t.bucket(bucketEntities).Put(entityKey(e.Key), v); err != nil {
 		return err
 	}
 	t.touch(e.Key)
@@ -144,21 +148,21 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 
 func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 	for _, k := range []string{string(e.Kind), allKinds} {
-		if err := t.bucket(bucketByName).Put(join(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
+		if err := t.bucket(bucketByName).Put(byNameKey(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
 			return err
 		}
 	}
 	if isNew {
-		if err := t.bucket(bucketKinds).Put(join(string(e.Kind), e.Key), nil); err != nil {
+		if err := t.bucket(bucketKinds).Put(kindsKey(e.Kind, e.Key), nil); err != nil {
 			return err
 		}
-		if err := t.addCount(bucketKindCounts, []byte(e.Kind), 1); err != nil {
+		if err := t.addCount(bucketKindCounts, kindCountKey(e.Kind), 1); err != nil {
 			return err
 		}
 	}
 	names := t.bucket(bucketNames)
 	for n, rank := range nameRanks(e) {
-		if err := names.Put(join(n, e.Key), []byte{rank}); err != nil {
+		if err := names.Put(namesKey(n, e.Key), rankValues[rank]); err != nil {
 			return err
 		}
 	}
@@ -167,13 +171,13 @@ func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 
 func (t *Tx) unindexEntity(e *tupu.Entity) error {
 	for _, k := range []string{string(e.Kind), allKinds} {
-		if err := t.bucket(bucketByName).Delete(join(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
+		if err := t.bucket(bucketByName).Delete(byNameKey(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
 			return err
 		}
 	}
 	names := t.bucket(bucketNames)
 	for n := range nameRanks(e) {
-		if err := names.Delete(join(n, e.Key)); err != nil {
+		if err := names.Delete(namesKey(n, e.Key)); err != nil {
 			return err
 		}
 	}
@@ -225,14 +229,14 @@ func (t *Tx) DeleteEntity(key string) error {
 	if err := t.unindexEntity(e); err != nil {
 		return err
 	}
-	if err := t.bucket(bucketKinds).Delete(join(string(e.Kind), e.Key)); err != nil {
+	if err := t.bucket(bucketKinds).Delete(kindsKey(e.Kind, e.Key)); err != nil {
 		return err
 	}
-	if err := t.addCount(bucketKindCounts, []byte(e.Kind), -1); err != nil {
+	if err := t.addCount(bucketKindCounts, kindCountKey(e.Kind), -1); err != nil {
 		return err
 	}
 	t.touch(key)
-	return t.bucket(bucketEntities).Delete([]byte(key))
+	return t.bucket(bucketEntities).Delete(entityKey(key))
 }
 
 // addCount adds delta to the counter at key, deleting it at zero.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -11,11 +10,7 @@ import (
 // Facts returns the facts about entity, ordered by property and period.
 // An empty property or period selects all.
 func (t *Tx) Facts(entity, property, period string) ([]tupu.Fact, error) {
-	p := prefix(entity)
-	if property != "" {
-		p = prefix(entity, property)
-	}
-	r := newRanges(t.bucket(bucketFacts), p)
+	r := newRanges(t.bucket(bucketFacts), factsPrefix(entity, property))
 	var facts []tupu.Fact
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		var f tupu.Fact
@@ -43,10 +38,6 @@ func (t *Tx) Fact(entity, property, period string) (*tupu.Fact, error) {
 	return &f, nil
 }
 
-func factKey(entity, property, period string) []byte {
-	return join(entity, property, period)
-}
-
 // PutFact writes a fact about an existing entity, replacing the fact with
 // the same entity, property and period.
 func (t *Tx) PutFact(f *tupu.Fact) error {
@@ -65,31 +56,13 @@ func (t *Tx) PutFact(f *tupu.Fact) error {
 	if err := t.bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
 		return err
 	}
-	if err := t.bucket(bucketFactProps).Put(join(f.Property, f.Entity, f.Period), nil); err != nil {
+	if err := t.bucket(bucketFactProps).Put(factPropKey(f.Property, f.Entity, f.Period), nil); err != nil {
 		return err
 	}
 	if n, _, ok := f.Normalized(); ok {
 		return t.bucket(bucketFactValues).Put(factValueKey(f.Property, e.Kind, n, f.Entity, f.Period), nil)
 	}
 	return nil
-}
-
-func factValueKey(property string, kind tupu.Kind, value float64, entity, period string) []byte {
-	k := prefix(property)
-	k = append(k, sortableFloat(value)...)
-	return append(append(k, sep), join(string(kind), entity, period)...)
-}
-
-// parseFactValueKey splits a factvalues key after its property prefix.
-func parseFactValueKey(rest []byte) (value float64, kind tupu.Kind, entity, period string, ok bool) {
-	if len(rest) < 9 || rest[8] != sep {
-		return 0, "", "", "", false
-	}
-	parts := bytes.SplitN(rest[9:], []byte{sep}, 3)
-	if len(parts) != 3 {
-		return 0, "", "", "", false
-	}
-	return readSortableFloat(rest[:8]), tupu.Kind(parts[0]), string(parts[1]), string(parts[2]), true
 }
 
 // unindexFact removes the index entries of the stored fact, if any.
@@ -102,7 +75,7 @@ func (t *Tx) unindexFact(kind tupu.Kind, entity, property, period string) error 
 	if err := json.Unmarshal(v, &old); err != nil {
 		return fmt.Errorf("decode fact: %w", err)
 	}
-	if err := t.bucket(bucketFactProps).Delete(join(property, entity, period)); err != nil {
+	if err := t.bucket(bucketFactProps).Delete(factPropKey(property, entity, period)); err != nil {
 		return err
 	}
 	if n, _, ok := old.Normalized(); ok {
@@ -131,7 +104,7 @@ func (t *Tx) DeleteFact(entity, property, period string) error {
 
 // Document returns the document with the given key, or NOT_FOUND.
 func (t *Tx) Document(key string) (*tupu.Document, error) {
-	v := t.bucket(bucketDocuments).Get([]byte(key))
+	v := t.bucket(bucketDocuments).Get(documentKey(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no document has key %q", key)
 	}
@@ -149,5 +122,5 @@ func (t *Tx) PutDocument(d *tupu.Document) error {
 		return err
 	}
 	t.touch(DocumentDependency(d.Key))
-	return t.bucket(bucketDocuments).Put([]byte(d.Key), v)
+	return t.bucket(bucketDocuments).Put(documentKey(d.Key), v)
 }

@@ -2,11 +2,9 @@ package store
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"tupu"
@@ -37,8 +35,6 @@ const (
 	ActorRestore   = "restore"
 )
 
-func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
-
 // record appends a change in the transaction, indexed by the entities it
 // touches. The change reaches subscribers once the transaction commits.
 func (t *Tx) record(actor, op, entity, object string, before, after any) error {
@@ -62,7 +58,7 @@ func (t *Tx) appendChange(c *Change) error {
 	if err != nil {
 		return err
 	}
-	if err := t.bucket(bucketHistory).Put(seqKey(c.Seq), v); err != nil {
+	if err := t.bucket(bucketHistory).Put(historyKey(c.Seq), v); err != nil {
 		return err
 	}
 	idx := t.bucket(bucketHistoryIndex)
@@ -70,7 +66,7 @@ func (t *Tx) appendChange(c *Change) error {
 		if k == "" {
 			continue
 		}
-		if err := idx.Put(append(prefix(k), seqKey(c.Seq)...), nil); err != nil {
+		if err := idx.Put(historyIndexKey(k, c.Seq), nil); err != nil {
 			return err
 		}
 	}
@@ -108,7 +104,7 @@ type ChangePage struct {
 func (t *Tx) Changes(after uint64, first int) (*ChangePage, error) {
 	out := &ChangePage{}
 	c := t.bucket(bucketHistory).Cursor()
-	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+	for k, v := c.Seek(historyKey(after + 1)); k != nil; k, v = c.Next() {
 		if len(out.Changes) == first {
 			out.HasNext = true
 			break
@@ -132,7 +128,7 @@ func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage
 		lo, hi := uint64(1), t.bucket(bucketHistory).Sequence()+1
 		for lo < hi {
 			mid := lo + (hi-lo)/2
-			k, v := c.Seek(seqKey(mid))
+			k, v := c.Seek(historyKey(mid))
 			if k == nil {
 				hi = mid
 				continue
@@ -142,7 +138,7 @@ func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage
 				return nil, err
 			}
 			if ch.At.Before(since) {
-				lo = binary.BigEndian.Uint64(k) + 1
+				lo = decodeHistoryKey(k) + 1
 			} else {
 				hi = mid
 			}
@@ -155,11 +151,10 @@ func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage
 // History pages through the changes that touched entity, newest first,
 // starting before the sequence number before (0: from the newest).
 func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, error) {
-	p := prefix(entity)
-	r := newRanges(t.bucket(bucketHistoryIndex), p)
+	r := newRanges(t.bucket(bucketHistoryIndex), historyIndexPrefix(entity))
 	var cursor []byte
 	if before > 0 {
-		cursor = append(slices.Clone(p), seqKey(before)...)
+		cursor = historyIndexKey(entity, before)
 	}
 	out := &ChangePage{}
 	h := t.bucket(bucketHistory)
@@ -168,8 +163,12 @@ func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, erro
 			out.HasNext = true
 			return false, nil
 		}
+		_, seq, ok := decodeHistoryIndexKey(k)
+		if !ok {
+			return false, fmt.Errorf("malformed history index key %q", k)
+		}
 		var ch Change
-		if err := json.Unmarshal(h.Get(k[len(p):]), &ch); err != nil {
+		if err := json.Unmarshal(h.Get(historyKey(seq)), &ch); err != nil {
 			return false, fmt.Errorf("decode change: %w", err)
 		}
 		out.Changes = append(out.Changes, ch)
@@ -181,7 +180,7 @@ func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, erro
 // CountHistory returns how many changes touched entity.
 func (t *Tx) CountHistory(entity string) int {
 	n := 0
-	p := prefix(entity)
+	p := historyIndexPrefix(entity)
 	c := t.bucket(bucketHistoryIndex).Cursor()
 	for k, _ := c.Seek(p); k != nil && len(k) > len(p) && string(k[:len(p)]) == string(p); k, _ = c.Next() {
 		n++

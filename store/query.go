@@ -89,7 +89,7 @@ func (t *Tx) matches(e *tupu.Entity, f *EntityFilter) (bool, error) {
 			found := false
 			groups, _ := t.edgeGroups(e.Key, ef)
 			for _, g := range groups {
-				if t.bucket(bucketEdges).Get(append(slices.Clone(g), other.Key...)) != nil {
+				if t.bucket(bucketEdges).Get(edgeKey(e.Key, g.id, other.Key)) != nil {
 					found = true
 					break
 				}
@@ -176,9 +176,11 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 	switch o.By {
 	case ByKey:
 		if kind != "" {
-			p := prefix(string(kind))
-			r = newRanges(t.bucket(bucketKinds), p)
-			keyOf = func(k []byte) (string, bool) { return string(k[len(p):]), true }
+			r = newRanges(t.bucket(bucketKinds), kindsPrefix(kind))
+			keyOf = func(k []byte) (string, bool) {
+				_, entity, ok := decodeKindsKey(k)
+				return string(entity), ok
+			}
 		} else {
 			r = newRanges(t.bucket(bucketEntities), nil)
 			keyOf = func(k []byte) (string, bool) { return string(k), true }
@@ -188,17 +190,16 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 		if kind != "" {
 			k = string(kind)
 		}
-		r = newRanges(t.bucket(bucketByName), prefix(k))
-		keyOf = func(k []byte) (string, bool) { return string(k[bytes.LastIndexByte(k, sep)+1:]), true }
+		r = newRanges(t.bucket(bucketByName), byNamePrefix(k))
+		keyOf = func(k []byte) (string, bool) { return string(byNameEntity(k)), true }
 	case ByFactValue:
 		if o.Property == "" {
 			return nil, tupu.Errorf(tupu.BadUserInput, "ordering by a fact's value needs the fact's property")
 		}
-		p := prefix(o.Property)
-		r = newRanges(t.bucket(bucketFactValues), p)
+		r = newRanges(t.bucket(bucketFactValues), factValuesPrefix(o.Property))
 		keyOf = func(k []byte) (string, bool) {
-			_, kd, entity, _, ok := parseFactValueKey(k[len(p):])
-			return entity, ok && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, kd))
+			fv, ok := decodeFactValueKey(k)
+			return string(fv.entity), ok && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, tupu.Kind(fv.kind)))
 		}
 	default:
 		return nil, fmt.Errorf("unknown order %d", o.By)
@@ -312,7 +313,7 @@ func (t *Tx) QueryEdges(entity string, ef EdgeFilter, f EntityFilter, o Order, f
 		if ok, err := t.matches(other, &f); err != nil || !ok {
 			return err
 		}
-		key := edgeKey(entity, e.dir, e.pred, e.kind, e.other)
+		key := edgeKey(entity, edgeGroupID{e.dir, e.pred, e.kind}, e.other)
 		dir := tupu.Out
 		if e.dir == dirIn {
 			dir = tupu.In
@@ -328,7 +329,7 @@ func (t *Tx) QueryEdges(entity string, ef EdgeFilter, f EntityFilter, o Order, f
 			}
 			sortKey = sortableFloat(n)
 		}
-		sortKey = append(append(sortKey, sep), key...)
+		sortKey = sortedEdgeCursor(sortKey, key)
 		all = append(all, sorted{sortKey, Edge{Predicate: e.pred, Direction: dir, Other: other, value: e.value}})
 		return nil
 	})
@@ -408,30 +409,31 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 	case q.OrderByValue && q.Property == "":
 		return nil, tupu.Errorf(tupu.BadUserInput, "ordering facts by value needs a property: values of different properties do not compare")
 	case q.OrderByValue:
-		p := prefix(q.Property)
-		r = newRanges(t.bucket(bucketFactValues), p)
+		r = newRanges(t.bucket(bucketFactValues), factValuesPrefix(q.Property))
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
-			_, _, entity, period, ok := parseFactValueKey(k[len(p):])
+			fv, ok := decodeFactValueKey(k)
 			if !ok {
 				return nil, "", fmt.Errorf("malformed fact index key %q", k)
 			}
-			return fact(entity, q.Property, period)
+			return fact(string(fv.entity), q.Property, string(fv.period))
 		}
 	case q.Property != "":
-		p := prefix(q.Property)
-		r = newRanges(t.bucket(bucketFactProps), p)
+		r = newRanges(t.bucket(bucketFactProps), factPropsPrefix(q.Property))
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
-			entity, period, _ := bytes.Cut(k[len(p):], []byte{sep})
+			_, entity, period, ok := decodeFactPropKey(k)
+			if !ok {
+				return nil, "", fmt.Errorf("malformed fact index key %q", k)
+			}
 			return fact(string(entity), q.Property, string(period))
 		}
 	default:
 		r = newRanges(t.bucket(bucketFacts), nil)
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
-			parts := bytes.SplitN(k, []byte{sep}, 3)
-			if len(parts) != 3 {
+			entity, property, period, ok := decodeFactKey(k)
+			if !ok {
 				return nil, "", fmt.Errorf("malformed fact key %q", k)
 			}
-			return fact(string(parts[0]), string(parts[1]), string(parts[2]))
+			return fact(string(entity), string(property), string(period))
 		}
 	}
 	if err := checkCursors(PageArgs{After: after}, func(c []byte) bool {

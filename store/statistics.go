@@ -25,15 +25,6 @@ import (
 // which keeps it an upper bound; computeStatistics, run by the migration
 // to schema version 4 and by Load, computes them afresh.
 
-// Keys of the stats bucket, by the first part of the key.
-const (
-	statDegree     = "degree"
-	statFacts      = "facts"
-	statFanout     = "fanout"
-	statProperties = "properties" // the number of property keys
-	statProperty   = "property"
-)
-
 // Statistics bound what one entity of a kind holds, as of one graph
 // version. They are read-only; Store.Statistics returns the latest.
 type Statistics struct {
@@ -157,7 +148,7 @@ func readStatistics(tx *bolt.Tx) *Statistics {
 		entities: map[tupu.Kind]int{},
 	}
 	tx.Bucket(bucketKindCounts).ForEach(func(k, v []byte) error {
-		st.entities[tupu.Kind(k)] = int(readU64(v))
+		st.entities[decodeKindCountKey(k)] = int(readU64(v))
 		st.total += int(readU64(v))
 		return nil
 	})
@@ -167,24 +158,20 @@ func readStatistics(tx *bolt.Tx) *Statistics {
 	}
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		parts := bytes.Split(k, []byte{sep})
+		sk, ok := decodeStatKey(k)
+		if !ok {
+			continue
+		}
 		n := int(readU64(v))
-		switch string(parts[0]) {
+		switch sk.stat {
 		case statDegree:
-			if len(parts) == 3 && len(parts[2]) == 1 {
-				d := st.degree[tupu.Kind(parts[1])]
-				d[dirIndex(parts[2][0])] = n
-				st.degree[tupu.Kind(parts[1])] = d
-			}
+			d := st.degree[sk.kind]
+			d[dirIndex(sk.dir)] = n
+			st.degree[sk.kind] = d
 		case statFacts:
-			if len(parts) == 2 {
-				st.facts[tupu.Kind(parts[1])] = n
-			}
+			st.facts[sk.kind] = n
 		case statFanout:
-			if len(parts) == 5 && len(parts[2]) == 1 {
-				kind := tupu.Kind(parts[1])
-				st.fanout[kind] = append(st.fanout[kind], fanoutGroup{parts[2][0], tupu.Predicate(parts[3]), tupu.Kind(parts[4]), n})
-			}
+			st.fanout[sk.kind] = append(st.fanout[sk.kind], fanoutGroup{sk.dir, sk.pred, sk.far, n})
 		case statProperties:
 			st.properties = n
 		case statProperty:
@@ -238,17 +225,16 @@ func (t *Tx) raiseEdgeStatistics(e *tupu.Entity) (bool, error) {
 	var degree [3]int
 	raised := false
 	for _, g := range t.allEdgeGroups(e.Key) {
-		group := g.prefix[len(e.Key)+1 : len(g.prefix)-1] // dir 0 predicate 0 farKind
-		r, err := t.raiseStat(join(statFanout, string(e.Kind), string(group)), g.count)
+		r, err := t.raiseStat(fanoutStatKey(e.Kind, g.id.appendTo(nil)), g.count)
 		if err != nil {
 			return false, err
 		}
 		raised = raised || r
-		degree[dirIndex(group[0])] += g.count
+		degree[dirIndex(g.id.dir)] += g.count
 		degree[dirIndex(dirBoth)] += g.count
 	}
 	for i, n := range degree {
-		r, err := t.raiseStat(join(statDegree, string(e.Kind), string(degreeDirs[i])), n)
+		r, err := t.raiseStat(degreeStatKey(e.Kind, degreeDirs[i]), n)
 		if err != nil {
 			return false, err
 		}
@@ -262,15 +248,15 @@ func (t *Tx) raiseEdgeStatistics(e *tupu.Entity) (bool, error) {
 func (t *Tx) raiseFactStatistics(e *tupu.Entity) (bool, error) {
 	var props []string
 	n := 0
-	r := newRanges(t.bucket(bucketFacts), prefix(e.Key))
+	r := newRanges(t.bucket(bucketFacts), factsPrefix(e.Key, ""))
 	for k, _ := r.after(nil); k != nil; k, _ = r.after(k) {
 		n++
-		prop, _, _ := bytes.Cut(k[len(e.Key)+1:], []byte{sep})
+		_, prop, _, _ := decodeFactKey(k)
 		if len(props) == 0 || props[len(props)-1] != string(prop) {
 			props = append(props, string(prop))
 		}
 	}
-	raised, err := t.raiseStat(join(statFacts, string(e.Kind)), n)
+	raised, err := t.raiseStat(factsStatKey(e.Kind), n)
 	if err != nil {
 		return false, err
 	}
@@ -278,7 +264,7 @@ func (t *Tx) raiseFactStatistics(e *tupu.Entity) (bool, error) {
 	added := 0
 	for _, p := range props {
 		// The value is empty: Get cannot tell it from an absent key.
-		if k := join(statProperty, p); !hasKey(b, k) {
+		if k := propertyStatKey(p); !hasKey(b, k) {
 			if err := b.Put(k, nil); err != nil {
 				return false, err
 			}
@@ -287,7 +273,7 @@ func (t *Tx) raiseFactStatistics(e *tupu.Entity) (bool, error) {
 	}
 	if added > 0 {
 		raised = true
-		k := []byte(statProperties)
+		k := propertiesStatKey
 		if err := b.Put(k, u64(readU64(b.Get(k))+uint64(added))); err != nil {
 			return false, err
 		}
@@ -317,7 +303,7 @@ func (t *Tx) raiseStat(key []byte, n int) (bool, error) {
 func computeStatistics(tx *bolt.Tx) error {
 	kinds := map[string]tupu.Kind{}
 	err := tx.Bucket(bucketKinds).ForEach(func(k, _ []byte) error {
-		kind, key, ok := bytes.Cut(k, []byte{sep})
+		kind, key, ok := decodeKindsKey(k)
 		if ok {
 			kinds[string(key)] = tupu.Kind(kind)
 		}
@@ -361,8 +347,12 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 	}
 	c := tx.Bucket(bucketEdgeCounts).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		e, group, ok := bytes.Cut(k, []byte{sep})
-		if !ok || len(group) == 0 {
+		e, group, ok := decodeEdgeCountKey(k)
+		if !ok {
+			continue
+		}
+		dir, _, _, ok := decodeEdgeGroup(group)
+		if !ok {
 			continue
 		}
 		if !bytes.Equal(e, entity) {
@@ -382,7 +372,7 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 		if n > groups[string(group)] {
 			groups[string(group)] = n
 		}
-		deg[dirIndex(group[0])] += n
+		deg[dirIndex(dir)] += n
 		deg[dirIndex(dirBoth)] += n
 	}
 	flushDegree()
@@ -401,7 +391,7 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 	}
 	c = tx.Bucket(bucketFacts).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		e, rest, ok := bytes.Cut(k, []byte{sep})
+		e, prop, _, ok := decodeFactKey(k)
 		if !ok {
 			continue
 		}
@@ -410,7 +400,7 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 			entity = append(entity[:0], e...)
 		}
 		n++
-		if prop, _, ok := bytes.Cut(rest, []byte{sep}); ok && !properties[string(prop)] {
+		if !properties[string(prop)] {
 			properties[string(prop)] = true
 		}
 	}
@@ -431,30 +421,30 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 	}
 	for kind, d := range degree {
 		for i, n := range d {
-			if err := put(join(statDegree, string(kind), string(degreeDirs[i])), n); err != nil {
+			if err := put(degreeStatKey(kind, degreeDirs[i]), n); err != nil {
 				return err
 			}
 		}
 	}
 	for kind, n := range facts {
-		if err := put(join(statFacts, string(kind)), n); err != nil {
+		if err := put(factsStatKey(kind), n); err != nil {
 			return err
 		}
 	}
 	for kind, groups := range fanout {
 		for g, n := range groups {
-			if err := put(join(statFanout, string(kind), g), n); err != nil {
+			if err := put(fanoutStatKey(kind, []byte(g)), n); err != nil {
 				return err
 			}
 		}
 	}
 	if len(properties) > 0 {
-		if err := b.Put([]byte(statProperties), u64(uint64(len(properties)))); err != nil {
+		if err := b.Put(propertiesStatKey, u64(uint64(len(properties)))); err != nil {
 			return err
 		}
 	}
 	for p := range properties {
-		if err := b.Put(join(statProperty, p), nil); err != nil {
+		if err := b.Put(propertyStatKey(p), nil); err != nil {
 			return err
 		}
 	}

@@ -128,16 +128,7 @@ type stmt struct {
 	parts []string // document key; entity key; subject, predicate, object; entity, property, period
 }
 
-func (s stmt) key() []byte { return join(append([]string{string(s.kind)}, s.parts...)...) }
-
-func parseStmt(k []byte) (stmt, bool) {
-	parts := strings.Split(string(k), string(rune(sep)))
-	want := map[string]int{"d": 2, "e": 2, "r": 4, "f": 4}[parts[0]]
-	if want == 0 || len(parts) != want {
-		return stmt{}, false
-	}
-	return stmt{kind: parts[0][0], parts: parts[1:]}, true
-}
+func (s stmt) key() []byte { return seededKey(s) }
 
 func (s stmt) String() string {
 	name := map[byte]string{stmtDocument: "document", stmtEntity: "entity", stmtRelation: "relation", stmtFact: "fact"}[s.kind]
@@ -302,7 +293,7 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 			st.last = slices.Clone(v)
 			return nil
 		}
-		s, ok := parseStmt(k)
+		s, ok := decodeSeededKey(k)
 		if !ok {
 			return fmt.Errorf("seeded: malformed key %q", k)
 		}
@@ -594,15 +585,15 @@ func (t *Tx) checkCitations(docs map[string]bool) error {
 		return err
 	}
 	err = t.bucket(bucketEdges).ForEach(func(k, v []byte) error {
-		parts := bytes.SplitN(k, []byte{sep}, 5)
-		if len(parts) != 5 || parts[1][0] != dirOut {
+		ek, ok := decodeEdgeKey(k)
+		if !ok || ek.dir != dirOut {
 			return nil
 		}
 		var ev edgeValue
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return err
 		}
-		check(relationStmt(string(parts[0]), tupu.Predicate(parts[2]), string(parts[4])).String(), ev.Source)
+		check(relationStmt(string(ek.entity), tupu.Predicate(ek.pred), string(ek.other)).String(), ev.Source)
 		return nil
 	})
 	if err != nil {
@@ -663,7 +654,7 @@ func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
 	}
 	candidates := map[string]stmt{}
 	for k := range history {
-		s, _ := parseStmt([]byte(k))
+		s, _ := decodeSeededKey([]byte(k))
 		candidates[k] = s
 	}
 	want := map[string][]byte{}

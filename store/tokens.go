@@ -61,7 +61,7 @@ func (t *Tx) CreateToken(name string, role Role) (secret string, err error) {
 		return "", tupu.Errorf(tupu.BadUserInput, "role: %q is neither editor nor admin", role)
 	}
 	b := t.tx.Bucket(bucketTokens)
-	if b.Get([]byte(name)) != nil {
+	if b.Get(tokenKey(name)) != nil {
 		return "", tupu.Errorf(tupu.Conflict, "name: a token named %q exists; revoke it first", name)
 	}
 	raw := make([]byte, 32)
@@ -74,10 +74,10 @@ func (t *Tx) CreateToken(name string, role Role) (secret string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if err := b.Put([]byte(name), v); err != nil {
+	if err := b.Put(tokenKey(name), v); err != nil {
 		return "", err
 	}
-	return secret, t.tx.Bucket(bucketTokenHashes).Put([]byte(tok.Hash), []byte(name))
+	return secret, t.tx.Bucket(bucketTokenHashes).Put(tokenHashKey(tok.Hash), []byte(name))
 }
 
 // Tokens lists the tokens by name.
@@ -97,7 +97,7 @@ func (t *Tx) Tokens() ([]Token, error) {
 // RevokeToken deletes a token, or returns NOT_FOUND.
 func (t *Tx) RevokeToken(name string) error {
 	b := t.tx.Bucket(bucketTokens)
-	v := b.Get([]byte(name))
+	v := b.Get(tokenKey(name))
 	if v == nil {
 		return tupu.Errorf(tupu.NotFound, "no token is named %q", name)
 	}
@@ -105,10 +105,10 @@ func (t *Tx) RevokeToken(name string) error {
 	if err := json.Unmarshal(v, &tok); err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketTokenHashes).Delete([]byte(tok.Hash)); err != nil {
+	if err := t.tx.Bucket(bucketTokenHashes).Delete(tokenHashKey(tok.Hash)); err != nil {
 		return err
 	}
-	return b.Delete([]byte(name))
+	return b.Delete(tokenKey(name))
 }
 
 // Authenticate returns the token whose secret this is, or UNAUTHENTICATED.
@@ -116,12 +116,12 @@ func (t *Tx) Authenticate(secret string) (*Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "the bearer token is not a tupu token")
 	}
-	name := t.tx.Bucket(bucketTokenHashes).Get([]byte(hashSecret(secret)))
+	name := t.tx.Bucket(bucketTokenHashes).Get(tokenHashKey(hashSecret(secret)))
 	if name == nil {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "the bearer token is unknown or revoked")
 	}
 	var tok Token
-	if err := json.Unmarshal(t.tx.Bucket(bucketTokens).Get(name), &tok); err != nil {
+	if err := json.Unmarshal(t.tx.Bucket(bucketTokens).Get(tokenKey(string(name))), &tok); err != nil {
 		return nil, fmt.Errorf("decode token: %w", err)
 	}
 	return &tok, nil

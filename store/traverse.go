@@ -39,12 +39,8 @@ func (t *Tx) eachEdge(entity string, f EdgeFilter, fn func(rawEdge) error) error
 	groups, _ := t.edgeGroups(entity, f)
 	c := t.bucket(bucketEdges).Cursor()
 	for _, g := range groups {
-		for k, v := c.Seek(g); k != nil && bytes.HasPrefix(k, g); k, v = c.Next() {
-			parts := bytes.SplitN(k[len(entity)+1:], []byte{sep}, 4)
-			if len(parts) != 4 {
-				return fmt.Errorf("malformed edge key %q", k)
-			}
-			if err := fn(rawEdge{parts[0][0], tupu.Predicate(parts[1]), tupu.Kind(parts[2]), string(parts[3]), v}); err != nil {
+		for k, v := c.Seek(g.prefix); k != nil && bytes.HasPrefix(k, g.prefix); k, v = c.Next() {
+			if err := fn(rawEdge{g.id.dir, g.id.pred, g.id.far, string(edgeOther(g.prefix, k)), v}); err != nil {
 				return err
 			}
 		}
@@ -76,7 +72,11 @@ func (t *Tx) Neighborhood(start string, depth int, preds []tupu.Predicate, kinds
 	}
 	seen := map[string]bool{start: true}
 	order := []string{start}
-	seenRel := map[string]bool{}
+	type relationID struct {
+		subject, object string
+		pred            tupu.Predicate
+	}
+	seenRel := map[relationID]bool{}
 	g := &Subgraph{Entities: []*tupu.Entity{first}}
 	frontier := []string{start}
 	for d := 0; d < depth && len(frontier) > 0; d++ {
@@ -90,7 +90,7 @@ func (t *Tx) Neighborhood(start string, depth int, preds []tupu.Predicate, kinds
 				if e.dir == dirIn {
 					r.Subject, r.Object = e.other, key
 				}
-				id := string(join(r.Subject, string(r.Predicate), r.Object))
+				id := relationID{r.Subject, r.Object, r.Predicate}
 				if seenRel[id] {
 					return nil
 				}
@@ -191,7 +191,7 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 		hop := a.depth + 1
 		var next []string
 		for _, key := range a.frontier {
-			err := t.scanEdges(key, preds, func(_ byte, _, other, _ []byte) error {
+			err := t.scanEdges(key, preds, func(_ byte, _ tupu.Predicate, other, _ []byte) error {
 				if _, known := a.dist[string(other)]; known {
 					return nil
 				}
@@ -237,7 +237,7 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 			if k == 0 {
 				continue
 			}
-			err := t.scanEdges(x, preds, func(dir byte, pred, other, value []byte) error {
+			err := t.scanEdges(x, preds, func(dir byte, pred tupu.Predicate, other, value []byte) error {
 				if d, ok := fwd.dist[string(other)]; !ok || d != k-1 {
 					return nil
 				}
@@ -250,7 +250,7 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 				if next[y] == nil {
 					up = append(up, y)
 				}
-				next[y] = append(next[y], &pathStep{Step: Step{From: y, To: x, Predicate: tupu.Predicate(pred), Direction: d}, value: value})
+				next[y] = append(next[y], &pathStep{Step: Step{From: y, To: x, Predicate: pred, Direction: d}, value: value})
 				return nil
 			})
 			if err != nil {
@@ -268,7 +268,7 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 			if k == 0 {
 				continue
 			}
-			err := t.scanEdges(x, preds, func(dir byte, pred, other, value []byte) error {
+			err := t.scanEdges(x, preds, func(dir byte, pred tupu.Predicate, other, value []byte) error {
 				if d, ok := bwd.dist[string(other)]; !ok || d != k-1 {
 					return nil
 				}
@@ -281,7 +281,7 @@ func (t *Tx) Paths(from, to string, maxHops int, preds []tupu.Predicate, limit, 
 					seen[y] = true
 					down = append(down, y)
 				}
-				next[x] = append(next[x], &pathStep{Step: Step{From: x, To: y, Predicate: tupu.Predicate(pred), Direction: d}, value: value})
+				next[x] = append(next[x], &pathStep{Step: Step{From: x, To: y, Predicate: pred, Direction: d}, value: value})
 				return nil
 			})
 			if err != nil {
@@ -356,17 +356,12 @@ type pathStep struct {
 // entity (dirIn or dirOut), its predicate, the far end's key and the
 // undecoded value. It decodes and copies nothing: the slices are the
 // index's own, valid for the transaction, and must not be changed.
-func (t *Tx) scanEdges(entity string, preds []tupu.Predicate, fn func(dir byte, pred, other, value []byte) error) error {
+func (t *Tx) scanEdges(entity string, preds []tupu.Predicate, fn func(dir byte, pred tupu.Predicate, other, value []byte) error) error {
 	groups, _ := t.edgeGroups(entity, EdgeFilter{Predicates: preds})
 	c := t.bucket(bucketEdges).Cursor()
 	for _, g := range groups {
-		// A group is entity, direction, predicate and kind, each followed
-		// by sep; the far end's key follows it in each edge key.
-		rest := g[len(entity)+1:]
-		dir, rest := rest[0], rest[2:]
-		pred := rest[:bytes.IndexByte(rest, sep)]
-		for k, v := c.Seek(g); k != nil && bytes.HasPrefix(k, g); k, v = c.Next() {
-			if err := fn(dir, pred, k[len(g):], v); err != nil {
+		for k, v := c.Seek(g.prefix); k != nil && bytes.HasPrefix(k, g.prefix); k, v = c.Next() {
+			if err := fn(g.id.dir, g.id.pred, edgeOther(g.prefix, k), v); err != nil {
 				return err
 			}
 		}
