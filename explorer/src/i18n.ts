@@ -107,6 +107,7 @@ const words = {
   chartAria: ["折线图；数值见下表", "Line chart; the values are in the table"],
   factsCount: ["条数据", "facts"],
   back: ["返回", "Back"],
+  noEnglish: ["没有英文名，显示中文名", "No English name recorded: the Chinese name is shown"],
 } as const;
 
 export type Word = keyof typeof words;

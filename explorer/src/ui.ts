@@ -50,10 +50,10 @@ export function kindBadge(kind: Kind, labels: Map<Kind, string>): HTMLElement {
 
 // nameText is an entity's label; where English was asked for and the
 // label is the Chinese name (no English one known), it is marked as
-// Chinese so that it is read and drawn as Chinese.
+// Chinese, so that it is read and drawn as Chinese, and says why.
 export function nameText(e: { name: string; label: string }, tag: "span" | "strong" = "span"): HTMLElement {
-  const fallback = lang() === "EN" && e.label === e.name;
-  return h(tag, { lang: fallback ? "zh-Hans" : null }, e.label);
+  const fallback = lang() === "EN" && e.label === e.name && /\p{Script=Han}/u.test(e.name);
+  return h(tag, { lang: fallback ? "zh-Hans" : null, title: fallback ? t("noEnglish") : null }, e.label);
 }
 
 export function entityLink(e: EntityRef, kinds: Map<Kind, string>): HTMLElement {
