@@ -55,12 +55,13 @@
 // spells its start or its end (xiantao or shujugu for 仙桃数据谷) a Prefix
 // hit, one that starts at a later syllable and ends before the last
 // (taoshuju) an Inside hit. A query may mix pinyin and characters
-// (xiantao数据谷): each character stands for itself. Such hits have Field "pinyin"
-// and Matched the Chinese name. Comparisons fold case, fullwidth forms,
-// punctuation, diacritics (tone marks) and script: traditional Chinese is
-// compared as simplified, by OpenCC's phrase and character dictionaries
-// (see fold and simplified). Tone numbers are dropped from a query in
-// pinyin (xian1tao2 is xiantao), and ü may be typed ü, v or u.
+// (xiantao数据谷): each character stands for itself. Such hits have
+// Field "pinyin" and Matched the Chinese name. Comparisons fold case,
+// fullwidth forms, punctuation, diacritics (tone marks) and script:
+// traditional Chinese is compared as simplified, by OpenCC's phrase and
+// character dictionaries (see fold and simplified). Tone numbers are
+// dropped from a query in pinyin (xian1tao2 is xiantao), and ü may be
+// typed ü, v or u.
 //
 // An entity is reported once, in the best tier it reaches. Within the
 // name tiers and the fuzzy tier, hits are ordered by how much of the
