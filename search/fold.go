@@ -162,22 +162,6 @@ func (f folded) latinWords() []string {
 	return ws
 }
 
-// backwards returns a folded text read from its end, with a space where
-// Latin letters meet Han characters (重庆OTC → cto 庆重): the index holds
-// names so, for a prefix query to find the names that end with a text.
-// A space after the query, read backwards, makes it start at a word
-// (data valley ends Chongqing Xiantao Data Valley; ata valley does not).
-func backwards(rs []rune) string {
-	out := make([]rune, 0, len(rs)+2)
-	for i := len(rs) - 1; i >= 0; i-- {
-		if len(out) > 0 && out[len(out)-1] != ' ' && rs[i] != ' ' && isHan(rs[i]) != isHan(out[len(out)-1]) {
-			out = append(out, ' ')
-		}
-		out = append(out, rs[i])
-	}
-	return string(out)
-}
-
 // hasSuffix reports whether f ends with x, where x starts a word of f
 // (or x starts with a Han character).
 func (f folded) hasSuffix(x []rune) bool {

@@ -30,7 +30,7 @@ import (
 // schema names the layout of the index: the mapping below and the terms
 // doc computes. Change it whenever either changes; an index written with
 // another schema reports Version 0, so its owner rebuilds it.
-const schema = "tupu-search-6"
+const schema = "tupu-search-8"
 
 // Keys of the values stored beside the documents with SetInternal.
 var (
@@ -43,18 +43,18 @@ const batchSize = 1000
 
 // The indexed fields.
 const (
-	fNames   = "names"   // name, English name and aliases, analyzed (CJK unigrams and bigrams, Latin words)
+	fNames   = "names"   // name, English name and aliases, analyzed (CJK unigrams and bigrams, Latin words, the last of each name also marked as its end)
 	fDesc    = "desc"    // the description, analyzed alike
 	fXName   = "xname"   // the name and English name, folded whole (exact and prefix)
 	fXAlias  = "xalias"  // the aliases, folded whole
 	fPyName  = "pyname"  // pinyin of the name if Chinese, whole, in full and by initials
 	fPyAlias = "pyalias" // the same of the Chinese aliases
 	fPyInner = "pyin"    // the same of all Chinese names from every later syllable on
-	fXEnd    = "xend"    // every name, English name and alias, folded and read backwards (see backwards)
 	fStem    = "stem"    // the Latin words of all names, stemmed (English snowball)
 	fKind    = "kind"    // the kind, as is
 	fDoc     = "doc"     // the entity's searchable fields as JSON, stored only
 	textAna  = "tupu_text"
+	namesAna = "tupu_names"
 	stemAna  = "tupu_stem"
 	bigramTF = "tupu_cjk_bigram"
 )
@@ -129,13 +129,47 @@ func create(dir string) (bleve.Index, error) {
 // diacritics) before its tokenizer, for documents and queries alike.
 const foldFilterName = "tupu_fold"
 
+// endFilterName names endFilter in bleve's registry.
+const endFilterName = "tupu_end"
+
 func init() {
 	err := registry.RegisterCharFilter(foldFilterName, func(map[string]any, *registry.Cache) (analysis.CharFilter, error) {
 		return foldFilter{}, nil
 	})
+	if err == nil {
+		err = registry.RegisterTokenFilter(endFilterName, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
+			return endFilter{}, nil
+		})
+	}
 	if err != nil {
 		panic(err)
 	}
+}
+
+// endSuffix makes a term the same term at the end of a name: the
+// private-use character cannot come from text, which the tokenizer
+// splits there.
+const endSuffix = "\uE000"
+
+// endFilter adds, at the last position of a name, each term there with
+// endSuffix (valley: also valley\uE000; 谷: also 谷\uE000): a phrase
+// query whose last term carries the suffix finds the names that end
+// with it, in posting lists as short as the names that end so.
+type endFilter struct{}
+
+func (endFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	last := 0
+	for _, t := range in {
+		last = max(last, t.Position)
+	}
+	for _, t := range in {
+		if t.Position == last {
+			end := *t
+			end.Term = append(append([]byte(nil), t.Term...), endSuffix...)
+			in = append(in, &end)
+		}
+	}
+	return in
 }
 
 func newMapping() (mapping.IndexMapping, error) {
@@ -151,6 +185,14 @@ func newMapping() (mapping.IndexMapping, error) {
 		"char_filters":  []any{foldFilterName},
 		"tokenizer":     unicode.Name,
 		"token_filters": []any{bigramTF},
+	}); err != nil {
+		return nil, err
+	}
+	if err := im.AddCustomAnalyzer(namesAna, map[string]any{
+		"type":          custom.Name,
+		"char_filters":  []any{foldFilterName},
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{bigramTF, endFilterName},
 	}); err != nil {
 		return nil, err
 	}
@@ -181,10 +223,11 @@ func newMapping() (mapping.IndexMapping, error) {
 		return f
 	}
 	dm := bleve.NewDocumentStaticMapping()
-	for _, f := range []string{fNames, fDesc} {
-		dm.AddFieldMappingsAt(f, text())
-	}
-	for _, f := range []string{fXName, fXAlias, fXEnd, fPyName, fPyAlias, fPyInner, fKind} {
+	names := text()
+	names.Analyzer = namesAna
+	dm.AddFieldMappingsAt(fNames, names)
+	dm.AddFieldMappingsAt(fDesc, text())
+	for _, f := range []string{fXName, fXAlias, fPyName, fPyAlias, fPyInner, fKind} {
 		dm.AddFieldMappingsAt(f, kw())
 	}
 	stems := text()
@@ -225,7 +268,7 @@ func doc(e *tupu.Entity) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var xname, xalias, xend, latin []string
+	var xname, xalias, latin []string
 	for _, n := range []string{e.Name, e.NameEn} {
 		if f := fold(n).String(); f != "" {
 			xname = append(xname, f)
@@ -237,10 +280,7 @@ func doc(e *tupu.Entity) (map[string]any, error) {
 		}
 	}
 	for _, n := range e.Names() {
-		if f := fold(n); len(f.runes) > 0 {
-			xend = append(xend, backwards(f.runes))
-			latin = append(latin, f.latinWords()...)
-		}
+		latin = append(latin, fold(n).latinWords()...)
 	}
 	pyName, inner := pinyinTerms([]string{e.Name})
 	pyAlias, innerAlias := pinyinTerms(e.Aliases)
@@ -252,7 +292,6 @@ func doc(e *tupu.Entity) (map[string]any, error) {
 		fPyName:  pyName,
 		fPyAlias: pyAlias,
 		fPyInner: append(inner, innerAlias...),
-		fXEnd:    xend,
 		fStem:    strings.Join(latin, " "),
 		fKind:    string(e.Kind),
 		fDoc:     string(raw),

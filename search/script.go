@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -21,35 +22,98 @@ const conversion = "hk2s"
 // simplifier converts text to simplified characters, rune for rune.
 type simplifier struct {
 	cc *opencc.OpenCC
-	// starts holds the runes that begin a key of one of the conversion's
-	// dictionaries: a text with none of them converts to itself, which
-	// spares OpenCC's matcher (some microseconds a name) for nearly all
-	// simplified text.
-	starts map[rune]bool
+	// changes holds the runes some group of the conversion's chain turns
+	// into another (數, 據; 台, which Hong Kong's table turns into 臺 and
+	// t2s back); phrases[i] those that begin a phrase (a key of more than
+	// one rune) in group i (乾 of 乾燥, 重 of 重覆). A text with no rune of
+	// changes and no phrase of a group at a rune of its phrases converts
+	// to itself, which spares OpenCC's matcher (some microseconds a name,
+	// allocating at every character) for nearly all simplified text.
+	changes runeSet
+	phrases []runeSet
 }
 
-// theSimplifier loads the dictionaries on first use (about 3 ms; they
-// are embedded in the binary by the opencc package).
+// runeSet is a set of runes below maxSetRune, a bit each: a lookup costs
+// a shift, where a map's costs a hash, for every rune folded.
+type runeSet []uint64
+
+const maxSetRune = 0x30000 // past the CJK extension planes
+
+func (s runeSet) add(r rune) {
+	if r >= 0 && r < maxSetRune {
+		s[r>>6] |= 1 << (r & 63)
+	}
+}
+
+func (s runeSet) has(r rune) bool {
+	return r >= 0 && r < maxSetRune && s[r>>6]&(1<<(r&63)) != 0
+}
+
+// theSimplifier loads the dictionaries on first use (a few
+// milliseconds; they are embedded in the binary by the opencc package).
 var theSimplifier = sync.OnceValues(func() (*simplifier, error) {
 	cc, err := opencc.New(conversion)
 	if err != nil {
 		return nil, err
 	}
-	s := &simplifier{cc: cc, starts: map[rune]bool{}}
+	s := &simplifier{cc: cc, changes: make(runeSet, maxSetRune/64)}
 	for _, g := range cc.DictChains {
+		starts, phrases := make(runeSet, maxSetRune/64), make(runeSet, maxSetRune/64)
 		for _, d := range g.Dicts {
 			for _, id := range d.Trie.PrefixPredict(nil, 0) {
 				k, err := d.Trie.Key(id)
 				if err != nil {
 					return nil, err
 				}
-				r, _ := utf8.DecodeRune(k)
-				s.starts[r] = true
+				r, n := utf8.DecodeRune(k)
+				if r >= maxSetRune {
+					return nil, fmt.Errorf("search: OpenCC's dictionary has a key beyond U+%X: %q", maxSetRune, k)
+				}
+				starts.add(r)
+				if n < len(k) {
+					phrases.add(r)
+				}
 			}
 		}
+		// A rune that is a key of the group changes if the group,
+		// reading it alone, gives another.
+		one := opencc.OpenCC{DictChains: []*opencc.Group{g}}
+		for r := rune(0); r < maxSetRune; r++ {
+			if !starts.has(r) || s.changes.has(r) {
+				continue
+			}
+			if out, err := one.Convert(string(r)); err != nil || out != string(r) {
+				s.changes.add(r)
+			}
+		}
+		s.phrases = append(s.phrases, phrases)
 	}
 	return s, nil
 })
+
+// unchanged reports whether the conversion leaves text as it is: no rune
+// of it changes, and no phrase of a group's dictionaries occurs in it.
+// Then every group reads the text itself, and converts each rune alone.
+func (sc *simplifier) unchanged(text string) bool {
+	for i, r := range text {
+		if sc.changes.has(r) {
+			return false
+		}
+		for g, phrases := range sc.phrases {
+			if !phrases.has(r) {
+				continue
+			}
+			for _, d := range sc.cc.DictChains[g].Dicts {
+				for _, id := range d.Trie.PrefixMatch([]byte(text[i:]), 0) {
+					if k, err := d.Trie.Key(id); err != nil || utf8.RuneCount(k) > 1 {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
+}
 
 // simplified returns s with traditional Chinese written in simplified
 // characters, and every other rune as it is. The result has exactly as
@@ -62,14 +126,7 @@ func simplified(s string) string {
 	if err != nil {
 		panic("search: loading OpenCC's dictionaries: " + err.Error()) // embedded: cannot fail but by a broken build
 	}
-	convert := false
-	for _, r := range s {
-		if sc.starts[r] {
-			convert = true
-			break
-		}
-	}
-	if !convert {
+	if sc.unchanged(s) {
 		return s
 	}
 	out, err := sc.cc.Convert(s)
@@ -78,7 +135,7 @@ func simplified(s string) string {
 	}
 	rs := []rune(s)
 	for i, r := range rs {
-		if !sc.starts[r] {
+		if !sc.changes.has(r) {
 			continue
 		}
 		if c, err := sc.cc.Convert(string(r)); err == nil && utf8.RuneCountInString(c) == 1 {

@@ -37,6 +37,17 @@ func TestSimplifierDictionariesKeepLength(t *testing.T) {
 						t.Errorf("%s → %s changes the length", k, to)
 					}
 				}
+				// The shortcut for text that cannot change agrees with
+				// OpenCC on every key, alone and in a sentence.
+				for _, text := range []string{string(k), "在" + string(k) + "后", string(k) + string(k)} {
+					want, err := sc.cc.Convert(text)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := simplified(text); got != want {
+						t.Errorf("simplified(%q) = %q, OpenCC %q", text, got, want)
+					}
+				}
 			}
 		}
 	}
@@ -304,8 +315,11 @@ func TestEnglishWordStarts(t *testing.T) {
 			t.Errorf("ata valley: %+v", h)
 		}
 	}
-	if got := backwards([]rune("重庆otc")); got != "cto 庆重" {
-		t.Errorf("backwards(重庆otc) = %q", got)
+	if h := wantFirst(t, ix, "OTC科创板", "chongqing-otc-sci-tech-board"); h.Tier != Prefix {
+		t.Errorf("OTC科创板 ends 重庆OTC科创板: %+v", h)
+	}
+	if h := wantFirst(t, ix, "OTC", "chongqing-otc-sci-tech-board"); h.Tier != Inside {
+		t.Errorf("OTC is inside 重庆OTC科创板: %+v", h)
 	}
 }
 

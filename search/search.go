@@ -229,6 +229,7 @@ type plan struct {
 	latin  []string          // the text's words if all are Latin, for fuzzy matching
 	ana    analysis.Analyzer // of names and descriptions
 	stemA  analysis.Analyzer // of the stems of names' Latin words
+	stems  map[string]string // stem's answers so far: names share words
 }
 
 func newPlan(text string, ana, stemA analysis.Analyzer) *plan {
@@ -270,8 +271,9 @@ type stage struct {
 	rerank bool // ordered by coverage when small enough
 	// fallback stages run only when the stages before found nothing
 	fallback bool
-	q        query.Query // what an entity must match to be in the stage
-	score    query.Query // optional: scored, not required
+	q        query.Query        // what an entity must match to be in the stage
+	build    func() query.Query // makes q when the stage runs, if q is nil
+	score    query.Query        // optional: scored, not required
 }
 
 // runTerms analyzes text for a phrase query: the terms at each position,
@@ -314,6 +316,31 @@ func runTerms(ana analysis.Analyzer, text string) [][]string {
 		terms = terms[:len(terms)-1]
 	}
 	return terms
+}
+
+// endRun returns a query for the names that end with text as a run: its
+// terms with the last marked as a name's last (see endFilter).
+func (p *plan) endRun(text string) query.Query {
+	toks := p.ana.Analyze([]byte(text))
+	if len(toks) == 0 {
+		return bleve.NewMatchNoneQuery()
+	}
+	first, last := toks[0].Position, toks[len(toks)-1].Position
+	var ends []string
+	for _, t := range toks {
+		if t.Position == last {
+			ends = append(ends, string(t.Term)+endSuffix)
+		}
+	}
+	terms := runTerms(p.ana, text) // its trailing covered positions left out
+	for len(terms) < last-first {
+		terms = append(terms, []string{""})
+	}
+	terms = append(terms[:last-first], ends)
+	if len(terms) == 1 && len(ends) == 1 {
+		return term(ends[0], fNames)
+	}
+	return &phraseQuery{terms: terms, field: fNames}
 }
 
 // run returns a query for text as a run of words or characters in field.
@@ -418,10 +445,18 @@ func (p *plan) wordStarts(pre func(t, field string) query.Query) query.Query {
 // stem returns the stem of a folded Latin word, as the index stems the
 // words of names.
 func (p *plan) stem(w string) string {
-	if toks := p.stemA.Analyze([]byte(w)); len(toks) == 1 {
-		return string(toks[0].Term)
+	if st, ok := p.stems[w]; ok {
+		return st
 	}
-	return w
+	st := w
+	if toks := p.stemA.Analyze([]byte(w)); len(toks) == 1 {
+		st = string(toks[0].Term)
+	}
+	if p.stems == nil {
+		p.stems = map[string]string{}
+	}
+	p.stems[w] = st
+	return st
 }
 
 // stages returns the bleve queries of a search, best tier first. pre
@@ -433,13 +468,7 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 		return nil
 	}
 	exactName, exactAlias := term(x, fXName), term(x, fXAlias)
-	// A name's start or its end: the names that end with the query are
-	// those whose backwards reading starts with the query's.
-	end := backwards(p.folded.runes)
-	if isWordRune(p.folded.runes[0]) {
-		end += " " // the query starts a word
-	}
-	start := or(pre(x, fXName), pre(x, fXAlias), pre(end, fXEnd))
+	start := or(pre(x, fXName), pre(x, fXAlias), p.endRun(p.text))
 	inside := p.run(p.text, fNames)
 	if len(p.py) > 0 {
 		exactName = or(exactName, p.pinyin(term, fPyName))
@@ -481,11 +510,15 @@ func (p *plan) stages(pre func(t, field string) query.Query) []stage {
 	if len(p.homo) > 0 {
 		// Characters that sound like a name's: its pinyin from the start
 		// or from a later syllable.
-		var qs []query.Query
-		for _, sp := range p.homo {
-			qs = append(qs, pre(sp, fPyName), pre(sp, fPyAlias), pre(sp, fPyInner))
+		// Made only if it runs: each prefix reads the term dictionary.
+		build := func() query.Query {
+			var qs []query.Query
+			for _, sp := range p.homo {
+				qs = append(qs, pre(sp, fPyName), pre(sp, fPyAlias), pre(sp, fPyInner))
+			}
+			return or(qs...)
 		}
-		ss = append(ss, stage{tier: Fuzzy, fallback: true, rerank: true, q: or(qs...)})
+		ss = append(ss, stage{tier: Fuzzy, fallback: true, rerank: true, build: build})
 	}
 	return ss
 }
@@ -700,6 +733,9 @@ func (s *searcher) collect(q query.Query, score bool, limit int) ([]scored, int,
 // maxCandidates), its hits from skip, at most need, and whether more
 // entities match than it examined.
 func (s *searcher) run(st stage, skip, need int) (int, []Hit, bool, error) {
+	if st.q == nil {
+		st.q = st.build()
+	}
 	q := s.restrict(st.q)
 	if st.score != nil {
 		bq := q.(*query.BooleanQuery)
