@@ -17,9 +17,10 @@ import (
 
 // operations runs every operation, on every transport, under what it may
 // use: a query or mutation gets the request deadline (a subscription lives
-// as long as its stream); a subscription takes a slot of the server's and
-// of its WebSocket connection's; and every response reads the graph
-// through one graph.Reads, opened for it and closed when it is complete.
+// as long as its stream); an operation over a WebSocket takes a slot of
+// its connection's, a subscription one of the server's; and every
+// response reads the graph through one graph.Reads, opened for it and
+// closed when it is complete (the last part of an answer in parts).
 // It is an executor extension (AroundOperations), so no transport can
 // bring an operation in around it.
 type operations struct {
@@ -47,97 +48,118 @@ func (s *slots) take() bool {
 func (s *slots) give() { s.held.Add(-1) }
 
 func (o *operations) intercept(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	oc := graphql.GetOperationContext(ctx)
-	kind := oc.Operation.Operation
-	req := requestFrom(ctx)
-	var deadline time.Time
-	if kind == ast.Subscription {
-		release, err := o.takeSubscription(ctx)
-		if err != nil {
-			return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
-		}
-		// The operation's context ends with its stream, on every transport.
+	kind := graphql.GetOperationContext(ctx).Operation.Operation
+	release, err := o.takeSlots(ctx, kind)
+	if err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+	}
+	if release != nil {
+		// The operation's context ends with it, on every transport: with
+		// the request, or with the WebSocket operation.
 		context.AfterFunc(ctx, release)
-	} else {
+	}
+	op := &operation{store: o.store, kind: kind, req: requestFrom(ctx)}
+	if kind != ast.Subscription {
 		// A deadline for the operation, not for each of its responses.
-		deadline = time.Now().Add(o.timeout)
+		op.deadline = time.Now().Add(o.timeout)
 	}
 	// A query with @defer fragments whose client reads answers in parts
 	// gets them in parts; any other is answered whole.
-	inParts := kind == ast.Query && req != nil && req.deferred && req.parts
-	responses := next(ctx)
-
-	var (
-		asked   bool         // a response was asked for before
-		reads   *graph.Reads // the reads of the answer, across its parts
-		parts   *graph.Parts // an answer in parts
-		cancels []context.CancelFunc
-	)
-	return func(ctx context.Context) *graphql.Response {
-		if !deadline.IsZero() {
-			// Set on the context the response is resolved in, whichever
-			// the transport passes. It ends with the answer's last part,
-			// or with the request when the client goes away.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, deadline)
-			cancels = append(cancels, cancel)
-		}
-		switch {
-		case reads == nil:
-			// Each event of a subscription reads the graph as it is when
-			// the event is sent; the parts of an answer read it as it was
-			// at its first.
-			ctx, reads = graph.BeginReads(ctx, o.store)
-			if inParts {
-				ctx, parts = graph.InParts(ctx)
-				context.AfterFunc(ctx, reads.Close) // the client went away mid-answer
-			}
-		case parts != nil:
-			parts.Start() // the transport sent the first part before asking for more
-		}
-		resp := responses(ctx)
-		if parts != nil && resp != nil {
-			parts.Trim(resp)
-		}
-		if resp == nil && !asked && !deadline.IsZero() && ctx.Err() != nil {
-			// gqlgen ends an operation whose context is done before it
-			// starts without a word; its client gets the reason.
-			resp = &graphql.Response{Errors: gqlerror.List{coded(string(tupu.Unavailable), "the request was cancelled or ran out of time")}}
-		}
-		asked = true
-		if resp != nil && resp.HasNext != nil && *resp.HasNext {
-			return resp // more parts to come, on the same reads
-		}
-		reads.Close()
-		if req != nil && kind != ast.Subscription {
-			req.reads = reads
-		}
-		reads = nil
-		for _, cancel := range cancels {
-			cancel()
-		}
-		cancels = cancels[:0]
-		return resp
-	}
+	op.inParts = kind == ast.Query && op.req != nil && op.req.deferred && op.req.parts
+	op.responses = next(ctx)
+	return op.respond
 }
 
-// takeSubscription takes a slot for a subscription on the server and, over
-// a WebSocket, on its connection; release gives them back, once.
-func (o *operations) takeSubscription(ctx context.Context) (release func(), err *gqlerror.Error) {
-	if !o.subscriptions.take() {
-		return nil, coded("SUBSCRIPTION_LIMIT", "the server has as many subscriptions open as it allows; try again later")
+// operation is one operation's run, across its responses.
+type operation struct {
+	store     *store.Store
+	kind      ast.Operation
+	req       *request // nil outside the request path
+	deadline  time.Time
+	inParts   bool
+	responses graphql.ResponseHandler
+
+	asked  bool         // a response was asked for before
+	reads  *graph.Reads // the reads of the answer, across its parts
+	parts  *graph.Parts // an answer in parts
+	cancel []context.CancelFunc
+}
+
+// respond makes the operation's next response.
+func (op *operation) respond(ctx context.Context) *graphql.Response {
+	if !op.deadline.IsZero() {
+		// Set on the context the response is resolved in, whichever the
+		// transport passes. It ends with the answer's last part, or with
+		// the request when the client goes away.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, op.deadline)
+		op.cancel = append(op.cancel, cancel)
 	}
+	switch {
+	case op.reads == nil:
+		// Each event of a subscription reads the graph as it is when the
+		// event is sent; the parts of an answer read it as it was at its
+		// first.
+		ctx, op.reads = graph.BeginReads(ctx, op.store)
+		if op.inParts {
+			ctx, op.parts = graph.InParts(ctx)
+			context.AfterFunc(ctx, op.reads.Close) // the client went away mid-answer
+		}
+	case op.parts != nil:
+		op.parts.Start() // the transport sent the first part before asking for more
+	}
+	resp := op.responses(ctx)
+	if op.parts != nil && resp != nil {
+		op.parts.Trim(resp)
+	}
+	if resp == nil && !op.asked && !op.deadline.IsZero() && ctx.Err() != nil {
+		// gqlgen ends an operation whose context is done before it starts
+		// without a word; its client gets the reason.
+		resp = &graphql.Response{Errors: gqlerror.List{coded(string(tupu.Unavailable), "the request was cancelled or ran out of time")}}
+	}
+	op.asked = true
+	if resp != nil && resp.HasNext != nil && *resp.HasNext {
+		return resp // more parts to come, on the same reads
+	}
+	op.reads.Close()
+	if op.req != nil && op.kind != ast.Subscription {
+		op.req.reads = op.reads
+	}
+	op.reads = nil
+	for _, cancel := range op.cancel {
+		cancel()
+	}
+	op.cancel = op.cancel[:0]
+	return resp
+}
+
+// takeSlots takes what the operation holds while it runs: a slot of its
+// WebSocket connection's, if it came over one, and for a subscription one
+// of the server's. release gives them back, once; it is nil when the
+// operation took none.
+func (o *operations) takeSlots(ctx context.Context, kind ast.Operation) (release func(), err *gqlerror.Error) {
 	conn := connectionFrom(ctx)
-	if conn != nil && !conn.subscriptions.take() {
-		o.subscriptions.give()
-		return nil, coded("SUBSCRIPTION_LIMIT", "this connection has as many subscriptions open as it may; complete one first")
+	subscription := kind == ast.Subscription
+	if conn == nil && !subscription {
+		return nil, nil
+	}
+	if conn != nil && !conn.operations.take() {
+		return nil, coded("SUBSCRIPTION_LIMIT", "this connection runs as many operations at once as it may; complete one first")
+	}
+	if subscription && !o.subscriptions.take() {
+		if conn != nil {
+			conn.operations.give()
+		}
+		return nil, coded("SUBSCRIPTION_LIMIT", "the server has as many subscriptions open as it allows; try again later")
 	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			o.subscriptions.give()
+			if subscription {
+				o.subscriptions.give()
+			}
 			if conn != nil {
-				conn.subscriptions.give()
+				conn.operations.give()
 			}
 		})
 	}, nil

@@ -21,7 +21,7 @@ import (
 // connection is what one WebSocket connection may hold: it travels in the
 // connection's context, set at connection_init.
 type connection struct {
-	subscriptions *slots
+	operations *slots
 }
 
 type connectionKey struct{}
@@ -48,7 +48,7 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
 		},
 		InitFunc: func(ctx context.Context, payload gqltransport.InitPayload) (context.Context, *gqltransport.InitPayload, error) {
-			ctx = context.WithValue(ctx, connectionKey{}, &connection{subscriptions: &slots{max: perConnection}})
+			ctx = context.WithValue(ctx, connectionKey{}, &connection{operations: &slots{max: perConnection}})
 			secret := payload.Authorization()
 			if secret == "" {
 				secret = payload.GetString("authToken")

@@ -19856,11 +19856,18 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "cursor":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Change_cursor(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Change_cursor(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Change_cursor(ctx, field, obj)
+					})
+			}
 		case "at":
 			out.Values[i] = ec._Change_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19887,11 +19894,18 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entity":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Change_entity(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Change_entity(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Change_entity(ctx, field, obj)
+					})
+			}
 		case "before":
 			out.Values[i] = ec._Change_before(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -20042,11 +20056,18 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._Company_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20073,35 +20094,70 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_relations(ctx, field, obj)
+					})
+			}
 		case "parks":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_parks(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_parks(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_parks(ctx, field, obj)
+					})
+			}
 		case "labs":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Company_labs(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_labs(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Company_labs(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20242,11 +20298,18 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._County_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._County_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._County_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._County_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20273,29 +20336,57 @@ func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._County_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._County_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._County_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._County_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._County_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._County_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._County_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._County_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._County_relations(ctx, field, obj)
+					})
+			}
 		case "partnerDistricts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._County_partnerDistricts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._County_partnerDistricts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._County_partnerDistricts(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20512,11 +20603,18 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._District_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20543,47 +20641,96 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_relations(ctx, field, obj)
+					})
+			}
 		case "parks":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_parks(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_parks(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_parks(ctx, field, obj)
+					})
+			}
 		case "companies":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_companies(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_companies(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_companies(ctx, field, obj)
+					})
+			}
 		case "talentPrograms":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_talentPrograms(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_talentPrograms(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_talentPrograms(ctx, field, obj)
+					})
+			}
 		case "partnerCounties":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._District_partnerCounties(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._District_partnerCounties(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._District_partnerCounties(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20858,17 +21005,31 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Fact_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Fact_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Fact_label(ctx, field, obj)
+					})
+			}
 		case "entity":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Fact_entity(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Fact_entity(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Fact_entity(ctx, field, obj)
+					})
+			}
 		case "value":
 			out.Values[i] = ec._Fact_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -21077,11 +21238,18 @@ func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._KindInfo_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._KindInfo_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._KindInfo_label(ctx, field, obj)
+					})
+			}
 		case "description":
 			out.Values[i] = ec._KindInfo_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21146,11 +21314,18 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._Lab_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21177,41 +21352,83 @@ func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_relations(ctx, field, obj)
+					})
+			}
 		case "builder":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_builder(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_builder(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_builder(ctx, field, obj)
+					})
+			}
 		case "partners":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_partners(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_partners(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_partners(ctx, field, obj)
+					})
+			}
 		case "park":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Lab_park(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_park(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Lab_park(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21444,11 +21661,18 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OtherEntity_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._OtherEntity_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21475,23 +21699,44 @@ func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OtherEntity_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OtherEntity_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._OtherEntity_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._OtherEntity_relations(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21594,11 +21839,18 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._Park_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21625,41 +21877,83 @@ func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_relations(ctx, field, obj)
+					})
+			}
 		case "district":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_district(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_district(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_district(ctx, field, obj)
+					})
+			}
 		case "companies":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_companies(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_companies(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_companies(ctx, field, obj)
+					})
+			}
 		case "labs":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Park_labs(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_labs(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Park_labs(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21871,11 +22165,18 @@ func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PredicateInfo_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._PredicateInfo_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._PredicateInfo_label(ctx, field, obj)
+					})
+			}
 		case "description":
 			out.Values[i] = ec._PredicateInfo_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -21915,11 +22216,18 @@ func (ec *executionContext) _PropertyInfo(ctx context.Context, sel ast.Selection
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._PropertyInfo_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._PropertyInfo_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._PropertyInfo_label(ctx, field, obj)
+					})
+			}
 		case "units":
 			out.Values[i] = ec._PropertyInfo_units(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22129,22 +22437,36 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Relation")
 		case "subject":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Relation_subject(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Relation_subject(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Relation_subject(ctx, field, obj)
+					})
+			}
 		case "predicate":
 			out.Values[i] = ec._Relation_predicate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "object":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Relation_object(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Relation_object(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Relation_object(ctx, field, obj)
+					})
+			}
 		case "source":
 			out.Values[i] = ec._Relation_source(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -22558,11 +22880,18 @@ func (ec *executionContext) _Source(ctx context.Context, sel ast.SelectionSet, o
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Source")
 		case "document":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Source_document(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._Source_document(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._Source_document(ctx, field, obj)
+					})
+			}
 		case "quote":
 			out.Values[i] = ec._Source_quote(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22728,11 +23057,18 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "label":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TalentProgram_label(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_label(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_label(ctx, field, obj)
+					})
+			}
 		case "aliases":
 			out.Values[i] = ec._TalentProgram_aliases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22759,35 +23095,70 @@ func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.Selectio
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "history":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TalentProgram_history(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_history(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_history(ctx, field, obj)
+					})
+			}
 		case "facts":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TalentProgram_facts(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_facts(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_facts(ctx, field, obj)
+					})
+			}
 		case "relations":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TalentProgram_relations(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, true, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_relations(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, true,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_relations(ctx, field, obj)
+					})
+			}
 		case "level":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TalentProgram_level(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_level(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_level(ctx, field, obj)
+					})
+			}
 		case "district":
-			sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TalentProgram_district(ctx, field, obj)
-				})
+			if sequential.Deferred(ctx, field) {
+				out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+					true, false, sequential.Later(ctx, &deferred, field, func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_district(ctx, field, obj)
+					}))
+			} else {
+				sequential.Resolve(ctx, out, ec.OperationContext, field, i,
+					true, false,
+					func(ctx context.Context) graphql.Marshaler {
+						return ec._TalentProgram_district(ctx, field, obj)
+					})
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

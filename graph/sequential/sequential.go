@@ -64,30 +64,40 @@ func marshalRecovering(ctx context.Context, i int, marshalElement func(ctx conte
 }
 
 // Resolve replaces (*graphql.FieldSet).ResolveConcurrently: it resolves
-// field i of out at once, on the caller's goroutine; a deferred field of an
-// answer sent in parts goes to the object's deferred group instead (see
-// the package comment).
-func Resolve(ctx context.Context, out *graphql.FieldSet, oc *graphql.OperationContext, deferred *graphql.DeferredGroup, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
-	if field.IsDeferred() {
-		if d := deferralFrom(ctx); d != nil {
-			if deferred.FieldSet == nil {
-				// The object's first deferred field: what NewDeferredGroup
-				// left out, as gqlgen's own would have it.
-				deferred.FieldSet = graphql.NewFieldSet(nil)
-				deferred.Defers = map[string]*graphql.FieldSetView{}
-				deferred.Path = graphql.GetPath(deferred.Context)
-			}
-			out.ResolveConcurrently(oc, deferred, i, recoverFromPanic, nonNull, func(ctx context.Context) graphql.Marshaler {
-				defer d.take(ctx)()
-				return resolve(ctx)
-			})
-			// gqlgen leaves null in its place, which Trim takes out.
-			d.omit(append(slices.Clone(deferred.Path), ast.PathName(field.Alias)))
-			return
-		}
-	}
+// field i of out at once, on the caller's goroutine. A field deferred in an
+// answer sent in parts goes to gqlgen's own call instead (see Deferred);
+// without one (an answer sent whole) a deferred field is resolved here, in
+// place.
+func Resolve(ctx context.Context, out *graphql.FieldSet, oc *graphql.OperationContext, field graphql.CollectedField, i int, recoverFromPanic, nonNull bool, resolve func(ctx context.Context) graphql.Marshaler) {
 	out.Values[i] = recoverToNull(ctx, oc, recoverFromPanic, resolve)
 	count(out, i, nonNull)
+}
+
+// Deferred reports whether field is resolved in a later part of the answer
+// of ctx: it is in a @defer fragment, and the answer goes in parts (ctx
+// has a Deferral). The generated code then hands it to gqlgen's
+// ResolveConcurrently, wrapped by Later.
+func Deferred(ctx context.Context, field graphql.CollectedField) bool {
+	return field.IsDeferred() && deferralFrom(ctx) != nil
+}
+
+// Later readies the object's deferred group for field (what
+// NewDeferredGroup left out, as gqlgen's own would have it), records
+// where field was left out of its part, and returns resolve made to wait
+// for the Deferral's turn.
+func Later(ctx context.Context, deferred *graphql.DeferredGroup, field graphql.CollectedField, resolve func(ctx context.Context) graphql.Marshaler) func(ctx context.Context) graphql.Marshaler {
+	d := deferralFrom(ctx)
+	if deferred.FieldSet == nil {
+		deferred.FieldSet = graphql.NewFieldSet(nil)
+		deferred.Defers = map[string]*graphql.FieldSetView{}
+		deferred.Path = graphql.GetPath(deferred.Context)
+	}
+	// gqlgen leaves null in its place, which Trim takes out.
+	d.omit(append(slices.Clone(deferred.Path), ast.PathName(field.Alias)))
+	return func(ctx context.Context) graphql.Marshaler {
+		defer d.take(ctx)()
+		return resolve(ctx)
+	}
 }
 
 // Deferral holds the deferred fields of an operation back until the

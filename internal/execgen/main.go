@@ -14,6 +14,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/token"
@@ -31,10 +32,26 @@ const sequentialPackage = "tupu/graph/sequential"
 // context and field the generated code has in scope at each call.
 var rewrites = []struct{ from, to string }{
 	{"graphql.MarshalSliceConcurrently(", "sequential.MarshalSlice("},
-	{"out.ResolveConcurrently(ec.OperationContext, &deferred, i,", "sequential.Resolve(ctx, out, ec.OperationContext, &deferred, field, i,"},
 	{"out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,", "sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,"},
 	{"graphql.NewDeferredGroup(ctx)", "sequential.NewDeferredGroup(ctx)"},
 }
+
+// A field's resolution, out.ResolveConcurrently(ec.OperationContext,
+// &deferred, i, recover, nonNull, func(ctx) {...}), becomes two calls:
+//
+//	if sequential.Deferred(ctx, field) {
+//		out.ResolveConcurrently(ec.OperationContext, &deferred, i, recover, nonNull,
+//			sequential.Later(ctx, &deferred, field, func(ctx) {...}))
+//	} else {
+//		sequential.Resolve(ctx, out, ec.OperationContext, field, i, recover, nonNull, func(ctx) {...})
+//	}
+//
+// gqlgen's own call for a field deferred in an answer sent in parts, and
+// sequential.Resolve for every other. The closure is written twice on
+// purpose: the deferred one outlives its call and so is made on the heap,
+// which, were there one closure for both, every field of every response
+// would pay for.
+const resolveConcurrently = "ResolveConcurrently"
 
 func main() {
 	if err := run(); err != nil {
@@ -70,10 +87,54 @@ func rewrite(path string) error {
 	if err != nil {
 		return fmt.Errorf("%s after rewriting: %w", path, err)
 	}
+	if n := splitDeferred(file); n == 0 {
+		return fmt.Errorf("%s: no out.%s(...) to rewrite: has gqlgen changed the code it generates?", path, resolveConcurrently)
+	}
 	astutil.AddImport(fset, file, sequentialPackage)
 	var out bytes.Buffer
 	if err := format.Node(&out, fset, file); err != nil {
 		return err
 	}
 	return os.WriteFile(path, out.Bytes(), 0o644)
+}
+
+// splitDeferred rewrites each field resolution as resolveConcurrently's
+// comment says, and returns how many it rewrote.
+func splitDeferred(file *ast.File) int {
+	n := 0
+	astutil.Apply(file, func(c *astutil.Cursor) bool {
+		stmt, ok := c.Node().(*ast.ExprStmt)
+		if !ok {
+			return true
+		}
+		call, ok := stmt.X.(*ast.CallExpr)
+		if !ok || len(call.Args) != 6 {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != resolveConcurrently || !isIdent(sel.X, "out") {
+			return true
+		}
+		oc, deferred, i, recoverFromPanic, nonNull, resolve := call.Args[0], call.Args[1], call.Args[2], call.Args[3], call.Args[4], call.Args[5]
+		ctx, field := ast.NewIdent("ctx"), ast.NewIdent("field")
+		later := &ast.CallExpr{Fun: selector("sequential", "Later"), Args: []ast.Expr{ctx, deferred, field, resolve}}
+		now := &ast.CallExpr{Fun: selector("sequential", "Resolve"), Args: []ast.Expr{ctx, ast.NewIdent("out"), oc, field, i, recoverFromPanic, nonNull, resolve}}
+		c.Replace(&ast.IfStmt{
+			Cond: &ast.CallExpr{Fun: selector("sequential", "Deferred"), Args: []ast.Expr{ctx, field}},
+			Body: &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: &ast.CallExpr{Fun: call.Fun, Args: []ast.Expr{oc, deferred, i, recoverFromPanic, nonNull, later}}}}},
+			Else: &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: now}}},
+		})
+		n++
+		return true
+	}, nil)
+	return n
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
+}
+
+func selector(pkg, name string) *ast.SelectorExpr {
+	return &ast.SelectorExpr{X: ast.NewIdent(pkg), Sel: ast.NewIdent(name)}
 }
