@@ -58,7 +58,12 @@ func (o *operations) intercept(ctx context.Context, next graphql.OperationHandle
 		// the request, or with the WebSocket operation.
 		context.AfterFunc(ctx, release)
 	}
-	op := &operation{store: o.store, kind: kind, req: requestFrom(ctx)}
+	op := &operation{store: o.store, kind: kind}
+	if req := requestFrom(ctx); req != nil && req.transport != transportWebsocket {
+		// A WebSocket's request is its connection's, shared by the
+		// operations it runs at once: none is recorded in it.
+		op.req = req
+	}
 	if kind != ast.Subscription {
 		// A deadline for the operation, not for each of its responses.
 		op.deadline = time.Now().Add(o.timeout)
@@ -74,7 +79,7 @@ func (o *operations) intercept(ctx context.Context, next graphql.OperationHandle
 type operation struct {
 	store     *store.Store
 	kind      ast.Operation
-	req       *request // nil outside the request path
+	req       *request // nil outside the request path, and over a WebSocket
 	deadline  time.Time
 	inParts   bool
 	responses graphql.ResponseHandler

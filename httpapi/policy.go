@@ -44,7 +44,9 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, oc *graphql
 		return coded("INTROSPECTION_DISABLED", "introspection is turned off on this server")
 	}
 	req := requestFrom(ctx)
-	if req == nil {
+	if req == nil || req.transport == transportWebsocket {
+		// A WebSocket's request is its connection's, which runs many
+		// operations at once: nothing of one is written into it.
 		return nil
 	}
 	req.operation, req.deferred = op.Operation, asks.deferral

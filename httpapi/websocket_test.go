@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -107,4 +108,44 @@ func TestWebsocket(t *testing.T) {
 			t.Errorf("status %d, want 403", resp.StatusCode)
 		}
 	})
+}
+
+// TestWebsocket_concurrentOperations runs queries and subscriptions at once
+// on one connection (with -race, a check that nothing of one operation is
+// written where another reads it): every query is answered.
+func TestWebsocket_concurrentOperations(t *testing.T) {
+	s := mustServe(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := dial(t, ctx, s.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	send(t, ctx, c, map[string]any{"type": "connection_init"})
+	if m, err := read(t, ctx, c); err != nil || m["type"] != "connection_ack" {
+		t.Fatalf("init: %v %v", m, err)
+	}
+	const n = 20
+	for i := range n {
+		send(t, ctx, c, map[string]any{"id": fmt.Sprint("s", i), "type": "subscribe", "payload": map[string]any{
+			"query": `subscription { entityChanged { entityKey } }`}})
+		send(t, ctx, c, map[string]any{"id": fmt.Sprint("q", i), "type": "subscribe", "payload": map[string]any{
+			"query": `query { entity(key: "xiantao-data-valley") { name ... on Park @defer { companies(first: 2) { totalCount } } } }`}})
+	}
+	answered := map[string]bool{}
+	for len(answered) < n {
+		m, err := read(t, ctx, c)
+		if err != nil {
+			t.Fatalf("after %d answers: %v", len(answered), err)
+		}
+		id, _ := m["id"].(string)
+		if m["type"] == "next" && strings.HasPrefix(id, "q") {
+			b, _ := json.Marshal(m["payload"])
+			if !strings.Contains(string(b), `"totalCount":13`) {
+				t.Errorf("%s: %s", id, b)
+			}
+			answered[id] = true
+		}
+	}
 }
