@@ -153,7 +153,7 @@ func newRequestID() string {
 // pathLabel maps a request path to a label from a fixed set.
 func pathLabel(p string) string {
 	switch p {
-	case "/graphql", "/", "/metrics", "/healthz", "/readyz":
+	case "/graphql", "/schema.graphql", "/", "/metrics", "/healthz", "/readyz":
 		return p
 	}
 	if strings.HasPrefix(p, "/playground/assets/") {
