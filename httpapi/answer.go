@@ -13,9 +13,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// serveAnswer runs a POST or GET request and sends its answer whole as
-// JSON; keep, when set, is offered the answer for the response cache if
-// the request may be kept (request.cacheable).
+// serveAnswer runs a POST or GET request and sends its answer: whole, as
+// JSON, or in parts (writeMultipart) when it defers and its client reads
+// parts. keep, when set, is offered a whole answer for the response cache
+// if the request may be kept (request.cacheable).
 func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *request, keep func(contentType string, body []byte)) {
 	media, ok := responseMedia(req.accept)
 	if !ok && req.parts {
