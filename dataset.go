@@ -2,9 +2,7 @@ package tupu
 
 import (
 	"fmt"
-	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,10 +17,8 @@ type Dataset struct {
 }
 
 var (
-	keyPattern      = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	propertyPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
-	datePattern     = `\d{4}(-\d{2}(-\d{2})?)?`
-	periodPattern   = regexp.MustCompile(`^` + datePattern + `(/` + datePattern + `)?$`)
+	datePattern   = `\d{4}(-\d{2}(-\d{2})?)?`
+	periodPattern = regexp.MustCompile(`^` + datePattern + `(/` + datePattern + `)?$`)
 )
 
 // MaxKeyLength bounds keys, which appear inside IDs and cursors.
@@ -31,20 +27,61 @@ const MaxKeyLength = 80
 // ValidateKey returns BAD_USER_INPUT unless key is lowercase ASCII words
 // joined by '-'. Store keys are joined with 0x00, so keys must not hold it.
 func ValidateKey(field, key string) error {
-	if len(key) == 0 || len(key) > MaxKeyLength || !keyPattern.MatchString(key) {
-		return Errorf(BadUserInput, "%s: %q is not a key (lowercase a-z, 0-9 and single '-', at most %d characters)", field, key, MaxKeyLength)
+	if msg := keyProblem(key); msg != "" {
+		return Errorf(BadUserInput, "%s: %s", field, msg)
 	}
 	return nil
+}
+
+// keyProblem says what is wrong with a key, or "". It is on the bulk
+// loader's path, so it reads bytes instead of running a regular expression.
+func keyProblem(k string) string {
+	if !isWords(k, '-', false) || len(k) > MaxKeyLength {
+		return fmt.Sprintf("%q is not a key (lowercase a-z, 0-9 and single '-', at most %d characters)", k, MaxKeyLength)
+	}
+	return ""
+}
+
+// propertyProblem says what is wrong with a fact's property, or "".
+func propertyProblem(p string) string {
+	if !isWords(p, '_', true) || len(p) > MaxPropertyLength {
+		return fmt.Sprintf("%q is not snake_case of at most %d characters (a-z, 0-9 and single '_', starting with a letter)", p, MaxPropertyLength)
+	}
+	return ""
+}
+
+// isWords reports whether s is words of a-z and 0-9 joined by single sep
+// characters, starting with a letter when letterFirst is set.
+func isWords(s string, sep byte, letterFirst bool) bool {
+	if len(s) == 0 || s[0] == sep || s[len(s)-1] == sep || (letterFirst && (s[0] < 'a' || s[0] > 'z')) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == sep && s[i-1] != sep:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ValidatePeriod returns BAD_USER_INPUT unless period is empty or an
 // ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD) or an interval of two dates
 // whose start is not after its end.
 func ValidatePeriod(field, period string) error {
-	if period == "" {
-		return nil
+	if msg := periodProblem(period); msg != "" {
+		return Errorf(BadUserInput, "%s: %s", field, msg)
 	}
-	bad := Errorf(BadUserInput, "%s: %q is not an ISO 8601 date or interval such as 2020, 2021-01/2021-08", field, period)
+	return nil
+}
+
+func periodProblem(period string) string {
+	if period == "" {
+		return ""
+	}
+	bad := fmt.Sprintf("%q is not an ISO 8601 date or interval such as 2020, 2021-01/2021-08", period)
 	if !periodPattern.MatchString(period) {
 		return bad
 	}
@@ -58,9 +95,9 @@ func ValidatePeriod(field, period string) error {
 		return bad
 	}
 	if to.Before(from) {
-		return Errorf(BadUserInput, "%s: %q ends before it starts", field, period)
+		return fmt.Sprintf("%q ends before it starts", period)
 	}
-	return nil
+	return ""
 }
 
 // parseDate reads a date of 4, 7 or 10 characters (YYYY, YYYY-MM,
@@ -99,134 +136,118 @@ func (d *Dataset) Validate() error {
 	return Errorf(BadUserInput, "%d problems:\n%s", len(problems), strings.Join(lines, "\n"))
 }
 
-// Problems returns every problem of the dataset, each naming its entry: a
-// key that repeats, an unknown kind or predicate, a relation or fact that
-// points at no entity, a quote its document does not contain, a period
-// that is no date, a figure that is no number.
+// Normalize puts every entry's curated text in normalization form C
+// (see Entity.Normalize): import and the seed loader normalize what they
+// read, as the mutations do.
+func (d *Dataset) Normalize() {
+	for i := range d.Documents {
+		d.Documents[i].Normalize()
+	}
+	for i := range d.Entities {
+		d.Entities[i].Normalize()
+	}
+	for i := range d.Relations {
+		d.Relations[i].Normalize()
+	}
+	for i := range d.Facts {
+		d.Facts[i].Normalize()
+	}
+}
+
+// Problems returns every problem of the dataset, each naming its entry:
+// what CheckDocument, CheckEntity, CheckRelation and CheckFact say of each
+// entry, with the dataset itself as the Graph they look up, and a key,
+// relation or fact (entity, property, period) that repeats. Entries come
+// in the dataset's order, each one's problems in its fields' order.
 func (d *Dataset) Problems() []Problem {
-	var problems []Problem
-	var section, entry string
-	var index int
-	at := func(sec string, i int, e string) { section, index, entry = sec, i, e }
-	add := func(format string, args ...any) {
-		problems = append(problems, Problem{section, index, entry, fmt.Sprintf(format, args...)})
+	var out []Problem
+	add := func(section string, i int, entry string, p problems) {
+		for _, msg := range p {
+			out = append(out, Problem{section, i, entry, msg})
+		}
 	}
+	g := newDatasetGraph(d)
 
-	docs := make(map[string]string, len(d.Documents))
-	for i, doc := range d.Documents {
-		at("documents", i, strconv.Quote(doc.Key))
-		if err := ValidateKey("key", doc.Key); err != nil {
-			add("%v", err)
+	seen := make(map[string]bool, len(d.Documents))
+	for i := range d.Documents {
+		doc := &d.Documents[i]
+		p := documentProblems(doc)
+		if seen[doc.Key] {
+			p.add("key", "repeats")
 		}
-		if _, dup := docs[doc.Key]; dup {
-			add("key repeats")
-		}
-		if strings.TrimSpace(doc.Title) == "" {
-			add("title is empty")
-		}
-		if strings.TrimSpace(doc.Text) == "" {
-			add("text is empty")
-		}
-		if err := ValidatePeriod("publishedAt", doc.PublishedAt); err != nil {
-			add("%v", err)
-		}
-		docs[doc.Key] = doc.QuotableText()
+		seen[doc.Key] = true
+		add("documents", i, strconv.Quote(doc.Key), p)
 	}
-	checkSource := func(s *Source) {
-		if s == nil {
-			add("no source: every statement cites a document and a quote")
-			return
+	seen = make(map[string]bool, len(d.Entities))
+	for i := range d.Entities {
+		e := &d.Entities[i]
+		p, _ := entityProblems(g, e) // the dataset's lookups do not fail
+		if seen[e.Key] {
+			p.add("key", "repeats")
 		}
-		text, ok := docs[s.Document]
-		switch {
-		case !ok:
-			add("document %q is not in the dataset", s.Document)
-		case strings.TrimSpace(s.Quote) == "":
-			add("quote is empty")
-		case !strings.Contains(text, s.Quote):
-			add("quote %q is not found in document %q", s.Quote, s.Document)
-		}
+		seen[e.Key] = true
+		add("entities", i, strconv.Quote(e.Key), p)
 	}
-
-	entities := make(map[string]bool, len(d.Entities))
-	for i, e := range d.Entities {
-		at("entities", i, strconv.Quote(e.Key))
-		if err := ValidateKey("key", e.Key); err != nil {
-			add("%v", err)
-		}
-		if entities[e.Key] {
-			add("key repeats")
-		}
-		entities[e.Key] = true
-		if _, ok := KindByName(string(e.Kind)); !ok {
-			add("kind %q is unknown", e.Kind)
-		}
-		if strings.TrimSpace(e.Name) == "" {
-			add("name is empty")
-		} else if err := ValidateEntity(&e); err != nil && ValidateKey("key", e.Key) == nil && string(e.Kind) != "" {
-			if _, known := KindByName(string(e.Kind)); known {
-				add("%v", err)
-			}
-		}
-		checkSource(e.Source)
-	}
-
-	relations := make(map[string]bool, len(d.Relations))
-	for i, r := range d.Relations {
-		at("relations", i, fmt.Sprintf("%s %s %s", r.Subject, r.Predicate, r.Object))
-		if _, ok := PredicateByName(string(r.Predicate)); !ok {
-			add("predicate %q is unknown", r.Predicate)
-		}
-		if !entities[r.Subject] {
-			add("subject %q is not an entity", r.Subject)
-		}
-		if !entities[r.Object] {
-			add("object %q is not an entity", r.Object)
-		}
-		if r.Subject == r.Object {
-			add("an entity cannot relate to itself")
-		}
+	seen = make(map[string]bool, len(d.Relations))
+	for i := range d.Relations {
+		r := &d.Relations[i]
+		p, _ := relationProblems(g, r)
 		id := r.Subject + "\x00" + string(r.Predicate) + "\x00" + r.Object
-		if relations[id] {
-			add("relation repeats")
+		if seen[id] {
+			p.add("relation", "repeats")
 		}
-		relations[id] = true
-		checkSource(r.Source)
+		seen[id] = true
+		add("relations", i, fmt.Sprintf("%s %s %s", r.Subject, r.Predicate, r.Object), p)
 	}
-
-	facts := make(map[string]bool, len(d.Facts))
-	for i, f := range d.Facts {
-		at("facts", i, fmt.Sprintf("%s %s %s", f.Entity, f.Property, f.Period))
-		if !entities[f.Entity] {
-			add("entity %q is not an entity", f.Entity)
-		}
-		if !propertyPattern.MatchString(f.Property) {
-			add("property %q is not snake_case", f.Property)
-		}
-		if f.Value == nil && strings.TrimSpace(f.Text) == "" {
-			add("neither value nor text")
-		}
-		if f.Value != nil && (math.IsInf(*f.Value, 0) || math.IsNaN(*f.Value)) {
-			add("value %v is not a finite number", *f.Value)
-		}
-		if err := ValidatePeriod("period", f.Period); err != nil {
-			add("%v", err)
-		}
-		if f.Unit != "" {
-			if _, _, ok := Normalize(0, f.Unit); !ok {
-				add("unit %q is not a unit tupu knows", f.Unit)
-			}
-		}
-		if f.Qualifier != "" && !slices.Contains(Qualifiers, f.Qualifier) {
-			add("qualifier %q is not one of %v", f.Qualifier, Qualifiers)
-		}
+	seen = make(map[string]bool, len(d.Facts))
+	for i := range d.Facts {
+		f := &d.Facts[i]
+		p, _ := factProblems(g, f)
 		id := f.Entity + "\x00" + f.Property + "\x00" + f.Period
-		if facts[id] {
-			add("fact repeats (same entity, property and period)")
+		if seen[id] {
+			p.add("fact", "repeats (same entity, property and period)")
 		}
-		facts[id] = true
-		checkSource(&f.Source)
+		seen[id] = true
+		add("facts", i, fmt.Sprintf("%s %s %s", f.Entity, f.Property, f.Period), p)
 	}
+	return out
+}
 
-	return problems
+// datasetGraph is a Dataset as a Graph: the first entity or document with
+// a key is the one looked up. Its documents are copies indexed for quotes
+// (Document.IndexQuotes).
+type datasetGraph struct {
+	entities  map[string]*Entity
+	documents map[string]*Document
+}
+
+func newDatasetGraph(d *Dataset) *datasetGraph {
+	g := &datasetGraph{entities: make(map[string]*Entity, len(d.Entities)), documents: make(map[string]*Document, len(d.Documents))}
+	for i := range d.Documents {
+		if _, dup := g.documents[d.Documents[i].Key]; !dup {
+			doc := &Document{Key: d.Documents[i].Key, Text: d.Documents[i].QuotableText()}
+			doc.IndexQuotes()
+			g.documents[doc.Key] = doc
+		}
+	}
+	for i := range d.Entities {
+		if _, dup := g.entities[d.Entities[i].Key]; !dup {
+			g.entities[d.Entities[i].Key] = &d.Entities[i]
+		}
+	}
+	return g
+}
+
+func (g *datasetGraph) Entity(key string) (*Entity, error) {
+	if e, ok := g.entities[key]; ok {
+		return e, nil
+	}
+	return nil, Errorf(NotFound, "no entity has key %q", key)
+}
+
+func (g *datasetGraph) Document(key string) (*Document, error) {
+	if d, ok := g.documents[key]; ok {
+		return d, nil
+	}
+	return nil, Errorf(NotFound, "no document has key %q", key)
 }

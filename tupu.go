@@ -1,11 +1,13 @@
 // Package tupu holds the domain of the knowledge graph: entities, the facts
 // stated about them, the relations between them, the documents that every
-// fact and relation cites, and the errors the service reports. It imports
-// only the standard library; the store and the GraphQL layer translate to
-// and from these types.
+// fact and relation cites, the rules they follow, and the errors the
+// service reports. It imports only the standard library and the Unicode
+// tables of golang.org/x/text; the store and the GraphQL layer translate
+// to and from these types.
 package tupu
 
 import (
+	"index/suffixarray"
 	"strings"
 )
 
@@ -31,13 +33,24 @@ type Entity struct {
 // and aliases, without duplicates, in that order.
 func (e *Entity) Names() []string {
 	names := make([]string, 0, 2+len(e.Aliases))
-	seen := make(map[string]bool, cap(names))
-	for _, n := range append([]string{e.Name, e.NameEn}, e.Aliases...) {
-		if n == "" || seen[NormalizeName(n)] {
-			continue
+	var folded []string // names as lookups see them, beside names
+	add := func(n string) {
+		if n == "" {
+			return
 		}
-		seen[NormalizeName(n)] = true
+		f := NormalizeName(n)
+		for _, x := range folded {
+			if x == f {
+				return
+			}
+		}
+		folded = append(folded, f)
 		names = append(names, n)
+	}
+	add(e.Name)
+	add(e.NameEn)
+	for _, a := range e.Aliases {
+		add(a)
 	}
 	return names
 }
@@ -98,12 +111,27 @@ type Document struct {
 	// Text is the document as printed. Quotes are matched against
 	// QuotableText, which removes line breaks.
 	Text string `json:"text"`
+
+	quotes *suffixarray.Index // of QuotableText, once IndexQuotes made it
+}
+
+// IndexQuotes indexes the document's quotable text (a suffix array,
+// about four bytes per byte of text), so that checking each of the many
+// quotes that cite it costs a binary search instead of a scan of the
+// text. Checks use the index once it is made; the text must not change
+// afterwards. Only worth it where many quotes are checked at once (a data
+// set, a load): a single write scans.
+func (d *Document) IndexQuotes() {
+	d.quotes = suffixarray.New([]byte(d.QuotableText()))
 }
 
 // QuotableText returns the text quotes are matched against: the printed
 // text with its line breaks removed, since printed columns break lines
 // in the middle of words and numbers.
 func (d *Document) QuotableText() string {
+	if strings.IndexByte(d.Text, '\n') < 0 && strings.IndexByte(d.Text, '\r') < 0 {
+		return d.Text
+	}
 	return strings.NewReplacer("\r", "", "\n", "").Replace(d.Text)
 }
 
@@ -118,7 +146,8 @@ const (
 )
 
 // NormalizeName folds a name for exact lookup: Latin letters
-// case-insensitively, surrounding space ignored.
+// case-insensitively, surrounding space ignored, in normalization form C
+// (as names are stored).
 func NormalizeName(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
+	return strings.ToLower(strings.TrimSpace(nfc(s)))
 }

@@ -284,13 +284,15 @@ func (r *mutationResolver) DeleteEntity(ctx context.Context, in model.DeleteEnti
 func (r *mutationResolver) AddRelation(ctx context.Context, in model.AddRelationInput) (*model.AddRelationPayload, error) {
 	rel := tupu.Relation{Subject: keyOf(in.Subject), Predicate: tupu.Predicate(in.Predicate), Object: keyOf(in.Object),
 		Source: source(in.Source), Note: deref(in.Note)}
-	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) error {
-		return tx.AddRelation(actor, rel)
+	var added *tupu.Relation
+	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) (err error) {
+		added, err = tx.AddRelation(actor, rel)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &model.AddRelationPayload{ClientMutationID: in.ClientMutationID, Relation: &model.Relation{R: rel}}, nil
+	return &model.AddRelationPayload{ClientMutationID: in.ClientMutationID, Relation: &model.Relation{R: *added}}, nil
 }
 
 func (r *mutationResolver) RemoveRelation(ctx context.Context, in model.RemoveRelationInput) (*model.RemoveRelationPayload, error) {

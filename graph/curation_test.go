@@ -53,7 +53,7 @@ func TestMutations(t *testing.T) {
 	start := time.Now().UTC().Format(time.RFC3339Nano)
 	const create = `mutation($in: CreateEntityInput!) { createEntity(input: $in) { clientMutationId entity { id key name version kind } } }`
 	in := map[string]any{"clientMutationId": "c1", "key": "transsion-phone-line", "kind": "PRODUCT", "name": "传音手机", "nameEn": "Transsion phones",
-		"source": map[string]any{"document": "yubei-2021", "quote": quote}}
+		"note": "The article names the company that makes the phones, not the phones.", "source": map[string]any{"document": "yubei-2021", "quote": quote}}
 	refused("no token", "", create, map[string]any{"in": in}, "UNAUTHENTICATED")
 	refused("bad token", "tupu_nope", create, map[string]any{"in": in}, "UNAUTHENTICATED")
 	bad := map[string]any{}
@@ -97,7 +97,7 @@ func TestMutations(t *testing.T) {
 
 	const addRel = `mutation($in: AddRelationInput!) { addRelation(input: $in) { relation { subject { key } predicate object { key } source { quote } } } }`
 	rel := map[string]any{"subject": "transsion-chongqing", "predicate": "developed", "object": "transsion-phone-line",
-		"source": map[string]any{"document": "yubei-2021", "quote": quote}}
+		"note": "The phones are read as the company's, which the article names.", "source": map[string]any{"document": "yubei-2021", "quote": quote}}
 	refused("unknown predicate", editor, addRel, map[string]any{"in": map[string]any{"subject": "transsion-chongqing", "predicate": "owns", "object": "transsion-phone-line", "source": rel["source"]}}, "BAD_USER_INPUT")
 	must(editor, addRel, map[string]any{"in": rel})
 
@@ -189,7 +189,7 @@ func TestSubscription_SSE(t *testing.T) {
 	}()
 	// Changes to other entities do not reach this subscriber; one to 渝北区 does.
 	time.Sleep(100 * time.Millisecond) // let the subscription register
-	s.As(t, editor, `mutation { setFact(input: {entity: "yunyang-county", property: "test_figure", value: 1, unit: "个",
+	s.As(t, editor, `mutation { setFact(input: {entity: "yunyang-county", property: "test_figure", value: 2300, unit: "个",
 	  source: {document: "yubei-2021", quote: "渝北为云阳县提供就业岗位2300个"}}) { fact { property } } }`, nil)
 	s.As(t, editor, `mutation { updateEntity(input: {id: "yubei-district", expectedVersion: 1, note: "checked"}) { entity { version } } }`, nil)
 	select {
@@ -248,14 +248,14 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 		t.Errorf("a note alone changed more than the note: %+v", mustJSONString(t, f))
 	}
 	// A new value with its words: the label, unit and note stay.
-	f = setFact(map[string]any{"value": 2009, "qualifier": "MORE_THAN", "source": map[string]any{"document": "yubei-2021", "quote": "2020年，全区地区生产总值"}})
-	if str(f.Label) != "地区生产总值" || *f.Value != 2009 || str(f.Unit) != "亿元" || str(f.Qualifier) != "MORE_THAN" ||
-		str(f.Note) != "checked against the 2020 statistical bulletin" || f.Source.Quote != "2020年，全区地区生产总值" {
+	f = setFact(map[string]any{"value": 2009.5, "qualifier": "MORE_THAN", "source": map[string]any{"document": "yubei-2021", "quote": "全区地区生产总值实现了2009.5亿元"}})
+	if str(f.Label) != "地区生产总值" || *f.Value != 2009.5 || str(f.Unit) != "亿元" || str(f.Qualifier) != "MORE_THAN" ||
+		str(f.Note) != "checked against the 2020 statistical bulletin" || f.Source.Quote != "全区地区生产总值实现了2009.5亿元" {
 		t.Errorf("a new value lost what it left out: %s", mustJSONString(t, f))
 	}
 	// null clears the qualifier; an empty string clears the note and the label.
 	f = setFact(map[string]any{"qualifier": nil, "note": "", "label": ""})
-	if f.Qualifier != nil || f.Note != nil || f.Label != nil || *f.Value != 2009 || str(f.Unit) != "亿元" {
+	if f.Qualifier != nil || f.Note != nil || f.Label != nil || *f.Value != 2009.5 || str(f.Unit) != "亿元" {
 		t.Errorf("clearing: %s", mustJSONString(t, f))
 	}
 	// A fact that does not exist needs its source.
@@ -318,7 +318,8 @@ func TestCreateEntity_afterDeleteContinuesTheVersion(t *testing.T) {
 	const update = `mutation($in: UpdateEntityInput!) { updateEntity(input: $in) { entity { id name version } } }`
 	const del = `mutation($in: DeleteEntityInput!) { deleteEntity(input: $in) { deletedId } }`
 	in := func(name string) map[string]any {
-		return map[string]any{"in": map[string]any{"key": "transsion-phone-line", "kind": "PRODUCT", "name": name}}
+		return map[string]any{"in": map[string]any{"key": "transsion-phone-line", "kind": "PRODUCT", "name": name,
+			"note": "The article names the company, not its phones.", "source": map[string]any{"document": "yubei-2021", "quote": "在渝北前沿科技城内，由重庆传音科技有限公司所建"}}}
 	}
 
 	var first struct{ CreateEntity struct{ Entity entity } }
@@ -413,7 +414,7 @@ func TestChanges_cursorsOfAnotherHistory(t *testing.T) {
 	// Resume: two writes, then a subscription after the first change's
 	// cursor gets everything since, then a live one, none twice.
 	set := func(p string) {
-		must(s.As(t, editor, `mutation($p: String!) { setFact(input: {entity: "yunyang-county", property: $p, value: 1, unit: "个",
+		must(s.As(t, editor, `mutation($p: String!) { setFact(input: {entity: "yunyang-county", property: $p, value: 2300, unit: "个",
 		  source: {document: "yubei-2021", quote: "渝北为云阳县提供就业岗位2300个"}}) { fact { property } } }`, map[string]any{"p": p}))
 	}
 	set("resume_one")

@@ -177,13 +177,17 @@ func TestFactsAcrossGraph(t *testing.T) {
 
 	// Ordering by value compares normalized values across entities and
 	// units: 3 万台 (30,000) ranks above 20,000 台 and 5 台.
-	src := tupu.Source{Document: "yubei-2021", Quote: "将形成年产手机 7000 万台以上的产能"}
 	err := s.Store.Update(func(tx *store.Tx) error {
+		if _, err := tx.AddDocument("test", tupu.Document{Key: "units-test", Title: "产量", Text: "华为年产20000台。ARM年产3万台。SONY年产5台。"}); err != nil {
+			return err
+		}
 		for key, v := range map[string]struct {
 			value float64
 			unit  string
-		}{"huawei": {20000, "台"}, "arm": {3, "万台"}, "sony": {5, "台"}} {
+			quote string
+		}{"huawei": {20000, "台", "华为年产20000台"}, "arm": {3, "万台", "ARM年产3万台"}, "sony": {5, "台", "SONY年产5台"}} {
 			value := v.value
+			src := tupu.Source{Document: "units-test", Quote: v.quote}
 			set := func(f *tupu.Fact) { f.Value, f.Unit, f.Source = &value, v.unit, src }
 			if _, err := tx.SetFact("test", key, "test_units", "", set); err != nil {
 				return err
@@ -399,7 +403,7 @@ func TestSearch_bilingual(t *testing.T) {
 	// The index follows the graph: a new entity is found soon after it is made.
 	editor := s.Token(t, "alice", store.RoleEditor)
 	s.As(t, editor, `mutation { createEntity(input: {key: "phone-plant", kind: PROJECT, name: "智能手机工厂",
-	  source: {document: "yubei-2021", quote: "在渝北前沿科技城内，由重庆传音科技有限公司所建"}}) { entity { key } } }`, nil)
+	  note: "The article names the company whose plant it is.", source: {document: "yubei-2021", quote: "在渝北前沿科技城内，由重庆传音科技有限公司所建"}}) { entity { key } } }`, nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if got, _ := top("智能手机工厂"); got == "phone-plant" {

@@ -170,7 +170,7 @@ func TestResponseCache_acrossWrites(t *testing.T) {
 	setFact, _ := json.Marshal(map[string]any{
 		"query": `mutation($in: SetFactInput!) { setFact(input: $in) { fact { value } } }`,
 		"variables": map[string]any{"in": map[string]any{
-			"entity": src.Data.Entity.ID, "property": "cache_test", "value": 7, "unit": "个", "period": "2021",
+			"entity": src.Data.Entity.ID, "property": "cache_test", "text": src.Data.Entity.Source.Quote, "period": "2021",
 			"source": map[string]any{"document": src.Data.Entity.Source.Document.ID, "quote": src.Data.Entity.Source.Quote},
 		}},
 	})

@@ -74,7 +74,8 @@ type file struct {
 }
 
 // Load reads every *.yaml file of fsys with the text it cites and returns
-// the data set, validated. Errors name the file and the entry at fault.
+// the data set, normalized and checked by the rules every way in applies
+// (tupu.Dataset.Problems). Errors name the file and the entry at fault.
 func Load(fsys fs.FS) (*tupu.Dataset, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
@@ -98,6 +99,7 @@ func Load(fsys fs.FS) (*tupu.Dataset, error) {
 			return nil, err
 		}
 	}
+	d.Normalize()
 	problems := d.Problems()
 	if len(problems) == 0 {
 		return &d, nil

@@ -10,7 +10,6 @@ import (
 	"math"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -48,10 +47,9 @@ import (
 // stopping at the first error it returns. Load calls a source once per
 // pass (twice), so it must yield the same data every time. Chunks come in
 // dependency order: the relations and facts of a chunk point at entities
-// of that chunk or of earlier ones (as synth.Generate's do). Across all
-// its chunks, the data must be a dataset that Dataset.Validate accepts;
-// Load checks only what the store itself needs (see Load). A chunk is not
-// kept after yield returns.
+// of that chunk or of earlier ones (as synth.Generate's do). Load applies
+// the rules of every statement to it (see Load). A chunk is not kept after
+// yield returns.
 type Source func(yield func(*tupu.Dataset) error) error
 
 // DatasetSource is a Source of one dataset held in memory.
@@ -113,13 +111,13 @@ type LoadStats struct {
 // smaller file. Entities of version 0 are stored at version 1. It records
 // no history; the graph version is 1 afterwards, as after Import.
 //
-// A store that holds anything is CONFLICT. Load checks what the store's
-// layout needs, cheaply: keys are well formed and unique (documents,
-// entities, relations, facts), kinds and predicates are known, relations
-// and facts point at entities of the dataset, no entity relates to
-// itself, numbers are finite. It does not check citations (that the quotes
-// are in their documents): Dataset.Validate does, and over a large graph
-// it costs more than the load itself.
+// A store that holds anything is CONFLICT. Load normalizes each
+// statement's text and checks it with the rules every way in applies
+// (tupu.CheckDocument, CheckEntity, CheckRelation, CheckFact), looking up
+// the documents and entities of the dataset read so far; keys, relations
+// and facts (entity, property, period) must not repeat. The first problem
+// stops it, naming the statement (BAD_USER_INPUT). To look them up, it
+// keeps every document's text and every entity's names until it is done.
 //
 // Load is meant for a new file: it skips fsync until its last commit,
 // sets the garbage collector's target while it runs (see loadGCPercent;
@@ -134,7 +132,7 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 	if opts.TxKeys <= 0 {
 		opts.TxKeys = DefaultLoadTxKeys
 	}
-	l := &loader{s: s, opts: opts, start: start, kindOf: map[string]uint8{}}
+	l := &loader{s: s, opts: opts, start: start, entities: map[string]loadedEntity{}, documents: map[string]*tupu.Document{}}
 	l.stats.Kinds = map[tupu.Kind]int{}
 	if err := s.View(func(t *Tx) error { return t.checkEmpty() }); err != nil {
 		return l.stats, err
@@ -241,10 +239,57 @@ type loader struct {
 
 	// Filled during the first pass, read by the second (the producer
 	// makes the passes one after another).
-	kinds  []tupu.Kind       // kinds by index
-	kindOf map[string]uint8  // entity key -> index in kinds
-	known  map[tupu.Kind]int // kind -> index in kinds, or -1 when unknown
-	preds  map[tupu.Predicate]bool
+	kinds    []tupu.Kind             // kinds by index
+	entities map[string]loadedEntity // every entity read so far
+	known    map[tupu.Kind]int       // kind -> index in kinds, or -1 when unknown
+	// Every document read so far, with its quotable text as its text
+	// (tupu.Document.QuotableText, computed once), and the last few looked
+	// up indexed for quotes (a chunk's statements cite a few documents).
+	documents map[string]*tupu.Document
+	indexed   []*tupu.Document
+}
+
+// indexedDocuments is how many documents the loader keeps indexed for
+// quotes: an index is about four times its text.
+const indexedDocuments = 8
+
+// loadedEntity is what the loader keeps of an entity: what the rules of
+// the relations and facts that point at it look up (its key, kind and
+// names), and its kind's index.
+type loadedEntity struct {
+	e    *tupu.Entity
+	kind uint8
+}
+
+// Entity and Document make the loader a tupu.Graph of what it has read.
+var _ tupu.Graph = (*loader)(nil)
+
+func (l *loader) Entity(key string) (*tupu.Entity, error) {
+	if le, ok := l.entities[key]; ok {
+		return le.e, nil
+	}
+	return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q (of this chunk or an earlier one)", key)
+}
+
+func (l *loader) Document(key string) (*tupu.Document, error) {
+	for i, d := range l.indexed {
+		if d.Key == key {
+			copy(l.indexed[1:i+1], l.indexed[:i]) // most recent first
+			l.indexed[0] = d
+			return d, nil
+		}
+	}
+	if d, ok := l.documents[key]; ok {
+		x := *d
+		x.IndexQuotes()
+		if len(l.indexed) < indexedDocuments {
+			l.indexed = append(l.indexed, nil)
+		}
+		copy(l.indexed[1:], l.indexed)
+		l.indexed[0] = &x
+		return &x, nil
+	}
+	return nil, tupu.Errorf(tupu.NotFound, "no document has key %q (of this chunk or an earlier one)", key)
 }
 
 // pass is a set of buckets filled from one reading of the source.
@@ -353,6 +398,7 @@ func (l *loader) produce(ctx context.Context, src Source, ready chan<- *kvbuf) e
 			break
 		}
 		collected <- p
+		l.documents, l.indexed = nil, nil // the first pass checked every citation
 	}
 	close(collected)
 	<-sorted
@@ -383,14 +429,26 @@ func (l *loader) sortPass(ctx context.Context, p *pass, ready chan<- *kvbuf) err
 	return nil
 }
 
-// collectFirst fills the first pass: a chunk's entities first, so that
-// its facts find their kinds.
+// collectFirst fills the first pass: a chunk's documents first, which
+// its statements cite, then its entities, so that its facts find them.
+// It checks the chunk's relations too, which the second pass encodes:
+// each document is then indexed for quotes once, while its chunk is read.
 func (l *loader) collectFirst(d *tupu.Dataset, p *pass) error {
+	d.Normalize()
+	if err := l.collectDocuments(d, p); err != nil {
+		return err
+	}
 	if err := l.collectEntities(d, p); err != nil {
 		return err
 	}
 	if err := l.collectFacts(d, p); err != nil {
 		return err
+	}
+	for i := range d.Relations {
+		r := &d.Relations[i]
+		if err := tupu.CheckRelation(l, r); err != nil {
+			return fmt.Errorf("relation %s %s %s: %w", r.Subject, r.Predicate, r.Object, err)
+		}
 	}
 	return l.collectNames(d, p)
 }
@@ -402,8 +460,8 @@ func (l *loader) collectEntities(d *tupu.Dataset, p *pass) error {
 	entities, kinds := p.bufs[bufEntities], p.bufs[bufKinds]
 	for i := range d.Entities {
 		e := d.Entities[i] // a copy: the version may be set
-		if !isKey(e.Key) {
-			return fmt.Errorf("entity %q: %w", e.Key, tupu.ValidateKey("key", e.Key))
+		if err := tupu.CheckEntity(l, &e); err != nil {
+			return fmt.Errorf("entity %q: %w", e.Key, err)
 		}
 		ki, ok := l.known[e.Kind]
 		if !ok {
@@ -417,10 +475,10 @@ func (l *loader) collectEntities(d *tupu.Dataset, p *pass) error {
 		if ki < 0 {
 			return tupu.Errorf(tupu.BadUserInput, "entity %q: kind %q is unknown", e.Key, e.Kind)
 		}
-		if _, dup := l.kindOf[e.Key]; dup {
-			return tupu.Errorf(tupu.BadUserInput, "entity %q: key repeats", e.Key)
+		if _, dup := l.entities[e.Key]; dup {
+			return tupu.Errorf(tupu.BadUserInput, "entity %q: key: repeats", e.Key)
 		}
-		l.kindOf[e.Key] = uint8(ki)
+		l.entities[e.Key] = loadedEntity{&tupu.Entity{Key: e.Key, Kind: e.Kind, Name: e.Name, NameEn: e.NameEn, Aliases: e.Aliases}, uint8(ki)}
 		if e.Version == 0 {
 			e.Version = 1
 		}
@@ -436,13 +494,17 @@ func (l *loader) collectEntities(d *tupu.Dataset, p *pass) error {
 	return nil
 }
 
-func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
-	documents, names, byname := p.bufs[bufDocuments], p.bufs[bufNames], p.bufs[bufByName]
+func (l *loader) collectDocuments(d *tupu.Dataset, p *pass) error {
+	documents := p.bufs[bufDocuments]
 	for i := range d.Documents {
 		doc := &d.Documents[i]
-		if !isKey(doc.Key) {
-			return fmt.Errorf("document %q: %w", doc.Key, tupu.ValidateKey("key", doc.Key))
+		if err := tupu.CheckDocument(doc); err != nil {
+			return fmt.Errorf("document %q: %w", doc.Key, err)
 		}
+		if _, dup := l.documents[doc.Key]; dup {
+			return tupu.Errorf(tupu.BadUserInput, "document %q: key: repeats", doc.Key)
+		}
+		l.documents[doc.Key] = &tupu.Document{Key: doc.Key, Text: doc.QuotableText()}
 		v, err := json.Marshal(doc)
 		if err != nil {
 			return err
@@ -450,6 +512,11 @@ func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
 		documents.add(v, appendDocumentKey(documents.kbuf(), doc.Key))
 	}
 	p.documents += len(d.Documents)
+	return nil
+}
+
+func (l *loader) collectNames(d *tupu.Dataset, p *pass) error {
+	names, byname := p.bufs[bufNames], p.bufs[bufByName]
 	if names.ranks == nil {
 		// The three values, once: every key of the index points at one.
 		for _, v := range rankValues {
@@ -501,17 +568,14 @@ func appendNameRanks(out []nameRank, e *tupu.Entity) []nameRank {
 
 // kindOfEntity returns the kind of an entity of the dataset.
 func (l *loader) kindOfEntity(key string) (tupu.Kind, bool) {
-	i, ok := l.kindOf[key]
+	le, ok := l.entities[key]
 	if !ok {
 		return "", false
 	}
-	return l.kinds[i], true
+	return l.kinds[le.kind], true
 }
 
 func (l *loader) collectEdges(d *tupu.Dataset, p *pass) error {
-	if l.preds == nil {
-		l.preds = map[tupu.Predicate]bool{}
-	}
 	edges := p.bufs[bufEdges]
 	// Relations citing the same *Source (a sentence stating several) with
 	// no note have the same value: encode and keep it once per chunk.
@@ -522,26 +586,11 @@ func (l *loader) collectEdges(d *tupu.Dataset, p *pass) error {
 	bySource := map[*tupu.Source]encoded{}
 	for i := range d.Relations {
 		r := &d.Relations[i]
-		valid, seen := l.preds[r.Predicate]
-		if !seen {
-			_, valid = tupu.PredicateByName(string(r.Predicate))
-			l.preds[r.Predicate] = valid
-		}
+		r.Normalize() // as the first pass did, which checked it
 		subjKind, subjOK := l.kindOfEntity(r.Subject)
 		objKind, objOK := l.kindOfEntity(r.Object)
-		var problem string
-		switch {
-		case !valid:
-			problem = fmt.Sprintf("predicate %q is unknown", r.Predicate)
-		case !subjOK:
-			problem = fmt.Sprintf("subject %q is not an entity", r.Subject)
-		case !objOK:
-			problem = fmt.Sprintf("object %q is not an entity", r.Object)
-		case r.Subject == r.Object:
-			problem = "an entity cannot relate to itself"
-		}
-		if problem != "" {
-			return tupu.Errorf(tupu.BadUserInput, "relation %s %s %s: %s", r.Subject, r.Predicate, r.Object, problem)
+		if !subjOK || !objOK {
+			return fmt.Errorf("relation %s %s %s: the source gave other entities in its first pass", r.Subject, r.Predicate, r.Object)
 		}
 		// Both ends hold the same value: stored once in memory.
 		e, ok := bySource[r.Source]
@@ -566,21 +615,10 @@ func (l *loader) collectFacts(d *tupu.Dataset, p *pass) error {
 	facts, factprops, factvalues := p.bufs[bufFacts], p.bufs[bufFactProps], p.bufs[bufFactValues]
 	for i := range d.Facts {
 		f := &d.Facts[i]
-		kind, ok := l.kindOfEntity(f.Entity)
-		var problem string
-		switch {
-		case !ok:
-			problem = fmt.Sprintf("entity %q is not an entity (of this chunk or an earlier one)", f.Entity)
-		case f.Property == "" || strings.IndexByte(f.Property, sep) >= 0:
-			problem = fmt.Sprintf("property %q is not snake_case", f.Property)
-		case strings.IndexByte(f.Period, sep) >= 0:
-			problem = fmt.Sprintf("period %q is not a period", f.Period)
-		case f.Value != nil && (math.IsInf(*f.Value, 0) || math.IsNaN(*f.Value)):
-			problem = fmt.Sprintf("value %v is not a finite number", *f.Value)
+		if err := tupu.CheckFact(l, f); err != nil {
+			return fmt.Errorf("fact %s %s %s: %w", f.Entity, f.Property, f.Period, err)
 		}
-		if problem != "" {
-			return tupu.Errorf(tupu.BadUserInput, "fact %s %s %s: %s", f.Entity, f.Property, f.Period, problem)
-		}
+		kind, _ := l.kindOfEntity(f.Entity)
 		v, err := json.Marshal(f)
 		if err != nil {
 			return err
@@ -593,23 +631,6 @@ func (l *loader) collectFacts(d *tupu.Dataset, p *pass) error {
 	}
 	p.facts += len(d.Facts)
 	return nil
-}
-
-// isKey is tupu.ValidateKey's test without a regular expression: lowercase
-// ASCII words of a-z and 0-9 joined by single '-'.
-func isKey(k string) bool {
-	if len(k) == 0 || len(k) > tupu.MaxKeyLength || k[0] == '-' || k[len(k)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		switch c := k[i]; {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '-' && k[i-1] != '-':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // writeBucket appends a sorted bucket in transactions of about TxKeys
@@ -682,11 +703,7 @@ func (l *loader) finish(noSync bool) error {
 	)
 	err := l.s.db.Update(func(tx *bolt.Tx) error {
 		err := writeStatistics(tx, func(entity []byte) (tupu.Kind, bool) {
-			i, ok := l.kindOf[string(entity)]
-			if !ok {
-				return "", false
-			}
-			return l.kinds[i], true
+			return l.kindOfEntity(string(entity))
 		})
 		if err != nil {
 			return err

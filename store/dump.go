@@ -78,9 +78,11 @@ func (t *Tx) Dump() (*Dump, error) {
 
 // Import writes a dump into an empty store, in one transaction, keeping
 // entity versions and history as they were, in a new epoch of history. It checks everything before
-// it writes anything: the dataset must be valid and the history's
-// sequence numbers rising. A store that holds anything is CONFLICT.
+// it writes anything: the dataset, normalized, must pass the rules every
+// way in applies (tupu.Dataset.Validate), and the history's sequence
+// numbers must rise. A store that holds anything is CONFLICT.
 func (s *Store) Import(d *Dump) error {
+	d.Dataset.Normalize()
 	if err := d.Dataset.Validate(); err != nil {
 		return err
 	}

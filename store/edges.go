@@ -278,7 +278,8 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 	return nil
 }
 
-// relationsOf returns every relation that touches entity, each once.
+// relationsOf returns every relation that touches entity, each once,
+// with its source and note.
 func (t *Tx) relationsOf(entity string) ([]tupu.Relation, error) {
 	var rels []tupu.Relation
 	var after []byte
@@ -288,7 +289,11 @@ func (t *Tx) relationsOf(entity string) ([]tupu.Relation, error) {
 			return nil, err
 		}
 		for _, e := range p.Edges {
-			r := tupu.Relation{Subject: entity, Predicate: e.Predicate, Object: e.Other.Key}
+			src, note, err := e.Provenance()
+			if err != nil {
+				return nil, err
+			}
+			r := tupu.Relation{Subject: entity, Predicate: e.Predicate, Object: e.Other.Key, Source: src, Note: note}
 			if e.Direction == tupu.In {
 				r.Subject, r.Object = e.Other.Key, entity
 			}

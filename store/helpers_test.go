@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,41 +114,45 @@ func src(quote string) *tupu.Source {
 	return &tupu.Source{Document: docKey, Quote: quote}
 }
 
-// entity returns an entity whose source quotes its name.
+// entity returns an entity whose source quotes its name (and its key, so
+// that the quote occurs once in the document).
 func entity(key string, kind tupu.Kind, name string, aliases ...string) tupu.Entity {
-	return tupu.Entity{Key: key, Kind: kind, Name: name, Aliases: aliases, Source: src(name)}
+	return tupu.Entity{Key: key, Kind: kind, Name: name, Aliases: aliases, Source: src("「" + name + "」（" + key + "）")}
 }
 
-// relation returns a relation whose source quotes its three parts.
+// relation returns a relation whose source quotes its three parts: keys,
+// not names, which its note says.
 func relation(subject string, pred tupu.Predicate, object string) tupu.Relation {
 	return tupu.Relation{Subject: subject, Predicate: pred, Object: object,
-		Source: src(subject + " " + string(pred) + " " + object)}
+		Source: src("「" + subject + " " + string(pred) + " " + object + "」"), Note: fixtureNote}
 }
+
+// fixtureNote is why a fixture relation's quote names its ends by key.
+const fixtureNote = "The fixture's text names entities by key."
 
 // fact returns a figure about an entity whose source quotes it.
 func fact(ent, property string, value float64, period string) tupu.Fact {
 	return tupu.Fact{Entity: ent, Property: property, Value: &value, Unit: "亿元", Period: period,
-		Source: *src(fmt.Sprintf("%s %s %g %s", ent, property, value, period))}
+		Source: *src(fmt.Sprintf("「%s %s %s %s」", ent, property, strconv.FormatFloat(value, 'f', -1, 64), period))}
 }
 
 // newDataset returns a dataset of the statements and one document whose
-// text holds every quote they cite.
+// text holds every quote they cite, once.
 func newDataset(es []tupu.Entity, rs []tupu.Relation, fs []tupu.Fact) *tupu.Dataset {
 	var quotes []string
-	for _, e := range es {
-		if e.Source != nil && e.Source.Document == docKey {
-			quotes = append(quotes, e.Source.Quote)
+	cite := func(s *tupu.Source) {
+		if s != nil && s.Document == docKey && !slices.Contains(quotes, s.Quote) {
+			quotes = append(quotes, s.Quote)
 		}
+	}
+	for _, e := range es {
+		cite(e.Source)
 	}
 	for _, r := range rs {
-		if r.Source != nil && r.Source.Document == docKey {
-			quotes = append(quotes, r.Source.Quote)
-		}
+		cite(r.Source)
 	}
 	for _, f := range fs {
-		if f.Source.Document == docKey {
-			quotes = append(quotes, f.Source.Quote)
-		}
+		cite(&f.Source)
 	}
 	return &tupu.Dataset{
 		Documents: []tupu.Document{{Key: docKey, Title: "渝北区2021年工作报告", Language: "zh",

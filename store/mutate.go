@@ -12,34 +12,15 @@ import (
 // change with its actor, all inside the caller's transaction, so that a
 // mutation is all or nothing.
 
-// citeDocument checks that src cites a stored document and that the
-// quote is words of it.
-func (t *Tx) citeDocument(src *tupu.Source) error {
-	if src == nil {
-		return tupu.Errorf(tupu.BadUserInput, "source: every statement cites a document and a quote")
-	}
-	d, err := t.Document(src.Document)
-	if tupu.ErrorCode(err) == tupu.NotFound {
-		return tupu.Errorf(tupu.BadUserInput, "source.document: no document has key %q", src.Document)
-	}
-	if err != nil {
-		return err
-	}
-	return tupu.ValidateQuote(d, src.Quote)
-}
-
 // CreateEntity writes a new entity, at version 1, or, when an entity
 // with the same key was deleted before, at the version after its last: a
 // client's expectedVersion for the old entity never applies to the new
-// one. It returns CONFLICT if the key is taken.
+// one. The entity is normalized and must pass tupu.CheckEntity
+// (BAD_USER_INPUT). It returns CONFLICT if the key is taken.
 func (t *Tx) CreateEntity(actor string, e tupu.Entity) (*tupu.Entity, error) {
-	if err := tupu.ValidateEntity(&e); err != nil {
+	e.Normalize()
+	if err := tupu.CheckEntity(t, &e); err != nil {
 		return nil, err
-	}
-	if e.Source != nil {
-		if err := t.citeDocument(e.Source); err != nil {
-			return nil, err
-		}
 	}
 	if _, err := t.Entity(e.Key); err == nil {
 		return nil, tupu.Errorf(tupu.Conflict, "key: an entity with key %q exists", e.Key)
@@ -97,8 +78,10 @@ func checkVersion(e *tupu.Entity, expected int) error {
 }
 
 // UpdateEntity applies change to the entity at expectedVersion and raises
-// its version. The key and kind cannot change. It returns NOT_FOUND or
-// CONFLICT when the entity is missing or has moved on.
+// its version. The key and kind cannot change, and the entity as changed
+// must pass tupu.CheckEntity, as must its relations when its names change
+// (a relation's quote names both ends): BAD_USER_INPUT. It returns
+// NOT_FOUND or CONFLICT when the entity is missing or has moved on.
 func (t *Tx) UpdateEntity(actor, key string, expectedVersion int, change func(*tupu.Entity)) (*tupu.Entity, error) {
 	old, err := t.Entity(key)
 	if err != nil {
@@ -113,19 +96,40 @@ func (t *Tx) UpdateEntity(actor, key string, expectedVersion int, change func(*t
 	if e.Key != old.Key || e.Kind != old.Kind {
 		return nil, tupu.Errorf(tupu.BadUserInput, "key and kind cannot change; create a new entity instead")
 	}
-	if err := tupu.ValidateEntity(&e); err != nil {
+	e.Normalize()
+	if err := tupu.CheckEntity(t, &e); err != nil {
 		return nil, err
-	}
-	if e.Source != nil && (old.Source == nil || *e.Source != *old.Source) {
-		if err := t.citeDocument(e.Source); err != nil {
-			return nil, err
-		}
 	}
 	e.Version = old.Version + 1
 	if err := t.PutEntity(&e); err != nil {
 		return nil, err
 	}
+	if !slices.Equal(e.Names(), old.Names()) {
+		if err := t.relationsStillGround(&e); err != nil {
+			return nil, err
+		}
+	}
 	return &e, t.record(actor, OpUpdateEntity, key, "", old, &e)
+}
+
+// relationsStillGround returns BAD_USER_INPUT if a relation of e, whose
+// names just changed, no longer passes tupu.CheckRelation: its quote named
+// e by a name e no longer has.
+func (t *Tx) relationsStillGround(e *tupu.Entity) error {
+	rels, err := t.relationsOf(e.Key)
+	if err != nil {
+		return err
+	}
+	for i := range rels {
+		if err := tupu.CheckRelation(t, &rels[i]); err != nil {
+			if tupu.ErrorCode(err) != tupu.BadUserInput {
+				return err
+			}
+			r := rels[i]
+			return tupu.Errorf(tupu.BadUserInput, "name: relation %s %s %s would no longer be grounded (%s); keep the name it quotes as an alias", r.Subject, r.Predicate, r.Object, tupu.ErrorMessage(err))
+		}
+	}
+	return nil
 }
 
 // RemoveEntity deletes the entity at expectedVersion. While relations
@@ -166,30 +170,22 @@ func (t *Tx) RemoveEntity(actor, key string, expectedVersion int, cascade bool) 
 	return old, t.record(actor, OpDeleteEntity, key, "", old, nil)
 }
 
-// AddRelation writes a relation citing a stored document. Adding one that
-// exists replaces its source and note.
-func (t *Tx) AddRelation(actor string, r tupu.Relation) error {
-	if _, ok := tupu.PredicateByName(string(r.Predicate)); !ok {
-		return tupu.Errorf(tupu.BadUserInput, "predicate: %q is unknown", r.Predicate)
-	}
-	for field, key := range map[string]string{"subject": r.Subject, "object": r.Object} {
-		if _, err := t.Entity(key); tupu.ErrorCode(err) == tupu.NotFound {
-			return tupu.Errorf(tupu.BadUserInput, "%s: no entity has key %q", field, key)
-		} else if err != nil {
-			return err
-		}
-	}
-	if err := t.citeDocument(r.Source); err != nil {
-		return err
+// AddRelation writes a relation that passes tupu.CheckRelation
+// (BAD_USER_INPUT) and returns it as written. Adding one that exists
+// replaces its source and note.
+func (t *Tx) AddRelation(actor string, r tupu.Relation) (*tupu.Relation, error) {
+	r.Normalize()
+	if err := tupu.CheckRelation(t, &r); err != nil {
+		return nil, err
 	}
 	old, err := t.Relation(r.Subject, r.Predicate, r.Object)
 	if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
-		return err
+		return nil, err
 	}
 	if err := t.PutRelation(&r); err != nil {
-		return err
+		return nil, err
 	}
-	return t.record(actor, OpAddRelation, r.Subject, r.Object, old, &r)
+	return &r, t.record(actor, OpAddRelation, r.Subject, r.Object, old, &r)
 }
 
 // RemoveRelation deletes a relation, or returns NOT_FOUND.
@@ -206,15 +202,11 @@ func (t *Tx) RemoveRelation(actor, subject string, pred tupu.Predicate, object s
 
 // SetFact writes the fact (entity, property, period): change is applied
 // to the fact as it is (or to an empty one with that identity, when there
-// is none), so that what change leaves alone stays. The result must cite a
-// stored document and keep its identity. It returns the fact as written;
-// BAD_USER_INPUT when the entity is missing or the fact is not valid.
+// is none), so that what change leaves alone stays. The result, normalized,
+// must keep its identity and pass tupu.CheckFact. It returns the fact as
+// written; BAD_USER_INPUT when the entity is missing or the fact is not
+// valid.
 func (t *Tx) SetFact(actor, entity, property, period string, change func(*tupu.Fact)) (*tupu.Fact, error) {
-	if _, err := t.Entity(entity); tupu.ErrorCode(err) == tupu.NotFound {
-		return nil, tupu.Errorf(tupu.BadUserInput, "entity: no entity has key %q", entity)
-	} else if err != nil {
-		return nil, err
-	}
 	old, err := t.Fact(entity, property, period)
 	if err != nil && tupu.ErrorCode(err) != tupu.NotFound {
 		return nil, err
@@ -227,13 +219,8 @@ func (t *Tx) SetFact(actor, entity, property, period string, change func(*tupu.F
 	if f.Entity != entity || f.Property != property || f.Period != period {
 		return nil, tupu.Errorf(tupu.BadUserInput, "a fact's entity, property and period name it; set another fact instead")
 	}
-	if err := tupu.ValidateFact(&f); err != nil {
-		return nil, err
-	}
-	if f.Source == (tupu.Source{}) {
-		return nil, tupu.Errorf(tupu.BadUserInput, "source: a new fact cites a document and a quote")
-	}
-	if err := t.citeDocument(&f.Source); err != nil {
+	f.Normalize()
+	if err := tupu.CheckFact(t, &f); err != nil {
 		return nil, err
 	}
 	if err := t.PutFact(&f); err != nil {
@@ -258,7 +245,8 @@ func (t *Tx) RemoveFact(actor, entity, property, period string) error {
 // quote is checked against, so one is never replaced: CONFLICT if the key
 // is taken.
 func (t *Tx) AddDocument(actor string, d tupu.Document) (*tupu.Document, error) {
-	if err := tupu.ValidateDocument(&d); err != nil {
+	d.Normalize()
+	if err := tupu.CheckDocument(&d); err != nil {
 		return nil, err
 	}
 	if _, err := t.Document(d.Key); err == nil {

@@ -212,12 +212,12 @@ func TestStatistics_Writes(t *testing.T) {
 	MustUpdate(t, s, func(tx *store.Tx) error {
 		for i := range before + 2 {
 			e := entity("stat-partner-"+strconv.Itoa(i), tupu.KindUniversity, "统计大学"+strconv.Itoa(i))
-			e.Source = nil
+			e.Source, e.Note = &tupu.Source{Document: doc.Key, Quote: quote}, "A test partner the article does not name."
 			if _, err := tx.CreateEntity("test", e); err != nil {
 				return err
 			}
-			r := tupu.Relation{Subject: e.Key, Predicate: tupu.PredPartnerOf, Object: lab, Source: &tupu.Source{Document: doc.Key, Quote: quote}}
-			if err := tx.AddRelation("test", r); err != nil {
+			r := tupu.Relation{Subject: e.Key, Predicate: tupu.PredPartnerOf, Object: lab, Source: &tupu.Source{Document: doc.Key, Quote: quote}, Note: "A test relation."}
+			if _, err := tx.AddRelation("test", r); err != nil {
 				return err
 			}
 			added = append(added, r)

@@ -260,10 +260,11 @@ func TestStore_Sync(t *testing.T) {
 			if _, err := tx.CreateEntity("alice", tupu.Entity{Key: "foreign", Kind: tupu.KindUniversity, Name: "某大学", Source: other}); err != nil {
 				return err
 			}
-			return tx.AddRelation("alice", tupu.Relation{Subject: "foreign", Predicate: tupu.PredPartnerOf, Object: "gone", Source: other})
+			_, err := tx.AddRelation("alice", tupu.Relation{Subject: "foreign", Predicate: tupu.PredPartnerOf, Object: "gone", Source: other, Note: "A test relation."})
+			return err
 		})
 		v2 := syncV2()
-		v2.Documents[0].Text += "。将被删除的公司" // the kept entity's words stay in the document
+		v2.Documents[0].Text += "。" + entity("gone", tupu.KindCompany, "将被删除的公司").Source.Quote // the kept entity's words stay in the document
 		res := MustSync(t, s, v2)
 		if !hasAction(res, store.SyncKeep, "entity gone") || hasAction(res, store.SyncRemove, "entity gone") {
 			t.Errorf("gone was not kept: %v", res.Actions)
@@ -301,7 +302,8 @@ func TestStore_Sync(t *testing.T) {
 		s := MustOpen(t)
 		MustSync(t, s, syncV1())
 		MustUpdate(t, s, func(tx *store.Tx) error {
-			_, err := tx.CreateEntity("alice", tupu.Entity{Key: "curated", Kind: tupu.KindCompany, Name: "另一家", Source: src("将被删除的公司")})
+			_, err := tx.CreateEntity("alice", tupu.Entity{Key: "curated", Kind: tupu.KindCompany, Name: "另一家", Source: src("将被删除的公司"),
+				Note: "A test entity the text does not name."})
 			return err
 		})
 		version := MustGraphVersion(t, s)
@@ -469,28 +471,28 @@ func TestStore_Sync(t *testing.T) {
 		}{
 			{"quote_not_in_document", func(d *tupu.Dataset) {
 				d.Entities[0].Source = src("不存在的话")
-			}, "is not found in document"},
+			}, "is not in document"},
 			{"document_not_in_dataset", func(d *tupu.Dataset) {
 				d.Relations[0].Source = &tupu.Source{Document: "elsewhere", Quote: "渝北区"}
-			}, `document "elsewhere" is not in the dataset`},
+			}, `source.document: no document has key "elsewhere"`},
 			{"dangling_relation", func(d *tupu.Dataset) {
 				d.Relations = append(d.Relations, relation("park", tupu.PredHosts, "nobody"))
-			}, `object "nobody" is not an entity`},
+			}, `object: no entity has key "nobody"`},
 			{"fact_about_nobody", func(d *tupu.Dataset) {
 				d.Facts = append(d.Facts, fact("nobody", "gdp", 1, "2021"))
-			}, `entity "nobody" is not an entity`},
+			}, `entity: no entity has key "nobody"`},
 			{"duplicate_entity", func(d *tupu.Dataset) {
 				d.Entities = append(d.Entities, entity("acme", tupu.KindCompany, "某某科技"))
-			}, "key repeats"},
+			}, "key: repeats"},
 			{"duplicate_relation", func(d *tupu.Dataset) {
 				d.Relations = append(d.Relations, d.Relations[0])
-			}, "relation repeats"},
+			}, "relation: repeats"},
 			{"unknown_kind", func(d *tupu.Dataset) {
 				d.Entities[2].Kind = "CASTLE"
-			}, `kind "CASTLE" is unknown`},
+			}, `kind: "CASTLE" is unknown`},
 			{"unknown_predicate", func(d *tupu.Dataset) {
 				d.Relations[0].Predicate = "likes"
-			}, `predicate "likes" is unknown`},
+			}, `predicate: "likes" is unknown`},
 			{"bad_key", func(d *tupu.Dataset) {
 				d.Entities = append(d.Entities, entity("Bad Key", tupu.KindCompany, "某某科技"))
 			}, "is not a key"},
@@ -545,7 +547,8 @@ func curate(tb testing.TB, s *store.Store) {
 		if err := tx.RemoveRelation("bob", "park", tupu.PredHosts, "lab"); err != nil {
 			return err
 		}
-		return tx.AddRelation("alice", tupu.Relation{Subject: "acme", Predicate: tupu.PredPartnerOf, Object: "yubei", Source: src("某某科技")})
+		_, err := tx.AddRelation("alice", tupu.Relation{Subject: "acme", Predicate: tupu.PredPartnerOf, Object: "yubei", Source: src("某某科技"), Note: "A test relation."})
+		return err
 	})
 }
 
@@ -572,7 +575,13 @@ func hasAction(res store.SyncResult, op, statement string) bool {
 // syncV1 quoted, as the curators' statements kept over it quote them.
 func keepingV1sWords() *tupu.Dataset {
 	d := syncV2()
-	d.Documents[0].Text = syncV1().Documents[0].Text + "。\n" + d.Documents[0].Text
+	text := syncV1().Documents[0].Text
+	for _, q := range strings.Split(d.Documents[0].Text, "。\n") {
+		if !strings.Contains(text, q) { // each quote once: a quote must point at one place
+			text += "。\n" + q
+		}
+	}
+	d.Documents[0].Text = text
 	return d
 }
 

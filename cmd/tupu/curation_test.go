@@ -33,10 +33,14 @@ const curQuote = "渝北为云阳县提供就业岗位2300个"
 
 const curSetFact = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { property value } } }`
 
-// curFact is the input of a setFact on 云阳县.
-func curFact(property string, value int) map[string]any {
+// curValue is the figure curQuote writes: every curFact states it.
+const curValue = 2300
+
+// curFact is the input of a setFact on 云阳县: its property tells the
+// writes apart.
+func curFact(property string) map[string]any {
 	return map[string]any{"in": map[string]any{
-		"entity": "yunyang-county", "property": property, "value": value, "unit": "个", "period": "2021",
+		"entity": "yunyang-county", "property": property, "value": curValue, "unit": "个", "period": "2021",
 		"source": map[string]any{"document": "yubei-2021", "quote": curQuote},
 	}}
 }
@@ -393,7 +397,7 @@ func TestBinary_tokens(t *testing.T) {
 	var wrote struct {
 		SetFact struct{ Fact struct{ Property string } }
 	}
-	curMust(t, srv.url, secret, curSetFact, curFact("token_check", 1), &wrote)
+	curMust(t, srv.url, secret, curSetFact, curFact("token_check"), &wrote)
 	if wrote.SetFact.Fact.Property != "token_check" {
 		t.Errorf("setFact answered %+v", wrote)
 	}
@@ -452,7 +456,7 @@ func TestBinary_tokens(t *testing.T) {
 		name, query string
 		vars        map[string]any
 	}{
-		{"setFact", curSetFact, curFact("token_check", 2)},
+		{"setFact", curSetFact, curFact("token_check")},
 		{"read", `{ districts { totalCount } }`, nil},
 	} {
 		r, err := curPost(srv2.url, secret, q.query, q.vars)
@@ -524,7 +528,7 @@ func TestBinary_crashDuringWrites(t *testing.T) {
 					default:
 					}
 					n := int(next.Add(1))
-					r, err := curPost(srv.url, secret, curSetFact, curFact(fmt.Sprintf("burst_%d", n), n))
+					r, err := curPost(srv.url, secret, curSetFact, curFact(fmt.Sprintf("burst_%d", n)))
 					if err != nil || !r.ok() {
 						// Refused or cut off by the kill: not acknowledged.
 						failed.Add(1)
@@ -576,7 +580,7 @@ func TestBinary_crashDuringWrites(t *testing.T) {
 					}
 					continue
 				}
-				if f.Value == nil || *f.Value != float64(n) || f.Unit != "个" || f.Period != "2021" {
+				if f.Value == nil || *f.Value != curValue || f.Unit != "个" || f.Period != "2021" {
 					t.Errorf("round %d: fact %s is stored as %+v", round, p, f)
 				}
 				if c := changes[p]; c.Actor != "crash" || c.Op != store.OpSetFact {
@@ -637,7 +641,7 @@ func TestBinary_backupWhileWriting(t *testing.T) {
 	}
 
 	srv := curServe(t, db)
-	curMust(t, srv.url, editor, curSetFact, curFact("before_backup", 7), nil)
+	curMust(t, srv.url, editor, curSetFact, curFact("before_backup"), nil)
 
 	var rec curRecorder
 	var acks atomic.Int64
@@ -652,7 +656,7 @@ func TestBinary_backupWhileWriting(t *testing.T) {
 				return
 			default:
 			}
-			r, err := curPost(srv.url, editor, curSetFact, curFact(fmt.Sprintf("during_%d", n), n))
+			r, err := curPost(srv.url, editor, curSetFact, curFact(fmt.Sprintf("during_%d", n)))
 			if err == nil && !r.ok() {
 				err = fmt.Errorf("status %d: %s", r.status, r.raw)
 			}
@@ -733,7 +737,7 @@ func TestBinary_backupWhileWriting(t *testing.T) {
 		inBackup, _ = curFactsAgree(t, tx)
 		return nil
 	})
-	if f, ok := inBackup["before_backup"]; !ok || f.Value == nil || *f.Value != 7 {
+	if f, ok := inBackup["before_backup"]; !ok || f.Value == nil || *f.Value != curValue {
 		t.Errorf("the backup lacks the fact written before it: %+v", f)
 	}
 	for n := range ackedBefore {
@@ -776,7 +780,7 @@ func TestBinary_backupWhileWriting(t *testing.T) {
 	for _, f := range got.Entity.Facts {
 		served[f.Property] = f.Value
 	}
-	if served["before_backup"] != 7 {
+	if served["before_backup"] != curValue {
 		t.Errorf("the restored server does not serve the fact written before the backup: %v", got.Entity.Facts)
 	}
 	for p := range served {
@@ -785,7 +789,7 @@ func TestBinary_backupWhileWriting(t *testing.T) {
 		}
 	}
 	// The tokens come back with the data.
-	curMust(t, srv.url, editor, curSetFact, curFact("after_restore", 1), nil)
+	curMust(t, srv.url, editor, curSetFact, curFact("after_restore"), nil)
 	srv.stop(t)
 }
 

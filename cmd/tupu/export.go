@@ -156,6 +156,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("import %s: %w", file, err)
 	}
+	g.Dataset.Normalize()
 	if err := g.Dataset.Validate(); err != nil {
 		return fmt.Errorf("import %s: the data set is not valid: %w", file, err)
 	}

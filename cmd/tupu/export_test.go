@@ -52,13 +52,14 @@ func expSeed(t *testing.T, path string) {
 	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	value := 12.5
+	value := 2009.5
 	src := func(q string) tupu.Source { return tupu.Source{Document: "yubei-2021", Quote: q} }
 	labSrc := src("智能座舱联合实验室")
 	err = s.Update(func(tx *store.Tx) error {
 		if _, err := tx.CreateEntity("alice", tupu.Entity{
 			Key: "export-test-lab", Kind: tupu.KindLab, Name: "测试“实验室”", NameEn: `Test "Lab" \ A`,
 			Aliases: []string{"TL"}, Description: "line one\nline \"two\" with a \\ backslash and <b>&</b>", Source: &labSrc,
+			Note: "A test lab: the quote names another.",
 		}); err != nil {
 			return err
 		}
@@ -69,8 +70,8 @@ func expSeed(t *testing.T, path string) {
 			return err
 		}
 		relSrc := src("智能座舱联合实验室")
-		if err := tx.AddRelation("alice", tupu.Relation{Subject: "export-test-lab", Predicate: tupu.PredLocatedIn,
-			Object: "yubei-district", Source: &relSrc}); err != nil {
+		if _, err := tx.AddRelation("alice", tupu.Relation{Subject: "export-test-lab", Predicate: tupu.PredLocatedIn,
+			Object: "yubei-district", Source: &relSrc, Note: "A test relation."}); err != nil {
 			return err
 		}
 		if _, err := tx.UpdateEntity("bob", "export-test-lab", 1, func(e *tupu.Entity) { e.Aliases = append(e.Aliases, "测试") }); err != nil {
@@ -194,11 +195,24 @@ func TestImport_refusesAndWritesNothing(t *testing.T) {
 		{"a wrong version", edited("version.json", "\"version\": 1,\n", "\"version\": 2,\n"), "version 2: this program reads version 1 only"},
 		{"another format", edited("format.json", `"format": "tupu"`, `"format": "tupu-lite"`), "not a tupu export"},
 		{"a dangling relation", variant("dangling.json", func(g *export.Graph) { g.Dataset.Relations[0].Object = "no-such-entity" }),
-			`object "no-such-entity" is not an entity`},
+			`object: no entity has key "no-such-entity"`},
 		{"a quote not in its document", variant("quote.json", func(g *export.Graph) { g.Dataset.Facts[0].Source.Quote = "不在文中的话" }),
-			"is not found in document"},
+			"is not in document"},
 		{"history out of order", variant("history.json", func(g *export.Graph) { g.History[1].Seq = g.History[0].Seq }),
 			"sequence number"},
+		// The rules every way in applies, import included.
+		{"a value past a finite number of yuan", variant("inf.json", func(g *export.Graph) {
+			v := 1.7e308
+			g.Dataset.Facts[0].Value, g.Dataset.Facts[0].Unit = &v, "亿元"
+		}), "is more than a finite number of yuan"},
+		{"an invisible character in a name", variant("zwsp.json", func(g *export.Graph) { g.Dataset.Entities[0].Name = "渝\u200b北" }),
+			"character 2 is U+200B ZERO WIDTH SPACE"},
+		{"an entity without a source", variant("nosource.json", func(g *export.Graph) { g.Dataset.Entities[0].Source = nil }),
+			"source: missing"},
+		{"a quote that is everywhere", variant("de.json", func(g *export.Graph) {
+			g.Dataset.Relations[0].Source = &tupu.Source{Document: "yubei-2021", Quote: "的"}
+		}),
+			"occurs more than once"},
 		{"no such file", filepath.Join(dir, "missing.json"), "no such file"},
 	}
 	for _, tc := range cases {
@@ -352,7 +366,7 @@ func TestExport_rdfIsReadByRapper(t *testing.T) {
 	for _, want := range []string{
 		`<urn:tupu:entity:export-test-lab> <https://schema.org/name> "Test \"Lab\" \\ A"@en .`,
 		`<urn:tupu:entity:export-test-lab> <https://schema.org/description> "line one\nline \"two\" with a \\ backslash and <b>&</b>"@en .`,
-		`<urn:tupu:fact:export-test-lab/staff/2021-01--2021-08> <https://schema.org/value> "12.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .`,
+		`<urn:tupu:fact:export-test-lab/staff/2021-01--2021-08> <https://schema.org/value> "2009.5"^^<http://www.w3.org/2001/XMLSchema#decimal> .`,
 	} {
 		if !bytes.Contains(body, []byte(want+"\n")) {
 			t.Errorf("missing: %s", want)
@@ -415,7 +429,8 @@ func TestExportImport_reCreatedKeyContinuesTheVersion(t *testing.T) {
 	defer s.Close()
 	var e *tupu.Entity
 	err = s.Update(func(tx *store.Tx) error {
-		e, err = tx.CreateEntity("alice", tupu.Entity{Key: "export-test-lab", Kind: tupu.KindLab, Name: "新实验室"})
+		e, err = tx.CreateEntity("alice", tupu.Entity{Key: "export-test-lab", Kind: tupu.KindLab, Name: "新实验室",
+			Note: "A test lab: the quote names another.", Source: &tupu.Source{Document: "yubei-2021", Quote: "智能座舱联合实验室"}})
 		return err
 	})
 	if err != nil || e.Version != 3 {

@@ -195,7 +195,7 @@ func TestBinary_fullDisk(t *testing.T) {
 				t.Errorf("another large write on the full disk: %s", r.raw)
 			}
 		}
-		r := faultsPost(t, srv.url, admin, curSetFact, curFact("on_full_disk", 1), 5*time.Second)
+		r := faultsPost(t, srv.url, admin, curSetFact, curFact("on_full_disk"), 5*time.Second)
 		switch {
 		case r.ok():
 			t.Logf("a small setFact on the full disk is acknowledged (freed pages are reused)")
@@ -687,7 +687,7 @@ func TestBinary_corruptFile(t *testing.T) {
 		path, _ := faultsSeeded(t, true)
 		editor := curToken(t, path, "meta", "editor")
 		srv := curServe(t, path)
-		curMust(t, srv.url, editor, curSetFact, curFact("before_meta_damage", 7), nil)
+		curMust(t, srv.url, editor, curSetFact, curFact("before_meta_damage"), nil)
 		srv.stop(t)
 		t0, t1 := faultsMetaTxid(t, path, 0), faultsMetaTxid(t, path, 1)
 		newest := 0

@@ -166,7 +166,8 @@ func TestRestore_replacesAfterChecking(t *testing.T) {
 	srv := curServe(t, db)
 	curWaitSearch(t, srv.url)
 	curMust(t, srv.url, editor, `mutation($in: CreateEntityInput!) { createEntity(input: $in) { entity { key } } }`,
-		map[string]any{"in": map[string]any{"key": "after-the-backup", "kind": "COMPANY", "name": "备份之后"}}, nil)
+		map[string]any{"in": map[string]any{"key": "after-the-backup", "kind": "COMPANY", "name": "备份之后",
+			"note": "A test entity the article does not name.", "source": map[string]any{"document": "yubei-2021", "quote": curQuote}}}, nil)
 	srv.stop(t)
 	replaced := restoreFingerprint(t, filepath.Dir(db))["tupu.db"]
 
@@ -229,7 +230,7 @@ func TestRestore_startsANewHistory(t *testing.T) {
 	srv := curServe(t, db)
 	write := func(url, property string) {
 		t.Helper()
-		curMust(t, url, editor, curSetFact, curFact(property, 1), nil)
+		curMust(t, url, editor, curSetFact, curFact(property), nil)
 	}
 	write(srv.url, "before_backup")
 	backup := filepath.Join(t.TempDir(), "at-n-2.bak")

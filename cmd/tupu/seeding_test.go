@@ -47,7 +47,7 @@ func seedingCuration(t *testing.T, url, editor, admin string) {
 		"source": map[string]any{"document": "yubei-2021", "quote": "华为、字节跳动"}}}, nil)
 	curMust(t, url, editor, `mutation($in: CreateEntityInput!) { createEntity(input: $in) { entity { key } } }`,
 		map[string]any{"in": map[string]any{"key": "yubei-phone-makers", "kind": "ALLIANCE", "name": "渝北手机企业群",
-			"source": map[string]any{"document": "yubei-2021", "quote": "以OPPO、传音等为主的"}}}, nil)
+			"note": "The curator's name for the makers the article lists.", "source": map[string]any{"document": "yubei-2021", "quote": "以OPPO、传音等为主的"}}}, nil)
 	curMust(t, url, editor, addRelation, map[string]any{"in": map[string]any{"subject": "yubei-phone-makers", "predicate": "partner_of",
 		"object": "3d-fitting-system", "source": map[string]any{"document": "alice-notes", "quote": "3D技术端试衣系统由渝北手机企业群试用"}}}, nil)
 	curMust(t, url, editor, setFact, map[string]any{"in": map[string]any{

@@ -4516,8 +4516,13 @@ type PathStep {
 Curation. Every mutation is one transaction: all of it happens or none.
 Writes need ` + "`" + `Authorization: Bearer <token>` + "`" + ` (see ` + "`" + `tupu token` + "`" + `): an editor
 may create and change, an admin may also delete entities and add
-documents. Every fact and relation written cites a document and words of
-it.
+documents. Every entity, fact and relation written cites a document and
+words of it (see SourceInput). Text is stored in Unicode normalization
+form C; names, aliases, descriptions, labels, titles and notes may not hold
+invisible characters (bidirectional controls, zero-width spaces, the
+byte-order mark, tag characters), except the zero-width joiners a script
+needs. A value with several problems is refused with all of them, in the
+order of the input's fields.
 """
 type Mutation {
   "Creates an entity at version 1, or after the last version of a deleted entity that had its key. CONFLICT if the key is taken."
@@ -4571,7 +4576,13 @@ type Mutation {
 input SourceInput {
   "The document: its ID or its key."
   document: ID!
-  "Words of the document, exactly (line breaks removed)."
+  """
+  Words of the document, exactly (line breaks removed), long enough to occur
+  there once, that ground the statement: a fact's quote writes its value (in
+  digits, with 万 or 亿, or in Chinese numerals) or holds its text; a
+  relation's names both ends (or its note says why not); an entity's names
+  it (or its note says why not).
+  """
   quote: String!
 }
 
@@ -4591,10 +4602,15 @@ input CreateEntityInput {
   aliases: [String!]
   "What the sources say the entity is, in English."
   description: String
-  "A curator's note."
+  "A curator's note; say here why, when the quote does not name the entity."
   note: String
-  "Where a document names the entity."
-  source: SourceInput
+  """
+  Where a document names the entity. Every entity cites one, as every
+  relation and fact does: words of a stored document, found there once,
+  that hold the entity's name, English name or an alias (or the note says
+  why not).
+  """
+  source: SourceInput!
 }
 
 "The result of createEntity."
@@ -4667,7 +4683,7 @@ input AddRelationInput {
   object: ID!
   "Where a document states the relation."
   source: SourceInput!
-  "A curator's note."
+  "A curator's note; say here why, when the quote does not name both ends."
   note: String
 }
 
@@ -4725,9 +4741,9 @@ input SetFactInput {
   property: String!
   "The Chinese wording of the property."
   label: String
-  "The number as the source states it."
+  "The number as the source states it, which the quote writes; finite, in its unit and in its base unit."
   value: Float
-  "For a statement that is not a figure."
+  "For a statement that is not a figure: words of the quote."
   text: String
   "The unit as the source states it; one tupu knows (亿元, 万元, 万台, 亩, 万平方米, 公里, %, 家, 个...)."
   unit: String
@@ -18811,7 +18827,7 @@ func (ec *executionContext) unmarshalInputCreateEntityInput(ctx context.Context,
 			it.Note = data
 		case "source":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
-			data, err := ec.unmarshalOSourceInput2ᚖtupuᚋgraphᚋmodelᚐSourceInput(ctx, v)
+			data, err := ec.unmarshalNSourceInput2ᚖtupuᚋgraphᚋmodelᚐSourceInput(ctx, v)
 			if err != nil {
 				return it, err
 			}

@@ -47,7 +47,7 @@ type AddRelationInput struct {
 	Object string `json:"object"`
 	// Where a document states the relation.
 	Source *SourceInput `json:"source"`
-	// A curator's note.
+	// A curator's note; say here why, when the quote does not name both ends.
 	Note *string `json:"note,omitempty"`
 }
 
@@ -135,10 +135,13 @@ type CreateEntityInput struct {
 	Aliases []string `json:"aliases,omitempty"`
 	// What the sources say the entity is, in English.
 	Description *string `json:"description,omitempty"`
-	// A curator's note.
+	// A curator's note; say here why, when the quote does not name the entity.
 	Note *string `json:"note,omitempty"`
-	// Where a document names the entity.
-	Source *SourceInput `json:"source,omitempty"`
+	// Where a document names the entity. Every entity cites one, as every
+	// relation and fact does: words of a stored document, found there once,
+	// that hold the entity's name, English name or an alias (or the note says
+	// why not).
+	Source *SourceInput `json:"source"`
 }
 
 // The result of createEntity.
@@ -324,8 +327,13 @@ type LabEdge struct {
 // Curation. Every mutation is one transaction: all of it happens or none.
 // Writes need `Authorization: Bearer <token>` (see `tupu token`): an editor
 // may create and change, an admin may also delete entities and add
-// documents. Every fact and relation written cites a document and words of
-// it.
+// documents. Every entity, fact and relation written cites a document and
+// words of it (see SourceInput). Text is stored in Unicode normalization
+// form C; names, aliases, descriptions, labels, titles and notes may not hold
+// invisible characters (bidirectional controls, zero-width spaces, the
+// byte-order mark, tag characters), except the zero-width joiners a script
+// needs. A value with several problems is refused with all of them, in the
+// order of the input's fields.
 type Mutation struct {
 }
 
@@ -507,7 +515,11 @@ type SetFactPayload struct {
 type SourceInput struct {
 	// The document: its ID or its key.
 	Document string `json:"document"`
-	// Words of the document, exactly (line breaks removed).
+	// Words of the document, exactly (line breaks removed), long enough to occur
+	// there once, that ground the statement: a fact's quote writes its value (in
+	// digits, with 万 or 亿, or in Chinese numerals) or holds its text; a
+	// relation's names both ends (or its note says why not); an entity's names
+	// it (or its note says why not).
 	Quote string `json:"quote"`
 }
 
