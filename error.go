@@ -16,6 +16,7 @@ const (
 	Unauthenticated Code = "UNAUTHENTICATED"
 	Forbidden       Code = "FORBIDDEN"
 	Conflict        Code = "CONFLICT"
+	Ambiguous       Code = "AMBIGUOUS" // a name that more than one entity holds
 	ComplexityLimit Code = "COMPLEXITY_LIMIT"
 	Unavailable     Code = "UNAVAILABLE"
 	// HistoryReset refuses a position in the history (a cursor of
@@ -32,6 +33,9 @@ const InternalMessage = "internal error"
 type Error struct {
 	Code    Code
 	Message string
+	// Extensions are machine-readable details shown beside the code in
+	// the error's extensions (AMBIGUOUS: "candidates").
+	Extensions map[string]any
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -15,6 +15,14 @@ import (
 // every problem of its value, field by field in the order of the GraphQL
 // input's fields, so the same value always gets the same message.
 
+// RulesVersion counts the changes to these rules that can make a
+// statement stored before fail them. Stores record the version every
+// stored statement last passed, so that a new version is checked once.
+// Version 1: entities cite a source, text is visible and in NFC, quotes
+// occur once and ground their statement, values are finite in their base
+// unit.
+const RulesVersion = 1
+
 // Field limits for curated text. Generous for what sources say, small
 // enough that no single write can bloat the store or a response.
 const (

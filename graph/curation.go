@@ -231,7 +231,7 @@ func (r *mutationResolver) CreateEntity(ctx context.Context, in model.CreateEnti
 		Description: deref(in.Description), Note: deref(in.Note), Source: source(in.Source)}
 	var created *tupu.Entity
 	err := r.write(ctx, store.RoleEditor, func(tx *store.Tx, actor string) (err error) {
-		created, err = tx.CreateEntity(actor, e)
+		created, err = tx.CreateEntity(actor, e, store.EntityOptions{ShareNames: in.AllowSharedName != nil && *in.AllowSharedName})
 		return err
 	})
 	if err != nil {
@@ -254,7 +254,7 @@ func (r *mutationResolver) UpdateEntity(ctx context.Context, in model.UpdateEnti
 			if in.Source != nil {
 				e.Source = source(in.Source)
 			}
-		})
+		}, store.EntityOptions{ShareNames: in.AllowSharedName != nil && *in.AllowSharedName})
 		return err
 	})
 	if err != nil {

@@ -161,7 +161,9 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.
 	offset := 0
 	if args.After != nil {
 		n, err := strconv.Atoi(strings.TrimPrefix(string(args.After), "o:"))
-		if err != nil || !strings.HasPrefix(string(args.After), "o:") || n < 0 {
+		// A position a page gave: below the deepest offset search serves,
+		// so that the next one (n+1) neither overflows nor goes past it.
+		if err != nil || !strings.HasPrefix(string(args.After), "o:") || n < 0 || n >= search.MaxOffset {
 			return nil, tupu.Errorf(tupu.BadUserInput, "%q is not a search cursor", *after)
 		}
 		offset = n + 1

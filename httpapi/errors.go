@@ -27,6 +27,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		switch {
 		case errors.As(err, &domain):
 			gerr.Message = domain.Message
+			for k, v := range domain.Extensions {
+				if gerr.Extensions == nil {
+					gerr.Extensions = map[string]any{}
+				}
+				gerr.Extensions[k] = v
+			}
 			setCode(gerr, domain.Code)
 			if domain.Code == tupu.Unavailable {
 				// The operator needs the cause (a damaged file, a full disk).

@@ -133,6 +133,7 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 		opts.TxKeys = DefaultLoadTxKeys
 	}
 	l := &loader{s: s, opts: opts, start: start, entities: map[string]loadedEntity{}, documents: map[string]*tupu.Document{}}
+	l.quoted.fetch = l.document
 	l.stats.Kinds = map[tupu.Kind]int{}
 	if err := s.View(func(t *Tx) error { return t.checkEmpty() }); err != nil {
 		return l.stats, err
@@ -246,12 +247,8 @@ type loader struct {
 	// (tupu.Document.QuotableText, computed once), and the last few looked
 	// up indexed for quotes (a chunk's statements cite a few documents).
 	documents map[string]*tupu.Document
-	indexed   []*tupu.Document
+	quoted    quotedDocuments
 }
-
-// indexedDocuments is how many documents the loader keeps indexed for
-// quotes: an index is about four times its text.
-const indexedDocuments = 8
 
 // loadedEntity is what the loader keeps of an entity: what the rules of
 // the relations and facts that point at it look up (its key, kind and
@@ -271,23 +268,12 @@ func (l *loader) Entity(key string) (*tupu.Entity, error) {
 	return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q (of this chunk or an earlier one)", key)
 }
 
-func (l *loader) Document(key string) (*tupu.Document, error) {
-	for i, d := range l.indexed {
-		if d.Key == key {
-			copy(l.indexed[1:i+1], l.indexed[:i]) // most recent first
-			l.indexed[0] = d
-			return d, nil
-		}
-	}
+func (l *loader) Document(key string) (*tupu.Document, error) { return l.quoted.Document(key) }
+
+// document is the loader's own lookup of the documents it has read.
+func (l *loader) document(key string) (*tupu.Document, error) {
 	if d, ok := l.documents[key]; ok {
-		x := *d
-		x.IndexQuotes()
-		if len(l.indexed) < indexedDocuments {
-			l.indexed = append(l.indexed, nil)
-		}
-		copy(l.indexed[1:], l.indexed)
-		l.indexed[0] = &x
-		return &x, nil
+		return d, nil
 	}
 	return nil, tupu.Errorf(tupu.NotFound, "no document has key %q (of this chunk or an earlier one)", key)
 }
@@ -398,7 +384,7 @@ func (l *loader) produce(ctx context.Context, src Source, ready chan<- *kvbuf) e
 			break
 		}
 		collected <- p
-		l.documents, l.indexed = nil, nil // the first pass checked every citation
+		l.documents, l.quoted.recent = nil, nil // the first pass checked every citation
 	}
 	close(collected)
 	<-sorted
@@ -709,6 +695,9 @@ func (l *loader) finish(noSync bool) error {
 			return err
 		}
 		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(schemaVersion)); err != nil {
+			return err
+		}
+		if err := markRulesPassed(tx); err != nil { // every statement was checked
 			return err
 		}
 		if err := bumpGraphVersion(tx); err != nil {

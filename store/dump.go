@@ -134,6 +134,9 @@ func (s *Store) Import(d *Dump) error {
 		if _, err := t.startEpoch(); err != nil {
 			return err
 		}
+		if err := markRulesPassed(t.tx); err != nil { // every statement was checked
+			return err
+		}
 		return t.tx.Bucket(bucketHistory).SetSequence(last)
 	})
 }

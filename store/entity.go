@@ -39,23 +39,46 @@ func decodeEntity(v []byte) (*tupu.Entity, error) {
 	return &e, nil
 }
 
-// EntityByName returns the entity whose name, English name or alias is
-// name (Latin letters case-insensitively), or NOT_FOUND. When several
-// match, a canonical name beats an English name beats an alias, and then
-// the smaller key wins.
+// EntityByName returns the one entity whose name, English name or alias
+// is name (Latin letters case-insensitively), NOT_FOUND when none is, and
+// AMBIGUOUS (tupu.AmbiguousName) when several are: a lookup never chooses
+// among homonyms, so no write can change its answer unseen.
 func (t *Tx) EntityByName(name string) (*tupu.Entity, error) {
-	r := newRanges(t.bucket(bucketNames), namesPrefix(tupu.NormalizeName(name)))
-	best, bestRank := []byte(nil), byte(0xff)
-	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
-		if _, entity, ok := decodeNamesKey(k); ok && len(v) == 1 && v[0] < bestRank {
-			best, bestRank = entity, v[0]
-		}
-	}
-	if best == nil {
+	holders, err := t.NameHolders(name)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(holders) == 0:
 		return nil, tupu.Errorf(tupu.NotFound, "no entity is named %q", name)
+	case len(holders) > 1:
+		return nil, tupu.AmbiguousName(name, holders)
 	}
-	return t.Entity(string(best))
+	return t.Entity(holders[0].Key)
 }
+
+// heldAs says how the names index's ranks hold a name.
+var heldAs = map[byte]string{rankName: tupu.HeldAsName, rankNameEn: tupu.HeldAsNameEn, rankAlias: tupu.HeldAsAlias}
+
+// NameHolders returns every entity that holds name (as EntityByName folds
+// it), in key order: tupu.NameIndex.
+func (t *Tx) NameHolders(name string) ([]tupu.NameHolder, error) {
+	var out []tupu.NameHolder
+	r := newRanges(t.bucket(bucketNames), namesPrefix(tupu.NormalizeName(name)))
+	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
+		_, entity, ok := decodeNamesKey(k)
+		if !ok || len(v) != 1 {
+			continue
+		}
+		e, err := t.Entity(string(entity))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tupu.NameHolder{Key: e.Key, Kind: e.Kind, Name: e.Name, As: heldAs[v[0]]})
+	}
+	return out, nil
+}
+
+var _ tupu.NameIndex = (*Tx)(nil)
 
 // EntityPage is one page of entities.
 type EntityPage struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"tupu"
@@ -103,6 +104,9 @@ type ChangePage struct {
 // Changes pages through all changes after the sequence number after.
 func (t *Tx) Changes(after uint64, first int) (*ChangePage, error) {
 	out := &ChangePage{}
+	if after == math.MaxUint64 {
+		return out, nil // nothing follows, and after+1 would start again at 0
+	}
 	c := t.bucket(bucketHistory).Cursor()
 	for k, v := c.Seek(historyKey(after + 1)); k != nil; k, v = c.Next() {
 		if len(out.Changes) == first {

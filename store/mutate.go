@@ -16,14 +16,19 @@ import (
 // with the same key was deleted before, at the version after its last: a
 // client's expectedVersion for the old entity never applies to the new
 // one. The entity is normalized and must pass tupu.CheckEntity
-// (BAD_USER_INPUT). It returns CONFLICT if the key is taken.
-func (t *Tx) CreateEntity(actor string, e tupu.Entity) (*tupu.Entity, error) {
+// (BAD_USER_INPUT). It returns CONFLICT if the key is taken, or if the
+// entity takes a name another holds, unless opts share names
+// (tupu.CheckNewNames).
+func (t *Tx) CreateEntity(actor string, e tupu.Entity, opts ...EntityOptions) (*tupu.Entity, error) {
 	e.Normalize()
 	if err := tupu.CheckEntity(t, &e); err != nil {
 		return nil, err
 	}
 	if _, err := t.Entity(e.Key); err == nil {
 		return nil, tupu.Errorf(tupu.Conflict, "key: an entity with key %q exists", e.Key)
+	}
+	if err := tupu.CheckNewNames(t, nil, &e, shareNames(opts)); err != nil {
+		return nil, err
 	}
 	last, err := t.retiredVersion(e.Key)
 	if err != nil {
@@ -69,6 +74,23 @@ func (t *Tx) retiredVersion(key string) (int, error) {
 	}
 }
 
+// EntityOptions change how CreateEntity and UpdateEntity write.
+type EntityOptions struct {
+	// ShareNames lets the entity take a name, English name or alias that
+	// another entity holds: a homonym, which lookups by that name then
+	// answer with AMBIGUOUS.
+	ShareNames bool
+}
+
+func shareNames(opts []EntityOptions) bool {
+	for _, o := range opts {
+		if o.ShareNames {
+			return true
+		}
+	}
+	return false
+}
+
 // checkVersion returns CONFLICT unless the entity is at expected.
 func checkVersion(e *tupu.Entity, expected int) error {
 	if e.Version != expected {
@@ -81,8 +103,9 @@ func checkVersion(e *tupu.Entity, expected int) error {
 // its version. The key and kind cannot change, and the entity as changed
 // must pass tupu.CheckEntity, as must its relations when its names change
 // (a relation's quote names both ends): BAD_USER_INPUT. It returns
-// NOT_FOUND or CONFLICT when the entity is missing or has moved on.
-func (t *Tx) UpdateEntity(actor, key string, expectedVersion int, change func(*tupu.Entity)) (*tupu.Entity, error) {
+// NOT_FOUND or CONFLICT when the entity is missing or has moved on, and
+// CONFLICT when it takes a name another holds, unless opts share names.
+func (t *Tx) UpdateEntity(actor, key string, expectedVersion int, change func(*tupu.Entity), opts ...EntityOptions) (*tupu.Entity, error) {
 	old, err := t.Entity(key)
 	if err != nil {
 		return nil, err
@@ -98,6 +121,9 @@ func (t *Tx) UpdateEntity(actor, key string, expectedVersion int, change func(*t
 	}
 	e.Normalize()
 	if err := tupu.CheckEntity(t, &e); err != nil {
+		return nil, err
+	}
+	if err := tupu.CheckNewNames(t, old, &e, shareNames(opts)); err != nil {
 		return nil, err
 	}
 	e.Version = old.Version + 1

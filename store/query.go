@@ -205,7 +205,10 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 		return nil, fmt.Errorf("unknown order %d", o.By)
 	}
 	if err := checkCursors(PageArgs{After: after}, func(c []byte) bool {
-		return len(r.prefixes[0]) == 0 || bytes.HasPrefix(c, r.prefixes[0])
+		if len(r.prefixes[0]) == 0 { // every entity by key: the cursor is a key
+			return tupu.ValidateKey("cursor", string(c)) == nil
+		}
+		return bytes.HasPrefix(c, r.prefixes[0])
 	}); err != nil {
 		return nil, err
 	}
@@ -437,7 +440,11 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 		}
 	}
 	if err := checkCursors(PageArgs{After: after}, func(c []byte) bool {
-		return len(r.prefixes[0]) == 0 || bytes.HasPrefix(c, r.prefixes[0])
+		if len(r.prefixes[0]) == 0 { // every fact by key: entity, property, period
+			entity, _, _, ok := decodeFactKey(c)
+			return ok && tupu.ValidateKey("cursor", string(entity)) == nil
+		}
+		return bytes.HasPrefix(c, r.prefixes[0])
 	}); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ import (
 //	            "graph"                                   -> uint64 graph version, +1 per write
 //	            "epoch"                                   -> the history's epoch, 16 hex digits (absent in
 //	            files made before epochs: the empty epoch)
+//	            "rules"                                   -> uint64 the version of the statements' rules
+//	            (tupu.RulesVersion) every stored statement passed when last checked (check.go)
 //	documents   docKey                                    -> JSON tupu.Document
 //	entities    entKey                                    -> JSON tupu.Entity
 //	kinds       kind 0 entKey                             -> nil
@@ -100,6 +102,7 @@ var (
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")
 	keyHistoryEpoch  = []byte("epoch")
+	keyRulesChecked  = []byte("rules")
 )
 
 // sep joins the parts of a composite key.
@@ -123,7 +126,7 @@ const (
 // allKinds stands for every kind in the byname index; no kind is spelt so.
 const allKinds = "*"
 
-// Name ranks inside the names index: lower wins a lookup.
+// Name ranks inside the names index: how an entity holds a name.
 const (
 	rankName   = 0
 	rankNameEn = 1

@@ -32,6 +32,10 @@ type Store struct {
 	cache   entityCache
 	commits commitLog // what recent commits touched
 	stats   atomic.Pointer[Statistics]
+	// rulesPassed is a version of the rules every stored statement was
+	// found to pass, for the next write transaction to record (see
+	// RulesPassed); 0 when there is none to record.
+	rulesPassed atomic.Uint64
 }
 
 // Options tune Open.
@@ -278,6 +282,12 @@ func (s *Store) updateTx(fn func(*Tx) error, changes *[]Change) error {
 			return err
 		}
 		*changes = t.changes
+		if v := s.rulesPassed.Load(); v != 0 {
+			if err := tx.Bucket(bucketMeta).Put(keyRulesChecked, u64(v)); err != nil {
+				return err
+			}
+			tx.OnCommit(func() { s.rulesPassed.CompareAndSwap(v, 0) })
+		}
 		if t.changed {
 			if err := bumpGraphVersion(tx); err != nil {
 				return err

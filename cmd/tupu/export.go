@@ -76,6 +76,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: %w", err)
 	}
 	g := (*export.Graph)(d)
+	warnProblems(stderr, *db, &g.Dataset)
 
 	if *out == "" {
 		w := bufio.NewWriter(stdout)
@@ -181,4 +182,16 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stderr, "imported %s into %s: %d documents, %d entities, %d relations, %d facts, %d changes\n",
 		file, *db, len(g.Dataset.Documents), len(g.Dataset.Entities), len(g.Dataset.Relations), len(g.Dataset.Facts), len(g.History))
 	return nil
+}
+
+// warnProblems says, on stderr, when the graph holds statements that do
+// not pass the rules (written before a rule tightened): the export is
+// written all the same, but import refuses it until they are fixed.
+func warnProblems(stderr io.Writer, db string, d *tupu.Dataset) {
+	problems := d.Problems()
+	if len(problems) == 0 {
+		return
+	}
+	fmt.Fprintf(stderr, "warning: %d problems in statements that do not pass the rules of this version (%d); `tupu import` refuses this export until they are fixed. The first: %s\nList them all, with how to fix them: tupu check --db %s\n",
+		len(problems), tupu.RulesVersion, problems[0], db)
 }

@@ -57,6 +57,7 @@ Usage:
   tupu generate --db PATH --entities N          build a synthetic graph
   tupu export [--format json|jsonld|ntriples] [--db PATH] [--out FILE]   write the whole graph
   tupu import FILE [--db PATH]                  read a JSON export into an empty database
+  tupu check [--db PATH]                        list stored statements that no longer pass the rules
 
 Settings come from the defaults, a --config YAML file, the environment
 variables in brackets, and these flags, each overriding the one before:
@@ -82,6 +83,7 @@ var commands = map[string]command{
 	"verify":   runVerify,
 	"export":   runExport,
 	"import":   runImport,
+	"check":    runCheck,
 }
 
 // run is the whole program; main only wires it to the process.
@@ -218,6 +220,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	if err := seedIfEmpty(s, log); err != nil {
 		return err
 	}
+	defer checkRulesInBackground(s, c.DB, log)()
 	x, err := indexer.Start(c.searchDir(), s, log)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)

@@ -3011,7 +3011,11 @@ type Query {
   """
   Finds one entity by its key, or by a name: the canonical name, the English
   name or an alias, matched exactly (Latin letters case-insensitively). Give
-  exactly one of the two. Returns null if nothing matches.
+  exactly one of the two. Returns null if nothing matches. A name that more
+  than one entity holds (homonyms) is an AMBIGUOUS error whose
+  ` + "`" + `extensions.candidates` + "`" + ` list them (` + "`" + `key` + "`" + `, ` + "`" + `kind` + "`" + `, ` + "`" + `name` + "`" + `, and ` + "`" + `as` + "`" + `: name,
+  nameEn or alias): a lookup never chooses, so no write changes its answer
+  unseen.
   """
   entity(
     "The entity's stable key, such as ` + "`" + `xiantao-data-valley` + "`" + `."
@@ -4611,6 +4615,12 @@ input CreateEntityInput {
   why not).
   """
   source: SourceInput!
+  """
+  Lets the entity take a name, English name or alias that another entity
+  holds. Without it, such a write is CONFLICT; with it, lookups by that name
+  answer AMBIGUOUS with both, and the history shows who made the homonym.
+  """
+  allowSharedName: Boolean = false
 }
 
 "The result of createEntity."
@@ -4641,6 +4651,8 @@ input UpdateEntityInput {
   note: String
   "Where a document names the entity."
   source: SourceInput
+  "Lets the entity take a name another entity holds (see CreateEntityInput.allowSharedName)."
+  allowSharedName: Boolean = false
 }
 
 "The result of updateEntity."
@@ -18762,7 +18774,11 @@ func (ec *executionContext) unmarshalInputCreateEntityInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "key", "kind", "name", "nameEn", "aliases", "description", "note", "source"}
+	if _, present := asMap["allowSharedName"]; !present {
+		asMap["allowSharedName"] = false
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "key", "kind", "name", "nameEn", "aliases", "description", "note", "source", "allowSharedName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18832,6 +18848,13 @@ func (ec *executionContext) unmarshalInputCreateEntityInput(ctx context.Context,
 				return it, err
 			}
 			it.Source = data
+		case "allowSharedName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowSharedName"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowSharedName = data
 		}
 	}
 	return it, nil
@@ -19548,7 +19571,11 @@ func (ec *executionContext) unmarshalInputUpdateEntityInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "id", "expectedVersion", "name", "nameEn", "aliases", "description", "note", "source"}
+	if _, present := asMap["allowSharedName"]; !present {
+		asMap["allowSharedName"] = false
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "expectedVersion", "name", "nameEn", "aliases", "description", "note", "source", "allowSharedName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19618,6 +19645,13 @@ func (ec *executionContext) unmarshalInputUpdateEntityInput(ctx context.Context,
 				return it, err
 			}
 			it.Source = data
+		case "allowSharedName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowSharedName"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowSharedName = data
 		}
 	}
 	return it, nil

@@ -142,6 +142,10 @@ type CreateEntityInput struct {
 	// that hold the entity's name, English name or an alias (or the note says
 	// why not).
 	Source *SourceInput `json:"source"`
+	// Lets the entity take a name, English name or alias that another entity
+	// holds. Without it, such a write is CONFLICT; with it, lookups by that name
+	// answer AMBIGUOUS with both, and the history shows who made the homonym.
+	AllowSharedName *bool `json:"allowSharedName,omitempty"`
 }
 
 // The result of createEntity.
@@ -587,6 +591,8 @@ type UpdateEntityInput struct {
 	Note *string `json:"note,omitempty"`
 	// Where a document names the entity.
 	Source *SourceInput `json:"source,omitempty"`
+	// Lets the entity take a name another entity holds (see CreateEntityInput.allowSharedName).
+	AllowSharedName *bool `json:"allowSharedName,omitempty"`
 }
 
 // The result of updateEntity.
