@@ -3,6 +3,7 @@ package tupu
 import (
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -140,10 +141,15 @@ func groupOfThree(s string) bool {
 }
 
 // numeralReadings reads a run of Chinese numerals: as a number (一百二十 =
-// 120, 三万五千 = 35000), digit by digit (二〇二〇 = 2020), and each numeral
-// alone (十三五 holds 十, 三 and 五).
+// 120, 三万五千 = 35000), without the 万 and 亿 it ends with (a unit's, as
+// in 一百二十万元), digit by digit (二〇二〇 = 2020), and each numeral alone
+// (十三五 holds 十, 三 and 五).
 func numeralReadings(run []rune) []float64 {
 	out := []float64{chineseNumber(run)}
+	// Before a unit that starts with 万 or 亿 (一百二十万元 is 120 万元).
+	if bare := strings.TrimRight(string(run), "万亿"); bare != "" && len(bare) < len(string(run)) {
+		out = append(out, chineseNumber([]rune(bare)))
+	}
 	digits, allDigits := 0.0, true
 	for _, r := range run {
 		if v, ok := numeralValues[r]; ok {
