@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tupu/graph"
+	"tupu/graph/limits"
 	"tupu/httpapi"
 	"tupu/httpapi/apitest"
+	"tupu/seed"
+	"tupu/store"
 	"tupu/synth"
 )
 
@@ -125,4 +130,138 @@ func TestCost_fanOutRefused(t *testing.T) {
 			t.Logf("refused in %v, %d bytes:\n%s", fastest, len(r.Raw), pretty.Bytes())
 		})
 	}
+}
+
+// costFigures reads a response's extensions.cost.
+func costFigures(tb testing.TB, r *apitest.Response) (estimate, objects, limit int) {
+	tb.Helper()
+	var ext struct {
+		Extensions struct {
+			Cost *struct{ Estimate, Objects, Limit int }
+		}
+	}
+	if err := json.Unmarshal(r.Raw, &ext); err != nil || ext.Extensions.Cost == nil {
+		tb.Fatalf("no extensions.cost in %s", r.Raw)
+	}
+	c := ext.Extensions.Cost
+	return c.Estimate, c.Objects, c.Limit
+}
+
+// TestCost_figures: every answer says what it was estimated at and how
+// many objects it holds (a cached answer the figures it was computed
+// with); a refusal, its estimate and no objects.
+func TestCost_figures(t *testing.T) {
+	s := apitest.Serve(t, httpapi.Options{})
+	r := s.Post(t, graph.ExampleQuery, nil)
+	estimate, objects, limit := costFigures(t, r)
+	// The objects of the example's answer, counted from its JSON: every
+	// JSON object below data.
+	var data any
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	var count func(any) int
+	count = func(v any) int {
+		n := 0
+		switch v := v.(type) {
+		case map[string]any:
+			n++
+			for _, x := range v {
+				n += count(x)
+			}
+		case []any:
+			for _, x := range v {
+				n += count(x)
+			}
+		}
+		return n
+	}
+	if want := count(data) - 1; objects != want {
+		t.Errorf("%d objects counted, the answer holds %d", objects, want)
+	}
+	if estimate < objects || limit != 50_000 {
+		t.Errorf("estimate %d, objects %d, limit %d", estimate, objects, limit)
+	}
+	t.Logf("the example: estimate %d, %d objects", estimate, objects)
+	again := s.Post(t, graph.ExampleQuery, nil)
+	if e, o, l := costFigures(t, again); e != estimate || o != objects || l != limit {
+		t.Errorf("a second (cached) answer: %d, %d, %d", e, o, l)
+	}
+	refused := s.Post(t, fanOut(6), nil)
+	e, o, l := costFigures(t, refused)
+	if o != 0 || l != 50_000 || e != int(refused.Errors[0].Extensions["value"].(float64)) {
+		t.Errorf("a refusal's figures: %d, %d, %d; error %v", e, o, l, refused.Errors[0].Extensions)
+	}
+}
+
+// lowball is a cost model that believes every list holds one item, as
+// statistics the graph has outgrown would.
+type lowball struct{}
+
+func (lowball) Bound(s limits.Scope, f limits.Field) limits.Bound {
+	return limits.Bound{N: 1, Child: limits.Scope{Items: 1}}
+}
+
+func (lowball) Kind(string) string { return "" }
+
+// TestCost_budgetStops: when the estimate falls short (here a model that
+// believes every list holds one item), the executor stops the response
+// once it would pass the budget: the field where it ran out, and every
+// field of objects after it, is null with COMPLEXITY_LIMIT (the first
+// error says where), null propagates as GraphQL has it (here up to the
+// root field, since connections are non-null), the data resolved before
+// stays, and the answer holds no more objects than the budget.
+func TestCost_budgetStops(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := limits.Default()
+	cfg.MaxCost, cfg.Graph = 20, lowball{}
+	h, err := httpapi.New(s, httpapi.Options{Limits: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := strings.Replace(graph.ExampleQuery, `entity(name: "渝北区")`, `first: entity(key: "qualcomm") { name } second: entity(name: "渝北区")`, 1)
+	body, _ := json.Marshal(map[string]string{"query": query})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	r := &apitest.Response{Status: w.Code, Raw: w.Body.Bytes()}
+	if err := json.Unmarshal(r.Raw, r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != http.StatusOK || r.Code() != "COMPLEXITY_LIMIT" {
+		t.Fatalf("HTTP %d: %s", r.Status, r.Raw)
+	}
+	first := r.Errors[0]
+	if len(first.Path) == 0 || !strings.Contains(first.Message, "passed its budget of 20 objects at second.parks") {
+		t.Errorf("the first error does not say where the budget ran out: %+v", first)
+	}
+	for _, e := range r.Errors {
+		if e.Extensions["code"] != "COMPLEXITY_LIMIT" {
+			t.Errorf("an error of another code: %+v", e)
+		}
+	}
+	var data struct {
+		First  *struct{ Name string }
+		Second *struct{ Name string }
+	}
+	if err := json.Unmarshal(r.Data, &data); err != nil || data.First == nil || data.First.Name != "美国高通公司" || data.Second != nil {
+		t.Errorf("data %s, want the first root field resolved, the second null", r.Data)
+	}
+	estimate, objects, limit := costFigures(t, r)
+	if objects > limit || objects == 0 || limit != 20 || estimate > 20 {
+		t.Errorf("figures: estimate %d, objects %d, limit %d", estimate, objects, limit)
+	}
+	t.Logf("%s", r.Raw)
 }

@@ -70,6 +70,10 @@ func TestWebsocket(t *testing.T) {
 		if m["type"] != "next" || !strings.Contains(string(b), `"entityKey":"yunyang-county"`) || !strings.Contains(string(b), `"actor":"alice"`) {
 			t.Errorf("message: %s", b)
 		}
+		// Each event carries its own figures: one object, the change.
+		if !strings.Contains(string(b), `"cost":{"estimate":1,"limit":50000,"objects":1}`) {
+			t.Errorf("an event without its cost figures: %s", b)
+		}
 	})
 
 	t.Run("bad token at init", func(t *testing.T) {

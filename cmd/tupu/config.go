@@ -96,7 +96,7 @@ func (c *config) settings() []setting {
 		{"schema-url", "TUPU_SCHEMA_URL", "serve the schema's SDL at /schema.graphql (also with introspection off)", (*boolValue)(&c.SchemaURL)},
 		{"development", "TUPU_DEVELOPMENT", "development mode: field suggestions in errors", (*boolValue)(&c.Development)},
 		{"trusted-documents", "TUPU_TRUSTED_DOCUMENTS", "JSON manifest of sha256 → document; when set, only those run", (*stringValue)(&c.TrustedDocuments)},
-		{"max-cost", "TUPU_MAX_COST", "most objects one operation may return, estimated before it runs", (*intValue)(&c.MaxCost)},
+		{"max-cost", "TUPU_MAX_COST", "most objects one operation may return: estimated before it runs, counted while it runs", (*intValue)(&c.MaxCost)},
 		{"max-depth", "TUPU_MAX_DEPTH", "deepest selection of an operation", (*intValue)(&c.MaxDepth)},
 		{"max-aliases", "TUPU_MAX_ALIASES", "most aliases in an operation", (*intValue)(&c.MaxAliases)},
 		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},

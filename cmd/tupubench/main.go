@@ -16,8 +16,8 @@
 // Workloads:
 //
 //	W1  the playground's nested example query, repeated
-//	W2  nested queries over many districts, parks and companies with varied
-//	    page sizes; no two answers alike
+//	W2  nested queries over many districts, parks and companies with page
+//	    sizes up to a frontend's (100); no two answers' data alike
 //	W3  searches: whole names, prefixes, words inside names, Chinese and English
 //	W4  neighbourhoods and paths (skipped when the schema lacks them)
 //	W5  W2's reads with 1% writes (setFact; needs --token when writes need one)

@@ -1,5 +1,6 @@
 // Package limits is a gqlgen handler extension that rejects hostile
-// operations after parsing and validation and before any resolver runs.
+// operations after parsing and validation and before any resolver runs,
+// and holds the response of an operation it let run to a budget.
 //
 // It measures an operation in one walk of its document and rejects it when
 // it goes over any of these limits (a zero or negative limit is off):
@@ -67,6 +68,14 @@
 // not rely on it) is an error, not a hang. All arithmetic saturates at
 // math.MaxInt.
 //
+// The budget. What the estimate promises holds only as far as the
+// statistics it was computed from: so while an operation runs, the
+// executor counts the objects it resolves for each response, by the same
+// measure, and a response that would pass MaxCost is stopped at the field
+// where it would (see budget.go). Every response's extensions.cost holds
+// the estimate, the objects counted and the limit (Figures); a refused
+// operation's holds its estimate and no objects.
+//
 // The document's token count is not limited here: the server sets
 // handler.Server.SetParserTokenLimit, which bounds the work of parsing and
 // validation (gqlparser's overlapping-fields rule is quadratic) before this
@@ -82,6 +91,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -106,6 +116,13 @@ func init() {
 // ExtensionName is the name of the extension, and the key of its Stats in
 // an operation's graphql.Stats (see GetStats).
 const ExtensionName = "OperationLimits"
+
+// budgetName is the key of an operation's budget in its graphql.Stats.
+const budgetName = "OperationLimits.budget"
+
+// CostExtension is the key of a response's figures (Figures) in its
+// extensions.
+const CostExtension = "cost"
 
 // Config sets the limits. A zero or negative Max field turns its check off.
 type Config struct {
@@ -149,10 +166,11 @@ const DefaultMaxCost = 50_000
 //     or a page of 100 entities with 100 relations each and every
 //     relation's entity and source (100 × (1 + 100 × 4) = 40,100). By the
 //     seed's statistics the playground's example is estimated at 1,088
-//     objects, at first: 50/100/50/50 as well; on a generated graph of
-//     100,000 entities at about 6,300. About 50,000 objects are 5 MB of JSON:
-//     the most one answer should hold, whatever the graph; larger needs
-//     are pages.
+//     objects (it holds 52), at first: 50/100/50/50 as well; on a
+//     generated graph of 100,000 entities at 6,322. At the 76 bytes an
+//     object takes in tupu's answers, 50,000 are about 4 MB of JSON: the
+//     most one answer should hold, whatever the graph; larger needs are
+//     pages. docs/cost.md has the measurements.
 //   - MaxIntrospectionNesting 2: what graphql-js allows; the standard
 //     introspection query nests 1.
 //   - DefaultPageSize 20 and MaxPageSize 100: the resolvers' (graph/paging.go).
@@ -168,7 +186,11 @@ func Default() Config {
 	}
 }
 
-// Extension enforces a Config; use it with handler.Server.Use.
+// Extension enforces a Config; use it with handler.Server.Use. Before an
+// operation runs it measures it and refuses it when it is over a limit;
+// while it runs it counts the objects the executor resolves for each
+// response (see budget) and stops the response past MaxCost; and it
+// writes both figures into every response's extensions.cost (see Figures).
 type Extension struct {
 	cfg Config
 }
@@ -176,6 +198,7 @@ type Extension struct {
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
 } = (*Extension)(nil)
 
 // New returns an Extension enforcing c.
@@ -201,7 +224,8 @@ func (*Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext measures the operation, records its Stats in
 // rc.Stats (see GetStats) and returns an error if it is over a limit, in
-// which case no resolver runs.
+// which case no resolver runs. Otherwise it puts the operation's budget
+// in front of every field the executor resolves.
 func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.OperationContext) *gqlerror.Error {
 	op := rc.Operation
 	if op == nil && rc.Doc != nil {
@@ -217,7 +241,57 @@ func (e *Extension) MutateOperationContext(_ context.Context, rc *graphql.Operat
 		gerr.Extensions = map[string]any{"code": CodeInvalid}
 		return gerr
 	}
-	return e.cfg.Check(s)
+	if gerr := e.cfg.Check(s); gerr != nil {
+		return gerr
+	}
+	b := &budget{stats: &s, limit: e.cfg.MaxCost}
+	inner := rc.ResolverMiddleware
+	rc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		return b.resolve(ctx, next, inner)
+	}
+	rc.Stats.SetExtension(budgetName, b)
+	return nil
+}
+
+// InterceptResponse writes the operation's figures into the response's
+// extensions.cost: the estimate, and the objects resolved for the
+// response (zero when it was refused). For a subscription, each event is
+// a response of its own, with a budget of its own and an estimate from
+// the statistics as they are when it is sent.
+func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	rc := graphql.GetOperationContext(ctx)
+	s, _ := rc.Stats.GetExtension(ExtensionName).(*Stats)
+	if s == nil {
+		return next(ctx) // refused before it was measured
+	}
+	b, _ := rc.Stats.GetExtension(budgetName).(*budget)
+	event := b != nil && rc.Operation != nil && rc.Operation.Operation == ast.Subscription
+	if event {
+		if fresh, err := Cost(rc.Doc, rc.Operation, rc.Variables, e.cfg); err == nil {
+			s.Cost = fresh.Cost
+		}
+		b.reset()
+	}
+	resp := next(ctx)
+	if resp == nil {
+		return nil
+	}
+	if b != nil {
+		s.Objects = b.objects()
+	}
+	if event && len(resp.Data) > 0 && string(resp.Data) != "null" && hasObjects(rc.Operation.SelectionSet) {
+		// The event itself: the executor resolved the subscription's
+		// field once, at subscribe time, not per event.
+		s.Objects++
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions[CostExtension] = Figures{Estimate: s.Cost, Objects: s.Objects, Limit: e.cfg.MaxCost}
+	return resp
 }
 
 // Check returns the error for the first limit s is over, in the order
@@ -293,4 +367,15 @@ func GetStats(ctx context.Context) *Stats {
 func (s Stats) String() string {
 	return fmt.Sprintf("cost=%d depth=%d aliases=%d directives=%d introspectionNesting=%d steps=%d widest=%s×%d",
 		s.Cost, s.Depth, s.Aliases, s.Directives, s.IntrospectionNesting, s.Steps, s.Widest, s.WidestBy)
+}
+
+// hasObjects reports whether a subscription's field (its one root field)
+// has a selection: whether its events are objects.
+func hasObjects(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		if f, ok := sel.(*ast.Field); ok && !strings.HasPrefix(f.Name, "__") {
+			return len(f.SelectionSet) > 0
+		}
+	}
+	return false
 }

@@ -705,3 +705,46 @@ func TestGraph(t *testing.T) {
 		})
 	}
 }
+
+func TestFigures(t *testing.T) {
+	b, err := json.Marshal(map[string]any{"cost": Figures{Estimate: 1088, Objects: 52, Limit: 50000}})
+	if err != nil || string(b) != `{"cost":{"estimate":1088,"objects":52,"limit":50000}}` {
+		t.Errorf("%s, %v", b, err)
+	}
+	type entity struct{}
+	var none *entity
+	for _, tt := range []struct {
+		v    any
+		want int
+	}{{&entity{}, 1}, {none, 0}, {[]*entity{{}, nil, {}}, 3}, {[]entity{}, 0}, {"scalar", 1}} {
+		if got := objects(tt.v); got != tt.want {
+			t.Errorf("objects(%#v) = %d, want %d", tt.v, got, tt.want)
+		}
+	}
+}
+
+// TestGraph_linear: a fragment is walked once per kind it is spread on,
+// however often, so a doubling chain spread on entities of three kinds
+// is still measured in a few steps per selection.
+func TestGraph_linear(t *testing.T) {
+	cfg := Default()
+	cfg.Graph = fakeGraph{}
+	var b strings.Builder
+	b.WriteString(`{ entity(key: "k") { ...F0 } districts { nodes { ...F0 parks { nodes { ...F0 } } } } }`)
+	for i := range 40 {
+		fmt.Fprintf(&b, "\nfragment F%d on Entity { name ...F%d ...F%d }", i, i+1, i+1)
+	}
+	b.WriteString("\nfragment F40 on Entity { relations(first: 1) { nodes { name } } }")
+	doc, op := load(t, b.String())
+	start := time.Now()
+	s, err := Cost(doc, op, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countSelections(doc); s.Steps > 3*2*n {
+		t.Errorf("%d steps over %d selections, spread on 3 kinds", s.Steps, n)
+	}
+	if s.Cost < 1<<40 || time.Since(start) > 100*time.Millisecond {
+		t.Errorf("cost %d in %v", s.Cost, time.Since(start))
+	}
+}

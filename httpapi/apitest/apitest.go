@@ -7,10 +7,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"tupu/httpapi"
@@ -74,7 +76,7 @@ func serve(tb testing.TB, opts httpapi.Options, fill func(*store.Store) error) *
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ts := httptest.NewServer(h)
+	ts := httptest.NewServer(checkEstimates(tb, h))
 	tb.Cleanup(func() {
 		ts.Close()
 		if err := s.Check(); err != nil {
@@ -179,4 +181,71 @@ func (s *Server) Token(tb testing.TB, name string, role store.Role) string {
 func QueryBody(query string) string {
 	b, _ := json.Marshal(map[string]string{"query": query})
 	return string(b)
+}
+
+// checkEstimates fails the test when an answer's extensions.cost (see
+// graph/limits) counts more objects than its estimate, which is to be an
+// upper bound of them on every query any test sends, or when an answer
+// with data has no figures. Streams (WebSocket, server-sent events) pass
+// through unchecked.
+func checkEstimates(tb testing.TB, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		var sent capped // what the handler reads of the body, to name the query
+		if r.Body != nil {
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.TeeReader(r.Body, &sent), r.Body}
+		}
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if !strings.Contains(w.Header().Get("Content-Type"), "json") {
+			return
+		}
+		var answer struct {
+			Data       json.RawMessage `json:"data"`
+			Extensions struct {
+				Cost *struct{ Estimate, Objects, Limit int }
+			}
+		}
+		if json.Unmarshal(rec.body.Bytes(), &answer) != nil {
+			return
+		}
+		c := answer.Extensions.Cost
+		switch {
+		case c == nil && len(answer.Data) > 0 && string(answer.Data) != "null":
+			tb.Errorf("an answer with data has no extensions.cost: %.300s", rec.body.Bytes())
+		case c != nil && c.Objects > c.Estimate:
+			tb.Errorf("%d objects resolved, over the estimate of %d, for %s %s %.500s", c.Objects, c.Estimate, r.Method, r.URL, sent.Bytes())
+		}
+	})
+}
+
+// recorder keeps a copy of what a handler writes.
+type recorder struct {
+	http.ResponseWriter
+	body bytes.Buffer
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer (to
+// flush the parts of a deferred answer).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// capped keeps the first 4 KiB written to it.
+type capped struct{ bytes.Buffer }
+
+func (c *capped) Write(b []byte) (int, error) {
+	if room := 4<<10 - c.Len(); room > 0 {
+		c.Buffer.Write(b[:min(len(b), room)])
+	}
+	return len(b), nil
 }
