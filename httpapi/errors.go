@@ -47,6 +47,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			setCode(gerr, tupu.Unavailable)
 		case gerr.Extensions["code"] != nil:
 			// parse and validation errors: gqlgen set the code.
+		case fromEntitiesField(ctx):
+			// gqlgen's federation code refusing a representation (an
+			// unknown __typename, no id): what the router sent is wrong.
+			setCode(gerr, tupu.BadUserInput)
 		default:
 			var inner *gqlerror.Error
 			if errors.As(err, &inner) && inner.Err == nil && inner.Path == nil {
@@ -60,6 +64,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gerr
 	}
+}
+
+// fromEntitiesField reports whether ctx is that of federation's
+// Query._entities field (whatever its alias) itself: tupu's resolvers
+// below it return coded errors, so an error without a code raised there
+// is gqlgen's about a representation.
+func fromEntitiesField(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Object == "Query" && fc.Field.Name == "_entities"
 }
 
 // recoverFunc turns a panic in a resolver into INTERNAL; the stack goes to

@@ -60,9 +60,11 @@ type Options struct {
 	// a tracer provider is installed (it costs a little on every field).
 	Tracing bool
 	// NoIntrospection turns schema introspection off (the playground
-	// needs it on). The SDL stays at Schema unless HideSchema.
+	// needs it on). The SDL stays at Schema, and the subgraph's at
+	// federation's Query._service, unless HideSchema.
 	NoIntrospection bool
-	// HideSchema stops serving the SDL (Server.Schema answers 404).
+	// HideSchema stops serving the SDL (Server.Schema answers 404), and,
+	// with introspection off, the subgraph's (Query._service).
 	HideSchema bool
 	// Development turns on field suggestions in validation errors
 	// ("did you mean ..."), which outside development map the schema for
@@ -171,7 +173,7 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	if !opts.NoIntrospection {
 		exec.Use(extension.Introspection{})
 	}
-	exec.Use(operationPolicy{introspection: !opts.NoIntrospection})
+	exec.Use(operationPolicy{introspection: !opts.NoIntrospection, sdl: !opts.HideSchema})
 	lim := *opts.Limits
 	if lim.Graph == nil && s != nil {
 		lim.Graph = graph.CostModel(s)

@@ -23,9 +23,13 @@ import (
 // operationPolicy looks at the operation once it is parsed and validated:
 // it records on the request which operation runs and whether it defers,
 // and refuses what the request may not run: introspection when it is off,
-// a mutation over GET, a subscription without a stream to send it on.
+// federation's Query._service when the schema is hidden, a mutation over
+// GET, a subscription without a stream to send it on.
 type operationPolicy struct {
 	introspection bool
+	// sdl: the schema's SDL is served (/schema.graphql), and so is the
+	// subgraph's (Query._service), with introspection off too.
+	sdl bool
 }
 
 var (
@@ -42,6 +46,14 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, oc *graphql
 	asks := inspect(op)
 	if asks.schema && !p.introspection {
 		return coded("INTROSPECTION_DISABLED", "introspection is turned off on this server")
+	}
+	if asks.service {
+		if !p.sdl && !p.introspection {
+			return coded("INTROSPECTION_DISABLED", "the schema is hidden on this server: introspection and the schema's URL are turned off")
+		}
+		// gqlgen answers _service only where introspection is on; __schema
+		// and __type were refused above if it is not.
+		oc.DisableIntrospection = false
 	}
 	req := requestFrom(ctx)
 	if req == nil || req.transport == transportWebsocket {
@@ -62,6 +74,7 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, oc *graphql
 // asked is what an operation selects that the policy cares about.
 type asked struct {
 	schema   bool // __schema or __type
+	service  bool // federation's _service: the subgraph's SDL
 	deferral bool // a @defer fragment
 }
 
@@ -74,8 +87,11 @@ func inspect(op *ast.OperationDefinition) asked {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				if s.Name == "__schema" || s.Name == "__type" {
+				switch s.Name {
+				case "__schema", "__type":
 					a.schema = true
+				case "_service":
+					a.service = true
 				}
 				walk(s.SelectionSet)
 			case *ast.InlineFragment:

@@ -63,7 +63,8 @@ type policyCase struct {
 
 // TestPolicy_everyTransport runs every policy against every transport,
 // through the real handler on 127.0.0.1: the body bound, trusted
-// documents, automatic persisted queries, introspection off, the operation
+// documents, automatic persisted queries, introspection off (and
+// federation's _service, which follows the schema's URL), the operation
 // limits, the deadline of queries and mutations, and tokens. A transport
 // added to transportClients is held to all of them.
 func TestPolicy_everyTransport(t *testing.T) {
@@ -120,6 +121,20 @@ func TestPolicy_everyTransport(t *testing.T) {
 			}, want: expect{code: "INTROSPECTION_DISABLED"}},
 			{name: "__type in a fragment", op: func(map[string]string) operation {
 				return operation{query: `{ ...F } fragment F on Query { __type(name: "Park") { name } }`}
+			}, want: expect{code: "INTROSPECTION_DISABLED"}},
+			{name: "an ordinary query", op: func(map[string]string) operation { return operation{query: query} }, want: expect{ran: true}},
+			// A federation router composes the supergraph from the
+			// subgraph's SDL, which is served as /schema.graphql is.
+			{name: "federation's _service", op: func(map[string]string) operation {
+				return operation{query: `{ _service { sdl } }`}
+			}, want: expect{ran: true}},
+			{name: "_service with __schema", op: func(map[string]string) operation {
+				return operation{query: `{ _service { sdl } __schema { queryType { name } } }`}
+			}, want: expect{code: "INTROSPECTION_DISABLED"}},
+		}},
+		{"introspection off, schema hidden", httpapi.Options{NoIntrospection: true, HideSchema: true}, []policyCase{
+			{name: "federation's _service", op: func(map[string]string) operation {
+				return operation{query: `{ _service { sdl } }`}
 			}, want: expect{code: "INTROSPECTION_DISABLED"}},
 			{name: "an ordinary query", op: func(map[string]string) operation { return operation{query: query} }, want: expect{ran: true}},
 		}},

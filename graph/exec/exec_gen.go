@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/99designs/gqlgen/plugin/federation/fedruntime"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -34,6 +35,7 @@ type ResolverRoot interface {
 	County() CountyResolver
 	District() DistrictResolver
 	Fact() FactResolver
+	FederationEntity() FederationEntityResolver
 	Lab() LabResolver
 	Mutation() MutationResolver
 	OtherEntity() OtherEntityResolver
@@ -238,6 +240,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	FederationEntity struct {
+		FindManyCompanyByIDs       func(childComplexity int, reps []*model.CompanyByIDsInput) int
+		FindManyCountyByIDs        func(childComplexity int, reps []*model.CountyByIDsInput) int
+		FindManyDistrictByIDs      func(childComplexity int, reps []*model.DistrictByIDsInput) int
+		FindManyDocumentByIDs      func(childComplexity int, reps []*model.DocumentByIDsInput) int
+		FindManyLabByIDs           func(childComplexity int, reps []*model.LabByIDsInput) int
+		FindManyOtherEntityByIDs   func(childComplexity int, reps []*model.OtherEntityByIDsInput) int
+		FindManyParkByIDs          func(childComplexity int, reps []*model.ParkByIDsInput) int
+		FindManyTalentProgramByIDs func(childComplexity int, reps []*model.TalentProgramByIDsInput) int
+	}
+
 	Highlight struct {
 		End   func(childComplexity int) int
 		Start func(childComplexity int) int
@@ -377,26 +390,28 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Changes        func(childComplexity int, since *string, first *int, after *string) int
-		Companies      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
-		Counties       func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
-		Districts      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
-		Document       func(childComplexity int, key string) int
-		Entities       func(childComplexity int, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
-		Entity         func(childComplexity int, key *string, name *string) int
-		Facts          func(childComplexity int, filter *model.FactFilter, orderBy *model.FactOrder, first *int, after *string) int
-		Kinds          func(childComplexity int) int
-		Labs           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
-		Neighborhood   func(childComplexity int, id string, depth *int, predicates []string, kinds []model.EntityKind, maxNodes *int) int
-		Node           func(childComplexity int, id string) int
-		Nodes          func(childComplexity int, ids []string) int
-		Parks          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
-		Paths          func(childComplexity int, from string, to string, maxHops *int, predicates []string, first *int) int
-		Predicates     func(childComplexity int) int
-		Properties     func(childComplexity int) int
-		Search         func(childComplexity int, query string, kinds []model.EntityKind, first *int, after *string) int
-		Series         func(childComplexity int, entity string, property string) int
-		TalentPrograms func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Changes            func(childComplexity int, since *string, first *int, after *string) int
+		Companies          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Counties           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Districts          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Document           func(childComplexity int, key string) int
+		Entities           func(childComplexity int, kind *model.EntityKind, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Entity             func(childComplexity int, key *string, name *string) int
+		Facts              func(childComplexity int, filter *model.FactFilter, orderBy *model.FactOrder, first *int, after *string) int
+		Kinds              func(childComplexity int) int
+		Labs               func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Neighborhood       func(childComplexity int, id string, depth *int, predicates []string, kinds []model.EntityKind, maxNodes *int) int
+		Node               func(childComplexity int, id string) int
+		Nodes              func(childComplexity int, ids []string) int
+		Parks              func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Paths              func(childComplexity int, from string, to string, maxHops *int, predicates []string, first *int) int
+		Predicates         func(childComplexity int) int
+		Properties         func(childComplexity int) int
+		Search             func(childComplexity int, query string, kinds []model.EntityKind, first *int, after *string) int
+		Series             func(childComplexity int, entity string, property string) int
+		TalentPrograms     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		__resolve__service func(childComplexity int) int
+		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
 	Relation struct {
@@ -517,6 +532,10 @@ type ComplexityRoot struct {
 		ClientMutationID func(childComplexity int) int
 		Entity           func(childComplexity int) int
 	}
+
+	_Service struct {
+		SDL func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -552,6 +571,16 @@ type DistrictResolver interface {
 }
 type FactResolver interface {
 	Entity(ctx context.Context, obj *model.Fact) (model.Entity, error)
+}
+type FederationEntityResolver interface {
+	FindManyCompanyByIDs(ctx context.Context, reps []*model.CompanyByIDsInput) ([]*model.Company, error)
+	FindManyCountyByIDs(ctx context.Context, reps []*model.CountyByIDsInput) ([]*model.County, error)
+	FindManyDistrictByIDs(ctx context.Context, reps []*model.DistrictByIDsInput) ([]*model.District, error)
+	FindManyDocumentByIDs(ctx context.Context, reps []*model.DocumentByIDsInput) ([]*model.Document, error)
+	FindManyLabByIDs(ctx context.Context, reps []*model.LabByIDsInput) ([]*model.Lab, error)
+	FindManyOtherEntityByIDs(ctx context.Context, reps []*model.OtherEntityByIDsInput) ([]*model.OtherEntity, error)
+	FindManyParkByIDs(ctx context.Context, reps []*model.ParkByIDsInput) ([]*model.Park, error)
+	FindManyTalentProgramByIDs(ctx context.Context, reps []*model.TalentProgramByIDsInput) ([]*model.TalentProgram, error)
 }
 type LabResolver interface {
 	History(ctx context.Context, obj *model.Lab, first *int, after *string) (*model.ChangeConnection, error)
@@ -1503,6 +1532,95 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FactEdge.Node(childComplexity), true
 
+	case "FederationEntity.findManyCompanyByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyCompanyByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyCompanyByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyCompanyByIDs(childComplexity, args["reps"].([]*model.CompanyByIDsInput)), true
+	case "FederationEntity.findManyCountyByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyCountyByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyCountyByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyCountyByIDs(childComplexity, args["reps"].([]*model.CountyByIDsInput)), true
+	case "FederationEntity.findManyDistrictByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyDistrictByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyDistrictByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyDistrictByIDs(childComplexity, args["reps"].([]*model.DistrictByIDsInput)), true
+	case "FederationEntity.findManyDocumentByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyDocumentByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyDocumentByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyDocumentByIDs(childComplexity, args["reps"].([]*model.DocumentByIDsInput)), true
+	case "FederationEntity.findManyLabByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyLabByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyLabByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyLabByIDs(childComplexity, args["reps"].([]*model.LabByIDsInput)), true
+	case "FederationEntity.findManyOtherEntityByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyOtherEntityByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyOtherEntityByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyOtherEntityByIDs(childComplexity, args["reps"].([]*model.OtherEntityByIDsInput)), true
+	case "FederationEntity.findManyParkByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyParkByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyParkByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyParkByIDs(childComplexity, args["reps"].([]*model.ParkByIDsInput)), true
+	case "FederationEntity.findManyTalentProgramByIDs":
+		if e.ComplexityRoot.FederationEntity.FindManyTalentProgramByIDs == nil {
+			break
+		}
+
+		args, err := ec.field_FederationEntity_findManyTalentProgramByIDs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.FederationEntity.FindManyTalentProgramByIDs(childComplexity, args["reps"].([]*model.TalentProgramByIDsInput)), true
+
 	case "Highlight.end":
 		if e.ComplexityRoot.Highlight.End == nil {
 			break
@@ -2412,6 +2530,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TalentPrograms(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
+	case "Query._service":
+		if e.ComplexityRoot.Query.__resolve__service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.__resolve__service(childComplexity), true
+	case "Query._entities":
+		if e.ComplexityRoot.Query.__resolve_entities == nil {
+			break
+		}
+
+		args, err := ec.field_Query__entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
 	case "Relation.note":
 		if e.ComplexityRoot.Relation.Note == nil {
@@ -2863,6 +2998,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateEntityPayload.Entity(childComplexity), true
 
+	case "_Service.sdl":
+		if e.ComplexityRoot._Service.SDL == nil {
+			break
+		}
+
+		return e.ComplexityRoot._Service.SDL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2874,17 +3016,25 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddDocumentInput", ec.unmarshalInputAddDocumentInput),
 			graphql.NewInputUnmarshaler("AddRelationInput", ec.unmarshalInputAddRelationInput),
+			graphql.NewInputUnmarshaler("CompanyByIDsInput", ec.unmarshalInputCompanyByIDsInput),
+			graphql.NewInputUnmarshaler("CountyByIDsInput", ec.unmarshalInputCountyByIDsInput),
 			graphql.NewInputUnmarshaler("CreateEntityInput", ec.unmarshalInputCreateEntityInput),
 			graphql.NewInputUnmarshaler("DeleteEntityInput", ec.unmarshalInputDeleteEntityInput),
+			graphql.NewInputUnmarshaler("DistrictByIDsInput", ec.unmarshalInputDistrictByIDsInput),
+			graphql.NewInputUnmarshaler("DocumentByIDsInput", ec.unmarshalInputDocumentByIDsInput),
 			graphql.NewInputUnmarshaler("EntityFilter", ec.unmarshalInputEntityFilter),
 			graphql.NewInputUnmarshaler("EntityOrder", ec.unmarshalInputEntityOrder),
 			graphql.NewInputUnmarshaler("FactFilter", ec.unmarshalInputFactFilter),
 			graphql.NewInputUnmarshaler("FactOrder", ec.unmarshalInputFactOrder),
 			graphql.NewInputUnmarshaler("FactValueFilter", ec.unmarshalInputFactValueFilter),
+			graphql.NewInputUnmarshaler("LabByIDsInput", ec.unmarshalInputLabByIDsInput),
+			graphql.NewInputUnmarshaler("OtherEntityByIDsInput", ec.unmarshalInputOtherEntityByIDsInput),
+			graphql.NewInputUnmarshaler("ParkByIDsInput", ec.unmarshalInputParkByIDsInput),
 			graphql.NewInputUnmarshaler("RemoveFactInput", ec.unmarshalInputRemoveFactInput),
 			graphql.NewInputUnmarshaler("RemoveRelationInput", ec.unmarshalInputRemoveRelationInput),
 			graphql.NewInputUnmarshaler("SetFactInput", ec.unmarshalInputSetFactInput),
 			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
+			graphql.NewInputUnmarshaler("TalentProgramByIDsInput", ec.unmarshalInputTalentProgramByIDsInput),
 			graphql.NewInputUnmarshaler("UpdateEntityInput", ec.unmarshalInputUpdateEntityInput),
 		)
 	}
@@ -4887,6 +5037,133 @@ type Subscription {
   ): Change!
 }
 `, BuiltIn: false},
+	{Name: "../../federation.graphql", Input: `# What makes tupu's schema an Apollo Federation v2 subgraph: every object
+# type with an ID (everything Query.node can return) is an entity, keyed by
+# that ID, so other subgraphs can reference tupu's entities and add fields to
+# them. gqlgen's federation plugin (gqlgen.yml, internal/execgen) adds
+# Query._entities and Query._service from these directives; _service.sdl
+# returns schema.graphql and this file as written. The public schema
+# (GET /schema.graphql) leaves all of this out.
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+
+extend type District @key(fields: "id")
+extend type Park @key(fields: "id")
+extend type Company @key(fields: "id")
+extend type Lab @key(fields: "id")
+extend type TalentProgram @key(fields: "id")
+extend type County @key(fields: "id")
+extend type OtherEntity @key(fields: "id")
+extend type Document @key(fields: "id")
+`, BuiltIn: false},
+	{Name: "../../federation/directives.graphql", Input: `
+	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+	directive @composeDirective(name: String!) repeatable on SCHEMA
+	directive @extends on OBJECT | INTERFACE
+	directive @external on OBJECT | FIELD_DEFINITION
+	directive @key(fields: FieldSet!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+	directive @inaccessible on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	directive @interfaceObject on OBJECT
+	directive @link(import: [String!], url: String!) repeatable on SCHEMA
+	directive @override(from: String!, label: String) on FIELD_DEFINITION
+	directive @policy(policies: [[federation__Policy!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @provides(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requires(fields: FieldSet!) on FIELD_DEFINITION
+	directive @requiresScopes(scopes: [[federation__Scope!]!]!) on
+	  | FIELD_DEFINITION
+	  | OBJECT
+	  | INTERFACE
+	  | SCALAR
+	  | ENUM
+	directive @shareable repeatable on FIELD_DEFINITION | OBJECT
+	directive @computedRequires on FIELD_DEFINITION
+	directive @tag(name: String!) repeatable on
+	  | ARGUMENT_DEFINITION
+	  | ENUM
+	  | ENUM_VALUE
+	  | FIELD_DEFINITION
+	  | INPUT_FIELD_DEFINITION
+	  | INPUT_OBJECT
+	  | INTERFACE
+	  | OBJECT
+	  | SCALAR
+	  | UNION
+	scalar _Any
+	scalar FieldSet
+	scalar federation__Policy
+	scalar federation__Scope
+`, BuiltIn: true},
+	{Name: "../../federation/entity.graphql", Input: `
+# a union of all types that use the @key directive
+union _Entity = Company | County | District | Document | Lab | OtherEntity | Park | TalentProgram
+
+input CompanyByIDsInput {
+	ID: ID!
+}
+
+input CountyByIDsInput {
+	ID: ID!
+}
+
+input DistrictByIDsInput {
+	ID: ID!
+}
+
+input DocumentByIDsInput {
+	ID: ID!
+}
+
+input LabByIDsInput {
+	ID: ID!
+}
+
+input OtherEntityByIDsInput {
+	ID: ID!
+}
+
+input ParkByIDsInput {
+	ID: ID!
+}
+
+input TalentProgramByIDsInput {
+	ID: ID!
+}
+
+# fake type to build resolver interfaces for users to implement
+type FederationEntity {
+	findManyCompanyByIDs(reps: [CompanyByIDsInput]!): [Company]
+	findManyCountyByIDs(reps: [CountyByIDsInput]!): [County]
+	findManyDistrictByIDs(reps: [DistrictByIDsInput]!): [District]
+	findManyDocumentByIDs(reps: [DocumentByIDsInput]!): [Document]
+	findManyLabByIDs(reps: [LabByIDsInput]!): [Lab]
+	findManyOtherEntityByIDs(reps: [OtherEntityByIDsInput]!): [OtherEntity]
+	findManyParkByIDs(reps: [ParkByIDsInput]!): [Park]
+	findManyTalentProgramByIDs(reps: [TalentProgramByIDsInput]!): [TalentProgram]
+}
+
+type _Service {
+  sdl: String
+}
+
+extend type Query {
+  _entities(representations: [_Any!]!): [_Entity]!
+  _service: _Service!
+}
+`, BuiltIn: true},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5362,6 +5639,40 @@ func (ec *executionContext) childFields_LabEdge(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type LabEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OtherEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OtherEntity_id(ctx, field)
+	case "key":
+		return ec.fieldContext_OtherEntity_key(ctx, field)
+	case "kind":
+		return ec.fieldContext_OtherEntity_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_OtherEntity_name(ctx, field)
+	case "nameEn":
+		return ec.fieldContext_OtherEntity_nameEn(ctx, field)
+	case "label":
+		return ec.fieldContext_OtherEntity_label(ctx, field)
+	case "aliases":
+		return ec.fieldContext_OtherEntity_aliases(ctx, field)
+	case "description":
+		return ec.fieldContext_OtherEntity_description(ctx, field)
+	case "source":
+		return ec.fieldContext_OtherEntity_source(ctx, field)
+	case "note":
+		return ec.fieldContext_OtherEntity_note(ctx, field)
+	case "version":
+		return ec.fieldContext_OtherEntity_version(ctx, field)
+	case "history":
+		return ec.fieldContext_OtherEntity_history(ctx, field)
+	case "facts":
+		return ec.fieldContext_OtherEntity_facts(ctx, field)
+	case "relations":
+		return ec.fieldContext_OtherEntity_relations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OtherEntity", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -5720,6 +6031,14 @@ func (ec *executionContext) childFields_UpdateEntityPayload(ctx context.Context,
 		return ec.fieldContext_UpdateEntityPayload_entity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateEntityPayload", field.Name)
+}
+
+func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sdl":
+		return ec.fieldContext__Service_sdl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type _Service", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6638,6 +6957,118 @@ func (ec *executionContext) field_Fact_label_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_FederationEntity_findManyCompanyByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.CompanyByIDsInput, error) {
+			return ec.unmarshalNCompanyByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐCompanyByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyCountyByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.CountyByIDsInput, error) {
+			return ec.unmarshalNCountyByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐCountyByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyDistrictByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.DistrictByIDsInput, error) {
+			return ec.unmarshalNDistrictByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐDistrictByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyDocumentByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.DocumentByIDsInput, error) {
+			return ec.unmarshalNDocumentByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐDocumentByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyLabByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.LabByIDsInput, error) {
+			return ec.unmarshalNLabByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐLabByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyOtherEntityByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.OtherEntityByIDsInput, error) {
+			return ec.unmarshalNOtherEntityByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐOtherEntityByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyParkByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.ParkByIDsInput, error) {
+			return ec.unmarshalNParkByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐParkByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_FederationEntity_findManyTalentProgramByIDs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reps",
+		func(ctx context.Context, v any) ([]*model.TalentProgramByIDsInput, error) {
+			return ec.unmarshalNTalentProgramByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgramByIDsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reps"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_KindInfo_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7373,6 +7804,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "representations",
+		func(ctx context.Context, v any) ([]map[string]any, error) {
+			return ec.unmarshalN_Any2ᚕmapᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["representations"] = arg0
 	return args, nil
 }
 
@@ -11832,6 +12277,358 @@ func (ec *executionContext) fieldContext_FactEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _FederationEntity_findManyCompanyByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyCompanyByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyCompanyByIDs(ctx, fc.Args["reps"].([]*model.CompanyByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Company) graphql.Marshaler {
+			return ec.marshalOCompany2ᚕᚖtupuᚋgraphᚋmodelᚐCompany(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyCompanyByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyCompanyByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyCountyByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyCountyByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyCountyByIDs(ctx, fc.Args["reps"].([]*model.CountyByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.County) graphql.Marshaler {
+			return ec.marshalOCounty2ᚕᚖtupuᚋgraphᚋmodelᚐCounty(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyCountyByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_County(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyCountyByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyDistrictByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyDistrictByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyDistrictByIDs(ctx, fc.Args["reps"].([]*model.DistrictByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.District) graphql.Marshaler {
+			return ec.marshalODistrict2ᚕᚖtupuᚋgraphᚋmodelᚐDistrict(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyDistrictByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_District(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyDistrictByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyDocumentByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyDocumentByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyDocumentByIDs(ctx, fc.Args["reps"].([]*model.DocumentByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚕᚖtupuᚋgraphᚋmodelᚐDocument(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyDocumentByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyDocumentByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyLabByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyLabByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyLabByIDs(ctx, fc.Args["reps"].([]*model.LabByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Lab) graphql.Marshaler {
+			return ec.marshalOLab2ᚕᚖtupuᚋgraphᚋmodelᚐLab(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyLabByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Lab(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyLabByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyOtherEntityByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyOtherEntityByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyOtherEntityByIDs(ctx, fc.Args["reps"].([]*model.OtherEntityByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OtherEntity) graphql.Marshaler {
+			return ec.marshalOOtherEntity2ᚕᚖtupuᚋgraphᚋmodelᚐOtherEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyOtherEntityByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OtherEntity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyOtherEntityByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyParkByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyParkByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyParkByIDs(ctx, fc.Args["reps"].([]*model.ParkByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Park) graphql.Marshaler {
+			return ec.marshalOPark2ᚕᚖtupuᚋgraphᚋmodelᚐPark(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyParkByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Park(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyParkByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FederationEntity_findManyTalentProgramByIDs(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FederationEntity_findManyTalentProgramByIDs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.FederationEntity().FindManyTalentProgramByIDs(ctx, fc.Args["reps"].([]*model.TalentProgramByIDsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TalentProgram) graphql.Marshaler {
+			return ec.marshalOTalentProgram2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgram(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FederationEntity_findManyTalentProgramByIDs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FederationEntity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TalentProgram(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_FederationEntity_findManyTalentProgramByIDs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Highlight_text(ctx context.Context, field graphql.CollectedField, obj *model.Highlight) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15523,6 +16320,82 @@ func (ec *executionContext) fieldContext_Query_predicates(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.__resolve_entities(ctx, fc.Args["representations"].([]map[string]any)), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+			return ec.marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type _Entity does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query__entities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query__service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query__service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.__resolve__service(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+			return ec.marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query__service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields__Service(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17529,6 +18402,29 @@ func (ec *executionContext) fieldContext_UpdateEntityPayload_entity(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext__Service_sdl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SDL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext__Service_sdl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("_Service", field, false, false, "String")
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18763,6 +19659,90 @@ func UnmarshalAddRelationInput(ctx context.Context, raw any) (model.AddRelationI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCompanyByIDsInput(ctx context.Context, obj any) (model.CompanyByIDsInput, error) {
+	var it model.CompanyByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCompanyByIDsInput unmarshals raw into the CompanyByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCompanyByIDsInput(ctx context.Context, raw any) (model.CompanyByIDsInput, error) {
+	var out model.CompanyByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CompanyByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCountyByIDsInput(ctx context.Context, obj any) (model.CountyByIDsInput, error) {
+	var it model.CountyByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCountyByIDsInput unmarshals raw into the CountyByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCountyByIDsInput(ctx context.Context, raw any) (model.CountyByIDsInput, error) {
+	var out model.CountyByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CountyByIDsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateEntityInput(ctx context.Context, obj any) (model.CreateEntityInput, error) {
 	var it model.CreateEntityInput
 	if obj == nil {
@@ -18936,6 +19916,90 @@ func (ec *executionContext) unmarshalInputDeleteEntityInput(ctx context.Context,
 func UnmarshalDeleteEntityInput(ctx context.Context, raw any) (model.DeleteEntityInput, error) {
 	var out model.DeleteEntityInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteEntityInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDistrictByIDsInput(ctx context.Context, obj any) (model.DistrictByIDsInput, error) {
+	var it model.DistrictByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDistrictByIDsInput unmarshals raw into the DistrictByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDistrictByIDsInput(ctx context.Context, raw any) (model.DistrictByIDsInput, error) {
+	var out model.DistrictByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DistrictByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDocumentByIDsInput(ctx context.Context, obj any) (model.DocumentByIDsInput, error) {
+	var it model.DocumentByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDocumentByIDsInput unmarshals raw into the DocumentByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDocumentByIDsInput(ctx context.Context, raw any) (model.DocumentByIDsInput, error) {
+	var out model.DocumentByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DocumentByIDsInput", raw, &out)
 	return out, err
 }
 
@@ -19273,6 +20337,132 @@ func UnmarshalFactValueFilter(ctx context.Context, raw any) (model.FactValueFilt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLabByIDsInput(ctx context.Context, obj any) (model.LabByIDsInput, error) {
+	var it model.LabByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLabByIDsInput unmarshals raw into the LabByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLabByIDsInput(ctx context.Context, raw any) (model.LabByIDsInput, error) {
+	var out model.LabByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LabByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOtherEntityByIDsInput(ctx context.Context, obj any) (model.OtherEntityByIDsInput, error) {
+	var it model.OtherEntityByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOtherEntityByIDsInput unmarshals raw into the OtherEntityByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOtherEntityByIDsInput(ctx context.Context, raw any) (model.OtherEntityByIDsInput, error) {
+	var out model.OtherEntityByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OtherEntityByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputParkByIDsInput(ctx context.Context, obj any) (model.ParkByIDsInput, error) {
+	var it model.ParkByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalParkByIDsInput unmarshals raw into the ParkByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalParkByIDsInput(ctx context.Context, raw any) (model.ParkByIDsInput, error) {
+	var out model.ParkByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParkByIDsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemoveFactInput(ctx context.Context, obj any) (model.RemoveFactInput, error) {
 	var it model.RemoveFactInput
 	if obj == nil {
@@ -19560,6 +20750,48 @@ func UnmarshalSourceInput(ctx context.Context, raw any) (model.SourceInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTalentProgramByIDsInput(ctx context.Context, obj any) (model.TalentProgramByIDsInput, error) {
+	var it model.TalentProgramByIDsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"ID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "ID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ID"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTalentProgramByIDsInput unmarshals raw into the TalentProgramByIDsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTalentProgramByIDsInput(ctx context.Context, raw any) (model.TalentProgramByIDsInput, error) {
+	var out model.TalentProgramByIDsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TalentProgramByIDsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateEntityInput(ctx context.Context, obj any) (model.UpdateEntityInput, error) {
 	var it model.UpdateEntityInput
 	if obj == nil {
@@ -19805,6 +21037,75 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return typedObj
 		} else {
 			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, obj fedruntime.Entity) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case model.TalentProgram:
+		return ec._TalentProgram(ctx, sel, &obj)
+	case *model.TalentProgram:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TalentProgram(ctx, sel, obj)
+	case model.Park:
+		return ec._Park(ctx, sel, &obj)
+	case *model.Park:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Park(ctx, sel, obj)
+	case model.OtherEntity:
+		return ec._OtherEntity(ctx, sel, &obj)
+	case *model.OtherEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OtherEntity(ctx, sel, obj)
+	case model.Lab:
+		return ec._Lab(ctx, sel, &obj)
+	case *model.Lab:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Lab(ctx, sel, obj)
+	case model.District:
+		return ec._District(ctx, sel, &obj)
+	case *model.District:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._District(ctx, sel, obj)
+	case model.County:
+		return ec._County(ctx, sel, &obj)
+	case *model.County:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._County(ctx, sel, obj)
+	case model.Company:
+		return ec._Company(ctx, sel, &obj)
+	case *model.Company:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Company(ctx, sel, obj)
+	case model.Document:
+		return ec._Document(ctx, sel, &obj)
+	case *model.Document:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Document(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of _Entity must implement graphql.Marshaler", obj))
 		}
 	}
 }
@@ -20069,7 +21370,7 @@ func (ec *executionContext) _ChangeEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var companyImplementors = []string{"Company", "Node", "Entity"}
+var companyImplementors = []string{"Company", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, obj *model.Company) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, companyImplementors)
@@ -20311,7 +21612,7 @@ func (ec *executionContext) _CompanyEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var countyImplementors = []string{"County", "Node", "Entity"}
+var countyImplementors = []string{"County", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _County(ctx context.Context, sel ast.SelectionSet, obj *model.County) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countyImplementors)
@@ -20616,7 +21917,7 @@ func (ec *executionContext) _DeleteEntityPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
-var districtImplementors = []string{"District", "Node", "Entity"}
+var districtImplementors = []string{"District", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet, obj *model.District) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtImplementors)
@@ -20884,7 +22185,7 @@ func (ec *executionContext) _DistrictEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var documentImplementors = []string{"Document", "Node"}
+var documentImplementors = []string{"Document", "Node", "_Entity"}
 
 func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *model.Document) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, documentImplementors)
@@ -21228,6 +22529,90 @@ func (ec *executionContext) _FactEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var federationEntityImplementors = []string{"FederationEntity"}
+
+func (ec *executionContext) _FederationEntity(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, federationEntityImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "FederationEntity",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FederationEntity")
+		case "findManyCompanyByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyCompanyByIDs(ctx, field)
+				})
+		case "findManyCountyByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyCountyByIDs(ctx, field)
+				})
+		case "findManyDistrictByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyDistrictByIDs(ctx, field)
+				})
+		case "findManyDocumentByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyDocumentByIDs(ctx, field)
+				})
+		case "findManyLabByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyLabByIDs(ctx, field)
+				})
+		case "findManyOtherEntityByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyOtherEntityByIDs(ctx, field)
+				})
+		case "findManyParkByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyParkByIDs(ctx, field)
+				})
+		case "findManyTalentProgramByIDs":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FederationEntity_findManyTalentProgramByIDs(ctx, field)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var highlightImplementors = []string{"Highlight"}
 
 func (ec *executionContext) _Highlight(ctx context.Context, sel ast.SelectionSet, obj *model.Highlight) graphql.Marshaler {
@@ -21327,7 +22712,7 @@ func (ec *executionContext) _KindInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var labImplementors = []string{"Lab", "Node", "Entity"}
+var labImplementors = []string{"Lab", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _Lab(ctx context.Context, sel ast.SelectionSet, obj *model.Lab) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, labImplementors)
@@ -21674,7 +23059,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
-var otherEntityImplementors = []string{"OtherEntity", "Node", "Entity"}
+var otherEntityImplementors = []string{"OtherEntity", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionSet, obj *model.OtherEntity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, otherEntityImplementors)
@@ -21852,7 +23237,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var parkImplementors = []string{"Park", "Node", "Entity"}
+var parkImplementors = []string{"Park", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _Park(ctx context.Context, sel ast.SelectionSet, obj *model.Park) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, parkImplementors)
@@ -22443,6 +23828,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_predicates(ctx, field)
+				})
+		case "_entities":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query__entities(ctx, field)
+				})
+		case "_service":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query__service(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -23070,7 +24467,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 }
 
-var talentProgramImplementors = []string{"TalentProgram", "Node", "Entity"}
+var talentProgramImplementors = []string{"TalentProgram", "Node", "Entity", "_Entity"}
 
 func (ec *executionContext) _TalentProgram(ctx context.Context, sel ast.SelectionSet, obj *model.TalentProgram) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, talentProgramImplementors)
@@ -23331,6 +24728,39 @@ func (ec *executionContext) _UpdateEntityPayload(ctx context.Context, sel ast.Se
 		case "entity":
 			out.Values[i] = ec._UpdateEntityPayload_entity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var _ServiceImplementors = []string{"_Service"}
+
+func (ec *executionContext) __Service(ctx context.Context, sel ast.SelectionSet, obj *fedruntime.Service) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, _ServiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("_Service")
+		case "sdl":
+			out.Values[i] = ec.__Service_sdl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -23832,6 +25262,20 @@ func (ec *executionContext) marshalNCompany2ᚖtupuᚋgraphᚋmodelᚐCompany(ct
 	return ec._Company(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCompanyByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐCompanyByIDsInput(ctx context.Context, v any) ([]*model.CompanyByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CompanyByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOCompanyByIDsInput2ᚖtupuᚋgraphᚋmodelᚐCompanyByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNCompanyConnection2ᚖtupuᚋgraphᚋmodelᚐCompanyConnection(ctx context.Context, sel ast.SelectionSet, v *model.CompanyConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CompanyConnection!")
@@ -23886,6 +25330,20 @@ func (ec *executionContext) marshalNCounty2ᚖtupuᚋgraphᚋmodelᚐCounty(ctx 
 		return graphql.Null
 	}
 	return ec._County(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCountyByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐCountyByIDsInput(ctx context.Context, v any) ([]*model.CountyByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.CountyByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOCountyByIDsInput2ᚖtupuᚋgraphᚋmodelᚐCountyByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNCountyConnection2ᚖtupuᚋgraphᚋmodelᚐCountyConnection(ctx context.Context, sel ast.SelectionSet, v *model.CountyConnection) graphql.Marshaler {
@@ -23980,6 +25438,20 @@ func (ec *executionContext) marshalNDistrict2ᚖtupuᚋgraphᚋmodelᚐDistrict(
 	return ec._District(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDistrictByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐDistrictByIDsInput(ctx context.Context, v any) ([]*model.DistrictByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DistrictByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalODistrictByIDsInput2ᚖtupuᚋgraphᚋmodelᚐDistrictByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNDistrictConnection2ᚖtupuᚋgraphᚋmodelᚐDistrictConnection(ctx context.Context, sel ast.SelectionSet, v *model.DistrictConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DistrictConnection!")
@@ -24018,6 +25490,20 @@ func (ec *executionContext) marshalNDocument2ᚖtupuᚋgraphᚋmodelᚐDocument(
 		return graphql.Null
 	}
 	return ec._Document(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDocumentByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐDocumentByIDsInput(ctx context.Context, v any) ([]*model.DocumentByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DocumentByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalODocumentByIDsInput2ᚖtupuᚋgraphᚋmodelᚐDocumentByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -24160,6 +25646,20 @@ func (ec *executionContext) unmarshalNFactOrderField2tupuᚋgraphᚋmodelᚐFact
 
 func (ec *executionContext) marshalNFactOrderField2tupuᚋgraphᚋmodelᚐFactOrderField(ctx context.Context, sel ast.SelectionSet, v model.FactOrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "FieldSet!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -24305,6 +25805,20 @@ func (ec *executionContext) marshalNLab2ᚖtupuᚋgraphᚋmodelᚐLab(ctx contex
 	return ec._Lab(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNLabByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐLabByIDsInput(ctx context.Context, v any) ([]*model.LabByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LabByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOLabByIDsInput2ᚖtupuᚋgraphᚋmodelᚐLabByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNLabConnection2ᚖtupuᚋgraphᚋmodelᚐLabConnection(ctx context.Context, sel ast.SelectionSet, v *model.LabConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "LabConnection!")
@@ -24347,6 +25861,20 @@ func (ec *executionContext) marshalNNode2ᚕtupuᚋgraphᚋmodelᚐNode(ctx cont
 	return ret
 }
 
+func (ec *executionContext) unmarshalNOtherEntityByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐOtherEntityByIDsInput(ctx context.Context, v any) ([]*model.OtherEntityByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.OtherEntityByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOOtherEntityByIDsInput2ᚖtupuᚋgraphᚋmodelᚐOtherEntityByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖtupuᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -24377,6 +25905,20 @@ func (ec *executionContext) marshalNPark2ᚖtupuᚋgraphᚋmodelᚐPark(ctx cont
 		return graphql.Null
 	}
 	return ec._Park(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNParkByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐParkByIDsInput(ctx context.Context, v any) ([]*model.ParkByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ParkByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOParkByIDsInput2ᚖtupuᚋgraphᚋmodelᚐParkByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNParkConnection2ᚖtupuᚋgraphᚋmodelᚐParkConnection(ctx context.Context, sel ast.SelectionSet, v *model.ParkConnection) graphql.Marshaler {
@@ -24764,6 +26306,20 @@ func (ec *executionContext) marshalNTalentProgram2ᚖtupuᚋgraphᚋmodelᚐTale
 	return ec._TalentProgram(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTalentProgramByIDsInput2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgramByIDsInput(ctx context.Context, v any) ([]*model.TalentProgramByIDsInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.TalentProgramByIDsInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOTalentProgramByIDsInput2ᚖtupuᚋgraphᚋmodelᚐTalentProgramByIDsInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNTalentProgramConnection2ᚖtupuᚋgraphᚋmodelᚐTalentProgramConnection(ctx context.Context, sel ast.SelectionSet, v *model.TalentProgramConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TalentProgramConnection!")
@@ -24807,6 +26363,67 @@ func (ec *executionContext) marshalNUpdateEntityPayload2ᚖtupuᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._UpdateEntityPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalN_Any2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalN_Any2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "_Any!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "_Any!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalN_Any2ᚕmapᚄ(ctx context.Context, v any) ([]map[string]any, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]map[string]any, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalN_Any2map(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalN_Any2ᚕmapᚄ(ctx context.Context, sel ast.SelectionSet, v []map[string]any) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalN_Any2map(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Entity2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v []fedruntime.Entity) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalN_Service2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐService(ctx context.Context, sel ast.SelectionSet, v fedruntime.Service) graphql.Marshaler {
+	return ec.__Service(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -24951,6 +26568,150 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalNfederation__Policy2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Policy2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Policy!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Policy2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Policy2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Policy2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNfederation__Scope2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "federation__Scope!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, v any) ([][]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([][]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNfederation__Scope2ᚕstringᚄ(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNfederation__Scope2ᚕᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v [][]string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNfederation__Scope2ᚕstringᚄ(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24981,6 +26742,62 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCompany2ᚕᚖtupuᚋgraphᚋmodelᚐCompany(ctx context.Context, sel ast.SelectionSet, v []*model.Company) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCompany2ᚖtupuᚋgraphᚋmodelᚐCompany(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCompany2ᚖtupuᚋgraphᚋmodelᚐCompany(ctx context.Context, sel ast.SelectionSet, v *model.Company) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Company(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCompanyByIDsInput2ᚖtupuᚋgraphᚋmodelᚐCompanyByIDsInput(ctx context.Context, v any) (*model.CompanyByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCompanyByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCounty2ᚕᚖtupuᚋgraphᚋmodelᚐCounty(ctx context.Context, sel ast.SelectionSet, v []*model.County) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCounty2ᚖtupuᚋgraphᚋmodelᚐCounty(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCounty2ᚖtupuᚋgraphᚋmodelᚐCounty(ctx context.Context, sel ast.SelectionSet, v *model.County) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._County(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCountyByIDsInput2ᚖtupuᚋgraphᚋmodelᚐCountyByIDsInput(ctx context.Context, v any) (*model.CountyByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCountyByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODirection2ᚖtupuᚋgraphᚋmodelᚐDirection(ctx context.Context, v any) (*model.Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -24997,6 +26814,19 @@ func (ec *executionContext) marshalODirection2ᚖtupuᚋgraphᚋmodelᚐDirectio
 	return v
 }
 
+func (ec *executionContext) marshalODistrict2ᚕᚖtupuᚋgraphᚋmodelᚐDistrict(ctx context.Context, sel ast.SelectionSet, v []*model.District) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODistrict2ᚖtupuᚋgraphᚋmodelᚐDistrict(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalODistrict2ᚖtupuᚋgraphᚋmodelᚐDistrict(ctx context.Context, sel ast.SelectionSet, v *model.District) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25004,11 +26834,40 @@ func (ec *executionContext) marshalODistrict2ᚖtupuᚋgraphᚋmodelᚐDistrict(
 	return ec._District(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalODistrictByIDsInput2ᚖtupuᚋgraphᚋmodelᚐDistrictByIDsInput(ctx context.Context, v any) (*model.DistrictByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDistrictByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODocument2ᚕᚖtupuᚋgraphᚋmodelᚐDocument(ctx context.Context, sel ast.SelectionSet, v []*model.Document) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODocument2ᚖtupuᚋgraphᚋmodelᚐDocument(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalODocument2ᚖtupuᚋgraphᚋmodelᚐDocument(ctx context.Context, sel ast.SelectionSet, v *model.Document) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Document(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODocumentByIDsInput2ᚖtupuᚋgraphᚋmodelᚐDocumentByIDsInput(ctx context.Context, v any) (*model.DocumentByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDocumentByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOEntity2tupuᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v model.Entity) graphql.Marshaler {
@@ -25163,6 +27022,34 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOLab2ᚕᚖtupuᚋgraphᚋmodelᚐLab(ctx context.Context, sel ast.SelectionSet, v []*model.Lab) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOLab2ᚖtupuᚋgraphᚋmodelᚐLab(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOLab2ᚖtupuᚋgraphᚋmodelᚐLab(ctx context.Context, sel ast.SelectionSet, v *model.Lab) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Lab(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOLabByIDsInput2ᚖtupuᚋgraphᚋmodelᚐLabByIDsInput(ctx context.Context, v any) (*model.LabByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLabByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOLanguage2ᚖtupuᚋgraphᚋmodelᚐLanguage(ctx context.Context, v any) (*model.Language, error) {
 	if v == nil {
 		return nil, nil
@@ -25202,11 +27089,60 @@ func (ec *executionContext) marshalOOrderDirection2ᚖtupuᚋgraphᚋmodelᚐOrd
 	return v
 }
 
+func (ec *executionContext) marshalOOtherEntity2ᚕᚖtupuᚋgraphᚋmodelᚐOtherEntity(ctx context.Context, sel ast.SelectionSet, v []*model.OtherEntity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOtherEntity2ᚖtupuᚋgraphᚋmodelᚐOtherEntity(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOOtherEntity2ᚖtupuᚋgraphᚋmodelᚐOtherEntity(ctx context.Context, sel ast.SelectionSet, v *model.OtherEntity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OtherEntity(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOtherEntityByIDsInput2ᚖtupuᚋgraphᚋmodelᚐOtherEntityByIDsInput(ctx context.Context, v any) (*model.OtherEntityByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOtherEntityByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPark2ᚕᚖtupuᚋgraphᚋmodelᚐPark(ctx context.Context, sel ast.SelectionSet, v []*model.Park) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPark2ᚖtupuᚋgraphᚋmodelᚐPark(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOPark2ᚖtupuᚋgraphᚋmodelᚐPark(ctx context.Context, sel ast.SelectionSet, v *model.Park) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Park(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOParkByIDsInput2ᚖtupuᚋgraphᚋmodelᚐParkByIDsInput(ctx context.Context, v any) (*model.ParkByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputParkByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOQualifier2ᚖtupuᚋgraphᚋmodelᚐQualifier(ctx context.Context, v any) (*model.Qualifier, error) {
@@ -25238,6 +27174,18 @@ func (ec *executionContext) unmarshalOSourceInput2ᚖtupuᚋgraphᚋmodelᚐSour
 	}
 	res, err := ec.unmarshalInputSourceInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -25293,6 +27241,34 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalOTalentProgram2ᚕᚖtupuᚋgraphᚋmodelᚐTalentProgram(ctx context.Context, sel ast.SelectionSet, v []*model.TalentProgram) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOTalentProgram2ᚖtupuᚋgraphᚋmodelᚐTalentProgram(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTalentProgram2ᚖtupuᚋgraphᚋmodelᚐTalentProgram(ctx context.Context, sel ast.SelectionSet, v *model.TalentProgram) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TalentProgram(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTalentProgramByIDsInput2ᚖtupuᚋgraphᚋmodelᚐTalentProgramByIDsInput(ctx context.Context, v any) (*model.TalentProgramByIDsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTalentProgramByIDsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOTalentProgramLevel2ᚖtupuᚋgraphᚋmodelᚐTalentProgramLevel(ctx context.Context, v any) (*model.TalentProgramLevel, error) {
 	if v == nil {
 		return nil, nil
@@ -25307,6 +27283,13 @@ func (ec *executionContext) marshalOTalentProgramLevel2ᚖtupuᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec.__Entity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -152,6 +152,11 @@ func (Pages) Bound(s Scope, f Field) Bound {
 	case f.Takes("ids"):
 		n, _ := f.Len("ids")
 		return Bound{N: f.clamp(n)}
+	case f.Takes("representations"):
+		// Federation's Query._entities: one value per representation, as
+		// many as a router sends (the ids of nodes are a page, these not).
+		n, _ := f.Len("representations")
+		return Bound{N: n}
 	case strings.HasSuffix(f.Object(), "Connection") && (f.Name() == "nodes" || f.Name() == "edges"):
 		return Bound{N: 1, PerItem: true, Child: Scope{Kind: s.Kind}}
 	case strings.HasSuffix(f.Object(), "Edge") && f.Name() == "node":

@@ -43,7 +43,8 @@
 // last items, so `parks(first: 50)` from a district whose kind has at
 // most 4 parks counts 4, not 50. Without a Graph (Pages), only the pages
 // bound a list: first or last as given, the largest page when refused,
-// DefaultPageSize when neither is given; `ids` by its length; any other
+// DefaultPageSize when neither is given; `ids` by its length (at most the
+// largest page) and federation's `representations` by theirs; any other
 // list of objects as the largest page.
 //
 // The estimate is an upper bound of the objects the executor resolves

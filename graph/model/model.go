@@ -66,6 +66,10 @@ type Base struct {
 
 func (Base) IsNode() {}
 
+// IsEntity makes every entity type a member of Apollo Federation's
+// _Entity union (federation.graphql).
+func (Base) IsEntity() {}
+
 // Entry returns the domain entity behind the model.
 func (b Base) Entry() *tupu.Entity { return b.e }
 
@@ -295,6 +299,9 @@ type Document struct {
 func NewDocument(d *tupu.Document) *Document { return &Document{d} }
 
 func (Document) IsNode() {}
+
+// IsEntity makes Document a member of Apollo Federation's _Entity union.
+func (Document) IsEntity() {}
 
 func (d Document) ID() string           { return DocumentID(d.d.Key) }
 func (d Document) Key() string          { return d.d.Key }

@@ -79,6 +79,10 @@ type ChangeEdge struct {
 	Node *Change `json:"node"`
 }
 
+type CompanyByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 // A page of companies.
 type CompanyConnection struct {
 	// How many companies the whole list holds.
@@ -97,6 +101,10 @@ type CompanyEdge struct {
 	Cursor string `json:"cursor"`
 	// The company.
 	Node *Company `json:"node"`
+}
+
+type CountyByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 // A page of counties.
@@ -176,6 +184,10 @@ type DeleteEntityPayload struct {
 	DeletedID string `json:"deletedId"`
 }
 
+type DistrictByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 // A page of districts.
 type DistrictConnection struct {
 	// How many districts the whole list holds.
@@ -194,6 +206,10 @@ type DistrictEdge struct {
 	Cursor string `json:"cursor"`
 	// The district.
 	Node *District `json:"node"`
+}
+
+type DocumentByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 // A page of entities of any kind.
@@ -308,6 +324,10 @@ type Highlight struct {
 	End int `json:"end"`
 }
 
+type LabByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 // A page of labs.
 type LabConnection struct {
 	// How many labs the whole list holds.
@@ -341,6 +361,10 @@ type LabEdge struct {
 type Mutation struct {
 }
 
+type OtherEntityByIDsInput struct {
+	ID string `json:"ID"`
+}
+
 // Information about pagination in a connection.
 type PageInfo struct {
 	// When paginating forwards, are there more items?
@@ -351,6 +375,10 @@ type PageInfo struct {
 	StartCursor *string `json:"startCursor,omitempty"`
 	// The cursor of the last item on the page.
 	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+type ParkByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 // A page of parks.
@@ -549,6 +577,10 @@ type SubgraphEdge struct {
 
 // Live updates, over the graphql-ws WebSocket protocol or server-sent events.
 type Subscription struct {
+}
+
+type TalentProgramByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 // A page of talent programs.

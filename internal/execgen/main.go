@@ -9,6 +9,9 @@
 // the committed code is what it produces. Each rewrite must match: when a
 // gqlgen upgrade changes the generated calls, generation fails instead of
 // silently going back to goroutines.
+//
+// It also runs gqlgen's federation plugin under another name for the one
+// type the plugin declares for itself (see federation.go).
 package main
 
 import (
@@ -65,8 +68,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := api.Generate(cfg); err != nil {
+	fed := &federationOption{}
+	if err := api.Generate(cfg, fed.apply); err != nil {
 		return err
+	}
+	if cfg.Federation.IsDefined() && !fed.wrapped {
+		return fmt.Errorf("gqlgen.yml configures federation, and gqlgen ran no federation plugin to wrap: has gqlgen changed how it adds it?")
 	}
 	return rewrite(cfg.Exec.Filename)
 }
