@@ -55,7 +55,7 @@ func (ec *executionContext) __resolve_entities(ctx context.Context, representati
 		var g sync.WaitGroup
 		g.Add(len(repsMap))
 		for typeName, reps := range repsMap {
-			go func(typeName string, reps []EntityWithIndex) {
+			func(typeName string, reps []EntityWithIndex) {
 				ec.resolveEntityGroup(ctx, typeName, reps, list)
 				g.Done()
 			}(typeName, reps)
@@ -120,7 +120,7 @@ func (ec *executionContext) resolveEntityGroup(
 		e.Add(len(reps))
 		for i, rep := range reps {
 			i, rep := i, rep
-			go func(i int, rep EntityWithIndex) {
+			func(i int, rep EntityWithIndex) {
 				entity, err := ec.resolveEntity(ctx, typeName, rep.entity)
 				if err != nil {
 					ec.Error(ctx, err)

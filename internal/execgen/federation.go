@@ -23,6 +23,8 @@ import (
 // where it names it: the SDL it adds, the model it binds, the object it
 // looks up when it generates code, and the resolver call it generates.
 // Each must match; when a gqlgen upgrade changes one, generation fails.
+// The code it generates for Query._entities is made to resolve on one
+// goroutine too (federationRewrites).
 const (
 	pluginType          = "Entity"
 	federationResolvers = "FederationEntity"
@@ -121,9 +123,25 @@ func (p federationPlugin) GenerateCode(data *codegen.Data) error {
 	if err != nil {
 		return err
 	}
-	from, to := []byte("ec.Resolvers."+pluginType+"()."), []byte("ec.Resolvers."+federationResolvers+"().")
-	if !bytes.Contains(src, from) {
-		return fmt.Errorf("%s: no %q to rewrite: has gqlgen changed the code it generates?", path, from)
+	for _, r := range federationRewrites {
+		from, to := []byte(r.from), []byte(r.to)
+		if !bytes.Contains(src, from) {
+			return fmt.Errorf("%s: no %q to rewrite: has gqlgen changed the code it generates?", path, from)
+		}
+		src = bytes.ReplaceAll(src, from, to)
 	}
-	return os.WriteFile(path, bytes.ReplaceAll(src, from, to), 0o644)
+	return os.WriteFile(path, src, 0o644)
+}
+
+// federationRewrites are made in the code the plugin generates for
+// Query._entities: its resolver calls go to the renamed type's resolver,
+// and the groups of representations (one per type, or one per
+// representation for a type not resolved in batches), which it resolves
+// on a goroutine each, are resolved one after another on the response's
+// goroutine, as every other field is (graph/sequential): each function is
+// called where it was started, between the same WaitGroup calls.
+var federationRewrites = []struct{ from, to string }{
+	{"ec.Resolvers." + pluginType + "().", "ec.Resolvers." + federationResolvers + "()."},
+	{"go func(typeName string, reps []EntityWithIndex) {", "func(typeName string, reps []EntityWithIndex) {"},
+	{"go func(i int, rep EntityWithIndex) {", "func(i int, rep EntityWithIndex) {"},
 }
