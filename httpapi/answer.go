@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -182,48 +180,4 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 		resp.Errors = capErrors(resp.Errors, srv.opts.MaxErrors)
 		event(resp)
 	}
-}
-
-// clientStreams counts the streams each client address holds open.
-type clientStreams struct {
-	max    int
-	mu     sync.Mutex
-	byAddr map[string]int
-}
-
-func newClientStreams(max int) *clientStreams {
-	return &clientStreams{max: max, byAddr: map[string]int{}}
-}
-
-// open returns the streams open, of every client.
-func (c *clientStreams) open() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, k := range c.byAddr {
-		n += k
-	}
-	return n
-}
-
-// take counts a stream of the client at remoteAddr (host:port), and
-// reports whether it may open; release uncounts it.
-func (c *clientStreams) take(remoteAddr string) (release func(), ok bool) {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.byAddr[host] >= c.max {
-		return nil, false
-	}
-	c.byAddr[host]++
-	return func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.byAddr[host]--; c.byAddr[host] == 0 {
-			delete(c.byAddr, host)
-		}
-	}, true
 }

@@ -122,7 +122,7 @@ type Server struct {
 	exec      *executor.Executor
 	cache     *responseCache // nil: off
 	websocket gqltransport.Websocket
-	streams   *clientStreams
+	streams   *perAddress
 	cors      *cors // nil: no other origin
 	schema    http.Handler
 }
@@ -192,7 +192,7 @@ func New(s *store.Store, opts Options) (*Server, error) {
 		store:     s,
 		exec:      exec,
 		websocket: newWebsocket(s, opts.ReadsNeedToken, opts.MaxBodyBytes, opts.WebsocketInitTimeout, opts.MaxOperationsPerConnection, opts.Logger),
-		streams:   newClientStreams(opts.MaxStreamsPerClient),
+		streams:   newPerAddress(opts.MaxStreamsPerClient),
 		cors:      cors,
 		schema:    http.NotFoundHandler(),
 	}

@@ -50,6 +50,7 @@ type config struct {
 	ResponseCache    byteSize      `yaml:"responseCache"`
 	MaxSubscriptions int64         `yaml:"maxSubscriptions"`
 	MaxStreams       int           `yaml:"maxStreamsPerClient"`
+	MaxConnections   int           `yaml:"maxConnectionsPerClient"`
 }
 
 // defaults are the production settings.
@@ -72,6 +73,7 @@ func defaults() *config {
 		ResponseCache:    httpapi.DefaultResponseCacheBytes,
 		MaxSubscriptions: 5000,
 		MaxStreams:       256,
+		MaxConnections:   httpapi.DefaultConnectionsPerClient,
 	}
 }
 
@@ -107,6 +109,7 @@ func (c *config) settings() []setting {
 		{"response-cache", "TUPU_RESPONSE_CACHE", "bytes the response cache may hold, with a unit (32MiB); 0 turns it off", &c.ResponseCache},
 		{"max-subscriptions", "TUPU_MAX_SUBSCRIPTIONS", "most subscriptions open at once on the server", (*int64Value)(&c.MaxSubscriptions)},
 		{"max-streams-per-client", "TUPU_MAX_STREAMS_PER_CLIENT", "most WebSockets and event streams one client address holds open", (*intValue)(&c.MaxStreams)},
+		{"max-connections-per-client", "TUPU_MAX_CONNECTIONS_PER_CLIENT", "most connections one client address holds open", (*intValue)(&c.MaxConnections)},
 		{"debug-addr", "TUPU_DEBUG_ADDR", "address of a second listener serving Go's profiler at /debug/pprof/ (default: none)", (*stringValue)(&c.DebugAddr)},
 	}
 }
@@ -177,8 +180,8 @@ func (c *config) check() error {
 		return fmt.Errorf("max body bytes %d: at least 1024", c.MaxBodyBytes)
 	case c.Timeout <= 0 || c.WriteTimeout <= 0:
 		return fmt.Errorf("timeouts must be positive")
-	case c.MaxSubscriptions < 1 || c.MaxStreams < 1:
-		return fmt.Errorf("max subscriptions and max streams per client: at least 1")
+	case c.MaxSubscriptions < 1 || c.MaxStreams < 1 || c.MaxConnections < 1:
+		return fmt.Errorf("max subscriptions, max streams and max connections per client: at least 1")
 	}
 	var level slog.Level
 	return level.UnmarshalText([]byte(c.LogLevel))

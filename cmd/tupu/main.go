@@ -264,6 +264,7 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	if err != nil {
 		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
 	}
+	ln = httpapi.LimitConnections(ln, c.MaxConnections)
 	if c.DebugAddr != "" {
 		stop, err := serveProfiler(c.DebugAddr, log)
 		if err != nil {

@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// DefaultConnectionsPerClient is how many connections one client address
+// may hold open at once by default: far more than browsers (six per
+// origin), load generators and the proxies in front of a service open,
+// and four times the streams (WebSockets, event streams) it may hold.
+const DefaultConnectionsPerClient = 1024
+
+// LimitConnections returns a listener over l that lets each client address
+// hold at most max connections open at once (at least 1). A connection
+// past that is answered at once with 429 TOO_MANY_CONNECTIONS and closed,
+// without a goroutine of the server's or a read of what it sends: the
+// server's timeouts bound how long one connection is held, this bounds
+// how many one client holds, so it cannot exhaust the server's memory or
+// file descriptors by opening connections and sending nothing.
+func LimitConnections(l net.Listener, max int) net.Listener {
+	return &limitedListener{Listener: l, conns: newPerAddress(max), refusal: connectionRefusal(max)}
+}
+
+type limitedListener struct {
+	net.Listener
+	conns   *perAddress
+	refusal []byte
+}
+
+// Accept returns the next connection its client may hold.
+func (l *limitedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		release, ok := l.conns.take(c.RemoteAddr().String())
+		if ok {
+			return &limitedConn{Conn: c, release: release}, nil
+		}
+		go refuseConnection(c, l.refusal)
+	}
+}
+
+// refuseConnection sends a connection over its client's bound the refusal, giving a
+// client that does not read it a second, and closes it.
+func refuseConnection(c net.Conn, refusal []byte) {
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	c.Write(refusal)
+	if tc, ok := c.(*net.TCPConn); ok {
+		// Whatever the client sent stays unread; closing its side for
+		// writing first lets it read the answer before the reset.
+		tc.CloseWrite()
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	}
+	c.Close()
+}
+
+// connectionRefusal is the HTTP answer to a connection over the bound.
+func connectionRefusal(max int) []byte {
+	body, _ := json.Marshal(requestErrors{Errors: gqlerror.List{{
+		Message:    fmt.Sprintf("this address holds %d connections open, as many as it may; reuse one, or close one first", max),
+		Extensions: map[string]any{"code": "TOO_MANY_CONNECTIONS"},
+	}}})
+	resp := &http.Response{
+		StatusCode: http.StatusTooManyRequests, ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{
+			"Content-Type": {mediaJSON + "; charset=utf-8"},
+			"Retry-After":  {"10"},
+			"Connection":   {"close"},
+		},
+		ContentLength: int64(len(body)),
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		Close:         true,
+	}
+	var b bytes.Buffer
+	resp.Write(&b)
+	return b.Bytes()
+}
+
+// limitedConn uncounts itself when closed.
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	c.release()
+	return c.Conn.Close()
+}
