@@ -227,6 +227,20 @@ func startProgram(t *testing.T, ctx context.Context, args ...string) (base strin
 	return waitForURL(t, serverLog.String, exited), serverLog
 }
 
+// waitForSearch waits until the program's log says its search index is
+// built: until then search answers UNAVAILABLE, and on a loaded machine
+// the build can outlast a page's first search.
+func waitForSearch(t *testing.T, serverLog *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(serverLog.String(), "the search index is built") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the search index was not built in 90 s:\n%s", serverLog.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // startBrowser starts a headless Chromium with a fresh profile (so pages
 // find nothing saved) that makes no requests of its own, and returns a
 // context for driving one tab of it. It stops when the test ends.

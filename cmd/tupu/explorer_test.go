@@ -58,6 +58,7 @@ func TestBrowser_explorer(t *testing.T) {
 	defer cancel()
 	base, serverLog := startProgram(t, ctx, "--db", db, "--trusted-documents", manifest)
 	addSeries(t, base, secret)
+	waitForSearch(t, serverLog)
 	baseURL, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
