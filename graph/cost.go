@@ -145,6 +145,9 @@ var fieldBounds = map[string]boundRule{
 	"Query.predicates": func(*store.Statistics, tupu.Kind, limits.Field) limits.Bound {
 		return limits.Bound{N: len(tupu.Predicates)}
 	},
+	"Query.tokens": func(*store.Statistics, tupu.Kind, limits.Field) limits.Bound {
+		return limits.Bound{N: store.MaxTokens}
+	},
 }
 
 // rootKinds are the root lists of one kind, by "Query.field".

@@ -33,6 +33,9 @@ type Reads struct {
 	mu     sync.Mutex
 	deps   []string // with repeats: appending is cheaper than a set
 	global bool
+	// private: the response shows what only its token may see (the
+	// tokens), so no cache may keep it for another request.
+	private bool
 }
 
 type readsKey struct{}
@@ -95,6 +98,24 @@ func (r *Reads) ByKey() (version uint64, keys []string, ok bool) {
 		return 0, nil, false
 	}
 	return v, r.deps, true
+}
+
+// Private reports whether the response shows what only the request's
+// token may see: no cache may answer another request with it. Call it
+// once the response is complete.
+func (r *Reads) Private() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.private
+}
+
+// markPrivate records that the response shows what only the request's
+// token may see.
+func markPrivate(ctx context.Context) {
+	r := readsFrom(ctx)
+	r.mu.Lock()
+	r.private = true
+	r.mu.Unlock()
 }
 
 func readsFrom(ctx context.Context) *Reads {

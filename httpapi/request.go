@@ -174,10 +174,10 @@ func tooLarge(limit int64) *refusal {
 
 // cacheable reports whether the answer to req, which ran and produced
 // resp, may be kept by the response cache: a query's, sent whole as JSON,
-// without errors.
+// without errors, that shows nothing only its token may see.
 func (req *request) cacheable(resp *graphql.Response) bool {
 	return (req.transport == transportPOST || req.transport == transportGET) &&
-		req.operation == ast.Query && !req.deferred && req.reads != nil &&
+		req.operation == ast.Query && !req.deferred && req.reads != nil && !req.reads.Private() &&
 		resp != nil && len(resp.Errors) == 0 && resp.HasNext == nil
 }
 

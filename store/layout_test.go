@@ -28,7 +28,7 @@ func TestLayout(t *testing.T) {
 	MustSync(t, s, syncV1())
 	MustSync(t, s, syncV2())
 	if err := s.Update(func(tx *store.Tx) error {
-		_, err := tx.CreateToken("curator", store.RoleEditor)
+		_, _, err := tx.CreateToken(store.ActorOffline, "curator", store.RoleEditor)
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -592,13 +592,13 @@ func TestCreateToken_refusesTheProgramsActors(t *testing.T) {
 	s := MustOpen(t)
 	for _, name := range []string{store.ActorSeed, store.ActorImport, store.ActorRestore} {
 		err := s.Update(func(tx *store.Tx) error {
-			_, err := tx.CreateToken(name, store.RoleEditor)
+			_, _, err := tx.CreateToken(store.ActorOffline, name, store.RoleEditor)
 			return err
 		})
 		assertCode(t, err, tupu.BadUserInput)
 	}
 	MustUpdate(t, s, func(tx *store.Tx) error {
-		_, err := tx.CreateToken("seeder", store.RoleEditor)
+		_, _, err := tx.CreateToken(store.ActorOffline, "seeder", store.RoleEditor)
 		return err
 	})
 }

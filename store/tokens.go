@@ -34,7 +34,39 @@ type Token struct {
 	Role    Role      `json:"role"`
 	Hash    string    `json:"hash"`
 	Created time.Time `json:"created"`
+	// CreatedBy is who created it: an admin token's name, or ActorOffline
+	// (tupu token --db); empty for tokens made before it was recorded.
+	CreatedBy string `json:"createdBy,omitempty"`
 }
+
+// The operations on tokens that history records, with the token as it is
+// listed (tokenRecord): never its secret, nor its hash.
+const (
+	OpCreateToken = "createToken"
+	OpRevokeToken = "revokeToken"
+)
+
+// ActorOffline names, in history, whoever managed tokens in the database
+// file of a stopped server (tupu token --db): the file's owner, who needs
+// no token.
+const ActorOffline = "token --db"
+
+// tokenRecord is what history keeps of a token.
+type tokenRecord struct {
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	Created   time.Time `json:"created"`
+	CreatedBy string    `json:"createdBy,omitempty"`
+}
+
+func (tok *Token) record() *tokenRecord {
+	return &tokenRecord{Name: tok.Name, Role: tok.Role, Created: tok.Created, CreatedBy: tok.CreatedBy}
+}
+
+// MaxTokens is the most tokens a database holds: far more than the people
+// and programs that write to one graph, and a bound on what listing them
+// costs.
+const MaxTokens = 1000
 
 // tokenPrefix marks tupu's secrets so that leaked ones are recognisable.
 const tokenPrefix = "tupu_"
@@ -44,40 +76,50 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateToken makes a token and returns its secret, which is shown once
-// and never stored. It returns CONFLICT if the name is taken, and
-// BAD_USER_INPUT for a name that is not a key or that history gives to
-// tupu's own changes (seed, import, restore).
-func (t *Tx) CreateToken(name string, role Role) (secret string, err error) {
+// CreateToken makes a token on behalf of actor (an admin token's name, or
+// ActorOffline) and returns it with its secret, which is shown once and
+// never stored; history records the token without either. It returns
+// CONFLICT if the name is taken or MaxTokens exist, and BAD_USER_INPUT for a name that is not
+// a key or that history gives to tupu's own changes (seed, import,
+// restore).
+func (t *Tx) CreateToken(actor, name string, role Role) (tok *Token, secret string, err error) {
 	if err := tupu.ValidateKey("name", name); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	if name == ActorSeed || name == ActorImport || name == ActorRestore {
 		// History names the program's own writers so; seeding tells what
 		// it wrote by them.
-		return "", tupu.Errorf(tupu.BadUserInput, "name: %q is how history names tupu's own changes; choose another", name)
+		return nil, "", tupu.Errorf(tupu.BadUserInput, "name: %q is how history names tupu's own changes; choose another", name)
 	}
 	if role != RoleEditor && role != RoleAdmin {
-		return "", tupu.Errorf(tupu.BadUserInput, "role: %q is neither editor nor admin", role)
+		return nil, "", tupu.Errorf(tupu.BadUserInput, "role: %q is neither editor nor admin", role)
 	}
 	b := t.tx.Bucket(bucketTokens)
 	if b.Get(tokenKey(name)) != nil {
-		return "", tupu.Errorf(tupu.Conflict, "name: a token named %q exists; revoke it first", name)
+		return nil, "", tupu.Errorf(tupu.Conflict, "name: a token named %q exists; revoke it first", name)
+	}
+	n := 0
+	b.ForEach(func(_, _ []byte) error { n++; return nil })
+	if n >= MaxTokens {
+		return nil, "", tupu.Errorf(tupu.Conflict, "there are %d tokens, as many as a database holds; revoke some first", n)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	secret = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	tok := Token{Name: name, Role: role, Hash: hashSecret(secret), Created: t.now()}
+	tok = &Token{Name: name, Role: role, Hash: hashSecret(secret), Created: t.now(), CreatedBy: actor}
 	v, err := json.Marshal(tok)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	if err := b.Put(tokenKey(name), v); err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return secret, t.tx.Bucket(bucketTokenHashes).Put(tokenHashKey(tok.Hash), []byte(name))
+	if err := t.tx.Bucket(bucketTokenHashes).Put(tokenHashKey(tok.Hash), []byte(name)); err != nil {
+		return nil, "", err
+	}
+	return tok, secret, t.record(actor, OpCreateToken, "", "", nil, tok.record())
 }
 
 // Tokens lists the tokens by name.
@@ -94,21 +136,33 @@ func (t *Tx) Tokens() ([]Token, error) {
 	return out, err
 }
 
-// RevokeToken deletes a token, or returns NOT_FOUND.
-func (t *Tx) RevokeToken(name string) error {
-	b := t.tx.Bucket(bucketTokens)
-	v := b.Get(tokenKey(name))
+// Token returns the token named name, or NOT_FOUND.
+func (t *Tx) Token(name string) (*Token, error) {
+	v := t.tx.Bucket(bucketTokens).Get(tokenKey(name))
 	if v == nil {
-		return tupu.Errorf(tupu.NotFound, "no token is named %q", name)
+		return nil, tupu.Errorf(tupu.NotFound, "no token is named %q", name)
 	}
 	var tok Token
 	if err := json.Unmarshal(v, &tok); err != nil {
-		return err
+		return nil, fmt.Errorf("decode token: %w", err)
+	}
+	return &tok, nil
+}
+
+// RevokeToken deletes a token on behalf of actor and returns it as it
+// was, or NOT_FOUND. Requests with it fail from the next on.
+func (t *Tx) RevokeToken(actor, name string) (*Token, error) {
+	tok, err := t.Token(name)
+	if err != nil {
+		return nil, err
 	}
 	if err := t.tx.Bucket(bucketTokenHashes).Delete(tokenHashKey(tok.Hash)); err != nil {
-		return err
+		return nil, err
 	}
-	return b.Delete(tokenKey(name))
+	if err := t.tx.Bucket(bucketTokens).Delete(tokenKey(name)); err != nil {
+		return nil, err
+	}
+	return tok, t.record(actor, OpRevokeToken, "", "", tok.record(), nil)
 }
 
 // Authenticate returns the token whose secret this is, or UNAUTHENTICATED.
@@ -125,4 +179,12 @@ func (t *Tx) Authenticate(secret string) (*Token, error) {
 		return nil, fmt.Errorf("decode token: %w", err)
 	}
 	return &tok, nil
+}
+
+// Valid reports whether tok (as Authenticate returned it) still
+// authenticates: it was not revoked, nor replaced by a token of the same
+// name.
+func (t *Tx) Valid(tok *Token) bool {
+	cur, err := t.Token(tok.Name)
+	return err == nil && cur.Hash == tok.Hash
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,97 +17,147 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"tupu"
 	"tupu/indexer"
 	"tupu/store"
 )
 
-// runToken manages the tokens that may write:
-//
-//	tupu token create --name NAME --role editor|admin --db PATH
-//	tupu token list --db PATH
-//	tupu token revoke --name NAME --db PATH
-//
-// It opens the database itself, so the server must be stopped first (a
-// running server holds the file's lock; the error says so).
+const tokenUsage = `tupu token manages the tokens that authenticate requests: editors change
+the graph, admins also delete, add documents and manage tokens.
+
+Usage:
+  tupu token create --name NAME [--role editor|admin] (--url URL --token ADMIN_TOKEN | --db PATH)
+  tupu token list (--url URL --token ADMIN_TOKEN | --db PATH)
+  tupu token revoke --name NAME (--url URL --token ADMIN_TOKEN | --db PATH)
+
+With --url, a running server does it (an admin token is needed) and a
+revoked token fails from its next request on, including the subscriptions
+opened with it. With --db, the server must be stopped. create prints the
+new token's secret on standard output, once: it is not stored, only its
+hash is.
+`
+
+// runToken manages tokens, through a running server's API (--url) or in a
+// stopped server's database (--db).
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("token: say create, list or revoke")
+	verb := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
 	}
-	verb, args := args[0], args[1:]
-	fs := flag.NewFlagSet("tupu token "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file [TUPU_DB]")
+	fs := newFlags("tupu token", tokenUsage)
+	db := fs.String("db", "", "database file of a stopped server (default: TUPU_DB, else ./data/tupu.db, unless --url)")
+	url := fs.String("url", envOr(getenv, "TUPU_URL", ""), "base URL of a running server, such as http://127.0.0.1:8080 [TUPU_URL]")
+	token := fs.String("token", envOr(getenv, "TUPU_TOKEN", ""), "an admin token, for --url [TUPU_TOKEN]")
 	name := fs.String("name", "", "the token's name, shown in history as who made each change")
-	role := fs.String("role", "editor", "editor (create and change) or admin (also delete and add documents)")
-	if err := fs.Parse(args); err != nil {
+	role := fs.String("role", "editor", "editor (create and change) or admin (also delete, add documents, manage tokens)")
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	s, err := store.Open(*db, store.Options{})
-	if err != nil {
-		return err
+	switch {
+	case verb != "create" && verb != "list" && verb != "revoke":
+		if verb == "" {
+			return usagef("token: say create, list or revoke (see tupu token --help)")
+		}
+		return usagef("token: unknown verb %q; say create, list or revoke", verb)
+	case fs.NArg() > 0:
+		return usagef("token %s: unexpected arguments %v", verb, fs.Args())
+	case verb != "list" && *name == "":
+		return usagef("token %s: name the token: --name NAME", verb)
 	}
-	defer s.Close()
+	switch {
+	case *url != "" && *db != "":
+		return usagef("token %s: give --url (a running server) or --db (a stopped server's file), not both", verb)
+	case *url == "" && *db == "":
+		*db = envOr(getenv, "TUPU_DB", "./data/tupu.db")
+	}
+	var m tokenManager
+	if *url != "" {
+		m = &remoteTokens{url: *url, token: *token}
+	} else {
+		s, err := openOffline(*db, false, "tupu token ... --url URL --token ADMIN_TOKEN")
+		if err != nil {
+			return fmt.Errorf("token %s: %w", verb, err)
+		}
+		defer s.Close()
+		m = &localTokens{s}
+	}
 	switch verb {
 	case "create":
-		var secret string
-		err := s.Update(func(tx *store.Tx) error {
-			secret, err = tx.CreateToken(*name, store.Role(*role))
-			return err
-		})
+		secret, err := m.create(ctx, *name, store.Role(*role))
 		if err != nil {
-			return err
+			return fmt.Errorf("token create: %w", err)
 		}
 		fmt.Fprintln(stdout, secret)
 		fmt.Fprintf(stderr, "created token %q (%s); it is shown once: keep it, send it as Authorization: Bearer <token>\n", *name, *role)
 		return nil
 	case "list":
-		var tokens []store.Token
-		err := s.View(func(tx *store.Tx) error {
-			tokens, err = tx.Tokens()
-			return err
-		})
+		tokens, err := m.list(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("token list: %w", err)
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tROLE\tCREATED")
+		fmt.Fprintln(w, "NAME\tROLE\tCREATED\tBY")
 		for _, t := range tokens {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", t.Name, t.Role, t.Created.Format("2006-01-02 15:04:05Z"))
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", t.Name, t.Role, t.Created.UTC().Format("2006-01-02 15:04:05Z"), cmp.Or(t.CreatedBy, "-"))
 		}
 		return w.Flush()
-	case "revoke":
-		if err := s.Update(func(tx *store.Tx) error { return tx.RevokeToken(*name) }); err != nil {
-			return err
+	default:
+		if err := m.revoke(ctx, *name); err != nil {
+			return fmt.Errorf("token revoke: %w", err)
 		}
 		fmt.Fprintf(stderr, "revoked token %q\n", *name)
 		return nil
 	}
-	return fmt.Errorf("token: unknown verb %q; say create, list or revoke", verb)
 }
 
-// runBackup writes a consistent copy of the database to FILE:
-//
-//	tupu backup FILE --url http://127.0.0.1:8080 --token ADMIN_TOKEN   from a running server
-//	tupu backup FILE --db PATH                                         from a stopped one
-//
-// From a running server the copy is taken inside one read transaction
-// while it goes on serving and writing. Restore by stopping the server and
-// putting FILE where --db points.
-func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || len(args[0]) == 0 || args[0][0] == '-' {
-		return errors.New("backup: name the file to write first: tupu backup FILE ...")
+// openOffline opens the database file of a stopped server, which must
+// exist. A running server holds the file's lock; the error then says how
+// to do it through the server instead (online).
+func openOffline(path string, readOnly bool, online string) (*store.Store, error) {
+	if err := mustExist(path); err != nil {
+		return nil, err
 	}
-	file, args := args[0], args[1:]
-	fs := flag.NewFlagSet("tupu backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	s, err := store.Open(path, store.Options{ReadOnly: readOnly})
+	if err != nil && tupu.ErrorCode(err) == tupu.Unavailable {
+		return nil, fmt.Errorf("%w; while a server runs, use %s", err, online)
+	}
+	return s, err
+}
+
+const backupUsage = `tupu backup writes a consistent copy of the database to FILE, checks the
+copy (every page) and only then gives it FILE's name. It refuses to replace
+an existing FILE unless --force.
+
+Usage:
+  tupu backup FILE --url URL --token ADMIN_TOKEN [--force]   from a running server
+  tupu backup FILE --db PATH [--force]                       from a stopped one
+
+From a running server the copy is taken in one read transaction while it
+goes on serving and writing. Put it back with tupu restore.
+`
+
+// runBackup writes a consistent copy of the database to FILE.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("tupu backup", backupUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", ""), "database file of a stopped server [TUPU_DB]")
 	url := fs.String("url", envOr(getenv, "TUPU_URL", ""), "base URL of a running server [TUPU_URL]")
 	token := fs.String("token", envOr(getenv, "TUPU_TOKEN", ""), "an admin token, for --url [TUPU_TOKEN]")
-	if err := fs.Parse(args); err != nil {
+	force := fs.Bool("force", false, "replace FILE if it exists")
+	file, err := parseWithFile(fs, args, stdout)
+	if err != nil {
 		return err
 	}
+	if file == "" {
+		return usagef("backup: name the file to write: tupu backup FILE ... (see tupu backup --help)")
+	}
+	if *url != "" {
+		*db = "" // --url wins over TUPU_DB from the environment
+	}
 	if (*db == "") == (*url == "") {
-		return errors.New("backup: give --db (a stopped server's file) or --url (a running server)")
+		return usagef("backup: give --db (a stopped server's file) or --url (a running server)")
+	}
+	if _, err := os.Lstat(file); err == nil && !*force {
+		return fmt.Errorf("backup: %s exists; choose another name, or add --force to replace it", file)
 	}
 	// Write next to the target and rename, so FILE is never half written.
 	tmp, err := os.CreateTemp(filepath.Dir(file), ".tupu-backup-*")
@@ -119,7 +170,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		n, err = backupFromServer(ctx, *url, *token, tmp)
 	} else {
 		var s *store.Store
-		if s, err = store.Open(*db, store.Options{ReadOnly: true}); err == nil {
+		if s, err = openOffline(*db, true, "tupu backup FILE --url URL --token ADMIN_TOKEN"); err == nil {
 			n, err = s.Backup(tmp, nil)
 			s.Close()
 		}
@@ -138,11 +189,48 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("backup: the copy is not sound, so %s was not written: %w", file, err)
 	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		return err
+	if err := place(tmp.Name(), file, *force); err != nil {
+		return fmt.Errorf("backup: %w", err)
 	}
 	fmt.Fprintf(stderr, "wrote %s (%d bytes; checked: %s)\n", file, n, report)
 	return nil
+}
+
+// place gives the complete file tmp the name file: replacing what is
+// there with replace, else only if nothing is (a hard link fails on an
+// existing name, atomically, where a check and a rename could race).
+func place(tmp, file string, replace bool) error {
+	if replace {
+		return os.Rename(tmp, file)
+	}
+	if err := os.Link(tmp, file); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s exists; choose another name, or add --force to replace it", file)
+		}
+		return err
+	}
+	return os.Remove(tmp)
+}
+
+// parseWithFile parses args of a command that takes one file name, before
+// or after its flags.
+func parseWithFile(fs *flag.FlagSet, args []string, stdout io.Writer) (file string, err error) {
+	if len(args) > 0 && (args[0] == "-" || !strings.HasPrefix(args[0], "-")) {
+		file, args = args[0], args[1:]
+	}
+	if err := parse(fs, args, stdout); err != nil {
+		return "", err
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+		if err := parse(fs, fs.Args()[1:], stdout); err != nil { // flags after FILE
+			return "", err
+		}
+	}
+	if fs.NArg() > 0 {
+		return "", usagef("%s: unexpected argument %q (see %s --help)", fs.Name(), fs.Arg(0), fs.Name())
+	}
+	return file, nil
 }
 
 func backupFromServer(ctx context.Context, url, token string, w io.Writer) (int64, error) {
@@ -167,30 +255,37 @@ func backupFromServer(ctx context.Context, url, token string, w io.Writer) (int6
 // the restored one until a server has started on it.
 const preRestoreSuffix = ".pre-restore"
 
-// runRestore puts a backup in place of a stopped server's database:
+const restoreUsage = `tupu restore puts a backup in place of a stopped server's database.
+
+Usage:
+  tupu restore FILE --db PATH [--search-index DIR]
+
+Nothing is replaced until the backup has proved sound (every page checked,
+in a process of its own). The replaced database is kept as PATH.pre-restore
+until a server has started on the restored one. History goes on in a new
+epoch, and the search index is built before the swap.
+`
+
+// runRestore puts a backup in place of a stopped server's database.
 //
-//	tupu restore FILE --db PATH
-//
-// Nothing is replaced until the backup has proved sound. It copies FILE
-// beside PATH and checks the copy in a process of its own (see
-// verifyFile); refuses while a server holds PATH; starts a new epoch of
-// history in the copy, recorded as a change, so that no client takes the
-// restored history's numbers for ones it saw before; builds the copy's
-// search index beside the current one. Then it keeps the current database
-// as PATH.pre-restore (a hard link, so PATH always names a whole
+// It copies FILE beside PATH and checks the copy in a process of its own
+// (see verifyFile); refuses while a server holds PATH; starts a new epoch
+// of history in the copy, recorded as a change, so that no client takes
+// the restored history's numbers for ones it saw before; builds the
+// copy's search index beside the current one. Then it keeps the current
+// database as PATH.pre-restore (a hard link, so PATH always names a whole
 // database), renames the copy to PATH and its index into place. The next
 // server to start on PATH removes PATH.pre-restore once it is serving.
 func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || len(args[0]) == 0 || args[0][0] == '-' {
-		return errors.New("restore: name the backup first: tupu restore FILE --db PATH")
-	}
-	file, args := args[0], args[1:]
-	fs := flag.NewFlagSet("tupu restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("tupu restore", restoreUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "the database file to replace [TUPU_DB]")
 	index := fs.String("search-index", envOr(getenv, "TUPU_SEARCH_INDEX", ""), "the search index directory (default: the database path + .search) [TUPU_SEARCH_INDEX]")
-	if err := fs.Parse(args); err != nil {
+	file, err := parseWithFile(fs, args, stdout)
+	if err != nil {
 		return err
+	}
+	if file == "" {
+		return usagef("restore: name the backup first: tupu restore FILE --db PATH")
 	}
 	if *index == "" {
 		*index = *db + ".search"
@@ -360,29 +455,25 @@ func (v *verified) String() string {
 		v.Schema, v.GraphVersion, v.Entities, v.LastChange)
 }
 
-// runVerify checks a database file:
-//
-//	tupu verify FILE [--json]
-//
-// It opens FILE read-only, checks its schema version and runs bbolt's
-// consistency check over every page, and exits non-zero, saying what is
-// wrong, unless the file is sound. restore and backup run it on every copy
-// before they use it.
+const verifyUsage = `tupu verify checks a database file: it opens FILE read-only, checks its
+schema version and runs bbolt's consistency check over every page, and exits
+non-zero, saying what is wrong, unless the file is sound. restore and backup
+run it on every copy before they use it.
+
+Usage:
+  tupu verify FILE [--json]
+`
+
+// runVerify checks a database file.
 func runVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tupu verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("tupu verify", verifyUsage)
 	asJSON := fs.Bool("json", false, "print what the file holds as JSON")
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
+	file, err := parseWithFile(fs, args, stdout)
+	if err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if file == "" || fs.NArg() > 0 {
-		return errors.New("verify: name one database file: tupu verify FILE")
+	if file == "" {
+		return usagef("verify: name one database file: tupu verify FILE")
 	}
 	if _, err := os.Stat(file); err != nil {
 		return fmt.Errorf("verify: %w", err)

@@ -3,15 +3,21 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"tupu"
 	"tupu/store"
 )
+
+const checkUsage = `tupu check lists the stored statements that do not pass the rules of this
+version (written before a rule tightened), each with how to fix it, and
+fails when it finds any. The server must be stopped: it holds the file.
+
+Usage:
+  tupu check [--db PATH]
+`
 
 // runCheck lists the stored statements that do not pass the rules every
 // way in applies (written before a rule tightened):
@@ -22,17 +28,16 @@ import (
 // A database where everything passes is marked checked for this version of
 // the rules, so that the service does not check it again at start.
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tupu check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("tupu check", checkUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file [TUPU_DB]")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("check: unexpected argument %q", fs.Arg(0))
+		return usagef("check: unexpected argument %q (see tupu check --help)", fs.Arg(0))
 	}
-	if _, err := os.Stat(*db); err != nil {
-		return fmt.Errorf("check: %w", err) // never create a database to check it
+	if err := mustExist(*db); err != nil {
+		return fmt.Errorf("check: %w", err)
 	}
 	s, err := store.Open(*db, store.Options{})
 	if err != nil {

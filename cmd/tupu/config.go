@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,7 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,10 +101,10 @@ func (c *config) settings() []setting {
 		{"schema-url", "TUPU_SCHEMA_URL", "serve the schema's SDL at /schema.graphql (also with introspection off)", (*boolValue)(&c.SchemaURL)},
 		{"development", "TUPU_DEVELOPMENT", "development mode: field suggestions in errors", (*boolValue)(&c.Development)},
 		{"trusted-documents", "TUPU_TRUSTED_DOCUMENTS", "JSON manifest of sha256 → document; when set, only those run", (*stringValue)(&c.TrustedDocuments)},
-		{"max-cost", "TUPU_MAX_COST", "most objects one operation may return: estimated before it runs, counted while it runs", (*intValue)(&c.MaxCost)},
-		{"max-depth", "TUPU_MAX_DEPTH", "deepest selection of an operation", (*intValue)(&c.MaxDepth)},
-		{"max-aliases", "TUPU_MAX_ALIASES", "most aliases in an operation", (*intValue)(&c.MaxAliases)},
-		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation", (*intValue)(&c.MaxDirectives)},
+		{"max-cost", "TUPU_MAX_COST", "most objects one operation may return: estimated before it runs, counted while it runs; 0 turns the limit off", (*intValue)(&c.MaxCost)},
+		{"max-depth", "TUPU_MAX_DEPTH", "deepest selection of an operation; 0 turns the limit off", (*intValue)(&c.MaxDepth)},
+		{"max-aliases", "TUPU_MAX_ALIASES", "most aliases in an operation; 0 turns the limit off", (*intValue)(&c.MaxAliases)},
+		{"max-directives", "TUPU_MAX_DIRECTIVES", "most directives in an operation; 0 turns the limit off", (*intValue)(&c.MaxDirectives)},
 		{"reads-need-token", "TUPU_READS_NEED_TOKEN", "refuse reads without a valid token", (*boolValue)(&c.ReadsNeedToken)},
 		{"allowed-origins", "TUPU_ALLOWED_ORIGINS", "comma-separated host patterns of other sites' pages that may open a WebSocket", (*stringValue)(&c.AllowedOrigins)},
 		{"cors-origins", "TUPU_CORS_ORIGINS", "comma-separated origins (https://app.example.com, https://*.example.com) whose pages may call /graphql from a browser", (*stringValue)(&c.CORSOrigins)},
@@ -114,11 +117,24 @@ func (c *config) settings() []setting {
 	}
 }
 
-// loadConfig reads the settings for the subcommand name from a config file,
-// the environment and args, in that order of precedence. more, when
-// given, defines the subcommand's own flags.
-func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, more ...func(*flag.FlagSet)) (*config, error) {
+// loadConfig reads the settings for the subcommand name ("tupu serve",
+// "tupu seed") from a config file, the environment and args, in that
+// order of precedence. more, when given, defines the subcommand's own
+// flags. Asked for help, it prints it on stdout and returns errHelped.
+func loadConfig(name string, args []string, getenv func(string) string, stdout io.Writer, more ...func(*flag.FlagSet)) (*config, error) {
 	c := defaults()
+	fs := newFlags(name, cmp.Or(serviceUsage[name], serviceUsage["tupu serve"]))
+	fs.String("config", "", "YAML file of settings, keyed as in docs/configuration.md [TUPU_CONFIG]")
+	for _, s := range c.settings() {
+		fs.Var(s.value, s.flag, s.help+" ["+s.env+"]")
+	}
+	for _, m := range more {
+		m(fs)
+	}
+	if slices.ContainsFunc(args, isHelpFlag) {
+		// Help shows the defaults, whatever the file and the environment say.
+		return nil, parse(fs, []string{"--help"}, stdout)
+	}
 	if path := configPath(args, getenv); path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
@@ -128,31 +144,29 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 			return nil, fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, true))
 		}
 	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	fs.String("config", "", "YAML file of settings, keyed as in the README [TUPU_CONFIG]")
 	for _, s := range c.settings() {
 		if v := getenv(s.env); v != "" {
 			if err := s.value.Set(v); err != nil {
 				return nil, fmt.Errorf("%s=%q: %v", s.env, v, err)
 			}
 		}
-		fs.Var(s.value, s.flag, s.help+" ["+s.env+"]")
 	}
-	for _, m := range more {
-		m(fs)
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return nil, usagef("%s: unexpected arguments %v (see %s --help)", name, fs.Args(), name)
 	}
 	return c, c.check()
+}
+
+// isHelpFlag reports whether a is -h, -help or --help.
+func isHelpFlag(a string) bool {
+	switch a {
+	case "-h", "-help", "--help", "--h":
+		return true
+	}
+	return false
 }
 
 // configPath finds --config in args, else TUPU_CONFIG.
@@ -172,7 +186,26 @@ func configPath(args []string, getenv func(string) string) string {
 	return getenv("TUPU_CONFIG")
 }
 
+// check refuses settings that cannot be meant: a limit below zero does
+// not turn it off silently, it is an error; zero turns a limit off where
+// the help says so.
 func (c *config) check() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: %v (write host:port, such as 127.0.0.1:8080 or :8080)", c.Addr, err)
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return fmt.Errorf("debug addr %q: %v (write host:port)", c.DebugAddr, err)
+		}
+	}
+	for _, l := range []struct {
+		name  string
+		value int
+	}{{"max-cost", c.MaxCost}, {"max-depth", c.MaxDepth}, {"max-aliases", c.MaxAliases}, {"max-directives", c.MaxDirectives}} {
+		if l.value < 0 {
+			return fmt.Errorf("--%s %d: a limit cannot be negative (0 turns it off)", l.name, l.value)
+		}
+	}
 	switch {
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
@@ -182,9 +215,14 @@ func (c *config) check() error {
 		return fmt.Errorf("timeouts must be positive")
 	case c.MaxSubscriptions < 1 || c.MaxStreams < 1 || c.MaxConnections < 1:
 		return fmt.Errorf("max subscriptions, max streams and max connections per client: at least 1")
+	case c.DB == "":
+		return fmt.Errorf("db: name the database file")
 	}
 	var level slog.Level
-	return level.UnmarshalText([]byte(c.LogLevel))
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	return nil
 }
 
 // logger returns the logger the settings ask for.

@@ -55,6 +55,11 @@ func TestLoadConfig_refusals(t *testing.T) {
 		{"bad duration", []string{"--timeout", "soon"}, nil, "timeout"},
 		{"negative response cache", []string{"--response-cache", "-5MiB"}, nil, "response-cache"},
 		{"response cache without a unit", []string{"--response-cache", "1000"}, nil, "no unit"},
+		{"negative max cost", []string{"--max-cost", "-5"}, nil, "--max-cost -5: a limit cannot be negative"},
+		{"negative max depth", []string{"--max-depth=-1"}, nil, "--max-depth -1"},
+		{"negative max aliases in the environment", nil, map[string]string{"TUPU_MAX_ALIASES": "-2"}, "--max-aliases -2"},
+		{"address without a port", []string{"--addr", "localhost"}, nil, `addr "localhost"`},
+		{"bad log level", []string{"--log-level", "loud"}, nil, `log level "loud"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadConfig("tupu", tc.args, func(k string) string { return tc.env[k] }, io.Discard)

@@ -4,39 +4,51 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"tupu"
 	"tupu/export"
 	"tupu/store"
 )
 
-// runExport writes the whole graph, with its documents and history:
-//
-//	tupu export [--format json|jsonld|ntriples] [--base IRI] [--db PATH] [--out FILE]
-//
-// json is the lossless form `tupu import` reads; jsonld and ntriples are
-// RDF for other tools (see package export). It writes to standard output
-// unless --out names a file, which is then written whole or not at all.
-// It opens the database read-only, but a running server holds its lock:
-// stop the server first (the error says so).
+const exportUsage = `tupu export writes the whole graph, with its documents and history: json is
+the lossless form tupu import reads; jsonld and ntriples are RDF for other
+tools. It writes to standard output unless --out names a file, which is then
+written whole or not at all.
+
+Usage:
+  tupu export [--format json|jsonld|ntriples] [--base IRI] --db PATH [--out FILE]
+  tupu export [--format ...] --url URL --token ADMIN_TOKEN [--out FILE]
+
+With --db the database is opened read-only, and must not be in use: a
+running server holds its lock. With --url the export is taken from a running
+server: it sends a consistent copy of its database (GET /admin/backup, an
+admin token needed), which is checked and exported here.
+`
+
+// runExport writes the whole graph.
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tupu export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("tupu export", exportUsage)
 	format := fs.String("format", "json", "json (lossless, what import reads), jsonld or ntriples")
-	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file [TUPU_DB]")
+	db := fs.String("db", "", "database file of a stopped server (default: TUPU_DB, else ./data/tupu.db, unless --url)")
+	url := fs.String("url", envOr(getenv, "TUPU_URL", ""), "base URL of a running server [TUPU_URL]")
+	token := fs.String("token", envOr(getenv, "TUPU_TOKEN", ""), "an admin token, for --url [TUPU_TOKEN]")
 	out := fs.String("out", "", "file to write (default: standard output)")
 	base := fs.String("base", export.DefaultBase, "base IRI of the graph's entities, documents, facts and relations in jsonld and ntriples")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("export: unexpected argument %q", fs.Arg(0))
+		return usagef("export: unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case *url != "" && *db != "":
+		return usagef("export: give --url (a running server) or --db (a stopped server's file), not both")
+	case *url == "" && *db == "":
+		*db = envOr(getenv, "TUPU_DB", "./data/tupu.db")
 	}
 	opts := export.Options{Base: *base}
 	var write func(io.Writer, *export.Graph) (string, error)
@@ -60,18 +72,19 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: --base: %w", err)
 	}
 
-	// Read-only: exporting from a path that does not exist must not
-	// create a database there.
-	s, err := store.Open(*db, store.Options{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
+	from := *db
 	var d *store.Dump
-	err = s.View(func(tx *store.Tx) error {
-		d, err = tx.Dump()
-		return err
-	})
-	s.Close()
+	var err error
+	if *url != "" {
+		from = *url
+		dir := os.TempDir()
+		if *out != "" {
+			dir = filepath.Dir(*out)
+		}
+		d, err = dumpFromServer(ctx, *url, *token, dir)
+	} else {
+		d, err = dumpFile(*db)
+	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -108,40 +121,69 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s (%s) from %s\n", *out, what, *db)
+	fmt.Fprintf(stderr, "wrote %s (%s) from %s\n", *out, what, from)
 	return nil
 }
 
-// runImport reads a JSON export into an empty database:
-//
-//	tupu import FILE [--db PATH]      (FILE - reads standard input)
-//
-// It checks the whole file first (its form, then the data set) and
-// writes nothing unless all of it is sound; then it writes everything in
-// one transaction, keeping entity versions and history. A database that
-// holds anything is refused, as is one a running server has open.
-func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tupu import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file to create or fill; it must be empty [TUPU_DB]")
-	var file string
-	if len(args) > 0 && (args[0] == "-" || !strings.HasPrefix(args[0], "-")) {
-		file, args = args[0], args[1:]
+// dumpFile reads the whole graph from a stopped server's database file,
+// opened read-only.
+func dumpFile(path string) (d *store.Dump, err error) {
+	s, err := openOffline(path, true, "tupu export --url URL --token ADMIN_TOKEN")
+	if err != nil {
+		return nil, err
 	}
-	if err := fs.Parse(args); err != nil {
+	defer s.Close()
+	err = s.View(func(tx *store.Tx) error {
+		d, err = tx.Dump()
+		return err
+	})
+	return d, err
+}
+
+// dumpFromServer reads the whole graph from a running server: the
+// consistent copy of its database that GET /admin/backup sends (what
+// tupu backup --url takes), written to a temporary file in dir, checked
+// (every page, in a process of its own) and read.
+func dumpFromServer(ctx context.Context, url, token, dir string) (*store.Dump, error) {
+	tmp, err := os.CreateTemp(dir, ".tupu-export-*.db")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = backupFromServer(ctx, url, token, tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := verifyFile(ctx, tmp.Name()); err != nil {
+		return nil, fmt.Errorf("the copy the server sent is not sound: %w", err)
+	}
+	return dumpFile(tmp.Name())
+}
+
+const importUsage = `tupu import reads a JSON export (tupu export --format json) into a new or
+empty database. It checks the whole file first (its form, then the data
+set) and writes nothing unless all of it is sound; then it writes
+everything in one transaction, keeping entity versions and history, which
+goes on in a new epoch. A database that holds anything is refused, as is
+one a running server has open.
+
+Usage:
+  tupu import FILE [--db PATH]      (FILE - reads standard input)
+`
+
+// runImport reads a JSON export into an empty database.
+func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("tupu import", importUsage)
+	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file to create or fill; it must be empty [TUPU_DB]")
+	file, err := parseWithFile(fs, args, stdout)
+	if err != nil {
 		return err
 	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-		if err := fs.Parse(fs.Args()[1:]); err != nil { // flags after FILE
-			return err
-		}
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("import: unexpected argument %q", fs.Arg(0))
-	}
 	if file == "" {
-		return errors.New("import: name the file to read: tupu import FILE [--db PATH]")
+		return usagef("import: name the file to read: tupu import FILE [--db PATH]")
 	}
 
 	var in io.Reader = os.Stdin
@@ -191,6 +233,9 @@ func warnProblems(stderr io.Writer, db string, d *tupu.Dataset) {
 	problems := d.Problems()
 	if len(problems) == 0 {
 		return
+	}
+	if db == "" {
+		db = "PATH" // exported from a running server: check its file once it is stopped
 	}
 	fmt.Fprintf(stderr, "warning: %d problems in statements that do not pass the rules of this version (%d); `tupu import` refuses this export until they are fixed. The first: %s\nList them all, with how to fix them: tupu check --db %s\n",
 		len(problems), tupu.RulesVersion, problems[0], db)

@@ -291,7 +291,7 @@ func TestExport_refusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"export", "--db", missing}, "no such file"},
+		{[]string{"export", "--db", missing}, "no database at " + missing},
 		{[]string{"export", "--db", missing, "--format", "xml"}, `--format "xml"`},
 		{[]string{"export", "--db", missing, "--format", "ntriples", "--base", "http://example.org/a b/"}, "--base"},
 		{[]string{"export", "--db", missing, "extra"}, `unexpected argument "extra"`},

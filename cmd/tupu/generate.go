@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,32 +20,24 @@ for load tests. The same seed gives the same graph.
 
 Usage:
   tupu generate --db FILE --entities N [--seed 1] [--batch 50000]
-
-Flags:
 `
 
 // runGenerate is the generate command.
 func runGenerate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tupu generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, generateUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlags("tupu generate", generateUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file, which must hold no entities [TUPU_DB]")
 	entities := fs.Int("entities", 0, "about how many entities to generate (required)")
 	seed := fs.Uint64("seed", 1, "the seed: the same seed gives the same graph")
 	batch := fs.Int("batch", synth.DefaultBatch, "keys per write transaction (over all buckets)")
 	quiet := fs.Bool("quiet", false, "print only the summary")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+		return usagef("generate: unexpected arguments %v", fs.Args())
 	}
 	if *entities <= 0 {
-		fs.Usage()
-		return fmt.Errorf("--entities must be a positive number")
+		return usagef("generate: --entities must be a positive number (see tupu generate --help)")
 	}
 	s, err := store.Open(*db, store.Options{})
 	if err != nil {

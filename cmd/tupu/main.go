@@ -38,7 +38,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "tupu:", err)
-		if errors.Is(err, flag.ErrHelp) {
+		var usage *usageError
+		if errors.As(err, &usage) {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -48,20 +49,44 @@ func main() {
 const usage = `tupu serves a source-grounded knowledge graph over GraphQL.
 
 Usage:
-  tupu [serve] [flags]        start the service (the default command)
-  tupu seed [--dry-run] [--force] [--data DIR] [flags]   apply the built-in data set to the database
-  tupu token create|list|revoke --db PATH ...   manage write tokens
-  tupu backup FILE (--db PATH | --url URL --token T)   copy the database
-  tupu restore FILE --db PATH                   put a backup in place (server stopped)
-  tupu verify FILE                              check a database file, every page
-  tupu generate --db PATH --entities N          build a synthetic graph
-  tupu export [--format json|jsonld|ntriples] [--db PATH] [--out FILE]   write the whole graph
-  tupu import FILE [--db PATH]                  read a JSON export into an empty database
-  tupu check [--db PATH]                        list stored statements that no longer pass the rules
+  tupu [serve] [flags]                    start the service (the default command)
+  tupu seed [flags]                       apply the built-in data set to the database
+  tupu token create|list|revoke ...       manage tokens, on a running server (--url) or a stopped one (--db)
+  tupu backup FILE (--url URL | --db PATH) [--force]   write a checked copy of the database
+  tupu restore FILE --db PATH             put a backup in place (server stopped)
+  tupu verify FILE                        check a database file, every page
+  tupu export [--format json|jsonld|ntriples] (--url URL | --db PATH) [--out FILE]   write the whole graph
+  tupu import FILE [--db PATH]            read a JSON export into a new database
+  tupu check [--db PATH]                  list stored statements that no longer pass the rules
+  tupu generate --db PATH --entities N    build a synthetic graph, for load tests
+  tupu help [COMMAND]                     this help, or a command's
+  tupu --version                          the version and the revision it was built from
+
+Only serve, seed, import, generate and restore create a database; the other
+commands refuse a path where there is none. Run 'tupu COMMAND --help' for a
+command's flags.
+`
+
+// serviceUsage is the help of serve and seed, followed by their flags.
+var serviceUsage = map[string]string{
+	"tupu serve": `tupu serve starts the service: GraphQL at /graphql, the playground at /,
+the explorer at /explore, /healthz, /readyz and /metrics. An empty or new
+database is seeded with the built-in data set first.
+
+Usage:
+  tupu [serve] [flags]
 
 Settings come from the defaults, a --config YAML file, the environment
-variables in brackets, and these flags, each overriding the one before:
-`
+variables in brackets, and these flags, each overriding the one before.
+`,
+	"tupu seed": `tupu seed applies the built-in data set (or --data DIR) to the database:
+what changed in it since it was last applied, except where curators changed
+the same statements. It creates the database if there is none.
+
+Usage:
+  tupu seed [--dry-run] [--force] [--data DIR] [--db PATH]
+`,
+}
 
 func envOr(getenv func(string) string, name, fallback string) string {
 	if v := getenv(name); v != "" {
@@ -88,23 +113,40 @@ var commands = map[string]command{
 
 // run is the whole program; main only wires it to the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, errHelped) {
+		return nil
+	}
+	return err
+}
+
+// dispatch runs the command args name.
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && isHelpFlag(args[0]) {
+		// tupu --help: the commands, then the default one's flags.
+		fmt.Fprint(stdout, usage+"\n")
 	}
 	if c, ok := commands[cmd]; ok {
 		return c(ctx, args, getenv, stdout, stderr)
 	}
-	if cmd != "serve" && cmd != "seed" {
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+	switch {
+	case cmd == "help":
+		return help(ctx, args, getenv, stdout, stderr)
+	case cmd == "version" || cmd == "serve" && len(args) == 1 && (args[0] == "--version" || args[0] == "-version"):
+		fmt.Fprintln(stdout, observe.Build())
+		return nil
+	case cmd != "serve" && cmd != "seed":
+		return usagef("there is no command %q (see tupu help)", cmd)
 	}
 	var seeding seedFlags
 	var more []func(*flag.FlagSet)
 	if cmd == "seed" {
 		more = append(more, seeding.define)
 	}
-	c, err := loadConfig("tupu "+cmd, args, getenv, stderr, more...)
+	c, err := loadConfig("tupu "+cmd, args, getenv, stdout, more...)
 	if err != nil {
 		return err
 	}
@@ -211,6 +253,23 @@ func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 }
 
 func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error {
+	// Listen first: an address that is taken or cannot be had is found
+	// before any file is created or seeded. Connections wait in the
+	// listen queue until the server serves.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
+	}
+	ln = httpapi.LimitConnections(ln, c.MaxConnections)
+	defer ln.Close()
+	if c.DebugAddr != "" {
+		stop, err := serveProfiler(c.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
 	metrics := observe.NewMetrics()
 	s, err := store.Open(c.DB, store.Options{ObserveTx: metrics.ObserveStoreTx})
 	if err != nil {
@@ -260,18 +319,6 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	playground.Mount(mux, "/graphql", graph.ExampleQuery)
 	explorer.Mount(mux)
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
-	}
-	ln = httpapi.LimitConnections(ln, c.MaxConnections)
-	if c.DebugAddr != "" {
-		stop, err := serveProfiler(c.DebugAddr, log)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
 	srv := &http.Server{
 		Handler:           observe.TraceHTTP(metrics.Middleware(log, mux)),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -169,10 +169,10 @@ type rtFigure struct {
 func newRTWorld(t *testing.T, s *store.Store, seedNum uint64) *rtWorld {
 	w := &rtWorld{t: t, rng: rand.New(rand.NewPCG(seedNum, 0x726f756e64)), s: s, tally: map[string]int{}}
 	err := s.Update(func(tx *store.Tx) (err error) {
-		if w.editor, err = tx.CreateToken("rt-editor", store.RoleEditor); err != nil {
+		if _, w.editor, err = tx.CreateToken(store.ActorOffline, "rt-editor", store.RoleEditor); err != nil {
 			return err
 		}
-		w.admin, err = tx.CreateToken("rt-admin", store.RoleAdmin)
+		_, w.admin, err = tx.CreateToken(store.ActorOffline, "rt-admin", store.RoleAdmin)
 		return err
 	})
 	if err != nil {

@@ -152,6 +152,12 @@ type ComplexityRoot struct {
 		Entity           func(childComplexity int) int
 	}
 
+	CreateTokenPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Secret           func(childComplexity int) int
+		Token            func(childComplexity int) int
+	}
+
 	DeleteEntityPayload struct {
 		ClientMutationID func(childComplexity int) int
 		DeletedID        func(childComplexity int) int
@@ -300,9 +306,11 @@ type ComplexityRoot struct {
 		AddDocument    func(childComplexity int, input model.AddDocumentInput) int
 		AddRelation    func(childComplexity int, input model.AddRelationInput) int
 		CreateEntity   func(childComplexity int, input model.CreateEntityInput) int
+		CreateToken    func(childComplexity int, input model.CreateTokenInput) int
 		DeleteEntity   func(childComplexity int, input model.DeleteEntityInput) int
 		RemoveFact     func(childComplexity int, input model.RemoveFactInput) int
 		RemoveRelation func(childComplexity int, input model.RemoveRelationInput) int
+		RevokeToken    func(childComplexity int, input model.RevokeTokenInput) int
 		SetFact        func(childComplexity int, input model.SetFactInput) int
 		UpdateEntity   func(childComplexity int, input model.UpdateEntityInput) int
 	}
@@ -410,6 +418,7 @@ type ComplexityRoot struct {
 		Search             func(childComplexity int, query string, kinds []model.EntityKind, first *int, after *string) int
 		Series             func(childComplexity int, entity string, property string) int
 		TalentPrograms     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
+		Tokens             func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
@@ -447,6 +456,11 @@ type ComplexityRoot struct {
 		ClientMutationID func(childComplexity int) int
 		Object           func(childComplexity int) int
 		Subject          func(childComplexity int) int
+	}
+
+	RevokeTokenPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Token            func(childComplexity int) int
 	}
 
 	SearchConnection struct {
@@ -528,6 +542,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Token struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Role      func(childComplexity int) int
+	}
+
 	UpdateEntityPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Entity           func(childComplexity int) int
@@ -599,6 +620,8 @@ type MutationResolver interface {
 	SetFact(ctx context.Context, input model.SetFactInput) (*model.SetFactPayload, error)
 	RemoveFact(ctx context.Context, input model.RemoveFactInput) (*model.RemoveFactPayload, error)
 	AddDocument(ctx context.Context, input model.AddDocumentInput) (*model.AddDocumentPayload, error)
+	CreateToken(ctx context.Context, input model.CreateTokenInput) (*model.CreateTokenPayload, error)
+	RevokeToken(ctx context.Context, input model.RevokeTokenInput) (*model.RevokeTokenPayload, error)
 }
 type OtherEntityResolver interface {
 	History(ctx context.Context, obj *model.OtherEntity, first *int, after *string) (*model.ChangeConnection, error)
@@ -634,6 +657,7 @@ type QueryResolver interface {
 	Document(ctx context.Context, key string) (*model.Document, error)
 	Kinds(ctx context.Context) ([]*model.KindInfo, error)
 	Predicates(ctx context.Context) ([]*model.PredicateInfo, error)
+	Tokens(ctx context.Context) ([]*model.Token, error)
 }
 type RelationResolver interface {
 	Subject(ctx context.Context, obj *model.Relation) (model.Entity, error)
@@ -1128,6 +1152,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateEntityPayload.Entity(childComplexity), true
+
+	case "CreateTokenPayload.clientMutationId":
+		if e.ComplexityRoot.CreateTokenPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTokenPayload.ClientMutationID(childComplexity), true
+	case "CreateTokenPayload.secret":
+		if e.ComplexityRoot.CreateTokenPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTokenPayload.Secret(childComplexity), true
+	case "CreateTokenPayload.token":
+		if e.ComplexityRoot.CreateTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTokenPayload.Token(childComplexity), true
 
 	case "DeleteEntityPayload.clientMutationId":
 		if e.ComplexityRoot.DeleteEntityPayload.ClientMutationID == nil {
@@ -1869,6 +1912,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateEntity(childComplexity, args["input"].(model.CreateEntityInput)), true
+	case "Mutation.createToken":
+		if e.ComplexityRoot.Mutation.CreateToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateToken(childComplexity, args["input"].(model.CreateTokenInput)), true
 	case "Mutation.deleteEntity":
 		if e.ComplexityRoot.Mutation.DeleteEntity == nil {
 			break
@@ -1902,6 +1956,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveRelation(childComplexity, args["input"].(model.RemoveRelationInput)), true
+	case "Mutation.revokeToken":
+		if e.ComplexityRoot.Mutation.RevokeToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity, args["input"].(model.RevokeTokenInput)), true
 	case "Mutation.setFact":
 		if e.ComplexityRoot.Mutation.SetFact == nil {
 			break
@@ -2530,6 +2595,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TalentPrograms(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EntityFilter), args["orderBy"].(*model.EntityOrder)), true
+	case "Query.tokens":
+		if e.ComplexityRoot.Query.Tokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Tokens(childComplexity), true
 	case "Query._service":
 		if e.ComplexityRoot.Query.__resolve__service == nil {
 			break
@@ -2672,6 +2743,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RemoveRelationPayload.Subject(childComplexity), true
+
+	case "RevokeTokenPayload.clientMutationId":
+		if e.ComplexityRoot.RevokeTokenPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeTokenPayload.ClientMutationID(childComplexity), true
+	case "RevokeTokenPayload.token":
+		if e.ComplexityRoot.RevokeTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeTokenPayload.Token(childComplexity), true
 
 	case "SearchConnection.edges":
 		if e.ComplexityRoot.SearchConnection.Edges == nil {
@@ -2985,6 +3069,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TalentProgramEdge.Node(childComplexity), true
 
+	case "Token.createdAt":
+		if e.ComplexityRoot.Token.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Token.CreatedAt(childComplexity), true
+	case "Token.createdBy":
+		if e.ComplexityRoot.Token.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Token.CreatedBy(childComplexity), true
+	case "Token.name":
+		if e.ComplexityRoot.Token.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Token.Name(childComplexity), true
+	case "Token.role":
+		if e.ComplexityRoot.Token.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Token.Role(childComplexity), true
+
 	case "UpdateEntityPayload.clientMutationId":
 		if e.ComplexityRoot.UpdateEntityPayload.ClientMutationID == nil {
 			break
@@ -3019,6 +3128,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CompanyByIDsInput", ec.unmarshalInputCompanyByIDsInput),
 			graphql.NewInputUnmarshaler("CountyByIDsInput", ec.unmarshalInputCountyByIDsInput),
 			graphql.NewInputUnmarshaler("CreateEntityInput", ec.unmarshalInputCreateEntityInput),
+			graphql.NewInputUnmarshaler("CreateTokenInput", ec.unmarshalInputCreateTokenInput),
 			graphql.NewInputUnmarshaler("DeleteEntityInput", ec.unmarshalInputDeleteEntityInput),
 			graphql.NewInputUnmarshaler("DistrictByIDsInput", ec.unmarshalInputDistrictByIDsInput),
 			graphql.NewInputUnmarshaler("DocumentByIDsInput", ec.unmarshalInputDocumentByIDsInput),
@@ -3032,6 +3142,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ParkByIDsInput", ec.unmarshalInputParkByIDsInput),
 			graphql.NewInputUnmarshaler("RemoveFactInput", ec.unmarshalInputRemoveFactInput),
 			graphql.NewInputUnmarshaler("RemoveRelationInput", ec.unmarshalInputRemoveRelationInput),
+			graphql.NewInputUnmarshaler("RevokeTokenInput", ec.unmarshalInputRevokeTokenInput),
 			graphql.NewInputUnmarshaler("SetFactInput", ec.unmarshalInputSetFactInput),
 			graphql.NewInputUnmarshaler("SourceInput", ec.unmarshalInputSourceInput),
 			graphql.NewInputUnmarshaler("TalentProgramByIDsInput", ec.unmarshalInputTalentProgramByIDsInput),
@@ -3386,6 +3497,12 @@ type Query {
   kinds: [KindInfo!]!
   "The predicates relations use, with how to read them."
   predicates: [PredicateInfo!]!
+  """
+  The tokens that authenticate requests, by name (admin only: UNAUTHENTICATED
+  without a token, FORBIDDEN with an editor's). Never their secrets. The
+  answer is never kept by the response cache.
+  """
+  tokens: [Token!]!
 }
 
 "An object with a globally unique, opaque ID that stays the same across restarts, re-seeding, export and import."
@@ -4724,6 +4841,80 @@ type Mutation {
     "The document."
     input: AddDocumentInput!
   ): AddDocumentPayload!
+  """
+  Creates a token (admin). The payload holds its secret, shown this once:
+  only a hash of it is stored. History records who created it, never the
+  secret. CONFLICT if the name is taken.
+  """
+  createToken(
+    "The token's name and role."
+    input: CreateTokenInput!
+  ): CreateTokenPayload!
+  """
+  Revokes a token (admin): requests with it fail from the next on, and the
+  subscriptions and WebSocket connections opened with it end. History
+  records who revoked it. NOT_FOUND if no token has the name.
+  """
+  revokeToken(
+    "Which token."
+    input: RevokeTokenInput!
+  ): RevokeTokenPayload!
+}
+
+"What a token may do."
+enum TokenRole {
+  "Create and change entities, relations and facts."
+  EDITOR
+  "Also delete entities, add documents and manage tokens."
+  ADMIN
+}
+
+"A token that authenticates requests, as listed: never its secret."
+type Token {
+  "Its name: history names it as who made each change."
+  name: String!
+  "What it may do."
+  role: TokenRole!
+  "When it was created (RFC 3339, UTC)."
+  createdAt: String!
+  "Who created it: an admin token's name, or ` + "`" + `token --db` + "`" + ` (the database file's owner, with the server stopped); null for tokens older than the record."
+  createdBy: String
+}
+
+"A new token."
+input CreateTokenInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "Its name: a key (lowercase ASCII words joined by '-'), not taken, and none of seed, import, restore."
+  name: String!
+  "What it may do."
+  role: TokenRole!
+}
+
+"The result of createToken."
+type CreateTokenPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The token."
+  token: Token!
+  "The secret to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. Shown this once: it is not stored."
+  secret: String!
+}
+
+"A token to revoke."
+input RevokeTokenInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The token's name."
+  name: String!
+}
+
+"The result of revokeToken."
+type RevokeTokenPayload {
+  "The input's clientMutationId."
+  clientMutationId: String
+  "The token, as it was."
+  token: Token!
 }
 
 "Where a statement comes from: a stored document and words of it."
@@ -4981,9 +5172,9 @@ type Change {
   cursor: String!
   "When it was made (RFC 3339, UTC)."
   at: String!
-  "Who made it: a token's name, or seed, seed --force (seeding that overrode a curator), import or restore."
+  "Who made it: a token's name, or seed, seed --force (seeding that overrode a curator), import, restore, or token --db (tokens managed in the file of a stopped server)."
   actor: String!
-  "What was done: createEntity, updateEntity, deleteEntity, addRelation, removeRelation, setFact, removeFact, addDocument, or restore (the database was put back from a backup; ` + "`" + `after` + "`" + ` says which histories it ended)."
+  "What was done: createEntity, updateEntity, deleteEntity, addRelation, removeRelation, setFact, removeFact, addDocument, createToken, revokeToken (the token as listed, never its secret), or restore (the database was put back from a backup; ` + "`" + `after` + "`" + ` says which histories it ended)."
   operation: String!
   "The key of the entity changed (a relation's subject, a fact's entity)."
   entityKey: String
@@ -5371,6 +5562,18 @@ func (ec *executionContext) childFields_CreateEntityPayload(ctx context.Context,
 		return ec.fieldContext_CreateEntityPayload_entity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateEntityPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_CreateTokenPayload_clientMutationId(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateTokenPayload_token(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateTokenPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteEntityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5873,6 +6076,16 @@ func (ec *executionContext) childFields_RemoveRelationPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type RemoveRelationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RevokeTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_RevokeTokenPayload_clientMutationId(ctx, field)
+	case "token":
+		return ec.fieldContext_RevokeTokenPayload_token(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeTokenPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalCount":
@@ -6021,6 +6234,20 @@ func (ec *executionContext) childFields_TalentProgramEdge(ctx context.Context, f
 		return ec.fieldContext_TalentProgramEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TalentProgramEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Token(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Token_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Token_role(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Token_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Token_createdBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Token", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateEntityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7315,6 +7542,20 @@ func (ec *executionContext) field_Mutation_createEntity_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateTokenInput, error) {
+			return ec.unmarshalNCreateTokenInput2tupuᚋgraphᚋmodelᚐCreateTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteEntity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7349,6 +7590,20 @@ func (ec *executionContext) field_Mutation_removeRelation_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RemoveRelationInput, error) {
 			return ec.unmarshalNRemoveRelationInput2tupuᚋgraphᚋmodelᚐRemoveRelationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeTokenInput, error) {
+			return ec.unmarshalNRevokeTokenInput2tupuᚋgraphᚋmodelᚐRevokeTokenInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10619,6 +10874,84 @@ func (ec *executionContext) fieldContext_CreateEntityPayload_entity(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateTokenPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CreateTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateTokenPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateTokenPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.CreateTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
+			return ec.marshalNToken2ᚖtupuᚋgraphᚋmodelᚐToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Token(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateTokenPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateTokenPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateTokenPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateTokenPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _DeleteEntityPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteEntityPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13860,6 +14193,94 @@ func (ec *executionContext) fieldContext_Mutation_addDocument(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateToken(ctx, fc.Args["input"].(model.CreateTokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateTokenPayload) graphql.Marshaler {
+			return ec.marshalNCreateTokenPayload2ᚖtupuᚋgraphᚋmodelᚐCreateTokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeToken(ctx, fc.Args["input"].(model.RevokeTokenInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RevokeTokenPayload) graphql.Marshaler {
+			return ec.marshalNRevokeTokenPayload2ᚖtupuᚋgraphᚋmodelᚐRevokeTokenPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokeTokenPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OtherEntity_id(ctx context.Context, field graphql.CollectedField, obj *model.OtherEntity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16320,6 +16741,38 @@ func (ec *executionContext) fieldContext_Query_predicates(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_tokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Tokens(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Token) graphql.Marshaler {
+			return ec.marshalNToken2ᚕᚖtupuᚋgraphᚋmodelᚐTokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_tokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Token(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__entities(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17026,6 +17479,61 @@ func (ec *executionContext) fieldContext_RemoveRelationPayload_object(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevokeTokenPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeTokenPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeTokenPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevokeTokenPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevokeTokenPayload_token(ctx context.Context, field graphql.CollectedField, obj *model.RevokeTokenPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokeTokenPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
+			return ec.marshalNToken2ᚖtupuᚋgraphᚋmodelᚐToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokeTokenPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokeTokenPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Token(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18345,6 +18853,98 @@ func (ec *executionContext) fieldContext_TalentProgramEdge_node(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Token_name(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Token_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Token_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Token", field, false, false, "String")
+}
+
+func (ec *executionContext) _Token_role(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Token_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TokenRole) graphql.Marshaler {
+			return ec.marshalNTokenRole2tupuᚋgraphᚋmodelᚐTokenRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Token_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Token", field, false, false, "TokenRole")
+}
+
+func (ec *executionContext) _Token_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Token_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Token_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Token", field, false, false, "String")
+}
+
+func (ec *executionContext) _Token_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Token_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Token_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Token", field, false, false, "String")
 }
 
 func (ec *executionContext) _UpdateEntityPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UpdateEntityPayload) (ret graphql.Marshaler) {
@@ -19852,6 +20452,62 @@ func UnmarshalCreateEntityInput(ctx context.Context, raw any) (model.CreateEntit
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateTokenInput(ctx context.Context, obj any) (model.CreateTokenInput, error) {
+	var it model.CreateTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "name", "role"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNTokenRole2tupuᚋgraphᚋmodelᚐTokenRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTokenInput unmarshals raw into the CreateTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTokenInput(ctx context.Context, raw any) (model.CreateTokenInput, error) {
+	var out model.CreateTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTokenInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteEntityInput(ctx context.Context, obj any) (model.DeleteEntityInput, error) {
 	var it model.DeleteEntityInput
 	if obj == nil {
@@ -20586,6 +21242,55 @@ func (ec *executionContext) unmarshalInputRemoveRelationInput(ctx context.Contex
 func UnmarshalRemoveRelationInput(ctx context.Context, raw any) (model.RemoveRelationInput, error) {
 	var out model.RemoveRelationInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveRelationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeTokenInput(ctx context.Context, obj any) (model.RevokeTokenInput, error) {
+	var it model.RevokeTokenInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeTokenInput unmarshals raw into the RevokeTokenInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeTokenInput(ctx context.Context, raw any) (model.RevokeTokenInput, error) {
+	var out model.RevokeTokenInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeTokenInput", raw, &out)
 	return out, err
 }
 
@@ -21879,6 +22584,49 @@ func (ec *executionContext) _CreateEntityPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var createTokenPayloadImplementors = []string{"CreateTokenPayload"}
+
+func (ec *executionContext) _CreateTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateTokenPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._CreateTokenPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._CreateTokenPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._CreateTokenPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteEntityPayloadImplementors = []string{"DeleteEntityPayload"}
 
 func (ec *executionContext) _DeleteEntityPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteEntityPayload) graphql.Marshaler {
@@ -23042,6 +23790,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23829,6 +24591,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_predicates(ctx, field)
 				})
+		case "tokens":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_tokens(ctx, field)
+				})
 		case "_entities":
 			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
 				true, true,
@@ -24108,6 +24876,44 @@ func (ec *executionContext) _RemoveRelationPayload(ctx context.Context, sel ast.
 			}
 		case "object":
 			out.Values[i] = ec._RemoveRelationPayload_object(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokeTokenPayloadImplementors = []string{"RevokeTokenPayload"}
+
+func (ec *executionContext) _RevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeTokenPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeTokenPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokeTokenPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._RevokeTokenPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "token":
+			out.Values[i] = ec._RevokeTokenPayload_token(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24690,6 +25496,54 @@ func (ec *executionContext) _TalentProgramEdge(ctx context.Context, sel ast.Sele
 		case "node":
 			out.Values[i] = ec._TalentProgramEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tokenImplementors = []string{"Token"}
+
+func (ec *executionContext) _Token(ctx context.Context, sel ast.SelectionSet, obj *model.Token) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Token")
+		case "name":
+			out.Values[i] = ec._Token_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._Token_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Token_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._Token_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -25389,6 +26243,19 @@ func (ec *executionContext) marshalNCreateEntityPayload2ᚖtupuᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._CreateEntityPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateTokenInput2tupuᚋgraphᚋmodelᚐCreateTokenInput(ctx context.Context, v any) (model.CreateTokenInput, error) {
+	res, err := ec.unmarshalInputCreateTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateTokenPayload2ᚖtupuᚋgraphᚋmodelᚐCreateTokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateTokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateTokenPayload!")
+		return graphql.Null
+	}
+	return ec._CreateTokenPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeleteEntityInput2tupuᚋgraphᚋmodelᚐDeleteEntityInput(ctx context.Context, v any) (model.DeleteEntityInput, error) {
@@ -26115,6 +26982,19 @@ func (ec *executionContext) marshalNRemoveRelationPayload2ᚖtupuᚋgraphᚋmode
 	return ec._RemoveRelationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRevokeTokenInput2tupuᚋgraphᚋmodelᚐRevokeTokenInput(ctx context.Context, v any) (model.RevokeTokenInput, error) {
+	res, err := ec.unmarshalInputRevokeTokenInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokeTokenPayload2ᚖtupuᚋgraphᚋmodelᚐRevokeTokenPayload(ctx context.Context, sel ast.SelectionSet, v *model.RevokeTokenPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokeTokenPayload!")
+		return graphql.Null
+	}
+	return ec._RevokeTokenPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSearchConnection2ᚖtupuᚋgraphᚋmodelᚐSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.SearchConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SearchConnection!")
@@ -26350,6 +27230,40 @@ func (ec *executionContext) marshalNTalentProgramEdge2ᚖtupuᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._TalentProgramEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNToken2ᚕᚖtupuᚋgraphᚋmodelᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Token) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNToken2ᚖtupuᚋgraphᚋmodelᚐToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNToken2ᚖtupuᚋgraphᚋmodelᚐToken(ctx context.Context, sel ast.SelectionSet, v *model.Token) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Token!")
+		return graphql.Null
+	}
+	return ec._Token(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTokenRole2tupuᚋgraphᚋmodelᚐTokenRole(ctx context.Context, v any) (model.TokenRole, error) {
+	var res model.TokenRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTokenRole2tupuᚋgraphᚋmodelᚐTokenRole(ctx context.Context, sel ast.SelectionSet, v model.TokenRole) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNUpdateEntityInput2tupuᚋgraphᚋmodelᚐUpdateEntityInput(ctx context.Context, v any) (model.UpdateEntityInput, error) {

@@ -290,6 +290,14 @@ func (p PropertyInfo) Label(ctx context.Context, lang *Language) string {
 	return pick(ctx, lang, cmp.Or(p.LabelZh, PropertyLabelEn(p.Property)), PropertyLabelEn(p.Property))
 }
 
+// Token is a token as listed: never its secret, nor its hash.
+type Token struct {
+	Name      string
+	Role      TokenRole
+	CreatedAt string
+	CreatedBy *string
+}
+
 // Document is a source text.
 type Document struct {
 	d *tupu.Document

@@ -164,6 +164,26 @@ type CreateEntityPayload struct {
 	Entity Entity `json:"entity"`
 }
 
+// A new token.
+type CreateTokenInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// Its name: a key (lowercase ASCII words joined by '-'), not taken, and none of seed, import, restore.
+	Name string `json:"name"`
+	// What it may do.
+	Role TokenRole `json:"role"`
+}
+
+// The result of createToken.
+type CreateTokenPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The token.
+	Token *Token `json:"token"`
+	// The secret to send as `Authorization: Bearer <secret>`. Shown this once: it is not stored.
+	Secret string `json:"secret"`
+}
+
 // An entity to delete.
 type DeleteEntityInput struct {
 	// Returned unchanged in the payload.
@@ -495,6 +515,22 @@ type RemoveRelationPayload struct {
 	Subject Entity `json:"subject"`
 	// The object, as it is now.
 	Object Entity `json:"object"`
+}
+
+// A token to revoke.
+type RevokeTokenInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The token's name.
+	Name string `json:"name"`
+}
+
+// The result of revokeToken.
+type RevokeTokenPayload struct {
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The token, as it was.
+	Token *Token `json:"token"`
 }
 
 // A page of search results.
@@ -1257,6 +1293,64 @@ func (e *TalentProgramLevel) UnmarshalJSON(b []byte) error {
 }
 
 func (e TalentProgramLevel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a token may do.
+type TokenRole string
+
+const (
+	// Create and change entities, relations and facts.
+	TokenRoleEditor TokenRole = "EDITOR"
+	// Also delete entities, add documents and manage tokens.
+	TokenRoleAdmin TokenRole = "ADMIN"
+)
+
+var AllTokenRole = []TokenRole{
+	TokenRoleEditor,
+	TokenRoleAdmin,
+}
+
+func (e TokenRole) IsValid() bool {
+	switch e {
+	case TokenRoleEditor, TokenRoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (e TokenRole) String() string {
+	return string(e)
+}
+
+func (e *TokenRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TokenRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TokenRole", str)
+	}
+	return nil
+}
+
+func (e TokenRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TokenRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TokenRole) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -168,7 +168,7 @@ func (s *Server) Token(tb testing.TB, name string, role store.Role) string {
 	var secret string
 	err := s.Store.Update(func(tx *store.Tx) error {
 		var err error
-		secret, err = tx.CreateToken(name, role)
+		_, secret, err = tx.CreateToken(store.ActorOffline, name, role)
 		return err
 	})
 	if err != nil {
