@@ -46,10 +46,30 @@ const (
 	OpRevokeToken = "revokeToken"
 )
 
-// ActorOffline names, in history, whoever managed tokens in the database
-// file of a stopped server (tupu token --db): the file's owner, who needs
-// no token.
+// ActorOffline names whoever manages tokens in the database file of a
+// stopped server (tupu token --db): the file's owner, who needs no token.
+// A token they create says so (CreatedBy), but history does not record
+// what they do: a change would raise the graph version, and the search
+// index, which the server finds behind at its next start, would be
+// rebuilt whole for a change that is not in it.
 const ActorOffline = "token --db"
+
+// tokensDependency is what a change of tokens touches (see Tx.touch):
+// nothing a cached answer reads by key.
+const tokensDependency = "tokens\x00"
+
+// recordToken records a change of tokens by actor in history, unless the
+// actor is ActorOffline.
+func (t *Tx) recordToken(actor, op string, before, after *tokenRecord) error {
+	if actor == ActorOffline {
+		return nil
+	}
+	t.touch(tokensDependency)
+	if before == nil {
+		return t.record(actor, op, "", "", nil, after)
+	}
+	return t.record(actor, op, "", "", before, nil)
+}
 
 // tokenRecord is what history keeps of a token.
 type tokenRecord struct {
@@ -78,7 +98,8 @@ func hashSecret(secret string) string {
 
 // CreateToken makes a token on behalf of actor (an admin token's name, or
 // ActorOffline) and returns it with its secret, which is shown once and
-// never stored; history records the token without either. It returns
+// never stored; history records the token without either (unless actor
+// is ActorOffline). It returns
 // CONFLICT if the name is taken or MaxTokens exist, and BAD_USER_INPUT for a name that is not
 // a key or that history gives to tupu's own changes (seed, import,
 // restore).
@@ -119,7 +140,7 @@ func (t *Tx) CreateToken(actor, name string, role Role) (tok *Token, secret stri
 	if err := t.tx.Bucket(bucketTokenHashes).Put(tokenHashKey(tok.Hash), []byte(name)); err != nil {
 		return nil, "", err
 	}
-	return tok, secret, t.record(actor, OpCreateToken, "", "", nil, tok.record())
+	return tok, secret, t.recordToken(actor, OpCreateToken, nil, tok.record())
 }
 
 // Tokens lists the tokens by name.
@@ -162,7 +183,7 @@ func (t *Tx) RevokeToken(actor, name string) (*Token, error) {
 	if err := t.tx.Bucket(bucketTokens).Delete(tokenKey(name)); err != nil {
 		return nil, err
 	}
-	return tok, t.record(actor, OpRevokeToken, "", "", tok.record(), nil)
+	return tok, t.recordToken(actor, OpRevokeToken, tok.record(), nil)
 }
 
 // Authenticate returns the token whose secret this is, or UNAUTHENTICATED.

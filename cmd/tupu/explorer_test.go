@@ -53,6 +53,7 @@ func TestBrowser_explorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "tupu.db")
+	curMustCLI(t, "seed", "--db", db) // token create needs a database
 	secret := curToken(t, db, "curator", "admin")
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()

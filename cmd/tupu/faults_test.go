@@ -153,8 +153,9 @@ func TestBinary_fullDisk(t *testing.T) {
 	t.Run("writes", func(t *testing.T) {
 		dir := faultsTmpfs(t, "16m")
 		db := filepath.Join(dir, "tupu.db")
+		curMustCLI(t, "seed", "--db", db) // token create needs a database
 		admin := curToken(t, db, "filler", "admin")
-		// serve seeds the empty file and builds the search index beside it.
+		// serve builds the search index beside the file.
 		srv := curServe(t, db, "--max-body-bytes", "1000000")
 		filler := faultsFill(t, dir, 3<<20)
 		t.Logf("seeded; %d KiB left free beside a %d KiB filler", faultsFree(t, dir)>>10, faultsSize(t, filler)>>10)
