@@ -59,8 +59,8 @@ func refuseConnection(c net.Conn, refusal []byte) {
 		// Whatever the client sent stays unread; closing its side for
 		// writing first lets it read the answer before the reset.
 		tc.CloseWrite()
-		c.SetReadDeadline(time.Now().Add(time.Second))
-		io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+		discard(c, LingerBounds{Bytes: 64 << 10, Time: time.Second, Idle: time.Second},
+			func(t time.Time) bool { return c.SetReadDeadline(t) == nil })
 	}
 	c.Close()
 }
@@ -96,4 +96,13 @@ type limitedConn struct {
 func (c *limitedConn) Close() error {
 	c.release()
 	return c.Conn.Close()
+}
+
+// CloseWrite shuts the sending side of the connection, which net/http and
+// Linger do before they close one they have not read to its end.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }

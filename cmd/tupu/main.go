@@ -328,6 +328,9 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// A client still sending a request the server has answered early (413,
+	// 415, 431) gets the answer instead of a reset.
+	ln = httpapi.Linger(srv, ln, httpapi.LingerBounds{})
 	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", c.DB)
 
 	errc := make(chan error, 1)
