@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"tupu/graph"
 	"tupu/graph/limits"
@@ -65,58 +64,33 @@ func TestCost_seedAnswersFrontendPages(t *testing.T) {
 	}
 }
 
-// fanOut is a query of levels connections of first: 100 each, from a
-// page of entities down relations: six levels reach the default depth
-// limit (12) exactly.
-func fanOut(levels int) string {
-	var b strings.Builder
-	b.WriteString("{ entities(first: 100) {")
-	for range levels - 1 {
-		b.WriteString(" nodes { relations(first: 100) {")
-	}
-	b.WriteString(" totalCount")
-	for range levels - 1 {
-		b.WriteString(" } }")
-	}
-	b.WriteString(" } }")
-	return b.String()
-}
-
 // TestCost_fanOutRefused: on a generated graph, fan-out queries with
-// first: 100 at every level are refused before anything is read, at once,
-// with a short answer that names the field that multiplies most; on the
-// seed too. (The harness shows the same on 100,000 entities: docs/cost.md.)
+// first: 100 at every level are refused before anything is read, with a
+// short answer that names the field that multiplies most; on the seed too.
+// How fast they are refused is the harness's to measure (tupubench W6, on
+// 100,000 entities: docs/cost.md), not a timer's in a test.
 func TestCost_fanOutRefused(t *testing.T) {
 	generated := apitest.ServeLoaded(t, httpapi.Options{}, synth.Source(synth.Options{Entities: 3000, Seed: 1}))
 	seeded := apitest.Serve(t, httpapi.Options{})
-	deep := `{ entities(first: 100) { nodes { relations(first: 100) { nodes { relations(first: 100) { nodes { name } } } } } } }`
+	fanOut, deep := graph.FanOutQuery(6), graph.RelationsOfRelationsQuery
 	for _, tt := range []struct {
 		name  string
 		s     *apitest.Server
 		query string
 	}{
-		{"generated, six levels", generated, fanOut(6)},
+		{"generated, six levels", generated, fanOut},
 		{"generated, three levels to names", generated, deep},
-		{"seed, six levels", seeded, fanOut(6)},
+		{"seed, six levels", seeded, fanOut},
 		{"seed, three levels to names", seeded, deep},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			reads := tt.s.Store.ReadTransactions()
-			fastest := time.Hour
-			var r *apitest.Response
-			for range 5 {
-				start := time.Now()
-				r = tt.s.Post(t, tt.query, nil)
-				fastest = min(fastest, time.Since(start))
-			}
+			r := tt.s.Post(t, tt.query, nil)
 			if r.Code() != "COMPLEXITY_LIMIT" || r.Status != http.StatusOK {
 				t.Fatalf("HTTP %d, %s", r.Status, r.Raw)
 			}
 			if n := tt.s.Store.ReadTransactions() - reads; n != 0 {
 				t.Errorf("the refused query read the store %d times", n)
-			}
-			if fastest > 10*time.Millisecond {
-				t.Errorf("refused in %v at best, want within 10ms", fastest)
 			}
 			if len(r.Raw) >= 8<<10 {
 				t.Errorf("the refusal is %d bytes, want under 8 KB", len(r.Raw))
@@ -127,7 +101,7 @@ func TestCost_fanOutRefused(t *testing.T) {
 			}
 			var pretty bytes.Buffer
 			json.Indent(&pretty, r.Raw, "", "  ")
-			t.Logf("refused in %v, %d bytes:\n%s", fastest, len(r.Raw), pretty.Bytes())
+			t.Logf("refused, %d bytes:\n%s", len(r.Raw), pretty.Bytes())
 		})
 	}
 }
@@ -187,7 +161,7 @@ func TestCost_figures(t *testing.T) {
 	if e, o, l := costFigures(t, again); e != estimate || o != objects || l != limit {
 		t.Errorf("a second (cached) answer: %d, %d, %d", e, o, l)
 	}
-	refused := s.Post(t, fanOut(6), nil)
+	refused := s.Post(t, graph.FanOutQuery(6), nil)
 	e, o, l := costFigures(t, refused)
 	if o != 0 || l != 50_000 || e != int(refused.Errors[0].Extensions["value"].(float64)) {
 		t.Errorf("a refusal's figures: %d, %d, %d; error %v", e, o, l, refused.Errors[0].Extensions)

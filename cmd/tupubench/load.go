@@ -17,7 +17,8 @@ import (
 type request struct {
 	body  []byte
 	want  []byte
-	write bool // a mutation: its answer may legitimately differ
+	write bool          // a mutation: its answer may legitimately differ
+	first time.Duration // how long its recording took (the server's first sight of it)
 }
 
 // newClient returns a keep-alive client for c concurrent workers, on

@@ -2,7 +2,7 @@
 // tupu's own answers from memory, the least any server could do for the
 // same requests over the same net/http stack.
 //
-//	go run ./cmd/tupubench [--entities 100000] [--workloads W1,W2,W3] [--out bench.md]
+//	go run ./cmd/tupubench [--entities 100000] [--workloads W1,W2,W3,W6] [--out bench.md]
 //
 // It builds tupu, creates a fresh database (the built-in seed, or a
 // generated graph of --entities entities), starts `tupu serve` on
@@ -11,7 +11,9 @@
 // them, and drives both with the same load generator in alternating
 // windows, so machine noise hits both. It prints one table: QPS, latency,
 // the server's CPU per request (from /proc/PID/stat), its RSS, and tupu's
-// QPS as a share of the ceiling's.
+// QPS as a share of the ceiling's. W6 adds a table of its own: each
+// refusal's size and latency as a lone client sees it, and whether they
+// meet the goal (refused within 10 ms, answers under 8 KB).
 //
 // Workloads:
 //
@@ -21,6 +23,10 @@
 //	W3  searches: whole names, prefixes, words inside names, Chinese and English
 //	W4  neighbourhoods and paths (skipped when the schema lacks them)
 //	W5  W2's reads with 1% writes (setFact; needs --token when writes need one)
+//	W6  refusals: the fan-out queries of docs/cost.md (six levels of first: 100;
+//	    entities → relations → relations), each of which must be refused with
+//	    COMPLEXITY_LIMIT before it runs; a query answered, a refusal of 8 KB or
+//	    more, or a p99 over 10 ms is reported as a missed goal
 package main
 
 import (
@@ -93,7 +99,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured load on each server before its first window")
 	fs.IntVar(&c.entities, "entities", 0, "generate a graph of about this many entities (0: the built-in seed)")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the generated graph and of the workloads' choices")
-	fs.StringVar(&workloads, "workloads", "W1,W2,W3,W4,W5", "workloads to run, comma-separated")
+	fs.StringVar(&workloads, "workloads", "W1,W2,W3,W4,W5,W6", "workloads to run, comma-separated")
 	fs.StringVar(&c.out, "out", "", "also write the table as Markdown to this file")
 	fs.StringVar(&c.tupuBin, "tupu", "", "use this tupu binary instead of building ./cmd/tupu")
 	fs.IntVar(&c.requests, "requests", 300, "distinct requests per workload (W2–W5)")
@@ -125,11 +131,11 @@ func parseFlags(args []string) (*config, error) {
 	for _, w := range strings.Split(workloads, ",") {
 		w = strings.ToUpper(strings.TrimSpace(w))
 		switch w {
-		case "W1", "W2", "W3", "W4", "W5":
+		case "W1", "W2", "W3", "W4", "W5", "W6":
 			c.workloads = append(c.workloads, w)
 		case "":
 		default:
-			return nil, fmt.Errorf("unknown workload %q (W1 to W5)", w)
+			return nil, fmt.Errorf("unknown workload %q (W1 to W6)", w)
 		}
 	}
 	return c, nil
@@ -270,6 +276,7 @@ func run(ctx context.Context, args []string) error {
 
 	var rows []row
 	var notes []string
+	var refusals []refusal
 	// A service may build its search index in the background after it
 	// starts: wait for it, so that no workload measures the build too.
 	searchErr := ""
@@ -296,12 +303,12 @@ func run(ctx context.Context, args []string) error {
 			q := graph.ExampleQuery
 			var failed int
 			var firstErr string
-			reqs, failed, firstErr, err = h.record(ctx, [][]byte{gqlBody(q, nil)}, 1, budget, true)
+			reqs, failed, firstErr, err = h.record(ctx, [][]byte{gqlBody(q, nil)}, 1, budget, true, "")
 			if err == nil && failed == 0 && strings.Contains(string(reqs[0].want), `"entity":null`) {
 				// A generated graph has no 渝北区: ask for its first district.
 				d := keys.districts[0]
 				q = strings.Replace(q, `"渝北区"`, strconv.Quote(d.Name), 1)
-				reqs, failed, firstErr, err = h.record(ctx, [][]byte{gqlBody(q, nil)}, 1, budget, true)
+				reqs, failed, firstErr, err = h.record(ctx, [][]byte{gqlBody(q, nil)}, 1, budget, true, "")
 				notes = append(notes, fmt.Sprintf("W1: the graph has no 渝北区; the example query asks for %s (%s) instead", d.Name, d.Key))
 			}
 			if failed > 0 {
@@ -329,6 +336,10 @@ func run(ctx context.Context, args []string) error {
 			reqs, err = h.recordNoted(ctx, w, cands, cfg.requests, budget, &notes)
 		case "W5":
 			reqs, skip, err = h.w5(ctx, si, keys, rnd, budget, &notes)
+		case "W6":
+			var rs []refusal
+			reqs, rs, err = h.w6(ctx, budget, &notes)
+			refusals = append(refusals, rs...)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", w, err)
@@ -339,7 +350,7 @@ func run(ctx context.Context, args []string) error {
 			continue
 		}
 		if len(reqs) == 0 {
-			notes = append(notes, w+" skipped: no request got an answer without errors")
+			notes = append(notes, w+" skipped: no request got the answer it expects")
 			continue
 		}
 		rs, err := h.measure(ctx, w, reqs)
@@ -350,6 +361,9 @@ func run(ctx context.Context, args []string) error {
 	}
 
 	table := renderTable(rows)
+	if len(refusals) > 0 {
+		table += "\n" + renderRefusals(refusals)
+	}
 	fmt.Println()
 	fmt.Print(table)
 	for _, n := range notes {
@@ -399,7 +413,7 @@ func (h *harness) waitForSearch(ctx context.Context, timeout time.Duration) (tim
 
 func (h *harness) recordNoted(ctx context.Context, w string, cands [][]byte, n int, budget time.Duration, notes *[]string) ([]request, error) {
 	start := time.Now()
-	reqs, failed, firstErr, err := h.record(ctx, cands, n, budget, true)
+	reqs, failed, firstErr, err := h.record(ctx, cands, n, budget, true, "")
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +443,7 @@ func (h *harness) w5(ctx context.Context, si *schemaInfo, keys *graphKeys, rnd *
 	if err != nil {
 		return nil, "", err
 	}
-	writes, failed, firstErr, err := h.record(ctx, bodies, len(bodies), budget, false)
+	writes, failed, firstErr, err := h.record(ctx, bodies, len(bodies), budget, false, "")
 	if err != nil {
 		return nil, "", err
 	}

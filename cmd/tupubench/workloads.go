@@ -141,21 +141,25 @@ func (h *harness) entitiesOf(ctx context.Context, kind string, pages int) ([]nod
 }
 
 // record fetches tupu's answer to each candidate, in order, and keeps
-// those whose answer has no errors and, when unique is set, data no answer
-// kept before has, until n are kept or the time budget is spent. It returns how many were dropped for errors, with
-// the first error seen.
-func (h *harness) record(ctx context.Context, candidates [][]byte, n int, budget time.Duration, unique bool) (reqs []request, failed int, firstErr string, err error) {
+// those answered as expected, until n are kept or the time budget is
+// spent: with expect empty, an answer without errors whose data, when
+// unique is set, no answer kept before has; with expect an error code
+// (W6's COMPLEXITY_LIMIT), an answer every error of which has that code.
+// It returns how many were dropped, with the first such answer.
+func (h *harness) record(ctx context.Context, candidates [][]byte, n int, budget time.Duration, unique bool, expect string) (reqs []request, failed int, firstErr string, err error) {
 	seen := map[string]bool{}
 	deadline := time.Now().Add(budget)
 	for _, body := range candidates {
 		if len(reqs) >= n || time.Now().After(deadline) {
 			break
 		}
+		start := time.Now()
 		status, b, err := post(ctx, h.client, h.tupu.url, body, h.header)
+		took := time.Since(start)
 		if err != nil {
 			return nil, 0, "", err
 		}
-		if status != http.StatusOK || hasErrors(b) {
+		if status != http.StatusOK || !answeredAs(b, expect) {
 			failed++
 			if firstErr == "" {
 				firstErr = fmt.Sprintf("HTTP %d: %s", status, truncate(string(b), 300))
@@ -166,9 +170,52 @@ func (h *harness) record(ctx context.Context, candidates [][]byte, n int, budget
 			continue
 		}
 		seen[answerData(b)] = true
-		reqs = append(reqs, request{body: body, want: b})
+		reqs = append(reqs, request{body: body, want: b, first: took})
 	}
 	return reqs, failed, firstErr, nil
+}
+
+// answeredAs says whether an answer has no errors (expect empty) or
+// errors that all have the code expect.
+func answeredAs(b []byte, expect string) bool {
+	if expect == "" {
+		return !hasErrors(b)
+	}
+	errs, ok := answerErrors(b)
+	if !ok || len(errs) == 0 {
+		return false
+	}
+	for _, e := range errs {
+		if e.Extensions.Code != expect {
+			return false
+		}
+	}
+	return true
+}
+
+// answerError is one error of an answer, with the extensions the cost
+// budget's refusals carry.
+type answerError struct {
+	Message    string `json:"message"`
+	Extensions struct {
+		Code       string          `json:"code"`
+		Value      json.Number     `json:"value"`
+		Field      string          `json:"field"`
+		Multiplier json.Number     `json:"multiplier"`
+		Path       json.RawMessage `json:"path"`
+	} `json:"extensions"`
+}
+
+// answerErrors returns an answer's errors; ok is false when it is not a
+// GraphQL answer.
+func answerErrors(b []byte) (errs []answerError, ok bool) {
+	var r struct {
+		Errors []answerError `json:"errors"`
+	}
+	if json.Unmarshal(b, &r) != nil {
+		return nil, false
+	}
+	return r.Errors, true
 }
 
 // answerData is an answer's data: what tells answers apart, without the
