@@ -70,19 +70,43 @@ const (
 // Qualifiers lists the valid qualifiers.
 var Qualifiers = []Qualifier{MoreThan, AtLeast, AtMost, About}
 
+// PeriodBasis says how a fact's period was found, so that a reader can
+// tell a figure the text dates from one dated by the curator. A fact
+// stored before the field existed has none: unknown.
+type PeriodBasis string
+
+// The ways a period is found.
+const (
+	// Stated: the words quoted, or the sentence they are in, say when:
+	// as a date (2020年, 到2020年底) or relative to the document's date
+	// (今年, 去年, 今年1-8月, “十三五”时期, 目前).
+	Stated PeriodBasis = "stated"
+	// Context: the sentence says no time; the period is read from the
+	// text around it (a time stated once for a paragraph or a list).
+	Context PeriodBasis = "context"
+	// PublicationDate: the text gives no time for it; the period is the
+	// document's date of publication.
+	PublicationDate PeriodBasis = "publication_date"
+)
+
+// PeriodBases lists the valid period bases.
+var PeriodBases = []PeriodBasis{Stated, Context, PublicationDate}
+
 // Fact is one statement about an entity: a figure or a short text.
 // Its identity is (Entity, Property, Period).
 type Fact struct {
-	Entity    string    `json:"entity"`
-	Property  string    `json:"property"`
-	Label     string    `json:"label,omitempty"`
-	Value     *float64  `json:"value,omitempty"`
-	Text      string    `json:"text,omitempty"`
-	Unit      string    `json:"unit,omitempty"`
-	Period    string    `json:"period,omitempty"`
-	Qualifier Qualifier `json:"qualifier,omitempty"`
-	Source    Source    `json:"source"`
-	Note      string    `json:"note,omitempty"`
+	Entity   string   `json:"entity"`
+	Property string   `json:"property"`
+	Label    string   `json:"label,omitempty"`
+	Value    *float64 `json:"value,omitempty"`
+	Text     string   `json:"text,omitempty"`
+	Unit     string   `json:"unit,omitempty"`
+	Period   string   `json:"period,omitempty"`
+	// PeriodBasis says how Period was found; empty when unknown.
+	PeriodBasis PeriodBasis `json:"periodBasis,omitempty"`
+	Qualifier   Qualifier   `json:"qualifier,omitempty"`
+	Source      Source      `json:"source"`
+	Note        string      `json:"note,omitempty"`
 }
 
 // Relation links two entities. Its identity is (Subject, Predicate, Object).

@@ -23,6 +23,9 @@ const (
 	Year        BaseUnit = "year"
 	Quarter     BaseUnit = "quarter"
 	Hour        BaseUnit = "hour"
+	// Rank is a place in an order, 1 the first: 全市第一 is 1 位. Ranks
+	// compare like any figure; lower is better.
+	Rank BaseUnit = "rank"
 )
 
 // unitScale maps a unit as written to its base unit and factor.
@@ -56,6 +59,7 @@ var unitScale = map[string]struct {
 	"年":    {Year, 1},
 	"季度":   {Quarter, 1},
 	"小时":   {Hour, 1},
+	"位":    {Rank, 1},
 }
 
 // Normalize returns value, written in unit, in its base unit. ok is false

@@ -205,7 +205,8 @@ func relationProblems(g Graph, r *Relation) (problems, error) {
 
 // CheckFact returns BAD_USER_INPUT listing every problem of f, or nil: an
 // entity of g, a snake_case property, a finite value (also in its base
-// unit) or a text, a known unit, a period, a qualifier, and a source whose
+// unit) or a text, a known unit, a period, how the period was found (only
+// with a period), a qualifier, and a source whose
 // quote writes the value (in digits, with 万 or 亿, or in Chinese
 // numerals) or holds the text.
 func CheckFact(g Graph, f *Fact) error {
@@ -245,6 +246,13 @@ func factProblems(g Graph, f *Fact) (problems, error) {
 	}
 	if msg := periodProblem(f.Period); msg != "" {
 		p.add("period", "%s", msg)
+	}
+	switch {
+	case f.PeriodBasis == "":
+	case !slices.Contains(PeriodBases, f.PeriodBasis):
+		p.add("periodBasis", "%q is not one of %v", f.PeriodBasis, PeriodBases)
+	case f.Period == "":
+		p.add("periodBasis", "says how the period was found, and the fact has no period")
 	}
 	if f.Qualifier != "" && !slices.Contains(Qualifiers, f.Qualifier) {
 		p.add("qualifier", "%q is not one of %v", f.Qualifier, Qualifiers)

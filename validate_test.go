@@ -140,13 +140,13 @@ func TestCheck_stableOrder(t *testing.T) {
 	}
 
 	v := math.Inf(1)
-	f := tupu.Fact{Entity: "nobody", Property: "Bad", Value: &v, Unit: "furlong", Period: "2021-13", Qualifier: "lots", Label: "a\u200bb"}
+	f := tupu.Fact{Entity: "nobody", Property: "Bad", Value: &v, Unit: "furlong", Period: "2021-13", PeriodBasis: "guessed", Qualifier: "lots", Label: "a\u200bb"}
 	got := message(tupu.CheckFact(g, &f))
 	var fields []string
 	for _, p := range strings.Split(got, "\n") {
 		fields = append(fields, p[:strings.Index(p, ":")])
 	}
-	if w := "entity property label value unit period qualifier source"; strings.Join(fields, " ") != w {
+	if w := "entity property label value unit period periodBasis qualifier source"; strings.Join(fields, " ") != w {
 		t.Errorf("fact problems in the order %v, want %s:\n%s", fields, w, got)
 	}
 }
@@ -185,6 +185,32 @@ func TestCheckFact_quotesGround(t *testing.T) {
 				t.Errorf("CheckFact = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// How a period was found is one of the bases, and said only of a period.
+func TestCheckFact_periodBasis(t *testing.T) {
+	g := testGraph()
+	v := 2009.5
+	for _, c := range []struct {
+		period string
+		basis  tupu.PeriodBasis
+		want   string
+	}{
+		{"2020", tupu.Stated, ""},
+		{"2021", tupu.PublicationDate, ""},
+		{"2020-12-31", tupu.Context, ""},
+		{"2020", "", ""}, // unknown, as for a fact stored before the field
+		{"", "", ""},
+		{"2020", "guessed", `periodBasis: "guessed" is not one of [stated context publication_date]`},
+		{"", tupu.Stated, "periodBasis: says how the period was found, and the fact has no period"},
+	} {
+		f := tupu.Fact{Entity: "test-district", Property: "gdp", Value: &v, Unit: "亿元", Period: c.period, PeriodBasis: c.basis,
+			Source: *src("地区生产总值实现了2009.5亿元")}
+		got := message(tupu.CheckFact(g, &f))
+		if c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("period %q basis %q: CheckFact = %q, want %q", c.period, c.basis, got, c.want)
+		}
 	}
 }
 

@@ -79,7 +79,9 @@
 // text when it has no figure; a text beside a figure is
 // schema:description), schema:unitText, tupu:period (xsd:gYear,
 // xsd:gYearMonth or xsd:date; an interval as a plain literal),
-// tupu:qualifier (more_than, at_least, at_most, about), tupu:quote (the
+// tupu:periodBasis (how the period was found: stated, context,
+// publication_date; absent when unknown), tupu:qualifier (more_than,
+// at_least, at_most, about), tupu:quote (the
 // words, tagged with the document's language), schema:isBasedOn (the
 // document) and tupu:note.
 //

@@ -41,7 +41,7 @@ func testGraph() *Graph {
 			},
 			Facts: []tupu.Fact{
 				{Entity: "lab-1", Property: "staff", Label: "员工", Value: ptr(12.0), Unit: "人", Period: "2021-01/2021-08",
-					Qualifier: tupu.MoreThan, Source: tupu.Source{Document: "doc-1", Quote: "员工12人以上"}},
+					PeriodBasis: tupu.Stated, Qualifier: tupu.MoreThan, Source: tupu.Source{Document: "doc-1", Quote: "员工12人以上"}},
 				{Entity: "lab-1", Property: "motto", Text: trickyText, Source: tupu.Source{Document: "doc-1", Quote: "第二行"}},
 				{Entity: "yubei", Property: "gdp", Label: "GDP", Value: ptr(2009.5), Text: "约两千亿", Unit: "亿元", Period: "2020",
 					Source: tupu.Source{Document: "doc-1", Quote: "渝北"}, Note: "a note"},
@@ -200,6 +200,7 @@ func TestNTriples(t *testing.T) {
 		`<urn:tupu:entity:lab-1> <https://schema.org/additionalProperty> <urn:tupu:fact:lab-1/staff/2021-01--2021-08> .`,
 		`<urn:tupu:fact:lab-1/staff/2021-01--2021-08> <https://schema.org/value> "12"^^<` + xsd + `decimal> .`,
 		`<urn:tupu:fact:lab-1/staff/2021-01--2021-08> <urn:tupu:vocab:period> "2021-01/2021-08" .`,
+		`<urn:tupu:fact:lab-1/staff/2021-01--2021-08> <urn:tupu:vocab:periodBasis> "stated" .`,
 		`<urn:tupu:fact:lab-1/staff/2021-01--2021-08> <urn:tupu:vocab:qualifier> "more_than" .`,
 		`<urn:tupu:fact:lab-1/staff/2021-01--2021-08> <urn:tupu:vocab:quote> "员工12人以上"@zh .`,
 		`<urn:tupu:fact:lab-1/staff/2021-01--2021-08> <https://schema.org/isBasedOn> <urn:tupu:document:doc-1> .`,
@@ -347,6 +348,9 @@ func TestJSONLD(t *testing.T) {
 		if got := mustJSON(t, fact[key]); got != want {
 			t.Errorf("fact %s = %s, want %s", key, got, want)
 		}
+	}
+	if got := mustJSON(t, nodes["urn:tupu:fact:lab-1/staff/2021-01--2021-08"]["tupu:periodBasis"]); got != `"stated"` {
+		t.Errorf("fact tupu:periodBasis = %s, want \"stated\"", got)
 	}
 	var again bytes.Buffer
 	if err := WriteJSONLD(&again, testGraph(), Options{}); err != nil || !bytes.Equal(again.Bytes(), b.Bytes()) || !bytes.HasSuffix(b.Bytes(), []byte("}\n")) {

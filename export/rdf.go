@@ -382,6 +382,9 @@ func triples(g *Graph, o Options) ([]triple, error) {
 		if f.Period != "" {
 			add(s, vocab("period"), period(f.Period))
 		}
+		if f.PeriodBasis != "" {
+			add(s, vocab("periodBasis"), plain(string(f.PeriodBasis)))
+		}
 		if f.Qualifier != "" {
 			add(s, vocab("qualifier"), plain(string(f.Qualifier)))
 		}

@@ -325,6 +325,12 @@ func (r *mutationResolver) SetFact(ctx context.Context, in model.SetFactInput) (
 			if v, ok := in.Value.ValueOK(); ok {
 				f.Value = v
 			}
+			if b, ok := in.PeriodBasis.ValueOK(); ok {
+				f.PeriodBasis = ""
+				if b != nil {
+					f.PeriodBasis = tupu.PeriodBasis(lower(string(*b)))
+				}
+			}
 			if q, ok := in.Qualifier.ValueOK(); ok {
 				f.Qualifier = ""
 				if q != nil {

@@ -208,9 +208,9 @@ func TestSubscription_SSE(t *testing.T) {
 func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 	s := mustServe(t)
 	editor := s.Token(t, "alice", store.RoleEditor)
-	const set = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { label value text unit period qualifier note source { quote } } } }`
+	const set = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { label value text unit period periodBasis qualifier note source { quote } } } }`
 	type fact struct {
-		Label, Text, Unit, Period, Qualifier, Note *string
+		Label, Text, Unit, Period, PeriodBasis, Qualifier, Note *string
 		Value                                      *float64
 		Source                                     struct{ Quote string }
 	}
@@ -227,7 +227,7 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 		}
 		// What the payload says is what a read says.
 		var read struct{ Entity struct{ Facts []fact } }
-		s.MustQuery(t, `{ entity(key: "yubei-district") { facts(property: "gdp", period: "2020") { label value text unit period qualifier note source { quote } } } }`, nil, &read)
+		s.MustQuery(t, `{ entity(key: "yubei-district") { facts(property: "gdp", period: "2020") { label value text unit period periodBasis qualifier note source { quote } } } }`, nil, &read)
 		if len(read.Entity.Facts) != 1 || mustJSONString(t, read.Entity.Facts[0]) != mustJSONString(t, out.SetFact.Fact) {
 			t.Errorf("after setFact %v the payload says %s, a read %s", in, mustJSONString(t, out.SetFact.Fact), mustJSONString(t, read.Entity.Facts))
 		}
@@ -244,24 +244,32 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 	// A note alone: no source, no value; the rest stays.
 	f := setFact(map[string]any{"note": "checked against the 2020 statistical bulletin"})
 	if str(f.Label) != "地区生产总值" || f.Value == nil || *f.Value != 2009.5 || str(f.Unit) != "亿元" || f.Source.Quote != seedQuote ||
-		str(f.Note) != "checked against the 2020 statistical bulletin" {
+		str(f.PeriodBasis) != "STATED" || str(f.Note) != "checked against the 2020 statistical bulletin" {
 		t.Errorf("a note alone changed more than the note: %+v", mustJSONString(t, f))
 	}
 	// A new value with its words: the label, unit and note stay.
-	f = setFact(map[string]any{"value": 2009.5, "qualifier": "MORE_THAN", "source": map[string]any{"document": "yubei-2021", "quote": "全区地区生产总值实现了2009.5亿元"}})
-	if str(f.Label) != "地区生产总值" || *f.Value != 2009.5 || str(f.Unit) != "亿元" || str(f.Qualifier) != "MORE_THAN" ||
+	f = setFact(map[string]any{"value": 2009.5, "qualifier": "MORE_THAN", "periodBasis": "CONTEXT", "source": map[string]any{"document": "yubei-2021", "quote": "全区地区生产总值实现了2009.5亿元"}})
+	if str(f.Label) != "地区生产总值" || *f.Value != 2009.5 || str(f.Unit) != "亿元" || str(f.Qualifier) != "MORE_THAN" || str(f.PeriodBasis) != "CONTEXT" ||
 		str(f.Note) != "checked against the 2020 statistical bulletin" || f.Source.Quote != "全区地区生产总值实现了2009.5亿元" {
 		t.Errorf("a new value lost what it left out: %s", mustJSONString(t, f))
 	}
-	// null clears the qualifier; an empty string clears the note and the label.
-	f = setFact(map[string]any{"qualifier": nil, "note": "", "label": ""})
-	if f.Qualifier != nil || f.Note != nil || f.Label != nil || *f.Value != 2009.5 || str(f.Unit) != "亿元" {
+	// null clears the qualifier and the period's basis (unknown, as for a
+	// fact stored before tupu recorded it); an empty string clears the note
+	// and the label.
+	f = setFact(map[string]any{"qualifier": nil, "periodBasis": nil, "note": "", "label": ""})
+	if f.Qualifier != nil || f.PeriodBasis != nil || f.Note != nil || f.Label != nil || *f.Value != 2009.5 || str(f.Unit) != "亿元" {
 		t.Errorf("clearing: %s", mustJSONString(t, f))
 	}
 	// A fact that does not exist needs its source.
 	r := s.As(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2019", "value": 1}})
 	if r.Code() != "BAD_USER_INPUT" || !strings.Contains(string(r.Raw), "source") {
 		t.Errorf("a new fact without a source: %s", r.Raw)
+	}
+	// A basis is for a period.
+	r = s.As(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp_share", "value": 15.5, "unit": "%",
+		"periodBasis": "STATED", "source": map[string]any{"document": "yubei-2021", "quote": "渝北全社会研发投入291.87亿元、占全市15.5%"}}})
+	if r.Code() != "BAD_USER_INPUT" || !strings.Contains(string(r.Raw), "periodBasis: says how the period was found, and the fact has no period") {
+		t.Errorf("a basis without a period: %s", r.Raw)
 	}
 	// A figure or a text remains needed.
 	r = s.As(t, editor, set, map[string]any{"in": map[string]any{"entity": "yubei-district", "property": "gdp", "period": "2020", "value": nil}})

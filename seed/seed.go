@@ -67,6 +67,7 @@ type file struct {
 		Text      string   `yaml:"text"`
 		Unit      string   `yaml:"unit"`
 		Period    string   `yaml:"period"`
+		Basis     string   `yaml:"periodBasis"`
 		Qualifier string   `yaml:"qualifier"`
 		Quote     string   `yaml:"quote"`
 		Note      string   `yaml:"note"`
@@ -163,7 +164,7 @@ func loadFile(fsys fs.FS, name string, d *tupu.Dataset) error {
 	for _, x := range f.Facts {
 		d.Facts = append(d.Facts, tupu.Fact{
 			Entity: x.Entity, Property: x.Property, Label: x.Label, Value: x.Value, Text: x.Text,
-			Unit: x.Unit, Period: x.Period, Qualifier: tupu.Qualifier(x.Qualifier),
+			Unit: x.Unit, Period: x.Period, PeriodBasis: tupu.PeriodBasis(x.Basis), Qualifier: tupu.Qualifier(x.Qualifier),
 			Source: cite(x.Quote), Note: strings.TrimSpace(x.Note),
 		})
 	}

@@ -3,9 +3,11 @@ package seed_test
 import (
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -337,6 +339,63 @@ func TestBuiltinNamesAreUnambiguous(t *testing.T) {
 	}
 }
 
+// ---------------------------------------------------------------- facts say what they hold
+
+// Every fact with a period says how it was found, and one taken from the
+// publication date is that date.
+func TestBuiltinPeriodsSayHowTheyWereFound(t *testing.T) {
+	d := mustBuiltin(t)
+	published := map[string]string{}
+	for _, doc := range d.Documents {
+		published[doc.Key] = doc.PublishedAt
+	}
+	for _, f := range d.Facts {
+		switch {
+		case f.Period != "" && f.PeriodBasis == "":
+			t.Errorf("fact %s %s %s: no periodBasis (stated, context or publication_date)", f.Entity, f.Property, f.Period)
+		case f.PeriodBasis == tupu.PublicationDate && f.Period != published[f.Source.Document]:
+			t.Errorf("fact %s %s %s: period taken from the publication date, which is %q", f.Entity, f.Property, f.Period, published[f.Source.Document])
+		case f.PeriodBasis == tupu.Context && f.Note == "":
+			t.Errorf("fact %s %s %s: period read from the context, and no note says from where", f.Entity, f.Property, f.Period)
+		}
+	}
+}
+
+// running matches how long a text says a rank was held: 连续4年, 连续18个季度.
+var running = regexp.MustCompile(`连续(\d+)个?(年|季度)`)
+
+// A rank is a figure that holds the rank (全市第一 is 1 位), so ranks
+// compare and sort like any figure; how long it was held is a fact of its
+// own, in years or quarters.
+func TestBuiltinRanksAreFigures(t *testing.T) {
+	d := mustBuiltin(t)
+	for _, f := range d.Facts {
+		isRank := strings.HasSuffix(f.Property, "_rank")
+		switch {
+		case isRank && (f.Value == nil || f.Unit != "位" || *f.Value < 1 || *f.Value != math.Trunc(*f.Value)):
+			t.Errorf("fact %s %s %s: a rank holds its place as a whole number in 位, not %v %q", f.Entity, f.Property, f.Period, f.Value, f.Unit)
+		case !isRank && f.Unit == "位":
+			t.Errorf("fact %s %s %s: a figure in 位 is a rank; name its property …_rank", f.Entity, f.Property, f.Period)
+		}
+		if strings.HasSuffix(f.Property, "_from") || strings.HasSuffix(f.Property, "_to") {
+			t.Errorf("fact %s %s: a property names what its value is; the two ends of a change are one property at two periods", f.Entity, f.Property)
+		}
+		if !isRank {
+			continue
+		}
+		for _, m := range running.FindAllStringSubmatch(f.Source.Quote, -1) {
+			n, _ := strconv.ParseFloat(m[1], 64)
+			unit := m[2]
+			held := slices.ContainsFunc(d.Facts, func(g tupu.Fact) bool {
+				return g.Entity == f.Entity && g.Source == f.Source && g.Value != nil && *g.Value == n && g.Unit == unit
+			})
+			if !held {
+				t.Errorf("fact %s %s: the quote says the rank was held %s; no fact of %s holds %v %s from the same quote", f.Entity, f.Property, m[0], f.Entity, n, unit)
+			}
+		}
+	}
+}
+
 // ---------------------------------------------------------------- figure coverage
 
 // number matches a figure written in digits: integers, decimals and ranges
@@ -359,7 +418,7 @@ var notFigures = []struct{ at, why string }{
 	// A date: the period of a fact whose quote starts after it.
 	{"今年前[8]个月", "the period 2021-01/2021-08 of the 1800万元 sales fact (yunyang_products_sales_helped)"},
 	// A figure stated twice: one fact, whose note cites the other wording.
-	{"渝北经济总量突破[2000]亿元大关", "restates 第一个突破2000亿元的区县 (fact gdp_2000_milestone, 2020)"},
+	{"渝北经济总量突破[2000]亿元大关", "restates 第一个突破2000亿元的区县 (fact gdp_past_200_billion_yuan_rank, 2020)"},
 }
 
 type span struct{ start, end int }

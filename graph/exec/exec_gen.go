@@ -226,6 +226,7 @@ type ComplexityRoot struct {
 		NormalizedValue func(childComplexity int) int
 		Note            func(childComplexity int) int
 		Period          func(childComplexity int) int
+		PeriodBasis     func(childComplexity int) int
 		Property        func(childComplexity int) int
 		Qualifier       func(childComplexity int) int
 		Source          func(childComplexity int) int
@@ -1500,6 +1501,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Fact.Period(childComplexity), true
+	case "Fact.periodBasis":
+		if e.ComplexityRoot.Fact.PeriodBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fact.PeriodBasis(childComplexity), true
 	case "Fact.property":
 		if e.ComplexityRoot.Fact.Property == nil {
 			break
@@ -4279,6 +4286,19 @@ enum Qualifier {
   ABOUT
 }
 
+"""
+How a fact's period was found: whether the text dates the figure, or the
+curator did. A fact stored before tupu recorded this has none (null).
+"""
+enum PeriodBasis {
+  "The words quoted, or their sentence, say when: a date (2020年, 到2020年底) or a time relative to the document's date (今年, 去年, 今年1-8月, “十三五”时期, 目前)."
+  STATED
+  "The sentence says no time; the period is read from the text around it, such as a time stated once for a paragraph or a list."
+  CONTEXT
+  "The text gives no time; the period is the document's date of publication."
+  PUBLICATION_DATE
+}
+
 "One statement about an entity: a figure or a short text, with the words that state it."
 type Fact {
   "What is stated, in snake_case English, such as ` + "`" + `gdp` + "`" + ` or ` + "`" + `resident_companies` + "`" + `."
@@ -4296,12 +4316,14 @@ type Fact {
   text: String
   "The unit as the source states it: 亿元, 万台, 家, 亩, 公里, %..."
   unit: String
-  "The value in a base unit (亿元 and 万元 in yuan, 万台 in units, 亩 and 万平方米 in m², 公里 in km, % as a ratio, counters as a count), so facts compare across entities; null when the unit is not one tupu knows."
+  "The value in a base unit (亿元 and 万元 in yuan, 万台 in units, 亩 and 万平方米 in m², 公里 in km, % as a ratio, counters as a count, 位 as a rank), so facts compare across entities; null when the unit is not one tupu knows."
   normalizedValue: Float
-  "The base unit of ` + "`" + `normalizedValue` + "`" + `: yuan, units, m2, km, ratio, count, year, quarter, hour."
+  "The base unit of ` + "`" + `normalizedValue` + "`" + `: yuan, units, m2, km, ratio, count, year, quarter, hour, rank (a place in an order, 1 the first: 全市第一 is 1 位)."
   normalizedUnit: String
   "When it holds: an ISO 8601 date or interval, such as ` + "`" + `2020` + "`" + `, ` + "`" + `2021-01/2021-08` + "`" + `, ` + "`" + `2016/2020` + "`" + `."
   period: String
+  "How the period was found: stated in the text, read from the context, or taken from the document's date; null when unknown."
+  periodBasis: PeriodBasis
   "Set when the source gives a bound or an estimate rather than the exact figure."
   qualifier: Qualifier
   "A curator's note: the reading chosen where the source is ambiguous."
@@ -5102,6 +5124,8 @@ input SetFactInput {
   unit: String
   "An ISO 8601 date or interval; part of what names the fact (left out: the fact without a period)."
   period: String
+  "How the period was found (left out: it stays; null: unknown). Only for a fact with a period."
+  periodBasis: PeriodBasis
   "Set when the source gives a bound or an estimate."
   qualifier: Qualifier
   "A curator's note."
@@ -5718,6 +5742,8 @@ func (ec *executionContext) childFields_Fact(ctx context.Context, field graphql.
 		return ec.fieldContext_Fact_normalizedUnit(ctx, field)
 	case "period":
 		return ec.fieldContext_Fact_period(ctx, field)
+	case "periodBasis":
+		return ec.fieldContext_Fact_periodBasis(ctx, field)
 	case "qualifier":
 		return ec.fieldContext_Fact_qualifier(ctx, field)
 	case "note":
@@ -12356,6 +12382,29 @@ func (ec *executionContext) _Fact_period(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Fact_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Fact", field, true, false, "String")
+}
+
+func (ec *executionContext) _Fact_periodBasis(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Fact_periodBasis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodBasis(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PeriodBasis) graphql.Marshaler {
+			return ec.marshalOPeriodBasis2ᚖtupuᚋgraphᚋmodelᚐPeriodBasis(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Fact_periodBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Fact", field, true, false, "PeriodBasis")
 }
 
 func (ec *executionContext) _Fact_qualifier(ctx context.Context, field graphql.CollectedField, obj *model.Fact) (ret graphql.Marshaler) {
@@ -21305,7 +21354,7 @@ func (ec *executionContext) unmarshalInputSetFactInput(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "entity", "property", "label", "value", "text", "unit", "period", "qualifier", "note", "source"}
+	fieldsInOrder := [...]string{"clientMutationId", "entity", "property", "label", "value", "text", "unit", "period", "periodBasis", "qualifier", "note", "source"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21368,6 +21417,13 @@ func (ec *executionContext) unmarshalInputSetFactInput(ctx context.Context, obj 
 				return it, err
 			}
 			it.Period = data
+		case "periodBasis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodBasis"))
+			data, err := ec.unmarshalOPeriodBasis2ᚖtupuᚋgraphᚋmodelᚐPeriodBasis(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodBasis = graphql.OmittableOf(data)
 		case "qualifier":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("qualifier"))
 			data, err := ec.unmarshalOQualifier2ᚖtupuᚋgraphᚋmodelᚐQualifier(ctx, v)
@@ -23156,6 +23212,11 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "period":
 			out.Values[i] = ec._Fact_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodBasis":
+			out.Values[i] = ec._Fact_periodBasis(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28057,6 +28118,22 @@ func (ec *executionContext) unmarshalOParkByIDsInput2ᚖtupuᚋgraphᚋmodelᚐP
 	}
 	res, err := ec.unmarshalInputParkByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPeriodBasis2ᚖtupuᚋgraphᚋmodelᚐPeriodBasis(ctx context.Context, v any) (*model.PeriodBasis, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.PeriodBasis)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPeriodBasis2ᚖtupuᚋgraphᚋmodelᚐPeriodBasis(ctx context.Context, sel ast.SelectionSet, v *model.PeriodBasis) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOQualifier2ᚖtupuᚋgraphᚋmodelᚐQualifier(ctx context.Context, v any) (*model.Qualifier, error) {

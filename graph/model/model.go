@@ -228,6 +228,15 @@ func (f Fact) Qualifier() *Qualifier {
 	return &q
 }
 
+// PeriodBasis says how the period was found; nil when unknown.
+func (f Fact) PeriodBasis() *PeriodBasis {
+	if f.f.PeriodBasis == "" {
+		return nil
+	}
+	b := PeriodBasis(strings.ToUpper(string(f.f.PeriodBasis)))
+	return &b
+}
+
 func (f Fact) NormalizedValue() *float64 {
 	n, _, ok := f.f.Normalized()
 	if !ok {
@@ -355,15 +364,16 @@ func (r Relation) Note() *string     { return optional(r.R.Note) }
 // optional field tells a field left out (the fact's value stays) from an
 // explicit null (it is cleared).
 type SetFactInput struct {
-	ClientMutationID *string                       `json:"clientMutationId,omitempty"`
-	Entity           string                        `json:"entity"`
-	Property         string                        `json:"property"`
-	Label            graphql.Omittable[*string]    `json:"label,omitzero"`
-	Value            graphql.Omittable[*float64]   `json:"value,omitzero"`
-	Text             graphql.Omittable[*string]    `json:"text,omitzero"`
-	Unit             graphql.Omittable[*string]    `json:"unit,omitzero"`
-	Period           *string                       `json:"period,omitempty"`
-	Qualifier        graphql.Omittable[*Qualifier] `json:"qualifier,omitzero"`
-	Note             graphql.Omittable[*string]    `json:"note,omitzero"`
-	Source           *SourceInput                  `json:"source"`
+	ClientMutationID *string                         `json:"clientMutationId,omitempty"`
+	Entity           string                          `json:"entity"`
+	Property         string                          `json:"property"`
+	Label            graphql.Omittable[*string]      `json:"label,omitzero"`
+	Value            graphql.Omittable[*float64]     `json:"value,omitzero"`
+	Text             graphql.Omittable[*string]      `json:"text,omitzero"`
+	Unit             graphql.Omittable[*string]      `json:"unit,omitzero"`
+	Period           *string                         `json:"period,omitempty"`
+	PeriodBasis      graphql.Omittable[*PeriodBasis] `json:"periodBasis,omitzero"`
+	Qualifier        graphql.Omittable[*Qualifier]   `json:"qualifier,omitzero"`
+	Note             graphql.Omittable[*string]      `json:"note,omitzero"`
+	Source           *SourceInput                    `json:"source"`
 }

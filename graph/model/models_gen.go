@@ -1106,6 +1106,68 @@ func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// How a fact's period was found: whether the text dates the figure, or the
+// curator did. A fact stored before tupu recorded this has none (null).
+type PeriodBasis string
+
+const (
+	// The words quoted, or their sentence, say when: a date (2020年, 到2020年底) or a time relative to the document's date (今年, 去年, 今年1-8月, “十三五”时期, 目前).
+	PeriodBasisStated PeriodBasis = "STATED"
+	// The sentence says no time; the period is read from the text around it, such as a time stated once for a paragraph or a list.
+	PeriodBasisContext PeriodBasis = "CONTEXT"
+	// The text gives no time; the period is the document's date of publication.
+	PeriodBasisPublicationDate PeriodBasis = "PUBLICATION_DATE"
+)
+
+var AllPeriodBasis = []PeriodBasis{
+	PeriodBasisStated,
+	PeriodBasisContext,
+	PeriodBasisPublicationDate,
+}
+
+func (e PeriodBasis) IsValid() bool {
+	switch e {
+	case PeriodBasisStated, PeriodBasisContext, PeriodBasisPublicationDate:
+		return true
+	}
+	return false
+}
+
+func (e PeriodBasis) String() string {
+	return string(e)
+}
+
+func (e *PeriodBasis) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PeriodBasis(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PeriodBasis", str)
+	}
+	return nil
+}
+
+func (e PeriodBasis) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PeriodBasis) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PeriodBasis) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a figure relates to the true value when the source does not state it exactly.
 type Qualifier string
 
