@@ -321,7 +321,7 @@ func TestLanguage(t *testing.T) {
 		Kinds  []struct{ Label string }
 	}
 	s.MustQuery(t, `{ entity(key: "xiantao-data-valley") { name label(lang: EN) zh: label } kinds { label(lang: EN) } }`, nil, &d)
-	if d.Entity.Label != "Chongqing Xiantao Data Valley" || d.Entity.Zh != "重庆仙桃数据谷" || d.Entity.Name != "重庆仙桃数据谷" {
+	if d.Entity.Label != "Chongqing Xiantao International Big Data Valley" || d.Entity.Zh != "重庆仙桃数据谷" || d.Entity.Name != "重庆仙桃数据谷" {
 		t.Errorf("labels: %+v", d.Entity)
 	}
 	if d.Kinds[0].Label != "district" {
@@ -346,7 +346,7 @@ func TestLanguage(t *testing.T) {
 		}
 	}
 	json.NewDecoder(resp.Body).Decode(&r)
-	if r.Data.Entity.Label != "Chongqing Xiantao Data Valley" {
+	if r.Data.Entity.Label != "Chongqing Xiantao International Big Data Valley" {
 		t.Errorf("Accept-Language en: label %q", r.Data.Entity.Label)
 	}
 	for _, f := range r.Data.Entity.Facts {

@@ -1,6 +1,7 @@
 package seed_test
 
 import (
+	"fmt"
 	"io/fs"
 	"maps"
 	"math"
@@ -393,6 +394,118 @@ func TestBuiltinRanksAreFigures(t *testing.T) {
 				t.Errorf("fact %s %s: the quote says the rank was held %s; no fact of %s holds %v %s from the same quote", f.Entity, f.Property, m[0], f.Entity, n, unit)
 			}
 		}
+	}
+}
+
+// ---------------------------------------------------------------- names
+
+// Every English name says in its entity's note where it comes from (the
+// organisation's own, with where it was found, or a translation because
+// none was found), and aliases are other names, not repeats of the name or
+// the English name.
+func TestBuiltinEnglishNamesSayWhereTheyComeFrom(t *testing.T) {
+	d := mustBuiltin(t)
+	for _, e := range d.Entities {
+		if e.NameEn != "" && !strings.Contains(e.Note, "English name:") {
+			t.Errorf("entity %s: nameEn %q, and the note does not say where it comes from (English name: …)", e.Key, e.NameEn)
+		}
+		for _, a := range e.Aliases {
+			if tupu.NormalizeName(a) == tupu.NormalizeName(e.Name) || tupu.NormalizeName(a) == tupu.NormalizeName(e.NameEn) {
+				t.Errorf("entity %s: alias %q repeats its name or English name", e.Key, a)
+			}
+		}
+	}
+}
+
+// composedNames are the entities whose name the article writes only as
+// part of a list, so that their quote holds the list, not the name; each
+// one's note says how the name was composed.
+var composedNames = map[string]string{
+	"line-9-phase-2":         "9号线一期二期",
+	"panxi-river-project":    "盘溪河、肖家河、溉澜溪3个“清水绿岸”治理提升工程",
+	"xiaojia-river-project":  "盘溪河、肖家河、溉澜溪3个“清水绿岸”治理提升工程",
+	"gailanxi-river-project": "盘溪河、肖家河、溉澜溪3个“清水绿岸”治理提升工程",
+}
+
+// An entity's quote names it by one of its names; the few whose names the
+// article only composes are listed above.
+func TestBuiltinEntityQuotesNameThem(t *testing.T) {
+	d := mustBuiltin(t)
+	for _, e := range d.Entities {
+		named := slices.ContainsFunc(e.Names(), func(n string) bool {
+			return strings.Contains(strings.ToLower(e.Source.Quote), strings.ToLower(n))
+		})
+		list, composed := composedNames[e.Key]
+		switch {
+		case !named && !composed:
+			t.Errorf("entity %s: quote %q names it by none of %q", e.Key, e.Source.Quote, e.Names())
+		case composed && (named || !strings.Contains(e.Source.Quote, list)):
+			t.Errorf("entity %s: listed in composedNames, but its quote %q names it or holds no list %q", e.Key, e.Source.Quote, list)
+		}
+	}
+}
+
+// ---------------------------------------------------------------- relations
+
+// Every entity is related to what the text relates it to: one with no
+// relation at all says why in its note ("No relation: …").
+func TestBuiltinEntitiesAreRelated(t *testing.T) {
+	d := mustBuiltin(t)
+	related := map[string]bool{}
+	for _, r := range d.Relations {
+		related[r.Subject], related[r.Object] = true, true
+	}
+	for _, e := range d.Entities {
+		if !related[e.Key] && !strings.Contains(e.Note, "No relation:") {
+			t.Errorf("entity %s (%s) has no relation, and its note does not say why (No relation: …)", e.Key, e.Name)
+		}
+	}
+}
+
+// ---------------------------------------------------------------- printers' errors
+
+// printersErrors are the misprints of the article, as printed (lines
+// joined) and as meant. A quote keeps the printed words; a statement whose
+// quote holds one says so in its note, with what was meant.
+var printersErrors = []struct{ printed, meant string }{
+	{"城镇群群中的云阳县", "城镇群中的云阳县"},        // 群 doubled
+	{"建设40个绿色完整社区建设", "建设40个绿色完整社区"}, // 建设 doubled
+	{"排名位连续4年居", "排名连续4年位居"},         // 位 misplaced
+	{"给与资助", "给予资助"},                 // 与 for 予
+	{"等等15项重点任务", "等15项重点任务"},        // 等 doubled, most likely
+	{"“飞地建园”。探索采用", "“飞地建园”，探索采用"},   // a full stop inside a list
+}
+
+func TestBuiltinPrintersErrorsAreNoted(t *testing.T) {
+	d := mustBuiltin(t)
+	texts := map[string]string{}
+	for _, doc := range d.Documents {
+		texts[doc.Key] = joined(doc.Text)
+	}
+	check := func(what string, quote *tupu.Source, note string) {
+		t.Helper()
+		for _, e := range printersErrors {
+			if quote == nil || !strings.Contains(quote.Quote, e.printed) {
+				continue
+			}
+			if !strings.Contains(note, "Printer's error") || !strings.Contains(strings.Join(strings.Fields(note), ""), "meantis"+e.meant) {
+				t.Errorf("%s: the quote holds the misprint %s, and the note does not say \"Printer's error\" and \"meant is %s\"", what, e.printed, e.meant)
+			}
+		}
+	}
+	for _, e := range printersErrors {
+		if !strings.Contains(texts["yubei-2021"], e.printed) {
+			t.Errorf("printersErrors: %q is not in the article", e.printed)
+		}
+	}
+	for _, e := range d.Entities {
+		check("entity "+e.Key, e.Source, e.Note)
+	}
+	for _, r := range d.Relations {
+		check(fmt.Sprintf("relation %s %s %s", r.Subject, r.Predicate, r.Object), r.Source, r.Note)
+	}
+	for _, f := range d.Facts {
+		check(fmt.Sprintf("fact %s %s %s", f.Entity, f.Property, f.Period), &f.Source, f.Note)
 	}
 }
 

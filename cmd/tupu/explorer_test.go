@@ -278,10 +278,10 @@ func TestBrowser_explorer(t *testing.T) {
 
 	// English: names and labels switch, and the choice is remembered.
 	do("switch to English", chromedp.Click(chromedp.CSS(`.lang button[lang=en]`)))
-	wait("English names", `document.querySelector('h1') && document.querySelector('h1').innerText.includes('ThunderSoft Chongqing') &&
+	wait("English names", `document.querySelector('h1') && document.querySelector('h1').innerText.includes('Thundersoft Chongqing') &&
 		document.documentElement.lang === 'en' && document.querySelector('h1 .kind').innerText === 'company' ? 'yes' : ''`)
 	do("reload", chromedp.Reload())
-	wait("English after a reload", `document.querySelector('h1') && document.querySelector('h1').innerText.includes('ThunderSoft Chongqing') &&
+	wait("English after a reload", `document.querySelector('h1') && document.querySelector('h1').innerText.includes('Thundersoft Chongqing') &&
 		document.querySelector('.lang button[lang=en]').getAttribute('aria-pressed') === 'true' ? 'yes' : ''`)
 
 	// Paths between 云阳县 and 高通, both chosen with the search boxes.

@@ -4584,7 +4584,7 @@ enum SearchTier {
   EXACT_NAME
   "The query is an alias or the English name (or its pinyin)."
   EXACT_ALIAS
-  "A name starts or ends with the query (Data Valley: Chongqing Xiantao Data Valley)."
+  "A name starts or ends with the query (Data Valley: Chongqing Xiantao International Big Data Valley)."
   PREFIX
   "The query's words, or the starts or stems of words, are inside a name."
   INSIDE

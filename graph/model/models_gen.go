@@ -1240,7 +1240,7 @@ const (
 	SearchTierExactName SearchTier = "EXACT_NAME"
 	// The query is an alias or the English name (or its pinyin).
 	SearchTierExactAlias SearchTier = "EXACT_ALIAS"
-	// A name starts or ends with the query (Data Valley: Chongqing Xiantao Data Valley).
+	// A name starts or ends with the query (Data Valley: Chongqing Xiantao International Big Data Valley).
 	SearchTierPrefix SearchTier = "PREFIX"
 	// The query's words, or the starts or stems of words, are inside a name.
 	SearchTierInside SearchTier = "INSIDE"
