@@ -47,32 +47,29 @@ func asciiDigit(r rune) (int, bool) {
 	return 0, false
 }
 
-// writtenNumbers returns the readings of the numbers s writes.
-func writtenNumbers(s string) []float64 {
-	var out []float64
+// Number is a number a text writes: where it stands and its value as
+// written, before any multiplier after it (2009.5 in 2009.5亿元, 9 in 九大,
+// 120 in 一百二十).
+type Number struct {
+	Start, End int // byte offsets of the number in the text
+	Value      float64
+	// Numerals is set for a number in Chinese numerals, read the usual
+	// way (一百二十 = 120, 二〇二〇 = 2020 digit by digit).
+	Numerals bool
+}
+
+// Numbers returns the numbers s writes, in order: runs of digits (ASCII
+// or full-width, with a decimal point and thousands separated by ','),
+// and runs of Chinese numerals. It is the one reader of numbers: quote
+// grounding reads every reading of them (writtenNumbers), the suggestions
+// for curators read figures from them.
+func Numbers(s string) []Number {
+	var out []Number
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if _, ok := asciiDigit(r); ok {
 			n, end := readDigits(s, i)
-			out = append(out, n)
-			// A multiplier that follows, spaces allowed (7000 万台, 2000亿).
-			j := end
-			for j < len(s) && s[j] == ' ' {
-				j++
-			}
-			m := 1.0
-			for j < len(s) {
-				u, us := utf8.DecodeRuneInString(s[j:])
-				f, ok := numeralUnits[u]
-				if !ok || f < 100 {
-					break
-				}
-				m *= f
-				j += us
-			}
-			if m > 1 {
-				out = append(out, n*m)
-			}
+			out = append(out, Number{Start: i, End: end, Value: n})
 			i = end
 			continue
 		}
@@ -87,11 +84,56 @@ func writtenNumbers(s string) []float64 {
 				run = append(run, c)
 				j += cs
 			}
-			out = append(out, numeralReadings(run)...)
+			out = append(out, Number{Start: i, End: j, Value: numeralValue(run), Numerals: true})
 			i = j
 			continue
 		}
 		i += size
+	}
+	return out
+}
+
+// numeralValue reads a run of numerals as a number: digit by digit when
+// it holds no unit (二〇二〇), else the usual way (一百二十).
+func numeralValue(run []rune) float64 {
+	digits := 0.0
+	for _, r := range run {
+		v, ok := numeralValues[r]
+		if !ok {
+			return chineseNumber(run)
+		}
+		digits = digits*10 + v
+	}
+	return digits
+}
+
+// writtenNumbers returns the readings of the numbers s writes.
+func writtenNumbers(s string) []float64 {
+	var out []float64
+	for _, n := range Numbers(s) {
+		if n.Numerals {
+			out = append(out, numeralReadings([]rune(s[n.Start:n.End]))...)
+			continue
+		}
+		out = append(out, n.Value)
+		// A multiplier that follows, spaces allowed (7000 万台, 2000亿).
+		j := n.End
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		m := 1.0
+		for j < len(s) {
+			u, us := utf8.DecodeRuneInString(s[j:])
+			f, ok := numeralUnits[u]
+			if !ok || f < 100 {
+				break
+			}
+			m *= f
+			j += us
+		}
+		if m > 1 {
+			out = append(out, n.Value*m)
+		}
 	}
 	return out
 }
@@ -167,26 +209,29 @@ func numeralReadings(run []rune) []float64 {
 }
 
 // chineseNumber reads numerals the usual way: digits multiplied by the
-// units after them, sections of 万 and 亿. 十 alone or first is 10.
+// units after them, sections of 万 and 亿. A unit with no digit before it
+// counts once (十五 = 15, 百万 = 1000000, 万 alone = 10000).
 func chineseNumber(run []rune) float64 {
 	total, section, digit := 0.0, 0.0, 0.0
+	wrote := false // a digit numeral since the last unit (零 included)
 	for _, r := range run {
 		if v, ok := numeralValues[r]; ok {
-			digit = v
+			digit, wrote = v, true
 			continue
 		}
 		u := numeralUnits[r]
+		if digit == 0 && (u == 10 || !wrote && section == 0) {
+			digit = 1 // a unit with no digit before it counts once: 十五, 百万, 万, 一千零十
+		}
 		switch {
 		case u >= 1e4:
 			total = (total + section + digit) * u
 			section, digit = 0, 0
 		default:
-			if digit == 0 && u == 10 {
-				digit = 1 // 十五 = 15
-			}
 			section += digit * u
 			digit = 0
 		}
+		wrote = false
 	}
 	return total + section + digit
 }

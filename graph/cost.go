@@ -139,6 +139,13 @@ var fieldBounds = map[string]boundRule{
 	"Query.series": func(st *store.Statistics, _ tupu.Kind, _ limits.Field) limits.Bound {
 		return limits.Bound{N: st.Facts("")}
 	},
+	// A document's suggestions are refused past maxSuggestions of each.
+	"DocumentSuggestions.mentions": func(*store.Statistics, tupu.Kind, limits.Field) limits.Bound {
+		return limits.Bound{N: maxSuggestions}
+	},
+	"DocumentSuggestions.facts": func(*store.Statistics, tupu.Kind, limits.Field) limits.Bound {
+		return limits.Bound{N: maxSuggestions}
+	},
 	"Query.kinds": func(*store.Statistics, tupu.Kind, limits.Field) limits.Bound {
 		return limits.Bound{N: len(tupu.Kinds)}
 	},

@@ -211,8 +211,8 @@ func TestSetFact_keepsWhatTheInputLeavesOut(t *testing.T) {
 	const set = `mutation($in: SetFactInput!) { setFact(input: $in) { fact { label value text unit period periodBasis qualifier note source { quote } } } }`
 	type fact struct {
 		Label, Text, Unit, Period, PeriodBasis, Qualifier, Note *string
-		Value                                      *float64
-		Source                                     struct{ Quote string }
+		Value                                                   *float64
+		Source                                                  struct{ Quote string }
 	}
 	setFact := func(in map[string]any) fact {
 		t.Helper()

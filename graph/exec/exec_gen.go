@@ -207,6 +207,12 @@ type ComplexityRoot struct {
 		Title       func(childComplexity int) int
 	}
 
+	DocumentSuggestions struct {
+		Document func(childComplexity int) int
+		Facts    func(childComplexity int) int
+		Mentions func(childComplexity int) int
+	}
+
 	EntityConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -245,6 +251,20 @@ type ComplexityRoot struct {
 	FactEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	FactSuggestion struct {
+		End         func(childComplexity int) int
+		Entity      func(childComplexity int) int
+		Period      func(childComplexity int) int
+		PeriodBasis func(childComplexity int) int
+		PeriodText  func(childComplexity int) int
+		Qualifier   func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Start       func(childComplexity int) int
+		Unit        func(childComplexity int) int
+		Value       func(childComplexity int) int
+		Written     func(childComplexity int) int
 	}
 
 	FederationEntity struct {
@@ -301,6 +321,13 @@ type ComplexityRoot struct {
 	LabEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Mention struct {
+		End    func(childComplexity int) int
+		Entity func(childComplexity int) int
+		Name   func(childComplexity int) int
+		Start  func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -418,6 +445,7 @@ type ComplexityRoot struct {
 		Properties         func(childComplexity int) int
 		Search             func(childComplexity int, query string, kinds []model.EntityKind, first *int, after *string) int
 		Series             func(childComplexity int, entity string, property string) int
+		Suggestions        func(childComplexity int, document string) int
 		TalentPrograms     func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EntityFilter, orderBy *model.EntityOrder) int
 		Tokens             func(childComplexity int) int
 		__resolve__service func(childComplexity int) int
@@ -655,6 +683,7 @@ type QueryResolver interface {
 	Properties(ctx context.Context) ([]*model.PropertyInfo, error)
 	Series(ctx context.Context, entity string, property string) ([]*model.Fact, error)
 	Changes(ctx context.Context, since *string, first *int, after *string) (*model.ChangeConnection, error)
+	Suggestions(ctx context.Context, document string) (*model.DocumentSuggestions, error)
 	Document(ctx context.Context, key string) (*model.Document, error)
 	Kinds(ctx context.Context) ([]*model.KindInfo, error)
 	Predicates(ctx context.Context) ([]*model.PredicateInfo, error)
@@ -1422,6 +1451,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Document.Title(childComplexity), true
 
+	case "DocumentSuggestions.document":
+		if e.ComplexityRoot.DocumentSuggestions.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentSuggestions.Document(childComplexity), true
+	case "DocumentSuggestions.facts":
+		if e.ComplexityRoot.DocumentSuggestions.Facts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentSuggestions.Facts(childComplexity), true
+	case "DocumentSuggestions.mentions":
+		if e.ComplexityRoot.DocumentSuggestions.Mentions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentSuggestions.Mentions(childComplexity), true
+
 	case "EntityConnection.edges":
 		if e.ComplexityRoot.EntityConnection.Edges == nil {
 			break
@@ -1581,6 +1629,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FactEdge.Node(childComplexity), true
+
+	case "FactSuggestion.end":
+		if e.ComplexityRoot.FactSuggestion.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.End(childComplexity), true
+	case "FactSuggestion.entity":
+		if e.ComplexityRoot.FactSuggestion.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Entity(childComplexity), true
+	case "FactSuggestion.period":
+		if e.ComplexityRoot.FactSuggestion.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Period(childComplexity), true
+	case "FactSuggestion.periodBasis":
+		if e.ComplexityRoot.FactSuggestion.PeriodBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.PeriodBasis(childComplexity), true
+	case "FactSuggestion.periodText":
+		if e.ComplexityRoot.FactSuggestion.PeriodText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.PeriodText(childComplexity), true
+	case "FactSuggestion.qualifier":
+		if e.ComplexityRoot.FactSuggestion.Qualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Qualifier(childComplexity), true
+	case "FactSuggestion.source":
+		if e.ComplexityRoot.FactSuggestion.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Source(childComplexity), true
+	case "FactSuggestion.start":
+		if e.ComplexityRoot.FactSuggestion.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Start(childComplexity), true
+	case "FactSuggestion.unit":
+		if e.ComplexityRoot.FactSuggestion.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Unit(childComplexity), true
+	case "FactSuggestion.value":
+		if e.ComplexityRoot.FactSuggestion.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Value(childComplexity), true
+	case "FactSuggestion.written":
+		if e.ComplexityRoot.FactSuggestion.Written == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FactSuggestion.Written(childComplexity), true
 
 	case "FederationEntity.findManyCompanyByIDs":
 		if e.ComplexityRoot.FederationEntity.FindManyCompanyByIDs == nil {
@@ -1885,6 +2000,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LabEdge.Node(childComplexity), true
+
+	case "Mention.end":
+		if e.ComplexityRoot.Mention.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.End(childComplexity), true
+	case "Mention.entity":
+		if e.ComplexityRoot.Mention.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.Entity(childComplexity), true
+	case "Mention.name":
+		if e.ComplexityRoot.Mention.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.Name(childComplexity), true
+	case "Mention.start":
+		if e.ComplexityRoot.Mention.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.Start(childComplexity), true
 
 	case "Mutation.addDocument":
 		if e.ComplexityRoot.Mutation.AddDocument == nil {
@@ -2591,6 +2731,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Series(childComplexity, args["entity"].(string), args["property"].(string)), true
+	case "Query.suggestions":
+		if e.ComplexityRoot.Query.Suggestions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Suggestions(childComplexity, args["document"].(string)), true
 	case "Query.talentPrograms":
 		if e.ComplexityRoot.Query.TalentPrograms == nil {
 			break
@@ -3495,6 +3646,20 @@ type Query {
     "Returns the changes after this cursor."
     after: String
   ): ChangeConnection!
+  """
+  What a curator may take from a document: the entities it names, and the
+  figures it states read as candidate facts (value, unit, qualifier, the
+  period normalized against the document's date, the entity each is most
+  likely about, words to cite). To accept one, call setFact with a
+  property and the suggestion's fields: it cites words of the document, so
+  the fact passes the same rules as any other. Null when no document has
+  the key; COMPLEXITY_LIMIT for a document that gives more than 5,000
+  mentions or figures (split it).
+  """
+  suggestions(
+    "The document's key, such as ` + "`" + `yubei-2021` + "`" + `."
+    document: String!
+  ): DocumentSuggestions
   "A source document, by key."
   document(
     "The document's key, such as ` + "`" + `yubei-2021` + "`" + `."
@@ -4338,6 +4503,58 @@ type Source {
   document: Document!
   "The supporting words, exactly as in the document (line breaks removed)."
   quote: String!
+}
+
+"What Query.suggestions finds in one document."
+type DocumentSuggestions {
+  "The document read."
+  document: Document!
+  "Where the document names entities, in the order of the text."
+  mentions: [Mention!]!
+  "The figures the document states, read as candidate facts, in the order of the text."
+  facts: [FactSuggestion!]!
+}
+
+"A place where a document names an entity: by its name, English name or an alias, the longest name at a place winning."
+type Mention {
+  "The entity named."
+  entity: Entity!
+  "The name matched, as the entity holds it."
+  name: String!
+  "Where the name starts: an offset in characters (Unicode code points) of the document's text with its line breaks removed, the text quotes are matched against."
+  start: Int!
+  "Where the name ends (exclusive), in the same characters."
+  end: Int!
+}
+
+"""
+A figure of a document read as a candidate fact: what setFact needs but
+a property (and a label, if wanted). Accepting it is one setFact with
+these fields; its quote is words of the document that occur there once.
+"""
+type FactSuggestion {
+  "The entity the figure is most likely about: the first one its sentence names before it (not after 由, 与, 为…), else the one the document names most; null when the document names none."
+  entity: Entity
+  "The figure as written; 万 or 亿 go into the unit where tupu knows the unit with them (1800万元 is 1800 万元) and multiply the value where it does not (1.2万人 is 12000 人). A rank (全市第一) is its place in 位."
+  value: Float!
+  "The unit, one tupu knows; null when the text gives none."
+  unit: String
+  "What the text says of the figure's exactness: 多, 余, 以上, 超过, 突破 (MORE_THAN), 不低于 (AT_LEAST), 不超过 (AT_MOST), 约, 近 (ABOUT)."
+  qualifier: Qualifier
+  "When it holds, in ISO 8601, normalized against the document's date (今年, 去年, 1—8月, 十三五, 到2020年底, 2016年以来); null when the text gives no time and the document has no date."
+  period: String
+  "How the period was found: in the figure's sentence (STATED), in the sentence before (CONTEXT), or the document's date (PUBLICATION_DATE)."
+  periodBasis: PeriodBasis
+  "The words that give the period, as written; null when it is the document's date."
+  periodText: String
+  "The figure as written, with its unit and qualifying words."
+  written: String!
+  "Where the figure starts, in characters of the document's text with line breaks removed."
+  start: Int!
+  "Where the figure ends (exclusive)."
+  end: Int!
+  "The words to cite: the figure's clause, widened until it occurs once in the document."
+  source: Source!
 }
 
 "A text that facts and relations cite."
@@ -5698,6 +5915,18 @@ func (ec *executionContext) childFields_Document(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
 }
 
+func (ec *executionContext) childFields_DocumentSuggestions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "document":
+		return ec.fieldContext_DocumentSuggestions_document(ctx, field)
+	case "mentions":
+		return ec.fieldContext_DocumentSuggestions_mentions(ctx, field)
+	case "facts":
+		return ec.fieldContext_DocumentSuggestions_facts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentSuggestions", field.Name)
+}
+
 func (ec *executionContext) childFields_EntityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "totalCount":
@@ -5776,6 +6005,34 @@ func (ec *executionContext) childFields_FactEdge(ctx context.Context, field grap
 		return ec.fieldContext_FactEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FactSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_FactSuggestion_entity(ctx, field)
+	case "value":
+		return ec.fieldContext_FactSuggestion_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_FactSuggestion_unit(ctx, field)
+	case "qualifier":
+		return ec.fieldContext_FactSuggestion_qualifier(ctx, field)
+	case "period":
+		return ec.fieldContext_FactSuggestion_period(ctx, field)
+	case "periodBasis":
+		return ec.fieldContext_FactSuggestion_periodBasis(ctx, field)
+	case "periodText":
+		return ec.fieldContext_FactSuggestion_periodText(ctx, field)
+	case "written":
+		return ec.fieldContext_FactSuggestion_written(ctx, field)
+	case "start":
+		return ec.fieldContext_FactSuggestion_start(ctx, field)
+	case "end":
+		return ec.fieldContext_FactSuggestion_end(ctx, field)
+	case "source":
+		return ec.fieldContext_FactSuggestion_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FactSuggestion", field.Name)
 }
 
 func (ec *executionContext) childFields_Highlight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5866,6 +6123,20 @@ func (ec *executionContext) childFields_LabEdge(ctx context.Context, field graph
 		return ec.fieldContext_LabEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LabEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Mention(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_Mention_entity(ctx, field)
+	case "name":
+		return ec.fieldContext_Mention_name(ctx, field)
+	case "start":
+		return ec.fieldContext_Mention_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Mention_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mention", field.Name)
 }
 
 func (ec *executionContext) childFields_OtherEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8715,6 +8986,20 @@ func (ec *executionContext) field_Query_series_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["property"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggestions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg0
 	return args, nil
 }
 
@@ -11973,6 +12258,102 @@ func (ec *executionContext) fieldContext_Document_text(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Document", field, true, false, "String")
 }
 
+func (ec *executionContext) _DocumentSuggestions_document(ctx context.Context, field graphql.CollectedField, obj *model.DocumentSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentSuggestions_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Document, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖtupuᚋgraphᚋmodelᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentSuggestions_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentSuggestions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentSuggestions_mentions(ctx context.Context, field graphql.CollectedField, obj *model.DocumentSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentSuggestions_mentions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mentions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Mention) graphql.Marshaler {
+			return ec.marshalNMention2ᚕᚖtupuᚋgraphᚋmodelᚐMentionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentSuggestions_mentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentSuggestions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mention(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DocumentSuggestions_facts(ctx context.Context, field graphql.CollectedField, obj *model.DocumentSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DocumentSuggestions_facts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FactSuggestion) graphql.Marshaler {
+			return ec.marshalNFactSuggestion2ᚕᚖtupuᚋgraphᚋmodelᚐFactSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DocumentSuggestions_facts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DocumentSuggestions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FactSuggestion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EntityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.EntityConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12654,6 +13035,277 @@ func (ec *executionContext) fieldContext_FactEdge_node(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Fact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FactSuggestion_entity(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2tupuᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FactSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FactSuggestion_value(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FactSuggestion_unit(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactSuggestion_qualifier(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_qualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualifier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Qualifier) graphql.Marshaler {
+			return ec.marshalOQualifier2ᚖtupuᚋgraphᚋmodelᚐQualifier(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "Qualifier")
+}
+
+func (ec *executionContext) _FactSuggestion_period(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactSuggestion_periodBasis(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_periodBasis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodBasis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PeriodBasis) graphql.Marshaler {
+			return ec.marshalOPeriodBasis2ᚖtupuᚋgraphᚋmodelᚐPeriodBasis(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_periodBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "PeriodBasis")
+}
+
+func (ec *executionContext) _FactSuggestion_periodText(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_periodText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_periodText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactSuggestion_written(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_written(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Written, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_written(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "String")
+}
+
+func (ec *executionContext) _FactSuggestion_start(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FactSuggestion_end(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FactSuggestion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FactSuggestion_source(ctx context.Context, field graphql.CollectedField, obj *model.FactSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FactSuggestion_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Source) graphql.Marshaler {
+			return ec.marshalNSource2ᚖtupuᚋgraphᚋmodelᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FactSuggestion_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FactSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Source(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13888,6 +14540,107 @@ func (ec *executionContext) fieldContext_LabEdge_node(_ context.Context, field g
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mention_entity(ctx context.Context, field graphql.CollectedField, obj *model.Mention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2tupuᚋgraphᚋmodelᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mention",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mention_name(ctx context.Context, field graphql.CollectedField, obj *model.Mention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mention", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mention_start(ctx context.Context, field graphql.CollectedField, obj *model.Mention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mention", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mention_end(ctx context.Context, field graphql.CollectedField, obj *model.Mention) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mention", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Mutation_createEntity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -16676,6 +17429,50 @@ func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suggestions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Suggestions(ctx, fc.Args["document"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DocumentSuggestions) graphql.Marshaler {
+			return ec.marshalODocumentSuggestions2ᚖtupuᚋgraphᚋmodelᚐDocumentSuggestions(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggestions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentSuggestions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggestions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -23057,6 +23854,49 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var documentSuggestionsImplementors = []string{"DocumentSuggestions"}
+
+func (ec *executionContext) _DocumentSuggestions(ctx context.Context, sel ast.SelectionSet, obj *model.DocumentSuggestions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, documentSuggestionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DocumentSuggestions")
+		case "document":
+			out.Values[i] = ec._DocumentSuggestions_document(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mentions":
+			out.Values[i] = ec._DocumentSuggestions_mentions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "facts":
+			out.Values[i] = ec._DocumentSuggestions_facts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var entityConnectionImplementors = []string{"EntityConnection"}
 
 func (ec *executionContext) _EntityConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EntityConnection) graphql.Marshaler {
@@ -23318,6 +24158,89 @@ func (ec *executionContext) _FactEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._FactEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var factSuggestionImplementors = []string{"FactSuggestion"}
+
+func (ec *executionContext) _FactSuggestion(ctx context.Context, sel ast.SelectionSet, obj *model.FactSuggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, factSuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FactSuggestion")
+		case "entity":
+			out.Values[i] = ec._FactSuggestion_entity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FactSuggestion_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._FactSuggestion_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "qualifier":
+			out.Values[i] = ec._FactSuggestion_qualifier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._FactSuggestion_period(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "periodBasis":
+			out.Values[i] = ec._FactSuggestion_periodBasis(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "periodText":
+			out.Values[i] = ec._FactSuggestion_periodText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "written":
+			out.Values[i] = ec._FactSuggestion_written(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._FactSuggestion_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._FactSuggestion_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._FactSuggestion_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23756,6 +24679,54 @@ func (ec *executionContext) _LabEdge(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "node":
 			out.Values[i] = ec._LabEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mentionImplementors = []string{"Mention"}
+
+func (ec *executionContext) _Mention(ctx context.Context, sel ast.SelectionSet, obj *model.Mention) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mentionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := sequential.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mention")
+		case "entity":
+			out.Values[i] = ec._Mention_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Mention_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._Mention_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Mention_end(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24633,6 +25604,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_changes(ctx, field)
+				})
+		case "suggestions":
+			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggestions(ctx, field)
 				})
 		case "document":
 			sequential.ResolveRoot(innerCtx, out, ec.OperationContext, i,
@@ -26576,6 +27553,30 @@ func (ec *executionContext) marshalNFactOrderField2tupuᚋgraphᚋmodelᚐFactOr
 	return v
 }
 
+func (ec *executionContext) marshalNFactSuggestion2ᚕᚖtupuᚋgraphᚋmodelᚐFactSuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FactSuggestion) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFactSuggestion2ᚖtupuᚋgraphᚋmodelᚐFactSuggestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFactSuggestion2ᚖtupuᚋgraphᚋmodelᚐFactSuggestion(ctx context.Context, sel ast.SelectionSet, v *model.FactSuggestion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FactSuggestion!")
+		return graphql.Null
+	}
+	return ec._FactSuggestion(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26777,6 +27778,30 @@ func (ec *executionContext) marshalNLabEdge2ᚖtupuᚋgraphᚋmodelᚐLabEdge(ct
 		return graphql.Null
 	}
 	return ec._LabEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMention2ᚕᚖtupuᚋgraphᚋmodelᚐMentionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Mention) graphql.Marshaler {
+	ret := sequential.MarshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMention2ᚖtupuᚋgraphᚋmodelᚐMention(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMention2ᚖtupuᚋgraphᚋmodelᚐMention(ctx context.Context, sel ast.SelectionSet, v *model.Mention) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Mention!")
+		return graphql.Null
+	}
+	return ec._Mention(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕtupuᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -27843,6 +28868,13 @@ func (ec *executionContext) unmarshalODocumentByIDsInput2ᚖtupuᚋgraphᚋmodel
 	}
 	res, err := ec.unmarshalInputDocumentByIDsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODocumentSuggestions2ᚖtupuᚋgraphᚋmodelᚐDocumentSuggestions(ctx context.Context, sel ast.SelectionSet, v *model.DocumentSuggestions) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DocumentSuggestions(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOEntity2tupuᚋgraphᚋmodelᚐEntity(ctx context.Context, sel ast.SelectionSet, v model.Entity) graphql.Marshaler {

@@ -232,6 +232,16 @@ type DocumentByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+// What Query.suggestions finds in one document.
+type DocumentSuggestions struct {
+	// The document read.
+	Document *Document `json:"document"`
+	// Where the document names entities, in the order of the text.
+	Mentions []*Mention `json:"mentions"`
+	// The figures the document states, read as candidate facts, in the order of the text.
+	Facts []*FactSuggestion `json:"facts"`
+}
+
 // A page of entities of any kind.
 type EntityConnection struct {
 	// How many entities the whole list holds.
@@ -324,6 +334,34 @@ type FactOrder struct {
 	Direction *OrderDirection `json:"direction,omitempty"`
 }
 
+// A figure of a document read as a candidate fact: what setFact needs but
+// a property (and a label, if wanted). Accepting it is one setFact with
+// these fields; its quote is words of the document that occur there once.
+type FactSuggestion struct {
+	// The entity the figure is most likely about: the first one its sentence names before it (not after 由, 与, 为…), else the one the document names most; null when the document names none.
+	Entity Entity `json:"entity,omitempty"`
+	// The figure as written; 万 or 亿 go into the unit where tupu knows the unit with them (1800万元 is 1800 万元) and multiply the value where it does not (1.2万人 is 12000 人). A rank (全市第一) is its place in 位.
+	Value float64 `json:"value"`
+	// The unit, one tupu knows; null when the text gives none.
+	Unit *string `json:"unit,omitempty"`
+	// What the text says of the figure's exactness: 多, 余, 以上, 超过, 突破 (MORE_THAN), 不低于 (AT_LEAST), 不超过 (AT_MOST), 约, 近 (ABOUT).
+	Qualifier *Qualifier `json:"qualifier,omitempty"`
+	// When it holds, in ISO 8601, normalized against the document's date (今年, 去年, 1—8月, 十三五, 到2020年底, 2016年以来); null when the text gives no time and the document has no date.
+	Period *string `json:"period,omitempty"`
+	// How the period was found: in the figure's sentence (STATED), in the sentence before (CONTEXT), or the document's date (PUBLICATION_DATE).
+	PeriodBasis *PeriodBasis `json:"periodBasis,omitempty"`
+	// The words that give the period, as written; null when it is the document's date.
+	PeriodText *string `json:"periodText,omitempty"`
+	// The figure as written, with its unit and qualifying words.
+	Written string `json:"written"`
+	// Where the figure starts, in characters of the document's text with line breaks removed.
+	Start int `json:"start"`
+	// Where the figure ends (exclusive).
+	End int `json:"end"`
+	// The words to cite: the figure's clause, widened until it occurs once in the document.
+	Source *Source `json:"source"`
+}
+
 // A condition on a fact's value.
 type FactValueFilter struct {
 	// The fact's property, such as `gdp`.
@@ -366,6 +404,18 @@ type LabEdge struct {
 	Cursor string `json:"cursor"`
 	// The lab.
 	Node *Lab `json:"node"`
+}
+
+// A place where a document names an entity: by its name, English name or an alias, the longest name at a place winning.
+type Mention struct {
+	// The entity named.
+	Entity Entity `json:"entity"`
+	// The name matched, as the entity holds it.
+	Name string `json:"name"`
+	// Where the name starts: an offset in characters (Unicode code points) of the document's text with its line breaks removed, the text quotes are matched against.
+	Start int `json:"start"`
+	// Where the name ends (exclusive), in the same characters.
+	End int `json:"end"`
 }
 
 // Curation. Every mutation is one transaction: all of it happens or none.
