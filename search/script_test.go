@@ -303,10 +303,17 @@ func TestEnglishWordStarts(t *testing.T) {
 	}
 
 	// A name but for a qualifier in front ranks with the names it starts,
-	// the one it covers most first.
-	r := search(t, ix, Query{Text: "Xiantao Data Valley"})
+	// the one it covers most first: the park's English name is Chongqing
+	// Xiantao International Big Data Valley.
+	r := search(t, ix, Query{Text: "Xiantao International Big Data Valley"})
+	if got := keys(r.Hits); len(got) < 1 || got[0] != "xiantao-data-valley" || r.Hits[0].Tier != Prefix {
+		t.Errorf("Xiantao International Big Data Valley: %+v", r.Hits)
+	}
+	// Xiantao Data Valley is the park's English alias, and starts the
+	// road's name.
+	r = search(t, ix, Query{Text: "Xiantao Data Valley"})
 	if got := keys(r.Hits); len(got) < 2 || got[0] != "xiantao-data-valley" || got[1] != "xiantao-data-valley-north-interchange" ||
-		r.Hits[0].Tier != Prefix || r.Hits[1].Tier != Prefix {
+		r.Hits[0].Tier != ExactAlias || r.Hits[1].Tier != Prefix {
 		t.Errorf("Xiantao Data Valley: %+v", r.Hits)
 	}
 	// The end must start at a word.

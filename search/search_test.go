@@ -150,8 +150,9 @@ func TestEnglish(t *testing.T) {
 		{"texas   instruments", "texas-instruments", ExactName, "nameEn"},
 		{"ti", "texas-instruments", ExactAlias, "alias"},
 		{"sony", "sony", ExactName, "name"},
-		{"Data Valley", "xiantao-data-valley", Prefix, "nameEn"}, // the end of its name
-		{"valley data", "xiantao-data-valley", Inside, "nameEn"}, // word by word
+		{"Data Valley", "xiantao-data-valley", Prefix, "alias"},             // the end of its English alias Xiantao Data Valley (and of its name)
+		{"valley data", "xiantao-data-valley", Inside, "alias"},             // word by word
+		{"International Big Data", "xiantao-data-valley", Inside, "nameEn"}, // words inside its English name
 		{"radar", "application-processor-radar-joint-lab", Inside, "nameEn"},
 	} {
 		h := wantFirst(t, ix, c.text, c.key)

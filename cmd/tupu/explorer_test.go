@@ -310,14 +310,14 @@ func TestBrowser_explorer(t *testing.T) {
 		}
 	}
 
-	// Relations come 50 a page: 渝北区 has 51.
+	// Relations come 50 a page: 渝北区 has 56.
 	do("open 渝北区", chromedp.Navigate(base+"explore/e/yubei-district"))
 	wait("the first page of relations", `(() => {
 		const s = document.querySelector('.relations .shown');
-		return s && s.innerText.startsWith('50 ') && s.innerText.endsWith(' 51') && !document.querySelector('button.more').hidden ? 'yes' : '';
+		return s && s.innerText.startsWith('50 ') && s.innerText.endsWith(' 56') && !document.querySelector('button.more').hidden ? 'yes' : '';
 	})()`)
 	do("more relations", chromedp.Click(chromedp.CSS(`button.more`)))
-	wait("all relations", `document.querySelectorAll('ul.related > li').length === 51 && document.querySelector('button.more').hidden ? 'yes' : ''`)
+	wait("all relations", `document.querySelectorAll('ul.related > li').length === 56 && document.querySelector('button.more').hidden ? 'yes' : ''`)
 
 	// Figures: GDP across the graph, sorted by normalized value either way,
 	// and the district's GDP by year as a chart with its table.

@@ -126,6 +126,7 @@ func writeSeedFiles(t *testing.T, dir string, d *tupu.Dataset) {
 		Text      string   `yaml:"text,omitempty"`
 		Unit      string   `yaml:"unit,omitempty"`
 		Period    string   `yaml:"period,omitempty"`
+		Basis     string   `yaml:"periodBasis,omitempty"`
 		Qualifier string   `yaml:"qualifier,omitempty"`
 		Quote     string   `yaml:"quote"`
 		Note      string   `yaml:"note,omitempty"`
@@ -158,7 +159,7 @@ func writeSeedFiles(t *testing.T, dir string, d *tupu.Dataset) {
 		}
 		for _, x := range d.Facts {
 			if x.Source.Document == doc.Key {
-				f.Facts = append(f.Facts, fact{x.Entity, x.Property, x.Label, x.Value, x.Text, x.Unit, x.Period, string(x.Qualifier), x.Source.Quote, x.Note})
+				f.Facts = append(f.Facts, fact{x.Entity, x.Property, x.Label, x.Value, x.Text, x.Unit, x.Period, string(x.PeriodBasis), string(x.Qualifier), x.Source.Quote, x.Note})
 			}
 		}
 		raw, err := yaml.Marshal(&f)
