@@ -3,7 +3,6 @@ package tupu
 import (
 	"math"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -116,7 +115,9 @@ func writtenNumbers(s string) []float64 {
 			continue
 		}
 		out = append(out, n.Value)
-		// A multiplier that follows, spaces allowed (7000 万台, 2000亿).
+		// The multipliers that follow, spaces allowed (7000 万台, 2000亿),
+		// each as far as it goes: the last may be a unit's (5.1万万元 is
+		// 5.1万 of 万元, or 5.1亿 元).
 		j := n.End
 		for j < len(s) && s[j] == ' ' {
 			j++
@@ -130,8 +131,6 @@ func writtenNumbers(s string) []float64 {
 			}
 			m *= f
 			j += us
-		}
-		if m > 1 {
 			out = append(out, n.Value*m)
 		}
 	}
@@ -188,9 +187,11 @@ func groupOfThree(s string) bool {
 // (十三五 holds 十, 三 and 五).
 func numeralReadings(run []rune) []float64 {
 	out := []float64{chineseNumber(run)}
-	// Before a unit that starts with 万 or 亿 (一百二十万元 is 120 万元).
-	if bare := strings.TrimRight(string(run), "万亿"); bare != "" && len(bare) < len(string(run)) {
-		out = append(out, chineseNumber([]rune(bare)))
+	// Before a unit that starts with 万 or 亿 (一百二十万元 is 120 万元,
+	// 一百二十万万元 is 120万 万元).
+	for bare := run; len(bare) > 1 && (bare[len(bare)-1] == '万' || bare[len(bare)-1] == '亿'); {
+		bare = bare[:len(bare)-1]
+		out = append(out, chineseNumber(bare))
 	}
 	digits, allDigits := 0.0, true
 	for _, r := range run {

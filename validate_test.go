@@ -10,7 +10,8 @@ import (
 
 // article is a small document the tests' statements cite.
 const article = "2020年，测试区地区生产总值实现了2009.5亿元，同比增长4.5%。测试区有企业1,114家，" +
-	"九大重点实验室，数额为一百二十万元，引进人才1.2万人，百分之十五的企业。示范园位于测试区。的的确确。"
+	"九大重点实验室，数额为一百二十万元，引进人才1.2万人，百分之十五的企业。示范园位于测试区。的的确确。" +
+	"合同额5.1万万元，拨款三百万万元。"
 
 // graph is a tupu.Graph of one document and a few entities.
 type graph struct {
@@ -171,6 +172,9 @@ func TestCheckFact_quotesGround(t *testing.T) {
 		{"百分之", num(15), "%", "", "百分之十五的企业", ""},
 		{"Chinese numeral", num(9), "个", "", "九大重点实验室", ""},
 		{"Chinese numerals before a unit of 万", num(120), "万元", "", "数额为一百二十万元", ""},
+		{"digits with 万 before a unit of 万", num(51000), "万元", "", "合同额5.1万万元", ""},
+		{"digits with both multipliers", num(5.1e8), "元", "", "合同额5.1万万元", ""},
+		{"Chinese numerals with 万 before a unit of 万", num(3e6), "万元", "", "拨款三百万万元", ""},
 		{"a figure the quote does not write", num(2009), "亿元", "", "地区生产总值实现了2009.5亿元", "does not write the value 2009"},
 		{"a quote that is everywhere", num(1), "个", "", "的", "occurs more than once"},
 		{"a text fact holds its text", nil, "", "示范园位于测试区", "。示范园位于测试区。", ""},
