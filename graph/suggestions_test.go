@@ -16,7 +16,7 @@ func TestSuggestions_addDocumentThenAccept(t *testing.T) {
 	editor := s.Token(t, "alice", store.RoleEditor)
 	const text = "渝北区经济再上台阶\n2021年，渝北区地区生产总值达到2235.6亿元，同比增长8.5%。目前，仙桃数据谷\n入驻企业超过300家。\n"
 	if r := s.As(t, admin, `mutation($in: AddDocumentInput!) { addDocument(input: $in) { document { key } } }`, map[string]any{"in": map[string]any{
-		"key": "yubei-2022-test", "title": "渝北区经济再上台阶", "publishedAt": "2022-01", "language": "zh", "text": text}}); len(r.Errors) > 0 {
+		"key": "example-2022", "title": "渝北区经济再上台阶", "publishedAt": "2022-01", "language": "zh", "text": text}}); len(r.Errors) > 0 {
 		t.Fatalf("addDocument: %s", r.Raw)
 	}
 
@@ -47,7 +47,7 @@ func TestSuggestions_addDocumentThenAccept(t *testing.T) {
 		document { key }
 		mentions { entity { key } name start end }
 		facts { entity { key } value unit qualifier period periodBasis periodText written start end source { quote } } } }`,
-		map[string]any{"d": "yubei-2022-test"}, &got)
+		map[string]any{"d": "example-2022"}, &got)
 
 	mentions := map[string]string{}
 	for _, m := range got.Suggestions.Mentions {
@@ -100,7 +100,7 @@ func TestSuggestions_addDocumentThenAccept(t *testing.T) {
 	r := s.As(t, editor, `mutation($in: SetFactInput!) { setFact(input: $in) { fact { property value unit period periodBasis qualifier source { quote } } } }`,
 		map[string]any{"in": map[string]any{"entity": f.Entity.Key, "property": "resident_companies", "value": f.Value, "unit": f.Unit,
 			"qualifier": f.Qualifier, "period": f.Period, "periodBasis": f.PeriodBasis,
-			"source": map[string]any{"document": "yubei-2022-test", "quote": f.Source.Quote}}})
+			"source": map[string]any{"document": "example-2022", "quote": f.Source.Quote}}})
 	if len(r.Errors) > 0 {
 		t.Fatalf("accepting the suggestion: %s", r.Raw)
 	}

@@ -362,6 +362,64 @@ func TestBuiltinPeriodsSayHowTheyWereFound(t *testing.T) {
 	}
 }
 
+// spanWords say that a figure sums over a span of time (2016年以来, “十三五”,
+// 今年1-8月, 今年前8个月, 近两年来); pointWords that it is a level at one
+// point in time (目前, 截至, 到2020年底, 如今, 现有, 达到, 已达).
+var (
+	spanWords  = regexp.MustCompile(`以来|十三五|\d+\s*[-—–]\s*\d+\s*月|前\d+个月|近[一二两三四五六七八九十\d]+年来`)
+	pointWords = regexp.MustCompile(`目前|截至|截止|年底|年末|如今|现有|达到|已达`)
+)
+
+// sentence returns the sentence of text that holds quote: from the full
+// stop before it to the one after.
+func sentence(text, quote string) string {
+	at := strings.Index(text, quote)
+	if at < 0 {
+		return quote
+	}
+	start, end := 0, len(text)
+	if i := strings.LastIndexAny(text[:at], "。！？"); i >= 0 {
+		start = i
+	}
+	if i := strings.IndexAny(text[at+len(quote):], "。！？"); i >= 0 {
+		end = at + len(quote) + i
+	}
+	return text[start:end]
+}
+
+// A figure at one point in time (a count that exists, a level reached)
+// has an instant period, a figure summed over a span an interval: a period
+// stated as an interval is one the fact's sentence states as a span, and a
+// fact whose sentence says a point in time and no span has an instant.
+func TestBuiltinPointsInTimeAreInstants(t *testing.T) {
+	d := mustBuiltin(t)
+	texts := map[string]string{}
+	for _, doc := range d.Documents {
+		texts[doc.Key] = joined(doc.Text)
+	}
+	instants, intervals := 0, 0
+	for _, f := range d.Facts {
+		if f.Period == "" {
+			continue
+		}
+		s := sentence(texts[f.Source.Document], f.Source.Quote)
+		interval := strings.Contains(f.Period, "/")
+		span, point := spanWords.FindString(s), pointWords.FindString(s)
+		switch {
+		case interval && f.PeriodBasis == tupu.Stated && span == "":
+			t.Errorf("fact %s %s %s: an interval, and its sentence states no span (以来, 十三五, 1-8月 …): %s", f.Entity, f.Property, f.Period, s)
+		case interval && span == "" && point != "":
+			t.Errorf("fact %s %s %s: its sentence says a point in time (%s), and the period is an interval: %s", f.Entity, f.Property, f.Period, point, s)
+		}
+		if interval {
+			intervals++
+		} else {
+			instants++
+		}
+	}
+	t.Logf("%d facts with an instant period, %d with an interval", instants, intervals)
+}
+
 // running matches how long a text says a rank was held: 连续4年, 连续18个季度.
 var running = regexp.MustCompile(`连续(\d+)个?(年|季度)`)
 
