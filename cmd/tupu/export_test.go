@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -476,4 +477,129 @@ func TestImport_startsANewHistory(t *testing.T) {
 		t.Errorf("a cursor of the imported database: %v %s", err, r.raw)
 	}
 	srv.stop(t)
+}
+
+// Every seeded fact says how its period was found, and the graph says it
+// back everywhere: the API's facts, the JSON export, the N-Triples and the
+// JSON-LD, each with the seed's basis.
+func TestSeed_periodBasisInTheAPIAndExports(t *testing.T) {
+	d, err := seed.Load(seed.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(entity, property, period string) string { return entity + " " + property + " " + period }
+	want := map[string]string{}
+	perBasis := map[string]int{}
+	for _, f := range d.Facts {
+		if f.Period == "" {
+			continue
+		}
+		if f.PeriodBasis == "" {
+			t.Errorf("seeded fact %s has a period and no basis", key(f.Entity, f.Property, f.Period))
+		}
+		want[key(f.Entity, f.Property, f.Period)] = string(f.PeriodBasis)
+		perBasis[string(f.PeriodBasis)]++
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "seeded.db")
+	s, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	compare := func(where string, got map[string]string) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Errorf("%s: %d facts with a period, the seed has %d", where, len(got), len(want))
+		}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("%s: fact %s has periodBasis %q, the seed says %q", where, k, got[k], w)
+			}
+		}
+	}
+
+	// The JSON export.
+	out, _ := expMustRun(t, "export", "--format", "json", "--db", db)
+	var exported struct {
+		Facts []tupu.Fact `json:"facts"`
+	}
+	if err := json.Unmarshal([]byte(out), &exported); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range exported.Facts {
+		if f.Period != "" {
+			got[key(f.Entity, f.Property, f.Period)] = string(f.PeriodBasis)
+		}
+	}
+	compare("JSON export", got)
+
+	// N-Triples and JSON-LD: as many of each basis as the seed has.
+	nt, _ := expMustRun(t, "export", "--format", "ntriples", "--db", db)
+	ld, _ := expMustRun(t, "export", "--format", "jsonld", "--db", db)
+	var doc struct {
+		Graph []map[string]any `json:"@graph"`
+	}
+	if err := json.Unmarshal([]byte(ld), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for basis, n := range perBasis {
+		triple := fmt.Sprintf(`> <%speriodBasis> %q .`, export.VocabularyIRI, basis)
+		if c := strings.Count(nt, triple+"\n"); c != n {
+			t.Errorf("N-Triples: %d facts with periodBasis %s, the seed has %d", c, basis, n)
+		}
+		c := 0
+		for _, node := range doc.Graph {
+			if node["tupu:periodBasis"] == basis {
+				c++
+			}
+		}
+		if c != n {
+			t.Errorf("JSON-LD: %d facts with tupu:periodBasis %s, the seed has %d", c, basis, n)
+		}
+	}
+
+	// The API, page by page.
+	srv := curServe(t, db)
+	defer srv.stop(t)
+	got = map[string]string{}
+	after := any(nil)
+	for {
+		var page struct {
+			Facts struct {
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+				Nodes []struct {
+					Entity              struct{ Key string }
+					Property            string
+					Period, PeriodBasis *string
+				}
+			}
+		}
+		curMust(t, srv.url, "", `query($after: String) { facts(first: 100, after: $after) {
+			pageInfo { hasNextPage endCursor } nodes { entity { key } property period periodBasis } } }`,
+			map[string]any{"after": after}, &page)
+		for _, f := range page.Facts.Nodes {
+			if f.Period != nil {
+				basis := ""
+				if f.PeriodBasis != nil {
+					basis = strings.ToLower(*f.PeriodBasis)
+				}
+				got[key(f.Entity.Key, f.Property, *f.Period)] = basis
+			}
+		}
+		if !page.Facts.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Facts.PageInfo.EndCursor
+	}
+	compare("API", got)
 }
