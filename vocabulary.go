@@ -43,7 +43,7 @@ const (
 	KindMarket         Kind = "MARKET"
 )
 
-// KindInfo describes a kind for people: the README, the catalogue, errors.
+// KindInfo describes a kind for people: the docs, the catalogue, errors.
 type KindInfo struct {
 	Kind  Kind
 	Label string // Chinese

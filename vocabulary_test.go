@@ -8,21 +8,21 @@ import (
 	"tupu"
 )
 
-// TestREADME_listsVocabulary keeps the README's data model in step with
-// the vocabulary the loader enforces.
-func TestREADME_listsVocabulary(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+// TestDataModel_listsVocabulary keeps the data model of the docs
+// (docs/data-model.md) in step with the vocabulary the loader enforces.
+func TestDataModel_listsVocabulary(t *testing.T) {
+	doc, err := os.ReadFile("docs/data-model.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range tupu.Kinds {
-		if !strings.Contains(string(readme), "| `"+string(k.Kind)+"` |") {
-			t.Errorf("README.md does not list kind %s", k.Kind)
+		if !strings.Contains(string(doc), "| `"+string(k.Kind)+"` |") {
+			t.Errorf("docs/data-model.md does not list kind %s", k.Kind)
 		}
 	}
 	for _, p := range tupu.Predicates {
-		if !strings.Contains(string(readme), "| `"+string(p.Predicate)+"` |") {
-			t.Errorf("README.md does not list predicate %s", p.Predicate)
+		if !strings.Contains(string(doc), "| `"+string(p.Predicate)+"` |") {
+			t.Errorf("docs/data-model.md does not list predicate %s", p.Predicate)
 		}
 	}
 }

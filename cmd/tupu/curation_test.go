@@ -623,7 +623,7 @@ func TestBinary_crashDuringWrites(t *testing.T) {
 }
 
 // TestBinary_backupWhileWriting takes a backup from a server that goes on
-// writing, checks the copy, and restores it the way the README says:
+// writing, checks the copy, and restores it the way docs/curation.md says:
 // stop the server, put the copy where --db points, start it again.
 func TestBinary_backupWhileWriting(t *testing.T) {
 	if testing.Short() {
