@@ -9,6 +9,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"tupu"
 )
 
 // serveAnswer runs a POST or GET request and sends its answer: whole, as
@@ -120,6 +122,9 @@ func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request, req *requ
 		return
 	}
 	defer release()
+	if req.token != nil {
+		r = r.WithContext(untilRevoked(r.Context(), srv.store, req.token))
+	}
 	if req.transport == transportWebsocket {
 		srv.websocket.Do(w, r, srv.exec)
 		return
@@ -168,6 +173,9 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 	for first := true; ; first = false {
 		resp := responses(ctx)
 		if resp == nil {
+			if revoked(ctx) {
+				event(requestErrors{Errors: gqlerror.List{coded(string(tupu.ErrorCode(errRevoked)), tupu.ErrorMessage(errRevoked))}})
+			}
 			return
 		}
 		if first && resp.HasNext != nil {

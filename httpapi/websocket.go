@@ -72,7 +72,7 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 			if err != nil {
 				return refuse(ctx, err)
 			}
-			return graph.WithToken(ctx, tok), nil, nil
+			return untilRevoked(graph.WithToken(ctx, tok), s, tok), nil, nil
 		},
 		ErrorFunc: func(ctx context.Context, err error) {
 			if !errors.Is(err, context.Canceled) {

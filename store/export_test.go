@@ -41,3 +41,6 @@ func ForgetSeeded(tb interface{ Fatal(...any) }, s *Store) {
 		tb.Fatal(err)
 	}
 }
+
+// Watching returns how many watches of revocations s holds.
+func Watching(s *Store) int { return s.revocations.watching() }

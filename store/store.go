@@ -36,6 +36,8 @@ type Store struct {
 	// found to pass, for the next write transaction to record (see
 	// RulesPassed); 0 when there is none to record.
 	rulesPassed atomic.Uint64
+	// revocations are the streams to end when their token is revoked.
+	revocations revocations
 }
 
 // Options tune Open.
@@ -282,6 +284,9 @@ func (s *Store) updateTx(fn func(*Tx) error, changes *[]Change) error {
 			return err
 		}
 		*changes = t.changes
+		if revoked := t.revoked; len(revoked) > 0 {
+			tx.OnCommit(func() { s.revocations.revoked(revoked) })
+		}
 		if v := s.rulesPassed.Load(); v != 0 {
 			if err := tx.Bucket(bucketMeta).Put(keyRulesChecked, u64(v)); err != nil {
 				return err
@@ -398,6 +403,7 @@ type Tx struct {
 	clock        func() time.Time // nil: the wall clock
 	touched      []string         // keys whose data this write changed, see touch
 	kindsChanged bool             // an entity was created or deleted: the kind counts moved
+	revoked      []string         // hashes of the tokens this write revoked
 	// buckets caches the buckets a read transaction has opened: bbolt
 	// caches them only for writes, and opening one is a search from the
 	// root, which a response's snapshot would otherwise repeat per read.

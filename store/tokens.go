@@ -171,7 +171,8 @@ func (t *Tx) Token(name string) (*Token, error) {
 }
 
 // RevokeToken deletes a token on behalf of actor and returns it as it
-// was, or NOT_FOUND. Requests with it fail from the next on.
+// was, or NOT_FOUND. Requests with it fail from the next on, and the
+// streams opened with it end once the transaction commits (AfterRevoke).
 func (t *Tx) RevokeToken(actor, name string) (*Token, error) {
 	tok, err := t.Token(name)
 	if err != nil {
@@ -183,6 +184,7 @@ func (t *Tx) RevokeToken(actor, name string) (*Token, error) {
 	if err := t.tx.Bucket(bucketTokens).Delete(tokenKey(name)); err != nil {
 		return nil, err
 	}
+	t.revoked = append(t.revoked, tok.Hash)
 	return tok, t.recordToken(actor, OpRevokeToken, tok.record(), nil)
 }
 

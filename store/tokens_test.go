@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"tupu"
 	"tupu/store"
@@ -87,4 +88,76 @@ func TestTokens_bounded(t *testing.T) {
 		return err
 	})
 	assertCode(t, err, tupu.Conflict)
+}
+
+// TestTokens_afterRevoke: a watch fires once its token's revocation
+// commits, and only then: not for another token, not for a revocation
+// rolled back; a watch of a token already revoked fires at once; a
+// stopped watch never fires and leaves nothing behind.
+func TestTokens_afterRevoke(t *testing.T) {
+	s := MustOpen(t)
+	toks := map[string]*store.Token{}
+	MustUpdate(t, s, func(tx *store.Tx) error {
+		for _, name := range []string{"alice", "bob"} {
+			tok, _, err := tx.CreateToken("root", name, store.RoleEditor)
+			if err != nil {
+				return err
+			}
+			toks[name] = tok
+		}
+		return nil
+	})
+	fired := func() (chan struct{}, func()) {
+		ch := make(chan struct{})
+		return ch, func() { close(ch) }
+	}
+	isClosed := func(ch chan struct{}, within time.Duration) bool {
+		select {
+		case <-ch:
+			return true
+		case <-time.After(within):
+			return false
+		}
+	}
+	alice, f := fired()
+	s.AfterRevoke(toks["alice"], f)
+	bob, f := fired()
+	stopBob := s.AfterRevoke(toks["bob"], f)
+
+	// Rolled back: nothing fires.
+	rollback := fmt.Errorf("roll back")
+	if err := s.Update(func(tx *store.Tx) error {
+		if _, err := tx.RevokeToken("root", "alice"); err != nil {
+			return err
+		}
+		return rollback
+	}); err != rollback {
+		t.Fatalf("update: %v", err)
+	}
+	if isClosed(alice, 50*time.Millisecond) {
+		t.Fatal("a revocation rolled back ended alice's stream")
+	}
+	MustUpdate(t, s, func(tx *store.Tx) error {
+		_, err := tx.RevokeToken("root", "alice")
+		return err
+	})
+	if !isClosed(alice, 5*time.Second) {
+		t.Fatal("alice's revocation committed, and her watch did not fire")
+	}
+	if isClosed(bob, 50*time.Millisecond) {
+		t.Fatal("alice's revocation ended bob's stream")
+	}
+	if !stopBob() || stopBob() {
+		t.Error("stopping bob's watch: want true once, then false")
+	}
+	late, f := fired()
+	if s.AfterRevoke(toks["alice"], f)() {
+		t.Error("a watch of a revoked token could still be stopped: it should have fired")
+	}
+	if !isClosed(late, 5*time.Second) {
+		t.Error("a watch of a token already revoked did not fire")
+	}
+	if n := store.Watching(s); n != 0 {
+		t.Errorf("%d watches left behind", n)
+	}
 }
