@@ -14,7 +14,9 @@ package httpapi
 import (
 	"cmp"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -165,6 +167,9 @@ func New(s *store.Store, opts Options) (*Server, error) {
 			return nil, err
 		}
 		exec.Use(td)
+		// The operations a locked-down server runs are labelled by name
+		// in its metrics.
+		opts.Metrics.KnowOperations(slices.Collect(maps.Values(td.byHash))...)
 	} else {
 		// Automatic persisted queries: a client may send a document's hash
 		// instead of the document once the server has seen it.

@@ -9,6 +9,7 @@ package indexer
 import (
 	"context"
 	"fmt"
+	"iter"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -27,7 +28,64 @@ type Indexer struct {
 	lastSeq uint64        // the newest change the index reflects
 	applied atomic.Uint64 // the graph version the index reflects
 	ready   atomic.Bool   // false while a rebuild runs in the background
+	// built and toBuild count the entities of a rebuild in progress:
+	// indexed so far, and in all (0 when none runs).
+	built, toBuild atomic.Uint64
+	// progressEvery is how often a rebuild logs its progress.
+	progressEvery time.Duration
 }
+
+// ProgressInterval is how often a rebuild of the index logs how far it
+// is: a graph of a million entities takes about nine minutes, and an
+// operator watching the log should see it move.
+const ProgressInterval = 10 * time.Second
+
+// State is what the index says of itself, for readiness and metrics.
+type State struct {
+	// Ready: searches are answered (no rebuild runs).
+	Ready bool
+	// Built and ToBuild are the entities a rebuild in progress indexed
+	// so far, and has to index in all; both 0 when none runs.
+	Built, ToBuild uint64
+	// Applied is the graph version the index reflects.
+	Applied uint64
+}
+
+// Progress is the share of a rebuild done, from 0 to 1: 1 when the index
+// is ready, 0 when its rebuild has not started.
+func (s State) Progress() float64 {
+	switch {
+	case s.Ready:
+		return 1
+	case s.ToBuild == 0:
+		return 0
+	}
+	return min(float64(s.Built)/float64(s.ToBuild), 1)
+}
+
+// String says the state in a few words, for /readyz: "ready", "building:
+// 42% (420 of 1000 entities)", or "waiting to be built".
+func (s State) String() string {
+	switch {
+	case s.Ready:
+		return "ready"
+	case s.ToBuild == 0:
+		return "waiting to be built"
+	}
+	return fmt.Sprintf("building: %d%% (%d of %d entities)", percent(s.Built, s.ToBuild), s.Built, s.ToBuild)
+}
+
+// State returns the index's state, without reading the index.
+func (x *Indexer) State() State {
+	st := State{Ready: x.ready.Load(), Applied: x.applied.Load()}
+	if !st.Ready {
+		st.Built, st.ToBuild = x.built.Load(), x.toBuild.Load()
+	}
+	return st
+}
+
+// Documents returns how many entities the index holds.
+func (x *Indexer) Documents() (uint64, error) { return x.ix.Documents() }
 
 // Open opens the index in dir and brings it up to the store's graph
 // version, rebuilding it whole if it reflects another version.
@@ -36,7 +94,7 @@ func Open(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &Indexer{ix: ix, dir: dir, s: s, log: log}
+	x := &Indexer{ix: ix, dir: dir, s: s, log: log, progressEvery: ProgressInterval}
 	if err := x.catchUp(context.Background()); err != nil {
 		ix.Close()
 		return nil, err
@@ -54,7 +112,7 @@ func Start(dir string, s *store.Store, log *slog.Logger) (*Indexer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &Indexer{ix: ix, dir: dir, s: s, log: log}
+	x := &Indexer{ix: ix, dir: dir, s: s, log: log, progressEvery: ProgressInterval}
 	current, err := x.check()
 	if err != nil {
 		ix.Close()
@@ -126,14 +184,52 @@ func (x *Indexer) catchUp(ctx context.Context) error {
 			x.applied.Store(want)
 			return nil
 		}
-		x.log.Info("rebuilding the search index", "index_version", have, "graph_version", want)
+		total := uint64(tx.CountEntities(""))
+		x.log.Info("rebuilding the search index", "index_version", have, "graph_version", want, "entities", total)
 		entities, failed := tx.AllEntities()
-		if err := x.ix.Rebuild(ctx, entities, want); err != nil {
+		x.built.Store(0)
+		x.toBuild.Store(total)
+		defer x.toBuild.Store(0)
+		if err := x.ix.Rebuild(ctx, x.counted(entities, total), want); err != nil {
 			return err
 		}
 		x.applied.Store(want)
 		return failed()
 	})
+}
+
+// counted yields entities, counting them in x.built and logging the
+// progress of the rebuild every progressEvery.
+func (x *Indexer) counted(entities iter.Seq[*tupu.Entity], total uint64) iter.Seq[*tupu.Entity] {
+	return func(yield func(*tupu.Entity) bool) {
+		start := time.Now()
+		next := start.Add(x.progressEvery)
+		var n uint64
+		for e := range entities {
+			if !yield(e) {
+				return
+			}
+			n++
+			x.built.Store(n)
+			if n%256 == 0 && time.Now().After(next) {
+				next = time.Now().Add(x.progressEvery)
+				rate := float64(n) / time.Since(start).Seconds()
+				attrs := []any{"entities", n, "of", total, "percent", percent(n, total)}
+				if n < total && rate > 0 {
+					attrs = append(attrs, "remaining_seconds", int(float64(total-n)/rate))
+				}
+				x.log.Info("building the search index", attrs...)
+			}
+		}
+	}
+}
+
+// percent is n of total as a whole percentage, at most 100.
+func percent(n, total uint64) int {
+	if total == 0 {
+		return 100
+	}
+	return int(min(100*n/total, 100))
 }
 
 // Follow applies committed changes to the index until ctx ends. The change
@@ -159,7 +255,7 @@ func (x *Indexer) Follow(ctx context.Context) {
 			return
 		}
 		x.ready.Store(true)
-		x.log.Info("the search index is built", "took", time.Since(start).Round(time.Millisecond))
+		x.log.Info("the search index is built", "entities", x.built.Load(), "took", time.Since(start).Round(time.Millisecond))
 		if err := x.apply(); err != nil { // what was written meanwhile
 			x.log.Error("updating the search index", "error", err)
 		}

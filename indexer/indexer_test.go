@@ -3,9 +3,12 @@ package indexer_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,4 +185,87 @@ func TestFollow_stopsDuringRebuild(t *testing.T) {
 	if v, err := ix.Version(); err != nil || v != 0 {
 		t.Errorf("the index left behind claims version %d (%v), want 0: the next start must build it", v, err)
 	}
+}
+
+// TestStart_progress: while the index is built its state says how far
+// the build is, and the log says so at a steady pace; once built, the
+// state is ready and the index holds every entity.
+func TestStart_progress(t *testing.T) {
+	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := synth.Write(context.Background(), s, synth.Options{Entities: 1000, Seed: 1}, synth.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var entities uint64
+	s.View(func(tx *store.Tx) error { entities = uint64(tx.CountEntities("")); return nil })
+	var logs lockedBuffer
+	x, err := indexer.Start(filepath.Join(t.TempDir(), "search"), s, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if st := x.State(); st.Ready || st.Progress() != 0 {
+		t.Errorf("before the build: %+v", st)
+	}
+	indexer.SetProgressEvery(x, time.Millisecond)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { x.Follow(ctx); close(done) }()
+	defer func() { stop(); <-done }()
+	seen := false // a state part of the way
+	for deadline := time.Now().Add(3 * time.Minute); !x.State().Ready; time.Sleep(time.Millisecond) {
+		if st := x.State(); !st.Ready && st.ToBuild == entities && st.Built > 0 && st.Built < entities {
+			seen = true
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not built after 3 minutes: %+v", x.State())
+		}
+	}
+	if !seen {
+		t.Error("the state never showed a build part of the way")
+	}
+	if st := x.State(); st.Progress() != 1 || st.Built != 0 || st.ToBuild != 0 || st.Applied == 0 {
+		t.Errorf("once built: %+v", st)
+	}
+	if n, err := x.Documents(); err != nil || n != entities {
+		t.Errorf("the index holds %d documents (%v), want %d", n, err, entities)
+	}
+	var percents []float64
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec["msg"] == "building the search index" {
+			if rec["of"] != float64(entities) {
+				t.Errorf("progress line %v: of, want %d", rec, entities)
+			}
+			percents = append(percents, rec["percent"].(float64))
+		}
+	}
+	if len(percents) < 2 || !slices.IsSorted(percents) {
+		t.Errorf("progress lines: percents %v, want several, rising", percents)
+	}
+}
+
+// lockedBuffer is a log destination safe for the indexer's goroutine and
+// the test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -2,12 +2,15 @@ package observe
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // GraphQL returns a gqlgen handler extension that records, once per
@@ -19,9 +22,11 @@ import (
 // extension is the outermost, so it also sees operations that a later
 // extension rejects without calling next.
 //
-// The operation is the operation's name, "anonymous" when it has none, and
-// "other" when the name is not ^[A-Za-z_][A-Za-z0-9_]{0,63}$ (a request
-// that failed to parse may name anything). The outcome is "ok" when the
+// The operation is the operation's name when it is one the server knows
+// (KnowOperations: the trusted documents, the explorer's and the
+// playground's own), "anonymous" when it has none, and "other" for any
+// other name: a client may send any name, and a label a client chooses
+// freely is a time series it creates freely. The outcome is "ok" when the
 // response has no errors, else "error" with the first error's
 // extensions.code as the code label ("UNKNOWN" when it has none, "OTHER"
 // when it is not an upper-case identifier). The duration runs from the start
@@ -51,7 +56,7 @@ type countedKey struct{}
 // interceptors.
 func (e gqlExtension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
-	name := operationName(opCtx)
+	name := e.m.operationLabel(operationName(opCtx))
 	start := opCtx.Stats.OperationStart
 	if start.IsZero() {
 		start = startTime(ctx)
@@ -86,7 +91,7 @@ func (e gqlExtension) InterceptResponse(ctx context.Context, next graphql.Respon
 	if start.IsZero() {
 		start = startTime(ctx)
 	}
-	e.m.recordOperation(operationName(opCtx), start, resp.Errors)
+	e.m.recordOperation(e.m.operationLabel(operationName(opCtx)), start, resp.Errors)
 	return resp
 }
 
@@ -107,7 +112,9 @@ func (m *Metrics) recordOperation(op string, start time.Time, errs gqlerror.List
 	}
 }
 
-// operationName is the bounded operation label of opCtx.
+// operationName is the name of opCtx's operation: "anonymous" when it has
+// none, "other" when it is not shaped as a GraphQL name of at most 64
+// bytes. A client chooses it: metrics label it with operationLabel.
 func operationName(opCtx *graphql.OperationContext) string {
 	if opCtx == nil {
 		return "anonymous"
@@ -180,4 +187,47 @@ func startTime(ctx context.Context) (t time.Time) {
 		}
 	}()
 	return graphql.GetStartTime(ctx)
+}
+
+// KnowOperations adds the names of the operations in documents to those
+// the metrics label by name; any other name is labelled "other". The
+// documents are the server's own (trusted documents, the explorer's and
+// the playground's), so the set is bounded by what the operator
+// deploys. A document that does not parse adds nothing: it cannot run.
+// It does nothing on a nil *Metrics.
+func (m *Metrics) KnowOperations(documents ...string) {
+	if m == nil {
+		return
+	}
+	m.knownMu.Lock()
+	defer m.knownMu.Unlock()
+	known := map[string]bool{}
+	if old := m.known.Load(); old != nil {
+		maps.Copy(known, *old)
+	}
+	for _, d := range documents {
+		doc, err := parser.ParseQuery(&ast.Source{Input: d})
+		if err != nil {
+			continue
+		}
+		for _, op := range doc.Operations {
+			if op.Name != "" && boundedName(op.Name) == op.Name {
+				known[op.Name] = true
+			}
+		}
+	}
+	m.known.Store(&known)
+}
+
+// operationLabel is the metrics label of an operation named name (as
+// operationName returns it): the name if the server knows it, else
+// "other".
+func (m *Metrics) operationLabel(name string) string {
+	if name == "anonymous" || name == "other" {
+		return name
+	}
+	if known := m.known.Load(); known != nil && (*known)[name] {
+		return name
+	}
+	return "other"
 }

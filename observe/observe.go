@@ -11,8 +11,9 @@
 //   - Every label value is drawn from a bounded set. Operation names, paths,
 //     methods and error codes come from clients, and a label value that a
 //     client can choose freely is a time series a client can create freely.
-//     Operation names must look like GraphQL names of at most 64 characters
-//     (else "other"); HTTP paths come from a fixed allow-list (else "other");
+//     Operation names are those of the server's own documents (trusted
+//     documents, the explorer's and the playground's; see KnowOperations),
+//     else "other"; HTTP paths come from a fixed allow-list (else "other");
 //     methods from the standard ones (else "OTHER").
 //   - GraphQL is measured inside gqlgen (an extension), not by parsing HTTP
 //     bodies: only gqlgen knows the operation that ran and the
@@ -38,6 +39,8 @@ package observe
 
 import (
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,6 +81,11 @@ type Metrics struct {
 	cache        *prometheus.CounterVec
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
+
+	// known are the operation names labelled as themselves (see
+	// KnowOperations); knownMu serializes the writers.
+	known   atomic.Pointer[map[string]bool]
+	knownMu sync.Mutex
 }
 
 // NewMetrics returns the collectors registered on a fresh registry, with the
@@ -117,7 +125,15 @@ func NewMetrics() *Metrics {
 			Buckets: durationBuckets,
 		}, []string{"path"}),
 	}
+	b := Build()
+	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "tupu_build_info",
+		Help:        "Always 1: the build's module version, VCS revision (empty when the build was not stamped) and Go version as labels.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "revision": b.Revision, "goversion": b.GoVersion},
+	})
+	buildInfo.Set(1)
 	m.reg.MustRegister(
+		buildInfo,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.gqlRequests, m.gqlDuration, m.gqlLimits,

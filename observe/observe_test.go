@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -265,7 +264,7 @@ func newService(t *testing.T, m *observe.Metrics) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", gql)
 	mux.Handle("GET /metrics", m.Handler())
-	mux.Handle("GET /readyz", observe.Ready(func(context.Context) error { return nil }))
+	mux.Handle("GET /readyz", observe.Ready(observe.Check{Name: "store", Probe: func(context.Context) (bool, string) { return true, "ready" }}))
 	log, _ := newLogger()
 	ts := httptest.NewServer(m.Middleware(log, mux))
 	t.Cleanup(ts.Close)
@@ -274,6 +273,8 @@ func newService(t *testing.T, m *observe.Metrics) *httptest.Server {
 
 func TestGraphQLMetrics(t *testing.T) {
 	m := observe.NewMetrics()
+	// The server's own documents; Unknown's name is not among them.
+	m.KnowOperations("query Hello { name } query Broken { nope }", "query Heavy { name }", "mutation Change { name }", "query ViaGet { name }", "query {")
 	ts := newService(t, m)
 	gqlURL := ts.URL + "/graphql"
 
@@ -299,6 +300,10 @@ func TestGraphQLMetrics(t *testing.T) {
 	if _, body := post(t, gqlURL, "mutation Change { name }", "Change"); !strings.Contains(body, "not supported") {
 		t.Fatalf("Change: %s", body)
 	}
+	// A name the server does not know is "other".
+	if code, body := post(t, gqlURL, "query Unknown { name }", "Unknown"); code != 200 || strings.Contains(body, "errors") {
+		t.Fatalf("Unknown: %d %s", code, body)
+	}
 	// A GET also counts.
 	res, err := http.Get(gqlURL + "?query=" + url.QueryEscape("query ViaGet { name }"))
 	if err != nil {
@@ -319,6 +324,7 @@ func TestGraphQLMetrics(t *testing.T) {
 		{"anonymous", "ok", "", 1},
 		{"Broken", "error", "GRAPHQL_VALIDATION_FAILED", 1},
 		{"other", "error", "GRAPHQL_PARSE_FAILED", 1},
+		{"other", "ok", "", 1}, // Unknown
 		{"Heavy", "error", "COMPLEXITY_LIMIT", 1},
 		{"Change", "error", "UNKNOWN", 1},
 		{"ViaGet", "ok", "", 1},
@@ -327,10 +333,10 @@ func TestGraphQLMetrics(t *testing.T) {
 			t.Errorf("tupu_graphql_requests_total{operation=%q,outcome=%q,code=%q} = %v, want %v", c.op, c.outcome, c.code, got, c.want)
 		}
 	}
-	if f := fams["tupu_graphql_requests_total"]; f == nil || len(f.GetMetric()) != 7 {
+	if f := fams["tupu_graphql_requests_total"]; f == nil || len(f.GetMetric()) != 8 {
 		t.Errorf("tupu_graphql_requests_total has unexpected series: %v", f)
 	}
-	for op, want := range map[string]float64{"Hello": 2, "anonymous": 1, "Broken": 1, "other": 1, "Heavy": 1, "Change": 1} {
+	for op, want := range map[string]float64{"Hello": 2, "anonymous": 1, "Broken": 1, "other": 2, "Heavy": 1, "Change": 1} {
 		if got := value(fams, "tupu_graphql_request_duration_seconds", map[string]string{"operation": op}); got != want {
 			t.Errorf("tupu_graphql_request_duration_seconds{operation=%q} count = %v, want %v", op, got, want)
 		}
@@ -341,14 +347,14 @@ func TestGraphQLMetrics(t *testing.T) {
 	if got := labelValues(fams, "tupu_graphql_limit_rejections_total", "limit"); len(got) != 1 {
 		t.Errorf("limit labels %v, want only complexity", got)
 	}
-	if got := value(fams, "tupu_http_requests_total", map[string]string{"method": "POST", "path": "/graphql", "status": "200"}); got != 5 {
-		t.Errorf(`tupu_http_requests_total{method="POST",path="/graphql",status="200"} = %v, want 5`, got)
+	if got := value(fams, "tupu_http_requests_total", map[string]string{"method": "POST", "path": "/graphql", "status": "200"}); got != 6 {
+		t.Errorf(`tupu_http_requests_total{method="POST",path="/graphql",status="200"} = %v, want 6`, got)
 	}
 	if got := value(fams, "tupu_http_requests_total", map[string]string{"method": "POST", "path": "/graphql", "status": "422"}); got != 2 {
 		t.Errorf(`tupu_http_requests_total{method="POST",path="/graphql",status="422"} = %v, want 2`, got)
 	}
-	if got := value(fams, "tupu_http_request_duration_seconds", map[string]string{"path": "/graphql"}); got != 8 {
-		t.Errorf(`tupu_http_request_duration_seconds{path="/graphql"} count = %v, want 8`, got)
+	if got := value(fams, "tupu_http_request_duration_seconds", map[string]string{"path": "/graphql"}); got != 9 {
+		t.Errorf(`tupu_http_request_duration_seconds{path="/graphql"} count = %v, want 9`, got)
 	}
 	if fams["go_goroutines"] == nil {
 		t.Error("the Go runtime collector is missing")
@@ -523,20 +529,31 @@ func TestPanicIsLoggedAs500(t *testing.T) {
 	}
 }
 
+// TestReady: readiness reports each part apart; an optional part that is
+// not ready leaves the service ready unless ?all asks for everything.
 func TestReady(t *testing.T) {
-	var fail error
 	var mu sync.Mutex
-	ts := httptest.NewServer(observe.Ready(func(ctx context.Context) error {
-		if _, ok := ctx.Deadline(); !ok {
-			t.Error("the check has no deadline")
+	storeOK, searchOK := true, false
+	probe := func(ok *bool, state string) func(context.Context) (bool, string) {
+		return func(ctx context.Context) (bool, string) {
+			if _, ok := ctx.Deadline(); !ok {
+				t.Error("the check has no deadline")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if *ok {
+				return true, "ready"
+			}
+			return false, state
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return fail
-	}))
+	}
+	ts := httptest.NewServer(observe.Ready(
+		observe.Check{Name: "store", Probe: probe(&storeOK, "unavailable\nwith a second line that is not shown")},
+		observe.Check{Name: "search", Optional: true, Probe: probe(&searchOK, "building: 42% (42 of 100 entities)")},
+	))
 	defer ts.Close()
-	get := func() (int, string) {
-		res, err := http.Get(ts.URL + "/readyz")
+	get := func(path string) (int, string) {
+		res, err := http.Get(ts.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -547,14 +564,26 @@ func TestReady(t *testing.T) {
 		}
 		return res.StatusCode, string(b)
 	}
-	if code, body := get(); code != 200 || body != "ready\n" {
-		t.Errorf("ready: %d %q", code, body)
+	set := func(store, search bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		storeOK, searchOK = store, search
 	}
-	mu.Lock()
-	fail = errors.New("store unavailable\nwith a second line that is not shown")
-	mu.Unlock()
-	if code, body := get(); code != 503 || body != "not ready: store unavailable\n" {
-		t.Errorf("not ready: %d %q", code, body)
+	for _, c := range []struct {
+		store, search bool
+		path          string
+		code          int
+		body          string
+	}{
+		{true, false, "/readyz", 200, "ready\nstore: ready\nsearch: building: 42% (42 of 100 entities)\n"},
+		{true, false, "/readyz?all", 503, "not ready\nstore: ready\nsearch: building: 42% (42 of 100 entities)\n"},
+		{true, true, "/readyz?all", 200, "ready\nstore: ready\nsearch: ready\n"},
+		{false, true, "/readyz", 503, "not ready\nstore: unavailable\nsearch: ready\n"},
+	} {
+		set(c.store, c.search)
+		if code, body := get(c.path); code != c.code || body != c.body {
+			t.Errorf("store %v, search %v, GET %s: %d %q, want %d %q", c.store, c.search, c.path, code, body, c.code, c.body)
+		}
 	}
 }
 

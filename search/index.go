@@ -335,6 +335,16 @@ func (ix *Index) Version() (uint64, error) {
 	return version(bi)
 }
 
+// Documents returns how many entities the index holds.
+func (ix *Index) Documents() (uint64, error) {
+	bi, release, err := ix.index()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return bi.DocCount()
+}
+
 func version(bi bleve.Index) (uint64, error) {
 	s, err := bi.GetInternal(keySchema)
 	if err != nil {

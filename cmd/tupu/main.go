@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -290,6 +292,22 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	go func() { x.Follow(followCtx); close(followed) }()
 	defer func() { stopFollowing(); <-followed }()
 
+	metrics.ObserveSearchIndex(func() observe.SearchIndexState {
+		st := x.State()
+		state := observe.SearchIndexState{Ready: st.Ready, Progress: st.Progress(), Documents: -1}
+		if docs, err := x.Documents(); err == nil {
+			state.Documents = int64(docs)
+		}
+		if v := s.Version(); v > st.Applied {
+			state.Lag = v - st.Applied
+		}
+		return state
+	})
+	// The operations metrics label by name: the site's own (the trusted
+	// documents are added by the GraphQL handler); any other is "other".
+	metrics.KnowOperations(graph.ExampleQuery)
+	metrics.KnowOperations(slices.Collect(maps.Values(explorer.TrustedDocuments()))...)
+
 	opts, err := c.graphOptions(log)
 	if err != nil {
 		return err
@@ -308,12 +326,20 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /readyz", observe.Ready(func(ctx context.Context) error {
-		if _, err := s.GraphVersion(); err != nil {
-			return errors.New("store unavailable")
-		}
-		return nil
-	}))
+	mux.Handle("GET /readyz", observe.Ready(
+		observe.Check{Name: "store", Probe: func(context.Context) (bool, string) {
+			if _, err := s.GraphVersion(); err != nil {
+				return false, "unavailable"
+			}
+			return true, "ready"
+		}},
+		// Reads are served while the index is built; searches answer
+		// UNAVAILABLE until it is.
+		observe.Check{Name: "search", Optional: true, Probe: func(context.Context) (bool, string) {
+			st := x.State()
+			return st.Ready, st.String()
+		}},
+	))
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.Handle("GET /admin/backup", httpapi.BackupHandler(s))
 	playground.Mount(mux, "/graphql", graph.ExampleQuery)

@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -129,7 +131,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("oversized headers: status %d, want 431", resp.StatusCode)
 		}
 	}
-	if status, body := get(t, url+"readyz"); status != 200 || body != "ready\n" {
+	if status, body := get(t, url+"readyz"); status != 200 || !regexp.MustCompile(`^ready\nstore: ready\nsearch: (ready|building: \d+% \(\d+ of \d+ entities\)|waiting to be built)\n$`).MatchString(body) {
 		t.Errorf("readyz: %d %q", status, body)
 	}
 	resp, err := http.Get(url + "healthz")
@@ -140,9 +142,27 @@ func TestRun(t *testing.T) {
 	if id := resp.Header.Get("X-Request-Id"); id == "" {
 		t.Error("no X-Request-Id on a response")
 	}
+	// Operation names a client makes up add no series: they are "other".
+	series := func() int {
+		_, metrics := get(t, url+"metrics")
+		return strings.Count(metrics, "\ntupu_graphql_requests_total{") + strings.Count(metrics, "\ntupu_graphql_request_duration_seconds_count{")
+	}
+	postQuery(t, url, "query MadeUp { __typename }")
+	before := series()
+	for i := range 1000 {
+		postQuery(t, url, fmt.Sprintf("query Op_%d_%x { __typename }", i, rand.Uint64()))
+	}
+	if after := series(); after != before {
+		t.Errorf("1,000 requests with random operation names: %d series, %d before", after, before)
+	}
 	_, metrics := get(t, url+"metrics")
 	for _, want := range []string{
 		`tupu_graphql_requests_total{code="",operation="DistrictToPartners",outcome="ok"} 1`,
+		`tupu_graphql_requests_total{code="",operation="other",outcome="ok"} 1001`,
+		`tupu_build_info{goversion="go1.`,
+		`tupu_search_index_build_progress `,
+		`tupu_search_index_lag_versions `,
+		`tupu_search_index_ready `,
 		`tupu_store_transaction_duration_seconds_count{kind="read"}`,
 		`tupu_http_requests_total{method="POST",path="/graphql",status="200"}`,
 	} {
