@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,13 +12,15 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"tupu"
+	"tupu/graph/limits"
+	"tupu/observe"
 )
 
 // serveAnswer runs a POST or GET request and sends its answer: whole, as
 // JSON, or in parts (writeMultipart) when it defers and its client reads
 // parts. keep, when set, is offered a whole answer for the response cache
 // if the request may be kept (request.cacheable).
-func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *request, keep func(contentType string, body []byte)) {
+func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *request, keep func(contentType string, body []byte, op *observe.Operation)) {
 	media, ok := responseMedia(req.accept)
 	if !ok && req.parts {
 		// A client that reads parts only gets a whole answer as JSON.
@@ -37,6 +40,7 @@ func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *requ
 	oc, errs := srv.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := srv.exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		noteOperation(ctx, params, oc, resp)
 		status := http.StatusOK // legacy JSON clients read the errors from a 200
 		if media == mediaGraphQLResponse {
 			status = http.StatusBadRequest
@@ -53,6 +57,7 @@ func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *requ
 	if resp == nil {
 		resp = &graphql.Response{Errors: gqlerror.List{coded("UNAVAILABLE", "the request was cancelled or ran out of time")}}
 	}
+	op := noteOperation(ctx, params, oc, resp)
 	if resp.HasNext != nil && *resp.HasNext {
 		srv.writeMultipart(w, ctx, resp, responses)
 		return
@@ -69,7 +74,7 @@ func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *requ
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.Write(body)
 	if keep != nil && req.cacheable(resp) {
-		keep(contentType, body)
+		keep(contentType, body, op)
 	}
 }
 
@@ -165,6 +170,7 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 	oc, errs := srv.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := srv.exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs)
+		noteOperation(ctx, params, oc, resp)
 		event(requestErrors{Errors: capErrors(resp.Errors, srv.opts.MaxErrors), Extensions: resp.Extensions})
 		return
 	}
@@ -178,8 +184,9 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 			}
 			return
 		}
-		if first && resp.HasNext != nil {
-			inParts = true
+		if first {
+			noteOperation(ctx, params, oc, resp)
+			inParts = resp.HasNext != nil
 		}
 		if inParts {
 			send(encodePart(resp, first, srv.opts.MaxErrors))
@@ -188,4 +195,27 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 		resp.Errors = capErrors(resp.Errors, srv.opts.MaxErrors)
 		event(resp)
 	}
+}
+
+// noteOperation tells the access log which operation the request ran
+// (params asked for it, oc is what it became) and how its (first)
+// response went: its first error's code and its cost figures.
+func noteOperation(ctx context.Context, params *graphql.RawParams, oc *graphql.OperationContext, resp *graphql.Response) *observe.Operation {
+	op := &observe.Operation{Name: params.OperationName}
+	if oc != nil && oc.Operation != nil {
+		op.Type = string(oc.Operation.Operation)
+		if oc.Operation.Name != "" {
+			op.Name = oc.Operation.Name
+		}
+	}
+	if resp != nil {
+		if len(resp.Errors) > 0 {
+			op.Code = codeOf(resp.Errors[0])
+		}
+		if f, ok := resp.Extensions[limits.CostExtension].(limits.Figures); ok {
+			op.Estimate, op.Objects = f.Estimate, f.Objects
+		}
+	}
+	observe.NoteOperation(ctx, op)
+	return op
 }

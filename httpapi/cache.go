@@ -47,6 +47,9 @@ type responseCache struct {
 type cachedResponse struct {
 	contentType string
 	body        []byte
+	// op is what the access log says of the operation, each time the
+	// answer is served.
+	op *observe.Operation
 	// version is the graph and search index versions the answer was read
 	// at; deps what it read, unless global.
 	version [2]uint64
@@ -60,7 +63,7 @@ type cachedResponse struct {
 const entryOverhead = 256
 
 func (e *cachedResponse) size() int64 {
-	n := int64(entryOverhead + len(e.body) + len(e.contentType) + 16*len(e.deps))
+	n := int64(entryOverhead + len(e.body) + len(e.contentType) + len(e.op.Name) + 16*len(e.deps))
 	for _, d := range e.deps {
 		n += int64(len(d))
 	}
@@ -111,9 +114,9 @@ func (c *responseCache) key(r *http.Request, req *request) [sha256.Size]byte {
 	return k
 }
 
-// serve answers from the cache if it holds a fresh answer under key at
+// serve answers r from the cache if it holds a fresh answer under key at
 // version now, and reports whether it did.
-func (c *responseCache) serve(w http.ResponseWriter, key [sha256.Size]byte, now [2]uint64) bool {
+func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, key [sha256.Size]byte, now [2]uint64) bool {
 	c.mu.Lock()
 	e, ok := c.entries.Get(key)
 	if ok && !c.fresh(e, now) {
@@ -125,6 +128,7 @@ func (c *responseCache) serve(w http.ResponseWriter, key [sha256.Size]byte, now 
 		return false
 	}
 	c.metrics.CacheHit("response")
+	observe.NoteOperation(r.Context(), e.op)
 	h := w.Header()
 	h.Set("Content-Type", e.contentType)
 	h.Set("Content-Length", strconv.Itoa(len(e.body)))
@@ -155,14 +159,16 @@ func (c *responseCache) fresh(e *cachedResponse, now [2]uint64) bool {
 	return true
 }
 
-// keep stores the answer body (of media type contentType) to req under
-// key; before is the version the cache was asked at, when the request
+// keep stores the answer body (of media type contentType) to req, which
+// ran op, under key; before is the version the cache was asked at, when the request
 // arrived. req.cacheable said it may be kept.
-func (c *responseCache) keep(key [sha256.Size]byte, req *request, contentType string, body []byte, before [2]uint64) {
+func (c *responseCache) keep(key [sha256.Size]byte, req *request, contentType string, body []byte, op *observe.Operation, before [2]uint64) {
 	if int64(len(body)) > c.maxEntry {
 		return
 	}
-	e := &cachedResponse{contentType: contentType, body: body}
+	hit := *op
+	hit.CacheHit = true
+	e := &cachedResponse{contentType: contentType, body: body, op: &hit}
 	if v, deps, ok := req.reads.ByKey(); ok {
 		// Read at one known graph version, and only by key.
 		e.version, e.deps = [2]uint64{v}, deps

@@ -274,7 +274,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cached := srv.cache != nil && (req.transport == transportPOST || req.transport == transportGET)
 	if cached {
 		before, key = srv.cache.version(), srv.cache.key(r, req)
-		if srv.cache.serve(w, key, before) {
+		if srv.cache.serve(w, r, key, before) {
 			return
 		}
 	}
@@ -286,9 +286,11 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case transportWebsocket, transportSSE:
 		srv.serveStream(w, r, req)
 	default:
-		var keep func(contentType string, body []byte)
+		var keep func(contentType string, body []byte, op *observe.Operation)
 		if cached {
-			keep = func(contentType string, body []byte) { srv.cache.keep(key, req, contentType, body, before) }
+			keep = func(contentType string, body []byte, op *observe.Operation) {
+				srv.cache.keep(key, req, contentType, body, op, before)
+			}
 		}
 		srv.serveAnswer(w, r, req, keep)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,36 @@ type request struct {
 	base   *slog.Logger
 	once   sync.Once
 	logger *slog.Logger
+	// op is what the GraphQL endpoint noted of the operation the request
+	// ran, for the access log line; nil when it noted nothing.
+	op atomic.Pointer[Operation]
+}
+
+// Operation is what the access log line says of the GraphQL operation a
+// request ran, besides what HTTP says.
+type Operation struct {
+	// Name is the operation's name as the client gave it ("" when it has
+	// none); Type is query, mutation or subscription ("" when the
+	// request failed before its operation was known).
+	Name, Type string
+	// Code is the first error's extensions.code; "" when there was none.
+	Code string
+	// Estimate and Objects are the operation's cost figures: the objects
+	// estimated before it ran and counted while it ran (0 when it did not
+	// run).
+	Estimate, Objects int
+	// CacheHit: the answer came from the response cache.
+	CacheHit bool
+}
+
+// NoteOperation records op as the operation of ctx's request, for its
+// access log line; the first note of a request wins, and op must not
+// change after it (a cached answer notes the same op each time it is
+// served). Outside a request (Middleware's) it does nothing.
+func NoteOperation(ctx context.Context, op *Operation) {
+	if r, ok := ctx.Value(requestKey{}).(*request); ok {
+		r.op.CompareAndSwap(nil, op)
+	}
 }
 
 type requestKey struct{}
@@ -71,8 +102,10 @@ func WithRequestID(ctx context.Context, log *slog.Logger, id string) context.Con
 // The log line, "http request", has method, path (never the query string,
 // which may hold a whole GraphQL document; cut to 256 bytes), status, bytes
 // (of the body written), duration, remote (r.RemoteAddr, as the connection
-// saw it; X-Forwarded-For is not trusted) and request_id. It is at level
-// Info, or Warn for a 5xx status. A nil log means slog.Default(); a nil m
+// saw it; X-Forwarded-For is not trusted) and request_id; for a request
+// that ran a GraphQL operation (NoteOperation), also operation,
+// operation_type, code, cost_estimate, cost_objects and cache_hit. It is
+// at level Info, or Warn for a 5xx status. A nil log means slog.Default(); a nil m
 // logs without recording metrics.
 func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 	if log == nil {
@@ -85,7 +118,8 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		ctx := WithRequestID(r.Context(), log, id)
+		note := &request{id: id, base: log}
+		ctx := context.WithValue(r.Context(), requestKey{}, note)
 		rw := &responseWriter{w: w}
 
 		defer func() {
@@ -109,7 +143,8 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
-			log.LogAttrs(ctx, level, "http request",
+			attrs := make([]slog.Attr, 0, 14)
+			attrs = append(attrs,
 				slog.String("request_id", id),
 				slog.String("method", truncate(r.Method, 32)),
 				slog.String("path", truncate(r.URL.Path, 256)),
@@ -118,6 +153,17 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 				slog.Duration("duration", d),
 				slog.String("remote", r.RemoteAddr),
 			)
+			if op := note.op.Load(); op != nil {
+				attrs = append(attrs,
+					slog.String("operation", truncate(op.Name, 128)),
+					slog.String("operation_type", op.Type),
+					slog.String("code", truncate(op.Code, 64)),
+					slog.Int("cost_estimate", op.Estimate),
+					slog.Int("cost_objects", op.Objects),
+					slog.Bool("cache_hit", op.CacheHit),
+				)
+			}
+			log.LogAttrs(ctx, level, "http request", attrs...)
 			if p != nil {
 				panic(p)
 			}

@@ -336,3 +336,72 @@ func TestBinary_profiler(t *testing.T) {
 		t.Errorf("the public address serves the profiler")
 	}
 }
+
+// TestRun_accessLog: with JSON logs, each GraphQL request's line says
+// which operation ran, its type, its outcome's code, its cost figures and
+// whether the response cache answered, with the duration in seconds.
+func TestRun_accessLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tupu.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	exited := make(chan error, 1)
+	go func() {
+		exited <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, func(string) string { return "" }, io.Discard, &stderr)
+	}()
+	var url string
+	for deadline := time.Now().Add(20 * time.Second); url == ""; time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+/)"`).FindStringSubmatch(stderr.String()); m != nil {
+			url = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving:\n%s", stderr.String())
+		}
+	}
+	postQuery(t, url, graph.ExampleQuery)
+	postQuery(t, url, graph.ExampleQuery) // from the response cache
+	body, _ := json.Marshal(map[string]string{"query": "query Nope { nope }", "operationName": "Nope"})
+	if resp, err := http.Post(url+"graphql", "application/json", bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	get(t, url+"healthz")
+	cancel()
+	<-exited
+
+	var lines []map[string]any
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "http request" {
+			lines = append(lines, rec)
+		}
+	}
+	if len(lines) != 4 {
+		t.Fatalf("%d access lines, want 4:\n%s", len(lines), stderr.String())
+	}
+	for i, want := range []map[string]any{
+		{"operation": "DistrictToPartners", "operation_type": "query", "code": "", "cache_hit": false},
+		{"operation": "DistrictToPartners", "operation_type": "query", "code": "", "cache_hit": true},
+		{"operation": "Nope", "code": "GRAPHQL_VALIDATION_FAILED", "cache_hit": false, "cost_estimate": float64(0)},
+		{"path": "/healthz", "operation": nil},
+	} {
+		for k, v := range want {
+			if lines[i][k] != v {
+				t.Errorf("access line %d: %s = %v, want %v\n%v", i, k, lines[i][k], v, lines[i])
+			}
+		}
+		if d, ok := lines[i]["duration"].(float64); !ok || d <= 0 || d > 10 {
+			t.Errorf("access line %d: duration %v, want seconds as a float", i, lines[i]["duration"])
+		}
+	}
+	// The answer's figures, the same from the cache.
+	for _, rec := range lines[:2] {
+		if e, o := rec["cost_estimate"].(float64), rec["cost_objects"].(float64); e <= 0 || o <= 0 || o > e || rec["bytes"].(float64) <= 0 {
+			t.Errorf("cost figures of the example query: %v", rec)
+		}
+	}
+	if lines[0]["cost_objects"] != lines[1]["cost_objects"] {
+		t.Errorf("the cached answer's line has other figures: %v, %v", lines[0], lines[1])
+	}
+}
