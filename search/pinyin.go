@@ -124,17 +124,17 @@ func hasHan(s string) bool {
 	return false
 }
 
-// spellings returns up to maxCombos choices of one reading per syllable,
-// as indexes into each syllable's readings. The first syllables vary
-// first, so a multi-reading character at the start of a name (重庆:
-// zhong/chong) gets all its readings even when the cap cuts.
-func spellings(sy []syllable) [][]int {
+// eachSpelling calls f with up to maxCombos choices of one reading per
+// syllable, as indexes into each syllable's readings, in one slice that
+// f must not keep. The first syllables vary first, so a multi-reading
+// character at the start of a name (重庆: zhong/chong) gets all its
+// readings even when the cap cuts.
+func eachSpelling(sy []syllable, f func(choice []int)) {
 	choice := make([]int, len(sy))
-	var out [][]int
-	for {
-		out = append(out, append([]int(nil), choice...))
-		if len(out) == maxCombos {
-			return out
+	for n := 1; ; n++ {
+		f(choice)
+		if n == maxCombos {
+			return
 		}
 		i := 0
 		for ; i < len(sy); i++ {
@@ -145,29 +145,19 @@ func spellings(sy []syllable) [][]int {
 			choice[i] = 0
 		}
 		if i == len(sy) {
-			return out
+			return
 		}
 	}
 }
 
-// spelled is a name spelled one way: for each syllable its reading (full)
-// and its first letter (initials; a Latin run counts as a whole).
-type spelled struct {
-	full, initials []string
-}
-
-func spell(sy []syllable, choice []int) spelled {
-	s := spelled{full: make([]string, len(sy)), initials: make([]string, len(sy))}
-	for i, c := range choice {
-		r := sy[i].readings[c]
-		s.full[i] = r
-		if len(sy[i].readings) == 1 && sy[i].end-sy[i].start > 1 { // a Latin run
-			s.initials[i] = r
-		} else {
-			s.initials[i] = r[:1]
-		}
+// part is the syllable spelled with its reading c, in full or by its
+// initial (a Latin run counts as a whole).
+func (s syllable) part(c int, initials bool) string {
+	r := s.readings[c]
+	if !initials || (len(s.readings) == 1 && s.end-s.start > 1) { // in full, or a Latin run
+		return r
 	}
-	return s
+	return r[:1]
 }
 
 // cut ends an inner pinyin term that stops before its name ends (at
@@ -191,24 +181,32 @@ func pinyinTerms(names []string) (whole, inner []string) {
 			*dst = append(*dst, t)
 		}
 	}
+	var b strings.Builder
+	join := func(sy []syllable, choice []int, initials bool) string {
+		b.Reset()
+		for i := range sy {
+			b.WriteString(sy[i].part(choice[i], initials))
+		}
+		return b.String()
+	}
 	for _, n := range names {
 		if !hasHan(n) {
 			continue
 		}
 		sy := syllables(n)
-		for _, c := range spellings(sy) {
-			s := spell(sy, c)
-			for _, parts := range [][]string{s.full, s.initials} {
-				add(&whole, seenWhole, strings.Join(parts, ""))
-				for k := 1; k < len(parts); k++ {
-					t := strings.Join(parts[k:min(k+maxInner, len(parts))], "")
-					if k+maxInner < len(parts) {
+		eachSpelling(sy, func(choice []int) {
+			for _, initials := range [2]bool{false, true} {
+				add(&whole, seenWhole, join(sy, choice, initials))
+				for k := 1; k < len(sy); k++ {
+					end := min(k+maxInner, len(sy))
+					t := join(sy[k:end], choice[k:end], initials)
+					if end < len(sy) {
 						t += cut
 					}
 					add(&inner, seenInner, t)
 				}
 			}
-		}
+		})
 	}
 	return whole, inner
 }
@@ -239,16 +237,15 @@ func matchPinyin(name string, q []pyPiece) (pinyinMatch, bool) {
 		return best, false
 	}
 	sy := syllables(name)
-	for _, c := range spellings(sy) {
-		s := spell(sy, c)
-		for _, parts := range [][]string{s.full, s.initials} {
-			for k := range parts {
-				j, whole, ok := spells(sy[k:], parts[k:], q)
+	eachSpelling(sy, func(choice []int) {
+		for _, initials := range [2]bool{false, true} {
+			for k := range sy {
+				j, whole, ok := spells(sy[k:], choice[k:], initials, q)
 				if !ok {
 					continue
 				}
 				j += k
-				toEnd := whole && j == len(parts)-1
+				toEnd := whole && j == len(sy)-1
 				class := 2
 				switch {
 				case k == 0 && toEnd:
@@ -262,18 +259,19 @@ func matchPinyin(name string, q []pyPiece) (pinyinMatch, bool) {
 				}
 			}
 		}
-	}
+	})
 	return best, found
 }
 
-// spells reports whether q spells the start of the syllables sy, spelled
-// parts, the index of the syllable where q ends, and whether q ends where
-// that syllable ends. A Han piece must be the syllable's character; a
-// Latin piece spells whole syllables, but the last piece may end inside
-// one.
-func spells(sy []syllable, parts []string, q []pyPiece) (last int, whole, ok bool) {
+// spells reports whether q spells the start of the syllables sy, with
+// the readings choice, in full or by initials, the index of the syllable
+// where q ends, and whether q ends where that syllable ends. A Han piece
+// must be the syllable's character; a Latin piece spells whole
+// syllables, but the last piece may end inside one.
+func spells(sy []syllable, choice []int, initials bool, q []pyPiece) (last int, whole, ok bool) {
 	pi, pos := 0, 0 // the piece, and how much of a Latin piece is spelled
-	for j, part := range parts {
+	for j := range sy {
+		part := sy[j].part(choice[j], initials)
 		p := q[pi]
 		lastPiece := pi == len(q)-1
 		if p.han != 0 {

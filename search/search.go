@@ -643,9 +643,11 @@ func (s *searcher) restrict(q query.Query) query.Query {
 	return bq
 }
 
-// prefix returns a query for the terms of field that start with t: a
-// prefix query, or if more than maxExpand terms do, a query for the
-// first maxExpand of them (in term order), and the search is inexact.
+// prefix returns a query for the terms of field that start with t, or
+// if more than maxExpand terms do, for the first maxExpand of them (in
+// term order), and the search is inexact. The terms are read from the
+// snapshot once, here: the query matches and scores as bleve's prefix
+// query, which would read them again (see expandedQuery).
 func (s *searcher) prefix(t, field string) query.Query {
 	d, err := s.r.FieldDictPrefix(field, []byte(t))
 	if err != nil {
@@ -655,13 +657,16 @@ func (s *searcher) prefix(t, field string) query.Query {
 	var terms []string
 	for len(terms) <= maxExpand {
 		e, err := d.Next()
-		if err != nil || e == nil {
+		if err != nil {
+			return prefix(t, field) // let bleve report it
+		}
+		if e == nil {
 			break
 		}
 		terms = append(terms, e.Term)
 	}
 	if len(terms) <= maxExpand {
-		return prefix(t, field)
+		return &expandedQuery{prefix: t, terms: terms, field: field}
 	}
 	s.approx = true
 	qs := make([]query.Query, maxExpand)
