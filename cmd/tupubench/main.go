@@ -3,6 +3,11 @@
 // same requests over the same net/http stack.
 //
 //	go run ./cmd/tupubench [--entities 100000] [--workloads W1,W2,W3,W6] [--out bench.md]
+//	go run ./cmd/tupubench --baseline ./tupu-before --workloads W1
+//
+// With --baseline, another build of tupu (the one before a change) is
+// measured in the same alternating windows, on a copy of the database:
+// before and after in one run, so the machine's noise hits both.
 //
 // It builds tupu, creates a fresh database (the built-in seed, or a
 // generated graph of --entities entities), starts `tupu serve` on
@@ -61,6 +66,7 @@ type config struct {
 	workloads    []string
 	out          string
 	tupuBin      string
+	baselineBin  string
 	requests     int
 	token        string
 	keep         bool
@@ -102,6 +108,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&workloads, "workloads", "W1,W2,W3,W4,W5,W6", "workloads to run, comma-separated")
 	fs.StringVar(&c.out, "out", "", "also write the table as Markdown to this file")
 	fs.StringVar(&c.tupuBin, "tupu", "", "use this tupu binary instead of building ./cmd/tupu")
+	fs.StringVar(&c.baselineBin, "baseline", "", "also measure this tupu binary (an earlier build, say), on a copy of the same database, in the same alternating windows: before and after a change in one run")
 	fs.IntVar(&c.requests, "requests", 300, "distinct requests per workload (W2–W5)")
 	fs.StringVar(&c.token, "token", os.Getenv("TUPU_BENCH_TOKEN"), "bearer token for W5's writes [TUPU_BENCH_TOKEN]")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 15*time.Minute, "how long tupu may take to start listening (it may build a search index first)")
@@ -147,8 +154,11 @@ type harness struct {
 	dir    string
 	client *http.Client
 	tupu   *server
-	header http.Header // sent with every request to either server
-	out    io.Writer
+	// baseline is another build of tupu measured beside it (--baseline);
+	// nil when none.
+	baseline *server
+	header   http.Header // sent with every request to every server
+	out      io.Writer
 }
 
 // row is one line of the table.
@@ -231,6 +241,15 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
+	// The baseline's database: a copy of tupu's, made before tupu opens
+	// it (a fresh one is seeded by each server alike).
+	baselineDB := filepath.Join(dir, "baseline.db")
+	if cfg.baselineBin != "" {
+		if err := copyFile(db, baselineDB); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+
 	logFile, err := os.Create(filepath.Join(dir, "tupu.log"))
 	if err != nil {
 		return err
@@ -247,6 +266,15 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	startup := time.Since(startAt)
+	if cfg.baselineBin != "" {
+		if h.baseline, err = startBaseline(ctx, cfg, dir, baselineDB); err != nil {
+			return err
+		}
+		defer h.baseline.stop(10 * time.Second)
+		if err := waitHealthy(ctx, h.client, h.baseline.url); err != nil {
+			return err
+		}
+	}
 	var dbSize int64
 	if fi, err := os.Stat(db); err == nil {
 		dbSize = fi.Size()
@@ -508,7 +536,11 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 
 	servers := []*server{h.tupu, ceiling}
 	names := []string{"tupu", "ceiling"}
-	results := make([][]window, 2)
+	if h.baseline != nil {
+		servers = []*server{h.tupu, h.baseline, ceiling}
+		names = []string{"tupu", "baseline", "ceiling"}
+	}
+	results := make([][]window, len(servers))
 	for i, s := range servers {
 		if h.cfg.warmup > 0 {
 			status(fmt.Sprintf("%s: warming up %s", w, names[i]))
@@ -529,20 +561,22 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	t, c := summarize(results[0]), summarize(results[1])
 	total := 0
 	for _, r := range reqs {
 		total += len(r.want)
 	}
 	mean := total / len(reqs)
-	ratio := 0.0
-	if c.qps > 0 {
-		ratio = t.qps / c.qps
+	c := summarize(results[len(results)-1])
+	var rows []row
+	for i, name := range names {
+		s := summarize(results[i])
+		ratio := 0.0
+		if c.qps > 0 {
+			ratio = s.qps / c.qps
+		}
+		rows = append(rows, row{workload: w, server: name, requests: len(reqs), meanBytes: mean, s: s, ratio: ratio})
 	}
-	return []row{
-		{workload: w, server: "tupu", requests: len(reqs), meanBytes: mean, s: t, ratio: ratio},
-		{workload: w, server: "ceiling", requests: len(reqs), meanBytes: mean, s: c, ratio: 1},
-	}, nil
+	return rows, nil
 }
 
 func renderTable(rows []row) string {
@@ -637,4 +671,24 @@ func memTotal() string {
 		}
 	}
 	return ""
+}
+
+// startBaseline starts the --baseline build of tupu on db, its copy of
+// tupu's database, with a log of its own.
+func startBaseline(ctx context.Context, cfg *config, dir, db string) (*server, error) {
+	logFile, err := os.Create(filepath.Join(dir, "baseline.log"))
+	if err != nil {
+		return nil, err
+	}
+	status("starting the baseline's tupu serve")
+	return startServer(ctx, "baseline", cfg.startTimeout, logFile, cfg.baselineBin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+}
+
+// copyFile copies the file from to a new file to.
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o600)
 }
