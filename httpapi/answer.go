@@ -27,13 +27,13 @@ func (srv *Server) serveAnswer(w http.ResponseWriter, r *http.Request, req *requ
 		media, ok = mediaJSON, true
 	}
 	if !ok {
-		writeError(w, mediaJSON, http.StatusNotAcceptable, "NOT_ACCEPTABLE",
+		writeError(w, r, mediaJSON, http.StatusNotAcceptable, "NOT_ACCEPTABLE",
 			"the response can be application/graphql-response+json or application/json; the Accept header allows neither")
 		return
 	}
 	params, msg := req.params(r)
 	if msg != "" {
-		writeError(w, media, http.StatusBadRequest, "BAD_REQUEST", msg)
+		writeError(w, r, media, http.StatusBadRequest, "BAD_REQUEST", msg)
 		return
 	}
 	ctx := r.Context()
@@ -115,14 +115,14 @@ func encodeResponse(resp *graphql.Response) ([]byte, error) {
 // MaxStreamsPerClient of them at once.
 func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request, req *request) {
 	if req.transport == transportWebsocket && !originAllowed(r, srv.opts.AllowedOrigins) && !srv.cors.allows(r.Header.Get("Origin")) {
-		writeError(w, mediaJSON, http.StatusForbidden, "FORBIDDEN",
+		writeError(w, r, mediaJSON, http.StatusForbidden, "FORBIDDEN",
 			"a page from this origin may not open a WebSocket here (see --allowed-origins)")
 		return
 	}
 	release, ok := srv.streams.take(r.RemoteAddr)
 	if !ok {
 		w.Header().Set("Retry-After", "10")
-		writeError(w, mediaJSON, http.StatusTooManyRequests, "TOO_MANY_STREAMS",
+		writeError(w, r, mediaJSON, http.StatusTooManyRequests, "TOO_MANY_STREAMS",
 			fmt.Sprintf("this address holds %d streams (WebSockets and event streams) open, as many as it may; close one first", srv.opts.MaxStreamsPerClient))
 		return
 	}

@@ -47,7 +47,7 @@ func BackupHandler(s *store.Store) http.Handler {
 			if tupu.ErrorCode(err) == tupu.Forbidden {
 				status = http.StatusForbidden
 			}
-			writeError(w, mediaJSON, status, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
+			writeError(w, r, mediaJSON, status, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
 			return
 		}
 		// A large copy to a slow client takes longer than the server's

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"tupu"
+	"tupu/observe"
 )
 
 // presentError is the one place where errors get their extensions.code:
@@ -117,7 +118,8 @@ func capErrors(errs gqlerror.List, max int) gqlerror.List {
 }
 
 // writeError sends a request-level error: one error with a code, no data.
-func writeError(w http.ResponseWriter, media string, status int, code, msg string) {
+func writeError(w http.ResponseWriter, r *http.Request, media string, status int, code, msg string) {
+	observe.NoteOperation(r.Context(), &observe.Operation{Code: code}) // refused before any operation
 	send(w, media, status, requestErrors{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"code": code}}}})
 }
 

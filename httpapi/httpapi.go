@@ -251,7 +251,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req, refused := classify(r, srv.opts.MaxBodyBytes)
 	if refused != nil {
-		refused.write(w, mediaJSON)
+		refused.write(w, r, mediaJSON)
 		return
 	}
 	tok, err := authenticate(srv.store, r)
@@ -262,7 +262,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tupu"`)
-		writeError(w, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
+		writeError(w, r, mediaJSON, http.StatusUnauthorized, string(tupu.ErrorCode(err)), tupu.ErrorMessage(err))
 		return
 	}
 	req.token = tok

@@ -92,11 +92,11 @@ type refusal struct {
 	allow   string // the Allow header of a 405
 }
 
-func (f *refusal) write(w http.ResponseWriter, media string) {
+func (f *refusal) write(w http.ResponseWriter, r *http.Request, media string) {
 	if f.allow != "" {
 		w.Header().Set("Allow", f.allow)
 	}
-	writeError(w, media, f.status, f.code, f.message)
+	writeError(w, r, media, f.status, f.code, f.message)
 }
 
 const (

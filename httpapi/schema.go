@@ -81,7 +81,7 @@ func (h *schemaHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET the schema")
+		writeError(w, r, mediaJSON, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET the schema")
 		return
 	}
 	hd := w.Header()

@@ -366,6 +366,14 @@ func TestRun_accessLog(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	forged, _ := http.NewRequest("POST", url+"graphql", strings.NewReader(`{"query":"{ __typename }"}`))
+	forged.Header.Set("Content-Type", "application/json")
+	forged.Header.Set("Authorization", "Bearer tupu_forged")
+	if resp, err := http.DefaultClient.Do(forged); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
 	get(t, url+"healthz")
 	cancel()
 	<-exited
@@ -377,13 +385,14 @@ func TestRun_accessLog(t *testing.T) {
 			lines = append(lines, rec)
 		}
 	}
-	if len(lines) != 4 {
-		t.Fatalf("%d access lines, want 4:\n%s", len(lines), stderr.String())
+	if len(lines) != 5 {
+		t.Fatalf("%d access lines, want 5:\n%s", len(lines), stderr.String())
 	}
 	for i, want := range []map[string]any{
 		{"operation": "DistrictToPartners", "operation_type": "query", "code": "", "cache_hit": false},
 		{"operation": "DistrictToPartners", "operation_type": "query", "code": "", "cache_hit": true},
 		{"operation": "Nope", "code": "GRAPHQL_VALIDATION_FAILED", "cache_hit": false, "cost_estimate": float64(0)},
+		{"status": float64(401), "operation": "", "code": "UNAUTHENTICATED"}, // refused before GraphQL
 		{"path": "/healthz", "operation": nil},
 	} {
 		for k, v := range want {
