@@ -127,6 +127,7 @@ func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request, req *requ
 		return
 	}
 	defer release()
+	r = r.WithContext(withStream(r.Context()))
 	if req.token != nil {
 		r = r.WithContext(untilRevoked(r.Context(), srv.store, req.token))
 	}

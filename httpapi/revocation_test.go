@@ -19,8 +19,8 @@ import (
 
 // TestRevocation_endsStreams: the streams opened with a token end when an
 // admin revokes it on the running server: a WebSocket that sent it in
-// connection_init, one that sent it on the upgrade, and server-sent
-// events (whose last event says why). Another token's WebSocket goes on,
+// connection_init, one that sent it on the upgrade (both closed with 4403
+// and the reason), and server-sent events (whose last event says why). Another token's WebSocket goes on,
 // and the revoked token opens no new one.
 func TestRevocation_endsStreams(t *testing.T) {
 	s := mustServeWith(t, httpapi.Options{})
@@ -93,6 +93,8 @@ func TestRevocation_endsStreams(t *testing.T) {
 			if err != nil {
 				if ctx.Err() != nil {
 					t.Errorf("the WebSocket with alice's token in %s is still open", name)
+				} else if code := websocket.CloseStatus(err); code != 4403 || !strings.Contains(err.Error(), "revoked") {
+					t.Errorf("the WebSocket with alice's token in %s closed with %v, want 4403 and the reason", name, err)
 				}
 				break
 			}

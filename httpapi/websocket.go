@@ -44,9 +44,9 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 		KeepAlivePingInterval: 15 * time.Second,
 		InitTimeout:           initTimeout,
 		PayloadReadLimit:      &maxMessage,
-		Implementation: gqltransport.CoderWebsocketImplementation{
+		Implementation: closeOnRevoke{gqltransport.CoderWebsocketImplementation{
 			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
-		},
+		}},
 		InitFunc: func(ctx context.Context, payload gqltransport.InitPayload) (context.Context, *gqltransport.InitPayload, error) {
 			ctx = context.WithValue(ctx, connectionKey{}, &connection{operations: &slots{max: perConnection}})
 			secret := payload.Authorization()
