@@ -44,6 +44,9 @@ type part struct {
 func merge(t *testing.T, parts []part) map[string]any {
 	t.Helper()
 	data := parts[0].Data
+	if data == nil {
+		t.Fatalf("the first part has no data: %+v", parts[0])
+	}
 	for _, p := range parts[1:] {
 		for _, inc := range p.Incremental {
 			var at any = data
@@ -56,7 +59,7 @@ func merge(t *testing.T, parts []part) map[string]any {
 				}
 			}
 			obj, ok := at.(map[string]any)
-			if !ok {
+			if !ok || obj == nil {
 				t.Fatalf("path %v leads to %v", inc.Path, at)
 			}
 			for k, v := range inc.Data {
