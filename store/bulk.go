@@ -127,7 +127,19 @@ type LoadStats struct {
 // by a marker (loadingSchema), restored by the last commit: if the process
 // or the machine dies during a Load, Open refuses the file (delete it and
 // load again) rather than open a partial graph.
+//
+// Into a cluster, Load builds the graph in a temporary file and copies it
+// in (see throughFile).
 func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadStats, error) {
+	if !s.IsFile() {
+		var st LoadStats
+		err := s.throughFile(ctx, func(tmp *Store) error {
+			var err error
+			st, err = tmp.Load(ctx, src, opts)
+			return err
+		})
+		return st, err
+	}
 	start := time.Now()
 	if opts.TxKeys <= 0 {
 		opts.TxKeys = DefaultLoadTxKeys
@@ -135,6 +147,7 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 	l := &loader{s: s, opts: opts, start: start, entities: map[string]loadedEntity{}, documents: map[string]*tupu.Document{}}
 	l.quoted.fetch = l.document
 	l.stats.Kinds = map[tupu.Kind]int{}
+	l.db = s.eng.(*boltEngine).db
 	if err := s.View(func(t *Tx) error { return t.checkEmpty() }); err != nil {
 		return l.stats, err
 	}
@@ -146,9 +159,10 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 	// No fsync until the end: not at commits (NoSync), and not each time
 	// the file grows (NoGrowSync; bbolt grows it AllocSize at a time, and
 	// would otherwise flush everything written so far every 16 MB).
-	noSync, noGrowSync, allocSize := s.db.NoSync, s.db.NoGrowSync, s.db.AllocSize
-	s.db.NoSync, s.db.NoGrowSync, s.db.AllocSize = true, true, loadAllocSize
-	defer func() { s.db.NoSync, s.db.NoGrowSync, s.db.AllocSize = noSync, noGrowSync, allocSize }()
+	db := l.db
+	noSync, noGrowSync, allocSize := db.NoSync, db.NoGrowSync, db.AllocSize
+	db.NoSync, db.NoGrowSync, db.AllocSize = true, true, loadAllocSize
+	defer func() { db.NoSync, db.NoGrowSync, db.AllocSize = noSync, noGrowSync, allocSize }()
 
 	// Background fsyncs while the writer goes on (see loadSyncBytes).
 	syncs := make(chan struct{}, 1)
@@ -157,7 +171,7 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 		var err error
 		for range syncs {
 			if err == nil {
-				err = s.db.Sync()
+				err = db.Sync()
 			}
 		}
 		synced <- err
@@ -213,16 +227,15 @@ func (s *Store) Load(ctx context.Context, src Source, opts LoadOptions) (LoadSta
 
 // dataBuckets are the buckets a load writes or a failed load empties:
 // all but meta and the tokens, which are not part of a graph.
-var dataBuckets = [][]byte{bucketDocuments, bucketEntities, bucketKinds, bucketNames, bucketFacts,
+var dataBuckets = []bucket{bucketDocuments, bucketEntities, bucketKinds, bucketNames, bucketFacts,
 	bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps, bucketFactValues,
 	bucketHistory, bucketHistoryIndex, bucketStats}
 
 // checkEmpty returns CONFLICT unless the graph buckets are empty.
 func (t *Tx) checkEmpty() error {
-	for _, name := range dataBuckets {
-		b := t.tx.Bucket(name)
-		if k, _ := b.Cursor().First(); k != nil || b.Sequence() > 0 {
-			return tupu.Errorf(tupu.Conflict, "load needs an empty database (bucket %s holds data)", name)
+	for _, b := range dataBuckets {
+		if !t.empty(b) {
+			return tupu.Errorf(tupu.Conflict, "load needs an empty database (bucket %s holds data)", b.name())
 		}
 	}
 	return nil
@@ -230,6 +243,7 @@ func (t *Tx) checkEmpty() error {
 
 type loader struct {
 	s     *Store
+	db    *bolt.DB // the store's file
 	opts  LoadOptions
 	start time.Time
 	stats LoadStats
@@ -633,15 +647,18 @@ func (l *loader) writeBucket(ctx context.Context, b *kvbuf) error {
 		if marking {
 			// The marker goes in with the first keys, durably: this
 			// commit syncs.
-			l.s.db.NoSync = false
+			l.db.NoSync = false
 		}
-		err := l.s.db.Update(func(tx *bolt.Tx) error {
+		// Straight into bbolt, not through the engine: the keys of a load
+		// are no commits of the graph (the last, finish, is one), and bbolt
+		// packs pages full only when told keys come in order.
+		err := l.db.Update(func(tx *bolt.Tx) error {
 			if marking {
-				if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, loadingSchema); err != nil {
+				if err := tx.Bucket([]byte(bucketMeta.name())).Put(keySchemaVersion, loadingSchema); err != nil {
 					return err
 				}
 			}
-			bk := tx.Bucket(b.bucket)
+			bk := tx.Bucket([]byte(b.bucket.name()))
 			bk.FillPercent = 1.0 // keys arrive in order: pack the pages full
 			for j := i; j < end; j++ {
 				k, v := b.key(j), b.value(j)
@@ -652,7 +669,7 @@ func (l *loader) writeBucket(ctx context.Context, b *kvbuf) error {
 			}
 			return nil
 		})
-		l.s.db.NoSync = true
+		l.db.NoSync = true
 		if err != nil {
 			return err
 		}
@@ -678,57 +695,47 @@ func (l *loader) writeBucket(ctx context.Context, b *kvbuf) error {
 // finish makes the load durable, then, in one last commit, computes the
 // graph statistics, restores the schema version and sets the graph
 // version, as Import does: one version for the whole load.
+// It is a commit of the engine: the store learns the new version and
+// statistics from it, and that it starts a new graph.
 func (l *loader) finish(noSync bool) error {
-	if err := l.s.db.Sync(); err != nil {
+	if err := l.db.Sync(); err != nil {
 		return err
 	}
-	l.s.db.NoSync = noSync // the last commit syncs as every commit does
-	var (
-		v     uint64
-		stats *Statistics
-	)
-	err := l.s.db.Update(func(tx *bolt.Tx) error {
-		err := writeStatistics(tx, func(entity []byte) (tupu.Kind, bool) {
+	l.db.NoSync = noSync // the last commit syncs as every commit does
+	err := l.s.eng.update(func(w writeTx) error {
+		t := &Tx{r: w, w: w}
+		err := writeStatistics(t, func(entity []byte) (tupu.Kind, bool) {
 			return l.kindOfEntity(string(entity))
 		})
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(schemaVersion)); err != nil {
+		if err := t.put(bucketMeta, keySchemaVersion, u64(schemaVersion)); err != nil {
 			return err
 		}
-		if err := markRulesPassed(tx); err != nil { // every statement was checked
+		if err := markRulesPassed(w); err != nil { // every statement was checked
 			return err
 		}
-		if err := bumpGraphVersion(tx); err != nil {
-			return err
-		}
-		v = readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion))
-		stats = readStatistics(tx)
-		return nil
+		return t.put(bucketMeta, keyGraphVersion, u64(t.GraphVersion()+1))
 	})
 	if err != nil {
 		return err
 	}
 	l.stats.Transactions++
-	l.s.version.Store(v)
-	l.s.setStatistics(stats)
 	return nil
 }
 
 // clear empties the buckets a failed load may have written, and restores
 // the schema version.
 func (l *loader) clear() error {
-	return l.s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range dataBuckets {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
-			if _, err := tx.CreateBucket(name); err != nil {
+	return l.s.eng.update(func(w writeTx) error {
+		t := &Tx{r: w, w: w}
+		for _, b := range dataBuckets {
+			if err := t.clear(b); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(schemaVersion))
+		return t.put(bucketMeta, keySchemaVersion, u64(schemaVersion))
 	})
 }
 
@@ -738,9 +745,9 @@ func (l *loader) clear() error {
 // it into parts, sorted kvbufs of their own that the writer appends one
 // after another (see split).
 type kvbuf struct {
-	bucket   []byte
+	bucket   bucket
 	what     string // what a key stands for, to report repeats; "" for an index
-	counter  []byte // the bucket counting keys by countKey, or nil
+	counter  bucket // the bucket counting keys by countKey, if countKey is set
 	countKey func(k []byte) []byte
 	pass     *pass // set on the first part of a pass: its stats
 
@@ -767,7 +774,7 @@ type kv struct {
 	vlen  uint32
 }
 
-func newKVBuf(bucket []byte, what string) *kvbuf {
+func newKVBuf(bucket bucket, what string) *kvbuf {
 	return &kvbuf{bucket: bucket, what: what, vals: &arena{}}
 }
 
@@ -815,7 +822,7 @@ func (b *kvbuf) value(i int) []byte {
 func (b *kvbuf) repeats(k []byte) error {
 	what := b.what
 	if what == "" {
-		what = "key of " + string(b.bucket)
+		what = "key of " + b.bucket.name()
 	}
 	return tupu.Errorf(tupu.BadUserInput, "%s %s repeats", what, describeKey(k))
 }
@@ -829,7 +836,7 @@ func (b *kvbuf) repeats(k []byte) error {
 // part, already in order).
 func (b *kvbuf) split(emit func(*kvbuf) error) error {
 	var counts *counter
-	if b.counter != nil {
+	if b.countKey != nil {
 		counts = &counter{buf: newKVBuf(b.counter, "")}
 	}
 	var prev []byte // the last key of the part before
@@ -851,7 +858,7 @@ func (b *kvbuf) split(emit func(*kvbuf) error) error {
 				case c == 0:
 					return b.repeats(k)
 				case c > 0:
-					return fmt.Errorf("load: keys of %s out of order after sorting: %q after %q", b.bucket, k, prev)
+					return fmt.Errorf("load: keys of %s out of order after sorting: %q after %q", b.bucket.name(), k, prev)
 				}
 			}
 			prev = k
@@ -889,7 +896,7 @@ func (c *counter) count(k []byte) error {
 	}
 	if c.key != nil {
 		if bytes.Compare(c.key, k) > 0 {
-			return fmt.Errorf("load: counters of %s out of order: %q after %q", c.buf.bucket, k, c.key)
+			return fmt.Errorf("load: counters of %s out of order: %q after %q", c.buf.bucket.name(), k, c.key)
 		}
 		c.flush()
 	}

@@ -20,8 +20,8 @@ func TestSplit(t *testing.T) {
 		t.Run(fmt.Sprint("partKeys=", pk), func(t *testing.T) {
 			partKeys = pk
 			r := rand.New(rand.NewPCG(1, 2))
-			b := newKVBuf([]byte("edges"), "")
-			b.counter, b.countKey = []byte("edgecounts"), edgeCountKeyOf
+			b := newKVBuf(bucketEdges, "")
+			b.counter, b.countKey = bucketEdgeCounts, edgeCountKeyOf
 			want := map[string]string{}
 			for len(want) < 5000 {
 				// as many parts as edge keys, the last of any length
@@ -45,8 +45,8 @@ func TestSplit(t *testing.T) {
 			}
 			var keys []string
 			for _, p := range parts {
-				if !bytes.Equal(p.bucket, []byte("edges")) {
-					t.Fatalf("part of bucket %s", p.bucket)
+				if p.bucket != bucketEdges {
+					t.Fatalf("part of bucket %s", p.bucket.name())
 				}
 				for i := range p.ents {
 					k := string(p.key(i))
@@ -66,8 +66,8 @@ func TestSplit(t *testing.T) {
 			if !slices.Equal(keys, sorted) {
 				t.Fatalf("parts hold %d keys, not the %d keys in order", len(keys), len(sorted))
 			}
-			if string(counts.bucket) != "edgecounts" || len(counts.ents) != len(wantCounts) {
-				t.Fatalf("counters of %s: %d, want %d", counts.bucket, len(counts.ents), len(wantCounts))
+			if counts.bucket != bucketEdgeCounts || len(counts.ents) != len(wantCounts) {
+				t.Fatalf("counters of %s: %d, want %d", counts.bucket.name(), len(counts.ents), len(wantCounts))
 			}
 			for i := range counts.ents {
 				k := string(counts.key(i))
@@ -88,7 +88,7 @@ func TestSplitRepeats(t *testing.T) {
 	defer func(n int) { partKeys = n }(partKeys)
 	for _, pk := range []int{1, 3, 1 << 18} {
 		partKeys = pk
-		b := newKVBuf([]byte("entities"), "entity")
+		b := newKVBuf(bucketEntities, "entity")
 		for i := range 50 {
 			b.add(nil, []byte(fmt.Sprint("e-", i%37)))
 		}

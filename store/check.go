@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"tupu"
 )
 
@@ -72,9 +70,9 @@ func (s *Store) CheckRules(ctx context.Context, report func(tupu.Problem) error)
 	err = s.View(func(t *Tx) error {
 		g := &checkGraph{t: t}
 		g.fetch = t.Document
-		each := func(bucket []byte, fn func(i int, k, v []byte) error) error {
+		each := func(b bucket, fn func(i int, k, v []byte) error) error {
 			i := 0
-			return t.tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			return t.each(b, func(k, v []byte) error {
 				if checked%1024 == 0 {
 					if err := ctx.Err(); err != nil {
 						return err
@@ -160,7 +158,7 @@ func (s *Store) CheckRules(ctx context.Context, report func(tupu.Problem) error)
 // rules of this version (a CheckRules found nothing), so that they are not
 // checked again at start.
 func (s *Store) RecordRulesPassed() error {
-	return s.db.Update(markRulesPassed)
+	return s.eng.update(markRulesPassed)
 }
 
 // RulesPassed records the same with the next write transaction, whatever
@@ -169,9 +167,10 @@ func (s *Store) RecordRulesPassed() error {
 func (s *Store) RulesPassed() { s.rulesPassed.Store(tupu.RulesVersion) }
 
 // markRulesPassed records that every stored statement passes the rules
-// of this version.
-func markRulesPassed(tx *bolt.Tx) error {
-	return tx.Bucket(bucketMeta).Put(keyRulesChecked, u64(tupu.RulesVersion))
+// of this version. It writes through the engine's transaction, not the
+// Tx's: the record is no change of the graph, and raises no version.
+func markRulesPassed(w writeTx) error {
+	return w.put(bucketMeta, keyRulesChecked, u64(tupu.RulesVersion))
 }
 
 // RulesChecked returns the version of the rules every stored statement
@@ -179,8 +178,8 @@ func markRulesPassed(tx *bolt.Tx) error {
 // 0 if never.
 func (s *Store) RulesChecked() (uint64, error) {
 	var v uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v = readU64(tx.Bucket(bucketMeta).Get(keyRulesChecked))
+	err := s.eng.view(func(r readTx) error {
+		v = readU64((&Tx{r: r}).get(bucketMeta, keyRulesChecked))
 		return nil
 	})
 	return v, err

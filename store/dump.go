@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -19,7 +20,7 @@ type Dump struct {
 // sequence number.
 func (t *Tx) Dump() (*Dump, error) {
 	d := &Dump{}
-	err := t.bucket(bucketDocuments).ForEach(func(_, v []byte) error {
+	err := t.each(bucketDocuments, func(_, v []byte) error {
 		var doc tupu.Document
 		d.Dataset.Documents = append(d.Dataset.Documents, doc)
 		return json.Unmarshal(v, &d.Dataset.Documents[len(d.Dataset.Documents)-1])
@@ -27,7 +28,7 @@ func (t *Tx) Dump() (*Dump, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = t.tx.Bucket(bucketEntities).ForEach(func(_, v []byte) error {
+	err = t.each(bucketEntities, func(_, v []byte) error {
 		e, err := decodeEntity(v)
 		if err == nil {
 			d.Dataset.Entities = append(d.Dataset.Entities, *e)
@@ -41,7 +42,7 @@ func (t *Tx) Dump() (*Dump, error) {
 	// sort by subject, direction, predicate, object kind, object; sort the
 	// relations of a subject by predicate and object for a stable order
 	// that does not depend on kinds.
-	err = t.tx.Bucket(bucketEdges).ForEach(func(k, v []byte) error {
+	err = t.each(bucketEdges, func(k, v []byte) error {
 		ek, ok := decodeEdgeKey(k)
 		if !ok || ek.dir != dirOut {
 			return nil
@@ -60,7 +61,7 @@ func (t *Tx) Dump() (*Dump, error) {
 		return nil, err
 	}
 	sortRelations(d.Dataset.Relations)
-	err = t.tx.Bucket(bucketFacts).ForEach(func(_, v []byte) error {
+	err = t.each(bucketFacts, func(_, v []byte) error {
 		var f tupu.Fact
 		d.Dataset.Facts = append(d.Dataset.Facts, f)
 		return json.Unmarshal(v, &d.Dataset.Facts[len(d.Dataset.Facts)-1])
@@ -68,7 +69,7 @@ func (t *Tx) Dump() (*Dump, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = t.tx.Bucket(bucketHistory).ForEach(func(_, v []byte) error {
+	err = t.each(bucketHistory, func(_, v []byte) error {
 		var c Change
 		d.History = append(d.History, c)
 		return json.Unmarshal(v, &d.History[len(d.History)-1])
@@ -98,8 +99,12 @@ func (s *Store) Import(d *Dump) error {
 			return tupu.Errorf(tupu.BadUserInput, "entities[%d] %q: version %d, at least 1", i, e.Key, e.Version)
 		}
 	}
+	if !s.IsFile() {
+		// A cluster takes a whole graph only as a copy (see throughFile).
+		return s.throughFile(context.Background(), func(tmp *Store) error { return tmp.Import(d) })
+	}
 	return s.Update(func(t *Tx) error {
-		if t.CountEntities("") > 0 || t.tx.Bucket(bucketDocuments).Stats().KeyN > 0 || t.tx.Bucket(bucketHistory).Sequence() > 0 {
+		if t.CountEntities("") > 0 || !t.empty(bucketDocuments) || !t.empty(bucketHistory) {
 			return tupu.Errorf(tupu.Conflict, "import needs an empty database")
 		}
 		for i := range d.Dataset.Documents {
@@ -127,16 +132,13 @@ func (s *Store) Import(d *Dump) error {
 				return err
 			}
 		}
-		t.changes = nil // an import is not news to subscribers of an empty store
 		// The history's numbers are the export's: a new epoch, so that
 		// nobody's position in the exporting database's history is taken
-		// for one in this one.
+		// for one in this one. (A new epoch is no news to subscribers: the
+		// store publishes no changes from the commit that starts one.)
 		if _, err := t.startEpoch(); err != nil {
 			return err
 		}
-		if err := markRulesPassed(t.tx); err != nil { // every statement was checked
-			return err
-		}
-		return t.tx.Bucket(bucketHistory).SetSequence(last)
+		return markRulesPassed(t.w) // every statement was checked
 	})
 }

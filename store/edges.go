@@ -99,7 +99,7 @@ func (t *Tx) allEdgeGroups(entity string) []edgeGroup {
 		}
 	}
 	var groups []edgeGroup
-	r := newRanges(t.bucket(bucketEdgeCounts), edgeCountsPrefix(entity))
+	r := newRanges(t, bucketEdgeCounts, edgeCountsPrefix(entity))
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		_, group, ok := decodeEdgeCountKey(k)
 		if !ok {
@@ -160,7 +160,7 @@ func (t *Tx) Edges(entity string, f EdgeFilter, args PageArgs) (*EdgePage, error
 	if len(groups) == 0 {
 		return out, nil
 	}
-	p, err := newRanges(t.bucket(bucketEdges), prefixes(groups)...).page(args)
+	p, err := newRanges(t, bucketEdges, prefixes(groups)...).page(args)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (t *Tx) Relation(subject string, pred tupu.Predicate, object string) (*tupu
 	if err != nil {
 		return nil, err
 	}
-	v := t.bucket(bucketEdges).Get(edgeKey(subject, edgeGroupID{dirOut, pred, obj.Kind}, object))
+	v := t.get(bucketEdges, edgeKey(subject, edgeGroupID{dirOut, pred, obj.Kind}, object))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
 	}
@@ -224,22 +224,20 @@ func (t *Tx) PutRelation(r *tupu.Relation) error {
 	if r.Subject == r.Object {
 		return tupu.Errorf(tupu.BadUserInput, "relation %s %s %s: an entity cannot relate to itself", r.Subject, r.Predicate, r.Object)
 	}
-	edges := t.bucket(bucketEdges)
 	for _, e := range []struct {
 		from, to string
 		group    edgeGroupID
 	}{{subj.Key, obj.Key, edgeGroupID{dirOut, r.Predicate, obj.Kind}}, {obj.Key, subj.Key, edgeGroupID{dirIn, r.Predicate, subj.Kind}}} {
 		k := edgeKey(e.from, e.group, e.to)
-		if edges.Get(k) == nil {
+		if t.get(bucketEdges, k) == nil {
 			if err := t.addCount(bucketEdgeCounts, edgeCountKey(e.from, e.group), 1); err != nil {
 				return err
 			}
 		}
-		if err := edges.Put(k, v); err != nil {
+		if err := t.put(bucketEdges, k, v); err != nil {
 			return err
 		}
 	}
-	t.touch(subj.Key, obj.Key)
 	return nil
 }
 
@@ -254,10 +252,9 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 	if err != nil {
 		return err
 	}
-	edges := t.bucket(bucketEdges)
 	outGroup, inGroup := edgeGroupID{dirOut, pred, obj.Kind}, edgeGroupID{dirIn, pred, subj.Kind}
 	out := edgeKey(subject, outGroup, object)
-	if edges.Get(out) == nil {
+	if t.get(bucketEdges, out) == nil {
 		return tupu.Errorf(tupu.NotFound, "no relation %s %s %s", subject, pred, object)
 	}
 	for _, e := range []struct {
@@ -267,14 +264,13 @@ func (t *Tx) DeleteRelation(subject string, pred tupu.Predicate, object string) 
 		{out, edgeCountKey(subject, outGroup)},
 		{edgeKey(object, inGroup, subject), edgeCountKey(object, inGroup)},
 	} {
-		if err := edges.Delete(e.key); err != nil {
+		if err := t.del(bucketEdges, e.key); err != nil {
 			return err
 		}
 		if err := t.addCount(bucketEdgeCounts, e.count, -1); err != nil {
 			return err
 		}
 	}
-	t.touch(subject, object)
 	return nil
 }
 

@@ -20,7 +20,7 @@ func (t *Tx) Entity(key string) (*tupu.Entity, error) {
 			return e, nil
 		}
 	}
-	v := t.bucket(bucketEntities).Get(entityKey(key))
+	v := t.get(bucketEntities, entityKey(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no entity has key %q", key)
 	}
@@ -63,7 +63,7 @@ var heldAs = map[byte]string{rankName: tupu.HeldAsName, rankNameEn: tupu.HeldAsN
 // it), in key order: tupu.NameIndex.
 func (t *Tx) NameHolders(name string) ([]tupu.NameHolder, error) {
 	var out []tupu.NameHolder
-	r := newRanges(t.bucket(bucketNames), namesPrefix(tupu.NormalizeName(name)))
+	r := newRanges(t, bucketNames, namesPrefix(tupu.NormalizeName(name)))
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		_, entity, ok := decodeNamesKey(k)
 		if !ok || len(v) != 1 {
@@ -98,13 +98,13 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 	if kind == "" {
 		err = checkCursors(args, func(c []byte) bool { return tupu.ValidateKey("cursor", string(c)) == nil })
 		if err == nil {
-			p, err = newRanges(t.bucket(bucketEntities), nil).page(args)
+			p, err = newRanges(t, bucketEntities, nil).page(args)
 		}
 	} else {
 		kp := kindsPrefix(kind)
 		err = checkCursors(args, func(c []byte) bool { return bytes.HasPrefix(c, kp) })
 		if err == nil {
-			p, err = newRanges(t.bucket(bucketKinds), kp).page(args)
+			p, err = newRanges(t, bucketKinds, kp).page(args)
 		}
 	}
 	if err != nil {
@@ -134,12 +134,11 @@ func (t *Tx) Entities(kind tupu.Kind, args PageArgs) (*EntityPage, error) {
 // CountEntities returns how many entities there are of one kind, or of
 // every kind when kind is empty. It reads counters, not the entities.
 func (t *Tx) CountEntities(kind tupu.Kind) int {
-	b := t.bucket(bucketKindCounts)
 	if kind != "" {
-		return int(readU64(b.Get(kindCountKey(kind))))
+		return int(readU64(t.get(bucketKindCounts, kindCountKey(kind))))
 	}
 	n := 0
-	b.ForEach(func(_, v []byte) error { n += int(readU64(v)); return nil })
+	t.each(bucketKindCounts, func(_, v []byte) error { n += int(readU64(v)); return nil })
 	return n
 }
 
@@ -162,30 +161,28 @@ func (t *Tx) PutEntity(e *tupu.Entity) error {
 	if err != nil {
 		return err
 	}
-	if err := t.bucket(bucketEntities).Put(entityKey(e.Key), v); err != nil {
+	if err := t.put(bucketEntities, entityKey(e.Key), v); err != nil {
 		return err
 	}
-	t.touch(e.Key)
 	return t.indexEntity(e, old == nil)
 }
 
 func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 	for _, k := range []string{string(e.Kind), allKinds} {
-		if err := t.bucket(bucketByName).Put(byNameKey(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
+		if err := t.put(bucketByName, byNameKey(k, tupu.NormalizeName(e.Name), e.Key), nil); err != nil {
 			return err
 		}
 	}
 	if isNew {
-		if err := t.bucket(bucketKinds).Put(kindsKey(e.Kind, e.Key), nil); err != nil {
+		if err := t.put(bucketKinds, kindsKey(e.Kind, e.Key), nil); err != nil {
 			return err
 		}
 		if err := t.addCount(bucketKindCounts, kindCountKey(e.Kind), 1); err != nil {
 			return err
 		}
 	}
-	names := t.bucket(bucketNames)
 	for n, rank := range nameRanks(e) {
-		if err := names.Put(namesKey(n, e.Key), rankValues[rank]); err != nil {
+		if err := t.put(bucketNames, namesKey(n, e.Key), rankValues[rank]); err != nil {
 			return err
 		}
 	}
@@ -194,13 +191,12 @@ func (t *Tx) indexEntity(e *tupu.Entity, isNew bool) error {
 
 func (t *Tx) unindexEntity(e *tupu.Entity) error {
 	for _, k := range []string{string(e.Kind), allKinds} {
-		if err := t.bucket(bucketByName).Delete(byNameKey(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
+		if err := t.del(bucketByName, byNameKey(k, tupu.NormalizeName(e.Name), e.Key)); err != nil {
 			return err
 		}
 	}
-	names := t.bucket(bucketNames)
 	for n := range nameRanks(e) {
-		if err := names.Delete(namesKey(n, e.Key)); err != nil {
+		if err := t.del(bucketNames, namesKey(n, e.Key)); err != nil {
 			return err
 		}
 	}
@@ -252,27 +248,22 @@ func (t *Tx) DeleteEntity(key string) error {
 	if err := t.unindexEntity(e); err != nil {
 		return err
 	}
-	if err := t.bucket(bucketKinds).Delete(kindsKey(e.Kind, e.Key)); err != nil {
+	if err := t.del(bucketKinds, kindsKey(e.Kind, e.Key)); err != nil {
 		return err
 	}
 	if err := t.addCount(bucketKindCounts, kindCountKey(e.Kind), -1); err != nil {
 		return err
 	}
-	t.touch(key)
-	return t.bucket(bucketEntities).Delete(entityKey(key))
+	return t.del(bucketEntities, entityKey(key))
 }
 
 // addCount adds delta to the counter at key, deleting it at zero.
-func (t *Tx) addCount(bucket, key []byte, delta int) error {
-	if string(bucket) == string(bucketKindCounts) {
-		t.kindsChanged = true
-	}
-	b := t.bucket(bucket)
-	n := int(readU64(b.Get(key))) + delta
+func (t *Tx) addCount(b bucket, key []byte, delta int) error {
+	n := int(readU64(t.get(b, key))) + delta
 	if n <= 0 {
-		return b.Delete(key)
+		return t.del(b, key)
 	}
-	return b.Put(slices.Clone(key), u64(uint64(n)))
+	return t.put(b, slices.Clone(key), u64(uint64(n)))
 }
 
 // AllEntities returns every entity in key order, for as long as the
@@ -289,16 +280,15 @@ func (t *Tx) AllEntities() (iter.Seq[*tupu.Entity], func() error) {
 				failed = fmt.Errorf("%w: %v", errDamaged, r)
 			}
 		}()
-		c := t.bucket(bucketEntities).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		err := scan(t.r, bucketEntities, nil, nil, false, func(_, v []byte) (bool, error) {
 			e, err := decodeEntity(v)
 			if err != nil {
-				failed = err
-				return
+				return false, err
 			}
-			if !yield(e) {
-				return
-			}
+			return yield(e), nil
+		})
+		if err != nil {
+			failed = err
 		}
 	}
 	return seq, func() error { return failed }

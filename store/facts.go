@@ -10,7 +10,7 @@ import (
 // Facts returns the facts about entity, ordered by property and period.
 // An empty property or period selects all.
 func (t *Tx) Facts(entity, property, period string) ([]tupu.Fact, error) {
-	r := newRanges(t.bucket(bucketFacts), factsPrefix(entity, property))
+	r := newRanges(t, bucketFacts, factsPrefix(entity, property))
 	var facts []tupu.Fact
 	for k, v := r.after(nil); k != nil; k, v = r.after(k) {
 		var f tupu.Fact
@@ -27,7 +27,7 @@ func (t *Tx) Facts(entity, property, period string) ([]tupu.Fact, error) {
 
 // Fact returns the fact (entity, property, period), or NOT_FOUND.
 func (t *Tx) Fact(entity, property, period string) (*tupu.Fact, error) {
-	v := t.bucket(bucketFacts).Get(factKey(entity, property, period))
+	v := t.get(bucketFacts, factKey(entity, property, period))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no fact %s %s %q", entity, property, period)
 	}
@@ -52,22 +52,21 @@ func (t *Tx) PutFact(f *tupu.Fact) error {
 	if err != nil {
 		return err
 	}
-	t.touch(FactsDependency(f.Entity))
-	if err := t.bucket(bucketFacts).Put(factKey(f.Entity, f.Property, f.Period), v); err != nil {
+	if err := t.put(bucketFacts, factKey(f.Entity, f.Property, f.Period), v); err != nil {
 		return err
 	}
-	if err := t.bucket(bucketFactProps).Put(factPropKey(f.Property, f.Entity, f.Period), nil); err != nil {
+	if err := t.put(bucketFactProps, factPropKey(f.Property, f.Entity, f.Period), nil); err != nil {
 		return err
 	}
 	if n, _, ok := f.Normalized(); ok {
-		return t.bucket(bucketFactValues).Put(factValueKey(f.Property, e.Kind, n, f.Entity, f.Period), nil)
+		return t.put(bucketFactValues, factValueKey(f.Property, e.Kind, n, f.Entity, f.Period), nil)
 	}
 	return nil
 }
 
 // unindexFact removes the index entries of the stored fact, if any.
 func (t *Tx) unindexFact(kind tupu.Kind, entity, property, period string) error {
-	v := t.bucket(bucketFacts).Get(factKey(entity, property, period))
+	v := t.get(bucketFacts, factKey(entity, property, period))
 	if v == nil {
 		return nil
 	}
@@ -75,20 +74,19 @@ func (t *Tx) unindexFact(kind tupu.Kind, entity, property, period string) error 
 	if err := json.Unmarshal(v, &old); err != nil {
 		return fmt.Errorf("decode fact: %w", err)
 	}
-	if err := t.bucket(bucketFactProps).Delete(factPropKey(property, entity, period)); err != nil {
+	if err := t.del(bucketFactProps, factPropKey(property, entity, period)); err != nil {
 		return err
 	}
 	if n, _, ok := old.Normalized(); ok {
-		return t.bucket(bucketFactValues).Delete(factValueKey(property, kind, n, entity, period))
+		return t.del(bucketFactValues, factValueKey(property, kind, n, entity, period))
 	}
 	return nil
 }
 
 // DeleteFact removes a fact, or returns NOT_FOUND.
 func (t *Tx) DeleteFact(entity, property, period string) error {
-	b := t.bucket(bucketFacts)
 	k := factKey(entity, property, period)
-	if b.Get(k) == nil {
+	if t.get(bucketFacts, k) == nil {
 		return tupu.Errorf(tupu.NotFound, "no fact %s %s %s", entity, property, period)
 	}
 	e, err := t.Entity(entity)
@@ -98,13 +96,12 @@ func (t *Tx) DeleteFact(entity, property, period string) error {
 	if err := t.unindexFact(e.Kind, entity, property, period); err != nil {
 		return err
 	}
-	t.touch(FactsDependency(entity))
-	return b.Delete(k)
+	return t.del(bucketFacts, k)
 }
 
 // Document returns the document with the given key, or NOT_FOUND.
 func (t *Tx) Document(key string) (*tupu.Document, error) {
-	v := t.bucket(bucketDocuments).Get(documentKey(key))
+	v := t.get(bucketDocuments, documentKey(key))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no document has key %q", key)
 	}
@@ -121,6 +118,5 @@ func (t *Tx) PutDocument(d *tupu.Document) error {
 	if err != nil {
 		return err
 	}
-	t.touch(DocumentDependency(d.Key))
-	return t.bucket(bucketDocuments).Put(documentKey(d.Key), v)
+	return t.put(bucketDocuments, documentKey(d.Key), v)
 }

@@ -1,13 +1,17 @@
 package store_test
 
-// Helpers and fixtures shared by the store's tests. Every test runs on a
-// real bbolt file in its own temporary directory; when it ends, bbolt's
-// consistency check runs over the file before it is closed.
+// Helpers and fixtures shared by the store's tests. The tests of the graph
+// run once per engine (eachEngine): on a real bbolt file in their own
+// temporary directory, and on a graph of their own (a prefix) on an etcd
+// member embedded in the test process. When a test ends, the store's
+// consistency check runs (bbolt's over the file; for a cluster, the
+// mirror against the cluster) before it is closed.
 
 import (
 	"cmp"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -17,6 +21,7 @@ import (
 	"time"
 
 	"tupu"
+	"tupu/internal/etcdtest"
 	"tupu/store"
 )
 
@@ -24,22 +29,74 @@ import (
 // busy machine, short enough that a test which hits it fails fast.
 const testTimeout = 100 * time.Millisecond
 
-// MustOpen opens a store in a new file under tb.TempDir. When the test
-// ends it runs the store's consistency check and closes the store.
+// TestMain stops the embedded etcd member once every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	etcdtest.CloseShared()
+	os.Exit(code)
+}
+
+// The engines every test of the graph runs on.
+const (
+	onBolt = "bbolt"
+	onEtcd = "etcd"
+)
+
+// eachEngine runs test once per engine, as subtests named after them;
+// MustOpen opens a store of the subtest's engine.
+func eachEngine(t *testing.T, test func(t *testing.T)) {
+	for _, e := range []string{onBolt, onEtcd} {
+		t.Run(e, test)
+	}
+}
+
+// engineOf returns the engine tb runs on: etcd in an "etcd" subtest of
+// eachEngine, bbolt otherwise.
+func engineOf(tb testing.TB) string {
+	parts := strings.Split(tb.Name(), "/")
+	if len(parts) > 1 && parts[1] == onEtcd {
+		return onEtcd
+	}
+	return onBolt
+}
+
+// MustOpen opens a new, empty store of tb's engine (see engineOf): a new
+// file under tb.TempDir, or a new prefix on the shared etcd member. When
+// the test ends it runs the store's consistency check and closes it.
 func MustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
+	if engineOf(tb) == onEtcd {
+		return mustOpenLocation(tb, clusterURL(tb, etcdtest.Prefix(tb.Name())))
+	}
 	return MustOpenFile(tb, filepath.Join(tb.TempDir(), "tupu.db"))
+}
+
+// clusterURL returns the URL of a graph under prefix on the shared etcd
+// member, which takes commits of any size (so that tests write graphs
+// as they would into a file; TestEtcd_limits holds the limits).
+func clusterURL(tb testing.TB, prefix string) string {
+	tb.Helper()
+	c, err := etcdtest.Shared()
+	if err != nil {
+		tb.Fatalf("start etcd: %v", err)
+	}
+	return c.URL(prefix, fmt.Sprintf("max-txn-ops=%d&max-request-bytes=%d", etcdtest.SharedMaxTxnOps, etcdtest.SharedMaxRequestBytes))
+}
+
+func mustOpenLocation(tb testing.TB, loc string) *store.Store {
+	tb.Helper()
+	s, err := store.Open(loc, store.Options{Timeout: testTimeout})
+	if err != nil {
+		tb.Fatalf("Open(%q): %v", loc, err)
+	}
+	tb.Cleanup(func() { mustCheckAndClose(tb, s) })
+	return s
 }
 
 // MustOpenFile opens the store at path, checked and closed like MustOpen.
 func MustOpenFile(tb testing.TB, path string) *store.Store {
 	tb.Helper()
-	s, err := store.Open(path, store.Options{Timeout: testTimeout})
-	if err != nil {
-		tb.Fatalf("Open(%q): %v", path, err)
-	}
-	tb.Cleanup(func() { mustCheckAndClose(tb, s) })
-	return s
+	return mustOpenLocation(tb, path)
 }
 
 func mustCheckAndClose(tb testing.TB, s *store.Store) {

@@ -47,10 +47,7 @@ func (t *Tx) record(actor, op, entity, object string, before, after any) error {
 	if c.After, err = rawJSON(after); err != nil {
 		return err
 	}
-	b := t.bucket(bucketHistory)
-	if c.Seq, err = b.NextSequence(); err != nil {
-		return err
-	}
+	c.Seq = t.LastSeq() + 1
 	return t.appendChange(&c)
 }
 
@@ -59,20 +56,17 @@ func (t *Tx) appendChange(c *Change) error {
 	if err != nil {
 		return err
 	}
-	if err := t.bucket(bucketHistory).Put(historyKey(c.Seq), v); err != nil {
+	if err := t.put(bucketHistory, historyKey(c.Seq), v); err != nil {
 		return err
 	}
-	idx := t.bucket(bucketHistoryIndex)
 	for _, k := range []string{c.Entity, c.Object} {
 		if k == "" {
 			continue
 		}
-		if err := idx.Put(historyIndexKey(k, c.Seq), nil); err != nil {
+		if err := t.put(bucketHistoryIndex, historyIndexKey(k, c.Seq), nil); err != nil {
 			return err
 		}
 	}
-	t.changes = append(t.changes, *c)
-	t.changed = true
 	return nil
 }
 
@@ -105,34 +99,41 @@ type ChangePage struct {
 func (t *Tx) Changes(after uint64, first int) (*ChangePage, error) {
 	out := &ChangePage{}
 	if after == math.MaxUint64 {
-		return out, nil // nothing follows, and after+1 would start again at 0
+		return out, nil // nothing follows
 	}
-	c := t.bucket(bucketHistory).Cursor()
-	for k, v := c.Seek(historyKey(after + 1)); k != nil; k, v = c.Next() {
+	err := scan(t.r, bucketHistory, nil, historyKey(after), false, func(_, v []byte) (bool, error) {
 		if len(out.Changes) == first {
 			out.HasNext = true
-			break
+			return false, nil
 		}
 		var ch Change
 		if err := json.Unmarshal(v, &ch); err != nil {
-			return nil, fmt.Errorf("decode change: %w", err)
+			return false, fmt.Errorf("decode change: %w", err)
 		}
 		out.Changes = append(out.Changes, ch)
-	}
-	return out, nil
+		return true, nil
+	})
+	return out, err
 }
 
 // ChangesSince pages through the changes made at or after a time. History
 // is in time order, so it starts from the first such change.
 func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage, error) {
-	c := t.bucket(bucketHistory).Cursor()
 	start := after
 	if after == 0 {
 		// Find the first change at or after since: binary search over seq.
-		lo, hi := uint64(1), t.bucket(bucketHistory).Sequence()+1
+		lo, hi := uint64(1), t.LastSeq()+1
 		for lo < hi {
 			mid := lo + (hi-lo)/2
-			k, v := c.Seek(historyKey(mid))
+			var k, v []byte
+			// The first change numbered mid or more.
+			err := scan(t.r, bucketHistory, nil, historyKey(mid-1), false, func(fk, fv []byte) (bool, error) {
+				k, v = fk, fv
+				return false, nil
+			})
+			if err != nil {
+				return nil, err
+			}
 			if k == nil {
 				hi = mid
 				continue
@@ -155,13 +156,12 @@ func (t *Tx) ChangesSince(since time.Time, first int, after uint64) (*ChangePage
 // History pages through the changes that touched entity, newest first,
 // starting before the sequence number before (0: from the newest).
 func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, error) {
-	r := newRanges(t.bucket(bucketHistoryIndex), historyIndexPrefix(entity))
+	r := newRanges(t, bucketHistoryIndex, historyIndexPrefix(entity))
 	var cursor []byte
 	if before > 0 {
 		cursor = historyIndexKey(entity, before)
 	}
 	out := &ChangePage{}
-	h := t.bucket(bucketHistory)
 	err := r.walk(cursor, true, func(k, _ []byte) (bool, error) {
 		if len(out.Changes) == first {
 			out.HasNext = true
@@ -172,7 +172,7 @@ func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, erro
 			return false, fmt.Errorf("malformed history index key %q", k)
 		}
 		var ch Change
-		if err := json.Unmarshal(h.Get(historyKey(seq)), &ch); err != nil {
+		if err := json.Unmarshal(t.get(bucketHistory, historyKey(seq)), &ch); err != nil {
 			return false, fmt.Errorf("decode change: %w", err)
 		}
 		out.Changes = append(out.Changes, ch)
@@ -184,17 +184,21 @@ func (t *Tx) History(entity string, before uint64, first int) (*ChangePage, erro
 // CountHistory returns how many changes touched entity.
 func (t *Tx) CountHistory(entity string) int {
 	n := 0
-	p := historyIndexPrefix(entity)
-	c := t.bucket(bucketHistoryIndex).Cursor()
-	for k, _ := c.Seek(p); k != nil && len(k) > len(p) && string(k[:len(p)]) == string(p); k, _ = c.Next() {
+	scan(t.r, bucketHistoryIndex, historyIndexPrefix(entity), nil, false, func([]byte, []byte) (bool, error) {
 		n++
-	}
+		return true, nil
+	})
 	return n
 }
 
 // LastSeq returns the sequence number of the newest change, 0 if none.
 func (t *Tx) LastSeq() uint64 {
-	return t.bucket(bucketHistory).Sequence()
+	var last uint64
+	scan(t.r, bucketHistory, nil, nil, true, func(k, _ []byte) (bool, error) {
+		last = decodeHistoryKey(k)
+		return false, nil
+	})
+	return last
 }
 
 // History epochs.
@@ -219,7 +223,7 @@ func newEpoch() []byte {
 
 // HistoryEpoch returns the epoch of the history this transaction sees.
 func (t *Tx) HistoryEpoch() string {
-	return string(t.bucket(bucketMeta).Get(keyHistoryEpoch))
+	return string(t.get(bucketMeta, keyHistoryEpoch))
 }
 
 // CheckPosition returns HISTORY_RESET unless seq in epoch is a position of
@@ -239,10 +243,9 @@ func (t *Tx) CheckPosition(epoch string, seq uint64) error {
 // startEpoch gives the history a new epoch and returns it.
 func (t *Tx) startEpoch() (string, error) {
 	e := newEpoch()
-	if err := t.bucket(bucketMeta).Put(keyHistoryEpoch, e); err != nil {
+	if err := t.put(bucketMeta, keyHistoryEpoch, e); err != nil {
 		return "", err
 	}
-	t.changed = true
 	return string(e), nil
 }
 

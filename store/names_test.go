@@ -9,7 +9,9 @@ import (
 	"tupu/store"
 )
 
-func TestStore_EntityByName(t *testing.T) {
+func TestStore_EntityByName(t *testing.T) { eachEngine(t, testStore_EntityByName) }
+
+func testStore_EntityByName(t *testing.T) {
 	s := MustOpen(t)
 	valley := entity("xiantao-data-valley", tupu.KindPark, "重庆仙桃数据谷", "仙桃数据谷", "XDV")
 	valley.NameEn = "Xiantao Data Valley"

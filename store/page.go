@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
 	"tupu"
 )
 
@@ -27,10 +25,11 @@ type page struct {
 	hasNext, hasPrev bool
 }
 
-// ranges is a sorted set of disjoint key prefixes read as one list, in
-// key order. A named relation over two predicates is two ranges.
+// ranges is a sorted set of disjoint key prefixes of one bucket read as
+// one list, in key order. A named relation over two predicates is two
+// ranges.
 type ranges struct {
-	c        *bolt.Cursor
+	c        cursor
 	prefixes [][]byte
 	// at is the key after returned last, in prefixes[atPrefix], where the
 	// cursor stands: the next after(at) is one step, not a seek from the
@@ -39,10 +38,10 @@ type ranges struct {
 	atPrefix int
 }
 
-func newRanges(b *bolt.Bucket, prefixes ...[]byte) *ranges {
+func newRanges(t *Tx, b bucket, prefixes ...[]byte) *ranges {
 	p := slices.Clone(prefixes)
 	slices.SortFunc(p, bytes.Compare)
-	return &ranges{c: b.Cursor(), prefixes: p}
+	return &ranges{c: t.r.cursor(b), prefixes: p}
 }
 
 // after returns the first entry whose key is greater than k, or the first
@@ -108,16 +107,7 @@ func (r *ranges) before(k []byte) (key, value []byte) {
 }
 
 // last returns the last entry with prefix p (or the entry before it).
-func (r *ranges) last(p []byte) (key, value []byte) {
-	end := prefixEnd(p)
-	if end == nil {
-		return r.c.Last()
-	}
-	if k, _ := r.c.Seek(end); k == nil {
-		return r.c.Last()
-	}
-	return r.c.Prev()
-}
+func (r *ranges) last(p []byte) (key, value []byte) { return lastWithPrefix(r.c, p) }
 
 // prefixEnd returns the smallest key greater than every key with prefix p,
 // or nil if there is none.
@@ -127,6 +117,22 @@ func prefixEnd(p []byte) []byte {
 		if end[i] < 0xff {
 			end[i]++
 			return end[:i+1]
+		}
+	}
+	return nil
+}
+
+// walk calls fn for the entries of r after cursor (exclusive; nil from the
+// end), forward or backward, until fn returns false.
+func (r *ranges) walk(from []byte, backward bool, fn func(k, v []byte) (bool, error)) error {
+	next := r.after
+	if backward {
+		next = r.before
+	}
+	for k, v := next(from); k != nil; k, v = next(k) {
+		more, err := fn(k, v)
+		if err != nil || !more {
+			return err
 		}
 	}
 	return nil

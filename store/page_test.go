@@ -65,7 +65,9 @@ var edgeFilters = []struct {
 	{"unknown_predicate", store.EdgeFilter{Predicates: []tupu.Predicate{"likes"}}, 0},
 }
 
-func TestStore_Edges(t *testing.T) {
+func TestStore_Edges(t *testing.T) { eachEngine(t, testStore_Edges) }
+
+func testStore_Edges(t *testing.T) {
 	s := MustOpen(t)
 	d := hubDataset()
 	MustSync(t, s, d)
@@ -342,7 +344,9 @@ func TestStore_Edges(t *testing.T) {
 
 // TestStore_Counts checks that the counters Total and CountEdges read
 // agree with a full walk after a run of inserts and deletes.
-func TestStore_Counts(t *testing.T) {
+func TestStore_Counts(t *testing.T) { eachEngine(t, testStore_Counts) }
+
+func testStore_Counts(t *testing.T) {
 	s := MustOpen(t)
 	d := hubDataset()
 	MustSync(t, s, d)
@@ -404,7 +408,9 @@ func TestStore_Counts(t *testing.T) {
 	}
 }
 
-func TestStore_Entities(t *testing.T) {
+func TestStore_Entities(t *testing.T) { eachEngine(t, testStore_Entities) }
+
+func testStore_Entities(t *testing.T) {
 	s := MustOpen(t)
 	d := hubDataset()
 	MustSync(t, s, d)

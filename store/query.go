@@ -89,7 +89,7 @@ func (t *Tx) matches(e *tupu.Entity, f *EntityFilter) (bool, error) {
 			found := false
 			groups, _ := t.edgeGroups(e.Key, ef)
 			for _, g := range groups {
-				if t.bucket(bucketEdges).Get(edgeKey(e.Key, g.id, other.Key)) != nil {
+				if t.get(bucketEdges, edgeKey(e.Key, g.id, other.Key)) != nil {
 					found = true
 					break
 				}
@@ -144,22 +144,6 @@ type FilteredPage struct {
 	HasPrev  bool
 }
 
-// walk calls fn for the entries of r after cursor (exclusive; nil from the
-// end), forward or backward, until fn returns false.
-func (r *ranges) walk(cursor []byte, backward bool, fn func(k, v []byte) (bool, error)) error {
-	next := r.after
-	if backward {
-		next = r.before
-	}
-	for k, v := next(cursor); k != nil; k, v = next(k) {
-		more, err := fn(k, v)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
-}
-
 // QueryEntities pages forward through the entities of a kind (all kinds
 // when empty) that pass the filter, in the given order. With ByFactValue
 // only entities that have the fact are listed, once per period of it.
@@ -176,13 +160,13 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 	switch o.By {
 	case ByKey:
 		if kind != "" {
-			r = newRanges(t.bucket(bucketKinds), kindsPrefix(kind))
+			r = newRanges(t, bucketKinds, kindsPrefix(kind))
 			keyOf = func(k []byte) (string, bool) {
 				_, entity, ok := decodeKindsKey(k)
 				return string(entity), ok
 			}
 		} else {
-			r = newRanges(t.bucket(bucketEntities), nil)
+			r = newRanges(t, bucketEntities, nil)
 			keyOf = func(k []byte) (string, bool) { return string(k), true }
 		}
 	case ByName:
@@ -190,13 +174,13 @@ func (t *Tx) QueryEntities(kind tupu.Kind, f EntityFilter, o Order, first int, a
 		if kind != "" {
 			k = string(kind)
 		}
-		r = newRanges(t.bucket(bucketByName), byNamePrefix(k))
+		r = newRanges(t, bucketByName, byNamePrefix(k))
 		keyOf = func(k []byte) (string, bool) { return string(byNameEntity(k)), true }
 	case ByFactValue:
 		if o.Property == "" {
 			return nil, tupu.Errorf(tupu.BadUserInput, "ordering by a fact's value needs the fact's property")
 		}
-		r = newRanges(t.bucket(bucketFactValues), factValuesPrefix(o.Property))
+		r = newRanges(t, bucketFactValues, factValuesPrefix(o.Property))
 		keyOf = func(k []byte) (string, bool) {
 			fv, ok := decodeFactValueKey(k)
 			return string(fv.entity), ok && (len(f.Kinds) == 0 || slices.Contains(f.Kinds, tupu.Kind(fv.kind)))
@@ -394,7 +378,7 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 	var r *ranges
 	var load func(k []byte) (*tupu.Fact, tupu.Kind, error)
 	fact := func(entity, property, period string) (*tupu.Fact, tupu.Kind, error) {
-		v := t.bucket(bucketFacts).Get(factKey(entity, property, period))
+		v := t.get(bucketFacts, factKey(entity, property, period))
 		if v == nil {
 			return nil, "", fmt.Errorf("index points at a missing fact %s %s %s", entity, property, period)
 		}
@@ -412,7 +396,7 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 	case q.OrderByValue && q.Property == "":
 		return nil, tupu.Errorf(tupu.BadUserInput, "ordering facts by value needs a property: values of different properties do not compare")
 	case q.OrderByValue:
-		r = newRanges(t.bucket(bucketFactValues), factValuesPrefix(q.Property))
+		r = newRanges(t, bucketFactValues, factValuesPrefix(q.Property))
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
 			fv, ok := decodeFactValueKey(k)
 			if !ok {
@@ -421,7 +405,7 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 			return fact(string(fv.entity), q.Property, string(fv.period))
 		}
 	case q.Property != "":
-		r = newRanges(t.bucket(bucketFactProps), factPropsPrefix(q.Property))
+		r = newRanges(t, bucketFactProps, factPropsPrefix(q.Property))
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
 			_, entity, period, ok := decodeFactPropKey(k)
 			if !ok {
@@ -430,7 +414,7 @@ func (t *Tx) QueryFacts(q FactQuery, first int, after []byte) (*FactPage, error)
 			return fact(string(entity), q.Property, string(period))
 		}
 	default:
-		r = newRanges(t.bucket(bucketFacts), nil)
+		r = newRanges(t, bucketFacts, nil)
 		load = func(k []byte) (*tupu.Fact, tupu.Kind, error) {
 			entity, property, period, ok := decodeFactKey(k)
 			if !ok {
@@ -517,7 +501,7 @@ type Property struct {
 // every fact: callers cache it by graph version.
 func (t *Tx) Properties() ([]Property, error) {
 	byName := map[string]*Property{}
-	err := t.bucket(bucketFacts).ForEach(func(_, v []byte) error {
+	err := t.each(bucketFacts, func(_, v []byte) error {
 		var f tupu.Fact
 		if err := json.Unmarshal(v, &f); err != nil {
 			return err

@@ -16,7 +16,9 @@ type revocations struct {
 // store, or at once if it already was (or was replaced by a token of the
 // same name). stop ends the watch, and reports whether it ended it
 // before f was called. A revocation made in another process on the same
-// file is not seen: tokens are managed on a running server through it.
+// file is not seen: tokens are managed on a running server through it. On
+// a cluster, a revocation any server or process commits is seen (the
+// store learns it from the commit, see apply).
 func (s *Store) AfterRevoke(tok *Token, f func()) (stop func() bool) {
 	r := &s.revocations
 	key := &f

@@ -6,8 +6,6 @@ import (
 	"math"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"tupu"
 )
 
@@ -19,7 +17,8 @@ import (
 // and properties can never contain (the domain validates them).
 //
 //	meta        "schema"                                  -> uint64 schema version
-//	            "graph"                                   -> uint64 graph version, +1 per write
+//	            "graph"                                   -> uint64 graph version, +1 per commit that
+//	            changes the graph or its history (see versioned)
 //	            "epoch"                                   -> the history's epoch, 16 hex digits (absent in
 //	            files made before epochs: the empty epoch)
 //	            "rules"                                   -> uint64 the version of the statements' rules
@@ -37,8 +36,8 @@ import (
 //	factprops   property 0 entKey 0 period                -> nil (every fact of a property)
 //	factvalues  property 0 value(8) 0 kind 0 entKey 0 period -> nil (numeric facts in value order;
 //	            value is the normalized value as a sortable float, see sortableFloat)
-//	history     seq(8)                                    -> JSON Change (append-only; the bucket's
-//	            sequence is the last seq)
+//	history     seq(8)                                    -> JSON Change (append-only; the last key
+//	            holds the last seq)
 //	historyidx  entKey 0 seq(8)                           -> nil (the changes that touched an entity)
 //	tokens      name                                      -> JSON Token (the secret is never stored)
 //	tokenhashes sha256(secret)                            -> name
@@ -64,41 +63,75 @@ import (
 // until the statistics are computed afresh (a migration, a Load).
 
 // schemaVersion is the layout this program reads and writes. Version 4
-// added the stats bucket; a version 3 file is migrated when opened for
-// writing (see migrations), and read as it is when opened read-only.
-const schemaVersion = 4
+// added the stats bucket. Version 5 keeps the history's last sequence
+// number in its last key alone, as every engine can (a bbolt bucket's own
+// sequence, which version 4 kept too, is left at what it was): a program
+// that reads version 4 would number its next change from the stale bucket
+// sequence, so it must not open a version 5 file. A file of an older
+// version is migrated when opened for writing (see migrations), and read
+// as it is when opened read-only.
+const schemaVersion = 5
 
-// migrations bring a file of an older schema version to the next one,
+// migrations bring a store of an older schema version to the next one,
 // keyed by the version they migrate from. Each runs in the transaction
-// that opens the file.
-var migrations = map[uint64]func(*bolt.Tx) error{
+// that opens the store.
+var migrations = map[uint64]func(*Tx) error{
 	3: computeStatistics,
+	4: func(*Tx) error { return nil }, // nothing moves: see schemaVersion
 }
 
+// bucket names a bucket of the layout.
+type bucket uint8
+
+// The buckets, in the order of the layout above.
+const (
+	bucketMeta bucket = iota
+	bucketDocuments
+	bucketEntities
+	bucketKinds
+	bucketNames
+	bucketFacts
+	bucketEdges
+	bucketEdgeCounts
+	bucketKindCounts
+	bucketByName
+	bucketFactProps
+	bucketFactValues
+	bucketHistory
+	bucketHistoryIndex
+	bucketTokens
+	bucketTokenHashes
+	bucketStats
+	bucketSeeded
+	numBuckets
+)
+
+var bucketNameList = [numBuckets]string{"meta", "documents", "entities", "kinds", "names", "facts", "edges",
+	"edgecounts", "kindcounts", "byname", "factprops", "factvalues", "history", "historyidx", "tokens",
+	"tokenhashes", "stats", "seeded"}
+
+// name returns the bucket's name: the bbolt bucket's, and the middle of
+// its keys' names in etcd.
+func (b bucket) name() string { return bucketNameList[b] }
+
+// versioned reports whether a write to bucket b changes the graph or its
+// history, and so raises the graph version: every bucket but the tokens
+// and the record of seeding, which no reader of the graph sees (a new
+// token must not make every cached answer and the search index stale).
+func versioned(b bucket) bool {
+	return b != bucketTokens && b != bucketTokenHashes && b != bucketSeeded
+}
+
+// allBuckets lists every bucket.
+var allBuckets = func() []bucket {
+	all := make([]bucket, numBuckets)
+	for i := range all {
+		all[i] = bucket(i)
+	}
+	return all
+}()
+
 var (
-	bucketMeta         = []byte("meta")
-	bucketDocuments    = []byte("documents")
-	bucketEntities     = []byte("entities")
-	bucketKinds        = []byte("kinds")
-	bucketNames        = []byte("names")
-	bucketFacts        = []byte("facts")
-	bucketEdges        = []byte("edges")
-	bucketEdgeCounts   = []byte("edgecounts")
-	bucketKindCounts   = []byte("kindcounts")
-	bucketByName       = []byte("byname")
-	bucketFactProps    = []byte("factprops")
-	bucketFactValues   = []byte("factvalues")
-	bucketHistory      = []byte("history")
-	bucketHistoryIndex = []byte("historyidx")
-	bucketTokens       = []byte("tokens")
-	bucketTokenHashes  = []byte("tokenhashes")
-	bucketStats        = []byte("stats")
-	bucketSeeded       = []byte("seeded")
-
-	allBuckets = [][]byte{bucketMeta, bucketDocuments, bucketEntities, bucketKinds, bucketNames,
-		bucketFacts, bucketEdges, bucketEdgeCounts, bucketKindCounts, bucketByName, bucketFactProps,
-		bucketFactValues, bucketHistory, bucketHistoryIndex, bucketTokens, bucketTokenHashes, bucketStats, bucketSeeded}
-
 	keySchemaVersion = []byte("schema")
 	keyGraphVersion  = []byte("graph")
 	keyHistoryEpoch  = []byte("epoch")
@@ -215,12 +248,16 @@ func describeKey(k []byte) string {
 
 func documentKey(key string) []byte { return []byte(key) }
 
+func decodeDocumentKey(k []byte) string { return string(k) }
+
 // appendDocumentKey is documentKey appending to dst.
 func appendDocumentKey(dst []byte, key string) []byte { return append(dst, key...) }
 
 // entities: entKey.
 
 func entityKey(key string) []byte { return []byte(key) }
+
+func decodeEntityKey(k []byte) string { return string(k) }
 
 // appendEntityKey is entityKey appending to dst.
 func appendEntityKey(dst []byte, key string) []byte { return append(dst, key...) }
@@ -490,6 +527,8 @@ func decodeHistoryIndexKey(k []byte) (entity []byte, seq uint64, ok bool) {
 func tokenKey(name string) []byte     { return []byte(name) }
 func tokenHashKey(hash string) []byte { return []byte(hash) }
 
+func decodeTokenHashKey(k []byte) string { return string(k) }
+
 // stats: see the layout above.
 
 func fanoutStatKey(kind tupu.Kind, group []byte) []byte {
@@ -547,6 +586,46 @@ func decodeStatKey(k []byte) (statParts, bool) {
 		return st, false
 	}
 	return st, true
+}
+
+// In etcd every bucket's key lives under the store's prefix (its URL's
+// path, "/tupu/" by default) as prefix + bucket name + "/" + key, so that
+// a bucket is a range of keys that sorts as the bucket does. One more key,
+// prefix + "commit", is the engine's own (see etcdEngine): every commit
+// writes it, and compares it first.
+
+// etcdKey is the etcd key of key k of bucket b under prefix.
+func etcdKey(prefix string, b bucket, k []byte) string {
+	return prefix + b.name() + "/" + string(k)
+}
+
+// etcdBucketPrefix is the etcd prefix of bucket b's keys.
+func etcdBucketPrefix(prefix string, b bucket) string { return prefix + b.name() + "/" }
+
+// etcdCommitKey is the key every commit of the engine writes.
+func etcdCommitKey(prefix string) string { return prefix + "commit" }
+
+// bucketsByName finds a bucket by its name.
+var bucketsByName = func() map[string]bucket {
+	m := make(map[string]bucket, numBuckets)
+	for _, b := range allBuckets {
+		m[b.name()] = b
+	}
+	return m
+}()
+
+// decodeEtcdKey splits an etcd key under prefix into its bucket and key;
+// ok is false for a key that is no bucket's (the commit key).
+func decodeEtcdKey(prefix string, key []byte) (b bucket, k []byte, ok bool) {
+	if !bytes.HasPrefix(key, []byte(prefix)) {
+		return 0, nil, false
+	}
+	name, k, found := bytes.Cut(key[len(prefix):], []byte{'/'})
+	if !found {
+		return 0, nil, false
+	}
+	b, ok = bucketsByName[string(name)]
+	return b, k, ok
 }
 
 // seeded: statement kind 0 its identity's parts (see stmt).

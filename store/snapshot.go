@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -17,6 +19,7 @@ import (
 type Snapshot struct {
 	store *Store
 	mu    sync.Mutex // reads may come from several goroutines
+	snap  snapshot   // the engine's, while one is open
 	tx    *Tx
 	begun time.Time
 	// version is the graph version the first read saw; later reads after
@@ -31,37 +34,35 @@ func (s *Store) Snapshot() *Snapshot { return &Snapshot{store: s} }
 
 // Read runs fn on the snapshot. Faults of a damaged file come back as
 // errors, as from View.
-func (sn *Snapshot) Read(fn func(*Tx) error) error {
+func (sn *Snapshot) Read(fn func(*Tx) error) (err error) {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
-	return sn.store.damaged(guard(func() error {
-		if sn.tx == nil {
-			if err := sn.begin(); err != nil {
-				return err
-			}
+	if sn.snap == nil {
+		snap, err := sn.store.eng.begin()
+		if err != nil {
+			return err
 		}
-		return fn(sn.tx)
-	}))
-}
-
-func (sn *Snapshot) begin() error {
-	tx, err := sn.store.db.Begin(false)
-	if err != nil {
-		return err
+		sn.snap, sn.tx = snap, nil
+		sn.store.reads.Add(1)
+		sn.begun = time.Now()
 	}
-	sn.store.reads.Add(1)
-	sn.begun = time.Now()
-	t := &Tx{tx: tx}
-	if v := t.GraphVersion(); v == sn.store.version.Load() {
-		t.cache, t.cacheVersion = &sn.store.cache, v
+	// As guard does, without a closure: fn would escape through one, and
+	// so would every closure the resolvers hand to Read.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = sn.store.damaged(fmt.Errorf("%w: %v", errDamaged, r))
+		}
+	}()
+	if sn.tx == nil {
+		sn.tx = sn.store.readTx(sn.snap.tx())
+		if sn.closed {
+			sn.version = 0
+		} else {
+			sn.version = sn.tx.GraphVersion()
+		}
 	}
-	sn.tx = t
-	if sn.closed {
-		sn.version = 0
-	} else {
-		sn.version = t.GraphVersion()
-	}
-	return nil
+	return fn(sn.tx)
 }
 
 // Version returns the graph version every read through the snapshot saw,
@@ -78,13 +79,13 @@ func (sn *Snapshot) Version() (uint64, bool) {
 func (sn *Snapshot) Close() {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
-	if sn.tx == nil {
+	if sn.snap == nil {
 		return
 	}
-	sn.tx.tx.Rollback()
+	sn.snap.end()
 	sn.closed = true
 	if sn.store.observe != nil {
 		sn.store.observe("read", time.Since(sn.begun))
 	}
-	sn.tx = nil
+	sn.snap, sn.tx = nil, nil
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"tupu"
 )
 
@@ -137,30 +135,25 @@ func (st *Statistics) Entities(kind tupu.Kind) int {
 // many as they use now.
 func (st *Statistics) Properties() int { return st.properties }
 
-// readStatistics reads the statistics of the graph version tx sees. A
+// readStatistics reads the statistics of the graph version t sees. A
 // file without a stats bucket (an older schema, read-only) has none.
-func readStatistics(tx *bolt.Tx) *Statistics {
+func readStatistics(t *Tx) *Statistics {
 	st := &Statistics{
-		version:  readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)),
+		version:  t.GraphVersion(),
 		fanout:   map[tupu.Kind][]fanoutGroup{},
 		degree:   map[tupu.Kind][3]int{},
 		facts:    map[tupu.Kind]int{},
 		entities: map[tupu.Kind]int{},
 	}
-	tx.Bucket(bucketKindCounts).ForEach(func(k, v []byte) error {
+	t.each(bucketKindCounts, func(k, v []byte) error {
 		st.entities[decodeKindCountKey(k)] = int(readU64(v))
 		st.total += int(readU64(v))
 		return nil
 	})
-	b := tx.Bucket(bucketStats)
-	if b == nil {
-		return st
-	}
-	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	scan(t.r, bucketStats, nil, nil, false, func(k, v []byte) (bool, error) {
 		sk, ok := decodeStatKey(k)
 		if !ok {
-			continue
+			return true, nil
 		}
 		n := int(readU64(v))
 		switch sk.stat {
@@ -177,17 +170,16 @@ func readStatistics(tx *bolt.Tx) *Statistics {
 		case statProperty:
 			// The set of properties, counted by the key above, sorts
 			// last: nothing more to read.
-			return st
+			return false, nil
 		}
-	}
+		return true, nil
+	})
 	return st
 }
 
 // raiseStatistics raises the statistics to what the entities this
-// transaction touched hold now, and returns the statistics the commit
-// makes, or nil when they do not change.
-func (t *Tx) raiseStatistics() (*Statistics, error) {
-	raised := false
+// transaction touched hold now.
+func (t *Tx) raiseStatistics() error {
 	seen := make(map[string]bool, len(t.touched))
 	for _, k := range t.touched {
 		if seen[k] || strings.HasPrefix(k, documentDependency) {
@@ -200,55 +192,45 @@ func (t *Tx) raiseStatistics() (*Statistics, error) {
 			continue // deleted: what it held raised nothing
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var r bool
 		if facts {
-			r, err = t.raiseFactStatistics(e)
+			err = t.raiseFactStatistics(e)
 		} else {
-			r, err = t.raiseEdgeStatistics(e)
+			err = t.raiseEdgeStatistics(e)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		raised = raised || r
 	}
-	if !raised && !t.kindsChanged {
-		return nil, nil
-	}
-	return readStatistics(t.tx), nil
+	return nil
 }
 
 // raiseEdgeStatistics raises the fan-out and degree maxima of e's kind to
 // e's edge counts.
-func (t *Tx) raiseEdgeStatistics(e *tupu.Entity) (bool, error) {
+func (t *Tx) raiseEdgeStatistics(e *tupu.Entity) error {
 	var degree [3]int
-	raised := false
 	for _, g := range t.allEdgeGroups(e.Key) {
-		r, err := t.raiseStat(fanoutStatKey(e.Kind, g.id.appendTo(nil)), g.count)
-		if err != nil {
-			return false, err
+		if err := t.raiseStat(fanoutStatKey(e.Kind, g.id.appendTo(nil)), g.count); err != nil {
+			return err
 		}
-		raised = raised || r
 		degree[dirIndex(g.id.dir)] += g.count
 		degree[dirIndex(dirBoth)] += g.count
 	}
 	for i, n := range degree {
-		r, err := t.raiseStat(degreeStatKey(e.Kind, degreeDirs[i]), n)
-		if err != nil {
-			return false, err
+		if err := t.raiseStat(degreeStatKey(e.Kind, degreeDirs[i]), n); err != nil {
+			return err
 		}
-		raised = raised || r
 	}
-	return raised, nil
+	return nil
 }
 
 // raiseFactStatistics raises the facts maximum of e's kind to e's number
 // of facts, and adds the properties they use.
-func (t *Tx) raiseFactStatistics(e *tupu.Entity) (bool, error) {
+func (t *Tx) raiseFactStatistics(e *tupu.Entity) error {
 	var props []string
 	n := 0
-	r := newRanges(t.bucket(bucketFacts), factsPrefix(e.Key, ""))
+	r := newRanges(t, bucketFacts, factsPrefix(e.Key, ""))
 	for k, _ := r.after(nil); k != nil; k, _ = r.after(k) {
 		n++
 		_, prop, _, _ := decodeFactKey(k)
@@ -256,53 +238,41 @@ func (t *Tx) raiseFactStatistics(e *tupu.Entity) (bool, error) {
 			props = append(props, string(prop))
 		}
 	}
-	raised, err := t.raiseStat(factsStatKey(e.Kind), n)
-	if err != nil {
-		return false, err
+	if err := t.raiseStat(factsStatKey(e.Kind), n); err != nil {
+		return err
 	}
-	b := t.bucket(bucketStats)
 	added := 0
 	for _, p := range props {
-		// The value is empty: Get cannot tell it from an absent key.
-		if k := propertyStatKey(p); !hasKey(b, k) {
-			if err := b.Put(k, nil); err != nil {
-				return false, err
+		if k := propertyStatKey(p); !t.has(bucketStats, k) {
+			if err := t.put(bucketStats, k, nil); err != nil {
+				return err
 			}
 			added++
 		}
 	}
 	if added > 0 {
-		raised = true
 		k := propertiesStatKey
-		if err := b.Put(k, u64(readU64(b.Get(k))+uint64(added))); err != nil {
-			return false, err
+		if err := t.put(bucketStats, k, u64(readU64(t.get(bucketStats, k))+uint64(added))); err != nil {
+			return err
 		}
 	}
-	return raised, nil
+	return nil
 }
 
-// hasKey reports whether bucket b holds key k.
-func hasKey(b *bolt.Bucket, k []byte) bool {
-	found, _ := b.Cursor().Seek(k)
-	return bytes.Equal(found, k)
-}
-
-// raiseStat sets the statistic at key to n if n is more, and reports
-// whether it did.
-func (t *Tx) raiseStat(key []byte, n int) (bool, error) {
-	b := t.bucket(bucketStats)
-	if n <= int(readU64(b.Get(key))) {
-		return false, nil
+// raiseStat sets the statistic at key to n if n is more.
+func (t *Tx) raiseStat(key []byte, n int) error {
+	if n <= int(readU64(t.get(bucketStats, key))) {
+		return nil
 	}
-	return true, b.Put(key, u64(uint64(n)))
+	return t.put(bucketStats, key, u64(uint64(n)))
 }
 
 // computeStatistics computes the statistics of the whole graph afresh,
 // replacing the stats bucket: the migration to schema version 4. The
 // kinds of entities come from the kinds index.
-func computeStatistics(tx *bolt.Tx) error {
+func computeStatistics(t *Tx) error {
 	kinds := map[string]tupu.Kind{}
-	err := tx.Bucket(bucketKinds).ForEach(func(k, _ []byte) error {
+	err := t.each(bucketKinds, func(k, _ []byte) error {
 		kind, key, ok := decodeKindsKey(k)
 		if ok {
 			kinds[string(key)] = tupu.Kind(kind)
@@ -312,7 +282,7 @@ func computeStatistics(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return writeStatistics(tx, func(entity []byte) (tupu.Kind, bool) {
+	return writeStatistics(t, func(entity []byte) (tupu.Kind, bool) {
 		k, ok := kinds[string(entity)]
 		return k, ok
 	})
@@ -322,7 +292,7 @@ func computeStatistics(tx *bolt.Tx) error {
 // edge counters and the facts, given each entity's kind, and writes them
 // into an empty stats bucket. Both buckets are read in key order, one
 // entity after another; nothing is allocated per key but the maxima.
-func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) error {
+func writeStatistics(t *Tx, kindOf func(entity []byte) (tupu.Kind, bool)) error {
 	fanout := map[tupu.Kind]map[string]int{} // kind -> group (dir 0 predicate 0 farKind) -> max
 	degree := map[tupu.Kind][3]int{}
 	facts := map[tupu.Kind]int{}
@@ -345,15 +315,14 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 		}
 		deg = [3]int{}
 	}
-	c := tx.Bucket(bucketEdgeCounts).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	err := t.each(bucketEdgeCounts, func(k, v []byte) error {
 		e, group, ok := decodeEdgeCountKey(k)
 		if !ok {
-			continue
+			return nil
 		}
 		dir, _, _, ok := decodeEdgeGroup(group)
 		if !ok {
-			continue
+			return nil
 		}
 		if !bytes.Equal(e, entity) {
 			flushDegree()
@@ -366,7 +335,7 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 			}
 		}
 		if !known {
-			continue
+			return nil
 		}
 		n := int(readU64(v))
 		if n > groups[string(group)] {
@@ -374,6 +343,10 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 		}
 		deg[dirIndex(dir)] += n
 		deg[dirIndex(dirBoth)] += n
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	flushDegree()
 
@@ -389,11 +362,10 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 		}
 		n = 0
 	}
-	c = tx.Bucket(bucketFacts).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	err = t.each(bucketFacts, func(k, _ []byte) error {
 		e, prop, _, ok := decodeFactKey(k)
 		if !ok {
-			continue
+			return nil
 		}
 		if !bytes.Equal(e, entity) {
 			flushFacts()
@@ -403,21 +375,21 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 		if !properties[string(prop)] {
 			properties[string(prop)] = true
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	flushFacts()
 
-	if err := tx.DeleteBucket(bucketStats); err != nil && tx.Bucket(bucketStats) != nil {
-		return err
-	}
-	b, err := tx.CreateBucket(bucketStats)
-	if err != nil {
+	if err := t.clear(bucketStats); err != nil {
 		return err
 	}
 	put := func(k []byte, n int) error {
 		if n == 0 {
 			return nil // as raiseStat: nothing above zero to keep
 		}
-		return b.Put(k, u64(uint64(n)))
+		return t.put(bucketStats, k, u64(uint64(n)))
 	}
 	for kind, d := range degree {
 		for i, n := range d {
@@ -439,12 +411,12 @@ func writeStatistics(tx *bolt.Tx, kindOf func(entity []byte) (tupu.Kind, bool)) 
 		}
 	}
 	if len(properties) > 0 {
-		if err := b.Put(propertiesStatKey, u64(uint64(len(properties)))); err != nil {
+		if err := t.put(bucketStats, propertiesStatKey, u64(uint64(len(properties)))); err != nil {
 			return err
 		}
 	}
 	for p := range properties {
-		if err := b.Put(propertyStatKey(p), nil); err != nil {
+		if err := t.put(bucketStats, propertyStatKey(p), nil); err != nil {
 			return err
 		}
 	}

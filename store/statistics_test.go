@@ -142,7 +142,9 @@ func assertStatistics(t *testing.T, st *store.Statistics, d *tupu.Dataset) {
 	}
 }
 
-func TestStatistics_Sync(t *testing.T) {
+func TestStatistics_Sync(t *testing.T) { eachEngine(t, testStatistics_Sync) }
+
+func testStatistics_Sync(t *testing.T) {
 	d := seedDataset(t)
 	s := MustOpen(t)
 	MustSync(t, s, d)
@@ -174,7 +176,9 @@ func TestStatistics_Load(t *testing.T) {
 	assertStatistics(t, s.Statistics(), d)
 }
 
-func TestStatistics_Import(t *testing.T) {
+func TestStatistics_Import(t *testing.T) { eachEngine(t, testStatistics_Import) }
+
+func testStatistics_Import(t *testing.T) {
 	d := seedDataset(t)
 	from := MustOpen(t)
 	MustSync(t, from, d)
@@ -193,7 +197,9 @@ func TestStatistics_Import(t *testing.T) {
 
 // TestStatistics_Writes: a commit raises the statistics it passes, at
 // once; a deletion leaves them where they were, above the graph.
-func TestStatistics_Writes(t *testing.T) {
+func TestStatistics_Writes(t *testing.T) { eachEngine(t, testStatistics_Writes) }
+
+func testStatistics_Writes(t *testing.T) {
 	d := seedDataset(t)
 	s := MustOpen(t)
 	MustSync(t, s, d)
@@ -306,11 +312,11 @@ func TestStatistics_Migration(t *testing.T) {
 	assertStatistics(t, migrated.Statistics(), d)
 	fresh := MustOpen(t)
 	MustSync(t, fresh, d)
-	wk, wv, _, err := store.RawBucket(fresh, "stats")
+	wk, wv, err := store.RawBucket(fresh, "stats")
 	if err != nil {
 		t.Fatal(err)
 	}
-	gk, gv, _, err := store.RawBucket(migrated, "stats")
+	gk, gv, err := store.RawBucket(migrated, "stats")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,37 +1,37 @@
-// Package store keeps the graph in a bbolt file: entities, facts, relations
-// indexed from both ends, a name index and a per-kind index, with keyset
-// paging over all of them. It speaks in the domain's types; nothing about
-// bbolt leaks past it, so another backend can take its place.
+// Package store keeps the graph: entities, facts, relations indexed from
+// both ends, a name index and a per-kind index, with keyset paging over
+// all of them, over an engine of ordered keys (engine.go): a bbolt file,
+// or an etcd cluster. It speaks in the domain's types; nothing about
+// either engine leaks past it.
 package store
 
 import (
+	"cmp"
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"runtime/debug"
-	"strings"
+	"slices"
 	"sync/atomic"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
 	"tupu"
 )
 
 // Store is an open graph database. It is safe for concurrent use.
 type Store struct {
-	db      *bolt.DB
-	reads   atomic.Uint64
-	observe func(kind string, d time.Duration)
-	feed    feed
-	version atomic.Uint64 // the graph version of the last commit
-	cache   entityCache
-	commits commitLog // what recent commits touched
-	stats   atomic.Pointer[Statistics]
+	eng      engine
+	readOnly bool
+	reads    atomic.Uint64
+	observe  func(kind string, d time.Duration)
+	feed     feed
+	version  atomic.Uint64 // the graph version of the last commit
+	cache    entityCache
+	commits  commitLog // what recent commits touched
+	stats    atomic.Pointer[Statistics]
 	// rulesPassed is a version of the rules every stored statement was
 	// found to pass, for the next write transaction to record (see
 	// RulesPassed); 0 when there is none to record.
@@ -51,92 +51,89 @@ type Options struct {
 	// ObserveTx, when set, is told how long each transaction took, kind
 	// "read" or "write": the hook metrics hang on.
 	ObserveTx func(kind string, d time.Duration)
+	// Getenv reads the environment (TUPU_ETCD_PASSWORD, for a cluster);
+	// nil means os.Getenv.
+	Getenv func(string) string
 }
 
-// Open opens or creates the database at path. It returns UNAVAILABLE when
-// another process holds the file, and an error when the file was written
-// by an incompatible version of the storage schema.
-func Open(path string, opts Options) (*Store, error) {
-	if opts.Timeout == 0 {
-		opts.Timeout = time.Second
+// Open opens or creates the database at loc: a file's path, or a
+// cluster's URL (etcd://..., see etcdurl.go). It returns UNAVAILABLE when
+// another process holds the file or the cluster does not answer, and an
+// error when the store was written by an incompatible version of the
+// storage schema.
+func Open(loc string, opts Options) (*Store, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
 	}
-	if !opts.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
+	s := &Store{observe: opts.ObserveTx, readOnly: opts.ReadOnly}
+	var err error
+	if IsClusterURL(loc) {
+		var e *etcdEngine
+		if e, err = openEtcd(loc, opts, s.apply); err == nil {
+			s.eng = e
+			if err = e.run(); err != nil {
+				e.close()
+			}
 		}
-	}
-	// A large initial mmap (address space, not memory) means the file
-	// rarely has to be remapped as it grows, and a remap waits for every
-	// open read transaction: a long backup would stall writes.
-	var db *bolt.DB
-	err := guard(func() error {
-		var err error
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, InitialMmapSize: 1 << 30})
-		return err
-	})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, tupu.Errorf(tupu.Unavailable, "database %s is in use by another process (gave up after %s)", path, opts.Timeout)
-	}
-	if errors.Is(err, errDamaged) {
-		return nil, fmt.Errorf("database %s is damaged or truncated (%w); restore it from a backup", path, err)
+	} else {
+		s.eng, err = openBolt(loc, opts, s.apply)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	s := &Store{db: db, observe: opts.ObserveTx}
-	// Read-only, bbolt has read only the meta pages so far: the first
-	// pages past them may be what a damaged file faults on.
-	err = guard(func() error {
-		if opts.ReadOnly {
-			return db.View(checkReadable)
-		}
-		return db.Update(initSchema)
-	})
-	if errors.Is(err, errDamaged) {
-		db.Close()
-		return nil, fmt.Errorf("database %s is damaged or truncated (%w); restore it from a backup", path, err)
-	}
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	err = s.damaged(guard(func() error {
-		return db.View(func(tx *bolt.Tx) error {
-			s.version.Store(readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion)))
-			s.stats.Store(readStatistics(tx))
-			return nil
-		})
-	}))
-	if err != nil {
-		db.Close()
 		return nil, err
+	}
+	if err := s.start(); err != nil {
+		s.eng.close()
+		return nil, fmt.Errorf("open %s: %w", s.eng.location(), err)
 	}
 	return s, nil
 }
 
-func initSchema(tx *bolt.Tx) error {
-	if tx.Bucket(bucketMeta) == nil {
-		// Only a file with no buckets at all is ours to initialise; any
-		// other belongs to another program.
-		empty := true
-		tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
-		if !empty {
-			return errors.New("not a tupu database (no meta bucket)")
-		}
+// IsFile reports whether the store is a bbolt file (not a cluster).
+func (s *Store) IsFile() bool {
+	_, ok := s.eng.(*boltEngine)
+	return ok
+}
+
+// CatchUp waits until this process sees every commit made before the
+// call, by any process: on a cluster, reads come from a copy the
+// cluster's changes reach a few milliseconds after they commit, which is
+// too late for a token another server has just revoked. On a file it
+// returns at once.
+func (s *Store) CatchUp(ctx context.Context) error {
+	if e, ok := s.eng.(*etcdEngine); ok {
+		return e.catchUp(ctx)
 	}
-	for _, name := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+	return nil
+}
+
+// start brings the storage schema up to date (or, read-only, checks that
+// it can be read) and reads the graph version and statistics.
+func (s *Store) start() error {
+	var err error
+	if s.readOnly {
+		err = s.eng.view(func(r readTx) error { return checkReadable(r) })
+	} else {
+		err = s.eng.update(func(w writeTx) error { return initSchema(&Tx{r: w, w: w}) })
+	}
+	if err != nil {
+		return err
+	}
+	return s.eng.view(func(r readTx) error {
+		t := &Tx{r: r}
+		s.version.Store(t.GraphVersion())
+		s.stats.Store(readStatistics(t))
+		return nil
+	})
+}
+
+func initSchema(t *Tx) error {
+	if !t.has(bucketMeta, keySchemaVersion) {
+		if err := t.put(bucketMeta, keyHistoryEpoch, newEpoch()); err != nil {
 			return err
 		}
+		return t.put(bucketMeta, keySchemaVersion, u64(schemaVersion))
 	}
-	meta := tx.Bucket(bucketMeta)
-	if meta.Get(keySchemaVersion) == nil {
-		if err := meta.Put(keyHistoryEpoch, newEpoch()); err != nil {
-			return err
-		}
-		return meta.Put(keySchemaVersion, u64(schemaVersion))
-	}
-	v, err := fileSchema(tx)
+	v, err := storeSchema(t.r)
 	if err != nil {
 		return err
 	}
@@ -145,31 +142,37 @@ func initSchema(tx *bolt.Tx) error {
 		if migrate == nil {
 			return fmt.Errorf("storage schema version is %d, this program reads version %d", v, schemaVersion)
 		}
-		if err := migrate(tx); err != nil {
+		if err := migrate(t); err != nil {
 			return fmt.Errorf("migrate the storage schema from version %d: %w", v, err)
 		}
-		if err := meta.Put(keySchemaVersion, u64(v+1)); err != nil {
+		if err := t.put(bucketMeta, keySchemaVersion, u64(v+1)); err != nil {
 			return err
 		}
 	}
-	return checkSchema(tx)
+	return checkSchema(t.r)
 }
 
-// fileSchema returns the file's schema version.
-func fileSchema(tx *bolt.Tx) (uint64, error) {
-	meta := tx.Bucket(bucketMeta)
-	if meta == nil {
-		return 0, errors.New("not a tupu database (no meta bucket)")
+// storeSchema returns the store's schema version.
+func storeSchema(r readTx) (uint64, error) {
+	v, ok := r.get(bucketMeta, keySchemaVersion)
+	if !ok {
+		return 0, errors.New("not a tupu database (no schema version)")
 	}
-	v := meta.Get(keySchemaVersion)
+	if string(v) == string(loadingSchema) {
+		return 0, errLoading
+	}
 	if len(v) != 8 {
 		return 0, errors.New("not a tupu database (no schema version)")
 	}
 	return binary.BigEndian.Uint64(v), nil
 }
 
-func checkSchema(tx *bolt.Tx) error {
-	got, err := fileSchema(tx)
+// errLoading is the schema version of a store a load is filling, or was
+// filling when it stopped.
+var errLoading = errors.New("a load into this database did not finish (or is still running); delete it and load again")
+
+func checkSchema(r readTx) error {
+	got, err := storeSchema(r)
 	if err != nil {
 		return err
 	}
@@ -183,8 +186,8 @@ func checkSchema(tx *bolt.Tx) error {
 // version, or one a migration would bring to it without changing what is
 // already there (the file then has no statistics, which only serving
 // needs).
-func checkReadable(tx *bolt.Tx) error {
-	got, err := fileSchema(tx)
+func checkReadable(r readTx) error {
+	got, err := storeSchema(r)
 	if err != nil {
 		return err
 	}
@@ -194,67 +197,37 @@ func checkReadable(tx *bolt.Tx) error {
 	return nil
 }
 
-// Close closes the database file.
-func (s *Store) Close() error { return s.db.Close() }
+// damaged turns errDamaged into an error a client may see, naming the
+// store for the log.
+func (s *Store) damaged(err error) error {
+	if errors.Is(err, errDamaged) {
+		return &damagedError{path: s.Path(), cause: err}
+	}
+	return err
+}
 
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.db.Path() }
+// Close closes the database.
+func (s *Store) Close() error { return s.eng.close() }
+
+// Path returns where the database is: its file's path, or its cluster's
+// endpoints and prefix.
+func (s *Store) Path() string { return s.eng.location() }
 
 // View runs fn in a read transaction. The Tx is only valid inside fn.
 func (s *Store) View(fn func(*Tx) error) error {
 	s.reads.Add(1)
 	defer s.timed("read")()
-	return s.damaged(guard(func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
-			t := &Tx{tx: tx}
-			if v := t.GraphVersion(); v == s.version.Load() {
-				t.cache, t.cacheVersion = &s.cache, v
-			}
-			return fn(t)
-		})
-	}))
+	return s.eng.view(func(r readTx) error { return fn(s.readTx(r)) })
 }
 
-// errDamaged marks a fault in reading the file: a page that is not what
-// its parent says, or a read past the end of a truncated file.
-var errDamaged = errors.New("damaged database page")
-
-// guard runs fn turning the faults of a damaged file into errDamaged:
-// bbolt panics on a page that fails its checks, and a read of a mapped
-// page the file no longer holds is a memory fault, which SetPanicOnFault
-// makes a panic this goroutine can recover.
-func guard(fn func() error) (err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", errDamaged, r)
-		}
-	}()
-	return fn()
-}
-
-// damaged turns errDamaged into an error a client may see; the file's
-// name and the fault go to the caller's log through the wrapped error.
-func (s *Store) damaged(err error) error {
-	if errors.Is(err, errDamaged) {
-		return &damagedError{path: s.db.Path(), cause: err}
+// readTx makes the Tx of a read transaction, with the entity cache when
+// it sees the newest committed version.
+func (s *Store) readTx(r readTx) *Tx {
+	t := &Tx{r: r}
+	if v := t.GraphVersion(); v == s.version.Load() {
+		t.cache, t.cacheVersion = &s.cache, v
 	}
-	return err
-}
-
-// damagedError is UNAVAILABLE to clients, with the file and the fault
-// kept for logs.
-type damagedError struct {
-	path  string
-	cause error
-}
-
-func (e *damagedError) Error() string {
-	return fmt.Sprintf("database %s is damaged: %v", e.path, e.cause)
-}
-
-func (e *damagedError) Unwrap() []error {
-	return []error{tupu.Errorf(tupu.Unavailable, "the database is damaged; the operator must restore it from a backup"), e.cause}
+	return t
 }
 
 // timed starts timing a transaction; call what it returns at the end.
@@ -266,53 +239,115 @@ func (s *Store) timed(kind string) func() {
 	return func() { s.observe(kind, time.Since(start)) }
 }
 
-// Update runs fn in a write transaction: all of fn's writes commit, or none.
+// Update runs fn in a write transaction: all of fn's writes commit, or
+// none. A commit that changes the graph or its history raises the graph
+// version by one (see versioned).
+// On an engine shared by several processes, fn may run more than once:
+// when another process committed first, it runs again on the graph as
+// that left it (so that, say, a version checked in fn is checked again);
+// fn must not do anything but read and write through its Tx.
 func (s *Store) Update(fn func(*Tx) error) error {
-	defer s.timed("write")()
-	var changes []Change
-	err := guard(func() error { return s.updateTx(fn, &changes) })
-	if err == nil && len(changes) > 0 {
-		s.feed.publish(changes)
+	if s.readOnly {
+		return errors.New("the database is open read-only")
 	}
-	return s.damaged(err)
-}
-
-func (s *Store) updateTx(fn func(*Tx) error, changes *[]Change) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		t := &Tx{tx: tx}
+	defer s.timed("write")()
+	rules := s.rulesPassed.Load()
+	err := s.eng.update(func(w writeTx) error {
+		t := &Tx{r: w, w: w}
 		if err := fn(t); err != nil {
 			return err
 		}
-		*changes = t.changes
-		if revoked := t.revoked; len(revoked) > 0 {
-			tx.OnCommit(func() { s.revocations.revoked(revoked) })
+		if rules != 0 {
+			if err := markRulesPassed(w); err != nil {
+				return err
+			}
 		}
-		if v := s.rulesPassed.Load(); v != 0 {
-			if err := tx.Bucket(bucketMeta).Put(keyRulesChecked, u64(v)); err != nil {
-				return err
-			}
-			tx.OnCommit(func() { s.rulesPassed.CompareAndSwap(v, 0) })
+		if !t.changed {
+			return nil
 		}
-		if t.changed {
-			if err := bumpGraphVersion(tx); err != nil {
-				return err
+		if err := t.raiseStatistics(); err != nil {
+			return err
+		}
+		return t.put(bucketMeta, keyGraphVersion, u64(t.GraphVersion()+1))
+	})
+	if err == nil && rules != 0 {
+		s.rulesPassed.CompareAndSwap(rules, 0)
+	}
+	return err
+}
+
+// apply takes a commit in: the engine hands over every commit, in commit
+// order, before the write that made it returns (and, on a shared engine,
+// the commits of other processes as they arrive). The graph version, what
+// the commit touched, the changes it recorded and the statistics all
+// follow from what it wrote.
+func (s *Store) apply(c commit) {
+	var (
+		version    uint64
+		versioned  bool
+		everything bool // a new graph or history: a load, an import, a restore
+		statistics bool
+		touched    []string
+		changes    []Change
+		revoked    []string // hashes of the tokens the commit revoked
+	)
+	for _, o := range c.ops {
+		switch o.bucket {
+		case bucketMeta:
+			switch {
+			case string(o.key) == string(keyGraphVersion) && !o.delete:
+				version, versioned = readU64(o.value), true
+			case string(o.key) == string(keyRulesChecked):
+				// A record of a check: nothing a reader sees.
+			default:
+				everything = true
 			}
-			stats, err := t.raiseStatistics()
-			if err != nil {
-				return err
+		case bucketHistory:
+			var ch Change
+			if !o.delete && json.Unmarshal(o.value, &ch) == nil {
+				changes = append(changes, ch)
 			}
-			v := t.GraphVersion()
-			touched := t.touched // nil: changed without saying where, so everything
-			tx.OnCommit(func() {
-				s.commits.add(v, touched)
-				s.version.Store(v)
-				if stats != nil {
-					s.setStatistics(stats)
-				}
+		case bucketStats, bucketKindCounts:
+			statistics = true
+		case bucketTokenHashes:
+			if o.delete {
+				revoked = append(revoked, decodeTokenHashKey(o.key))
+			}
+		}
+		if d, ok := touchedBy(o.bucket, o.key); ok {
+			touched = append(touched, d)
+		}
+	}
+	if everything {
+		// A new graph: whatever version it has, nothing cached of another
+		// may stand.
+		touched = nil
+		if !versioned {
+			s.eng.view(func(r readTx) error {
+				version, versioned = (&Tx{r: r}).GraphVersion(), true
+				return nil
 			})
 		}
-		return nil
-	})
+	} else if touched == nil {
+		touched = []string{}
+	}
+	if versioned {
+		s.commits.add(version, touched)
+		s.version.Store(version)
+	}
+	if statistics || everything {
+		s.eng.view(func(r readTx) error {
+			s.setStatistics(readStatistics(&Tx{r: r}))
+			return nil
+		})
+	}
+	if len(revoked) > 0 {
+		s.revocations.revoked(revoked)
+	}
+	if !everything && len(changes) > 0 {
+		slices.SortFunc(changes, func(a, b Change) int { return cmp.Compare(a.Seq, b.Seq) })
+		s.feed.publish(changes)
+	}
 }
 
 // Version returns the graph version of the last commit, without a
@@ -326,8 +361,8 @@ func (s *Store) ReadTransactions() uint64 { return s.reads.Load() }
 // GraphVersion returns a number that grows with every committed change.
 func (s *Store) GraphVersion() (uint64, error) {
 	var v uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v = readU64(tx.Bucket(bucketMeta).Get(keyGraphVersion))
+	err := s.eng.view(func(r readTx) error {
+		v = (&Tx{r: r}).GraphVersion()
 		return nil
 	})
 	return v, err
@@ -345,23 +380,11 @@ func Verify(path string) (VerifyReport, error) {
 		return r, err
 	}
 	defer s.Close()
-	err = s.db.View(func(tx *bolt.Tx) error {
-		var problems []string
-		for e := range tx.Check() {
-			if len(problems) < 10 {
-				problems = append(problems, e.Error())
-			}
-		}
-		if len(problems) > 0 {
-			return fmt.Errorf("the file fails bbolt's consistency check: %s", strings.Join(problems, "; "))
-		}
-		r.Schema, _ = fileSchema(tx)
-		return nil
-	})
-	if err != nil {
+	if err := s.Check(); err != nil {
 		return r, err
 	}
 	err = s.View(func(t *Tx) error {
+		r.Schema, _ = storeSchema(t.r)
 		r.GraphVersion, r.LastChange, r.Epoch, r.Entities = t.GraphVersion(), t.LastSeq(), t.HistoryEpoch(), t.CountEntities("")
 		return nil
 	})
@@ -378,59 +401,91 @@ type VerifyReport struct {
 }
 
 // Check runs bbolt's consistency check over the whole file and returns the
-// first problem found. On a damaged data page bbolt's check can panic in a
-// goroutine of its own, which no recover here can catch: check a file of
+// first problems found. On a damaged data page bbolt's check can panic in
+// a goroutine of its own, which no recover here can catch: check a file of
 // unknown health in a process of its own.
 func (s *Store) Check() error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			return e
-		}
-		return nil
-	})
+	if e, ok := s.eng.(interface{ check() error }); ok {
+		return e.check()
+	}
+	return nil
 }
 
 // Tx is a transaction on the store. It is only valid inside the function
 // given to View or Update; values it returns are copies and outlive it.
 type Tx struct {
-	tx      *bolt.Tx
+	r readTx
+	w writeTx // nil in a read transaction
+	// changed is whether the transaction wrote the graph or its history
+	// (see versioned): a commit that did raises the graph version.
 	changed bool
 	// cache, when set, holds decoded entities of cacheVersion, the
 	// version this read transaction sees; write transactions have none.
 	cache        *entityCache
 	cacheVersion uint64
-	changes      []Change         // recorded in this transaction
 	clock        func() time.Time // nil: the wall clock
-	touched      []string         // keys whose data this write changed, see touch
-	kindsChanged bool             // an entity was created or deleted: the kind counts moved
-	revoked      []string         // hashes of the tokens this write revoked
-	// buckets caches the buckets a read transaction has opened: bbolt
-	// caches them only for writes, and opening one is a search from the
-	// root, which a response's snapshot would otherwise repeat per read.
-	buckets map[string]*bolt.Bucket
+	touched      []string         // what this write touched (see touchedBy), for the statistics
 }
 
-// bucket returns the top-level bucket name.
-func (t *Tx) bucket(name []byte) *bolt.Bucket {
-	if t.tx.Writable() {
-		return t.tx.Bucket(name)
-	}
-	if b, ok := t.buckets[string(name)]; ok {
-		return b
-	}
-	b := t.tx.Bucket(name)
-	if b != nil {
-		if t.buckets == nil {
-			t.buckets = make(map[string]*bolt.Bucket, 8)
-		}
-		t.buckets[string(name)] = b
-	}
-	return b
+// get returns the value of key k in bucket b, nil when there is none.
+func (t *Tx) get(b bucket, k []byte) []byte {
+	v, _ := t.r.get(b, k)
+	return v
 }
 
-func bumpGraphVersion(tx *bolt.Tx) error {
-	meta := tx.Bucket(bucketMeta)
-	return meta.Put(keyGraphVersion, u64(readU64(meta.Get(keyGraphVersion))+1))
+// has reports whether bucket b holds key k (whose value may be empty).
+func (t *Tx) has(b bucket, k []byte) bool {
+	_, ok := t.r.get(b, k)
+	return ok
+}
+
+// errReadOnly is a write in a read transaction: a bug.
+var errReadOnly = errors.New("a write in a read transaction")
+
+// put sets key k of bucket b to v.
+func (t *Tx) put(b bucket, k, v []byte) error {
+	if t.w == nil {
+		return errReadOnly
+	}
+	t.changed = t.changed || versioned(b)
+	if d, ok := touchedBy(b, k); ok {
+		t.touched = append(t.touched, d)
+	}
+	return t.w.put(b, k, v)
+}
+
+// del deletes key k of bucket b.
+func (t *Tx) del(b bucket, k []byte) error {
+	if t.w == nil {
+		return errReadOnly
+	}
+	t.changed = t.changed || versioned(b)
+	if d, ok := touchedBy(b, k); ok {
+		t.touched = append(t.touched, d)
+	}
+	return t.w.delete(b, k)
+}
+
+// clear deletes every key of bucket b.
+func (t *Tx) clear(b bucket) error {
+	if t.w == nil {
+		return errReadOnly
+	}
+	t.changed = t.changed || versioned(b)
+	return t.w.clear(b)
+}
+
+// each calls fn with every key of bucket b in order, until fn returns an
+// error.
+func (t *Tx) each(b bucket, fn func(k, v []byte) error) error {
+	return scan(t.r, b, nil, nil, false, func(k, v []byte) (bool, error) { return true, fn(k, v) })
+}
+
+// empty reports whether bucket b holds no key.
+func (t *Tx) empty(b bucket) bool {
+	empty := true
+	scan(t.r, b, nil, nil, false, func([]byte, []byte) (bool, error) { empty = false; return false, nil })
+	return empty
 }
 
 func u64(v uint64) []byte {
@@ -450,19 +505,14 @@ func readU64(b []byte) uint64 {
 // and put the copy where --db points.
 // size, when not nil, learns the copy's size before its first byte.
 func (s *Store) Backup(w io.Writer, size func(int64)) (int64, error) {
-	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if size != nil {
-			size(tx.Size())
-		}
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
-	return n, err
+	e, ok := s.eng.(*boltEngine)
+	if !ok {
+		return 0, tupu.Errorf(tupu.Unavailable, "backups of %s are not a file copy", s.Path())
+	}
+	return e.backup(w, size)
 }
 
 // GraphVersion returns the graph version this transaction sees.
 func (t *Tx) GraphVersion() uint64 {
-	return readU64(t.tx.Bucket(bucketMeta).Get(keyGraphVersion))
+	return readU64(t.get(bucketMeta, keyGraphVersion))
 }

@@ -322,7 +322,9 @@ func put(tb testing.TB, s *store.Store, es []tupu.Entity, rs []tupu.Relation, fs
 	})
 }
 
-func TestStore_Entity(t *testing.T) {
+func TestStore_Entity(t *testing.T) { eachEngine(t, testStore_Entity) }
+
+func testStore_Entity(t *testing.T) {
 	s := MustOpen(t)
 	park := entity("frontier-tech-city", tupu.KindPark, "前沿科技城", "科技城")
 	park.NameEn = "Frontier Tech City"
@@ -397,7 +399,9 @@ func TestStore_Entity(t *testing.T) {
 	})
 }
 
-func TestStore_Facts(t *testing.T) {
+func TestStore_Facts(t *testing.T) { eachEngine(t, testStore_Facts) }
+
+func testStore_Facts(t *testing.T) {
 	s := MustOpen(t)
 	es := []tupu.Entity{entity("yubei", tupu.KindDistrict, "渝北区"), entity("acme", tupu.KindCompany, "某某科技")}
 	gdp20, gdp21, pop := fact("yubei", "gdp", 2000, "2020"), fact("yubei", "gdp", 2200, "2021"), fact("yubei", "population", 219, "")
@@ -462,7 +466,9 @@ func TestStore_Facts(t *testing.T) {
 	})
 }
 
-func TestStore_Relations(t *testing.T) {
+func TestStore_Relations(t *testing.T) { eachEngine(t, testStore_Relations) }
+
+func testStore_Relations(t *testing.T) {
 	s := MustOpen(t)
 	es := []tupu.Entity{
 		entity("park", tupu.KindPark, "前沿科技城"),
@@ -589,7 +595,9 @@ func TestStore_Relations(t *testing.T) {
 	})
 }
 
-func TestStore_DeleteEntity(t *testing.T) {
+func TestStore_DeleteEntity(t *testing.T) { eachEngine(t, testStore_DeleteEntity) }
+
+func testStore_DeleteEntity(t *testing.T) {
 	s := MustOpen(t)
 	d := hubDataset()
 	MustSync(t, s, d)
@@ -657,7 +665,9 @@ func deleteFunc[T any](s []T, del func(T) bool) []T {
 	return out
 }
 
-func TestStore_Update(t *testing.T) {
+func TestStore_Update(t *testing.T) { eachEngine(t, testStore_Update) }
+
+func testStore_Update(t *testing.T) {
 	t.Run("error_rolls_back", func(t *testing.T) {
 		s := MustOpen(t)
 		err := s.Update(func(tx *store.Tx) error {
@@ -745,7 +755,9 @@ func TestStore_Update(t *testing.T) {
 }
 
 // TestStore_Concurrent reads while a writer works; run it under -race.
-func TestStore_Concurrent(t *testing.T) {
+func TestStore_Concurrent(t *testing.T) { eachEngine(t, testStore_Concurrent) }
+
+func testStore_Concurrent(t *testing.T) {
 	s := MustOpen(t)
 	MustSync(t, s, hubDataset())
 	var wg sync.WaitGroup

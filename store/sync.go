@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -103,6 +104,30 @@ var errDryRun = errors.New("dry run")
 func (s *Store) Sync(d *tupu.Dataset, opts SyncOptions) (SyncResult, error) {
 	if err := d.Validate(); err != nil {
 		return SyncResult{}, err
+	}
+	if !s.IsFile() && !opts.DryRun {
+		// A cluster takes a whole graph only as a copy (see throughFile):
+		// an empty one is seeded so, as a file would be in one commit.
+		holds, err := s.holdsGraph()
+		if err != nil {
+			return SyncResult{}, err
+		}
+		if !holds {
+			var res SyncResult
+			err := s.throughFile(context.Background(), func(tmp *Store) error {
+				var err error
+				res, err = tmp.Sync(d, opts)
+				return err
+			})
+			if !isRaced(err) {
+				return res, err
+			}
+			// Another server is seeding it: once it has, sync with what
+			// it wrote, as usual.
+			if err := s.waitLoaded(); err != nil {
+				return SyncResult{}, err
+			}
+		}
 	}
 	var res SyncResult
 	err := s.Update(func(t *Tx) error {
@@ -244,8 +269,7 @@ func (s *seedStatement) decide(force bool) (a SyncAction, write, remove bool) {
 
 // sync applies d; see Sync.
 func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
-	seeded := t.bucket(bucketSeeded)
-	if k, _ := seeded.Cursor().First(); k == nil {
+	if t.empty(bucketSeeded) {
 		n, err := t.adoptSeeded(d)
 		if err != nil {
 			return err
@@ -288,7 +312,7 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 			return err
 		}
 	}
-	err := seeded.ForEach(func(k, v []byte) error {
+	err := t.each(bucketSeeded, func(k, v []byte) error {
 		if st := byKey[string(k)]; st != nil {
 			st.last = slices.Clone(v)
 			return nil
@@ -349,7 +373,7 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 			if st.kind == stmtDocument && st.cur != nil {
 				changedDocs[st.parts[0]] = true
 			}
-			if err := seeded.Put(st.key(), st.next); err != nil {
+			if err := t.put(bucketSeeded, st.key(), st.next); err != nil {
 				return err
 			}
 		case remove && st.kind == stmtEntity:
@@ -362,7 +386,7 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 			// Documents stay: statements the seed does not own may cite
 			// them, and the API never removes one either.
 			report(SyncAction{Op: SyncKeep, Statement: a.Statement, Reason: "the data set no longer has it; documents are kept"})
-			if err := seeded.Delete(st.key()); err != nil {
+			if err := t.del(bucketSeeded, st.key()); err != nil {
 				return err
 			}
 		case remove:
@@ -371,7 +395,7 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 				return err
 			}
 			res.Removed++
-			if err := seeded.Delete(st.key()); err != nil {
+			if err := t.del(bucketSeeded, st.key()); err != nil {
 				return err
 			}
 		default:
@@ -384,13 +408,13 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 				res.Unchanged++
 				if st.last != nil && !bytes.Equal(st.last, st.next) {
 					// A curator made the data set's change: the seed's again.
-					if err := seeded.Put(st.key(), st.next); err != nil {
+					if err := t.put(bucketSeeded, st.key(), st.next); err != nil {
 						return err
 					}
 				}
 			case st.last != nil:
 				// Gone from the store and from the data set: off the record.
-				if err := seeded.Delete(st.key()); err != nil {
+				if err := t.del(bucketSeeded, st.key()); err != nil {
 					return err
 				}
 			}
@@ -407,7 +431,7 @@ func (t *Tx) sync(d *tupu.Dataset, opts SyncOptions, res *SyncResult) error {
 		}
 		report(SyncAction{Op: SyncRemove, Statement: x.st.String()})
 		res.Removed++
-		if err := seeded.Delete(x.st.key()); err != nil {
+		if err := t.del(bucketSeeded, x.st.key()); err != nil {
 			return err
 		}
 	}
@@ -574,7 +598,7 @@ func (t *Tx) checkCitations(docs map[string]bool) error {
 			broken = append(broken, fmt.Sprintf("%s quotes %q", what, src.Quote))
 		}
 	}
-	err := t.bucket(bucketEntities).ForEach(func(_, v []byte) error {
+	err := t.each(bucketEntities, func(_, v []byte) error {
 		e, err := decodeEntity(v)
 		if err == nil {
 			check(entityStmt(e.Key).String(), e.Source)
@@ -584,7 +608,7 @@ func (t *Tx) checkCitations(docs map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	err = t.bucket(bucketEdges).ForEach(func(k, v []byte) error {
+	err = t.each(bucketEdges, func(k, v []byte) error {
 		ek, ok := decodeEdgeKey(k)
 		if !ok || ek.dir != dirOut {
 			return nil
@@ -599,7 +623,7 @@ func (t *Tx) checkCitations(docs map[string]bool) error {
 	if err != nil {
 		return err
 	}
-	err = t.bucket(bucketFacts).ForEach(func(_, v []byte) error {
+	err = t.each(bucketFacts, func(_, v []byte) error {
 		var f tupu.Fact
 		if err := json.Unmarshal(v, &f); err != nil {
 			return err
@@ -632,15 +656,14 @@ func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
 		bySeed    bool            // the seed wrote it at all
 	}
 	history := map[string]*seen{}
-	c := t.bucket(bucketHistory).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	err := t.each(bucketHistory, func(_, v []byte) error {
 		var ch Change
 		if err := json.Unmarshal(v, &ch); err != nil {
-			return 0, fmt.Errorf("decode change: %w", err)
+			return fmt.Errorf("decode change: %w", err)
 		}
 		s, ok := changedStmt(&ch)
 		if !ok {
-			continue
+			return nil
 		}
 		h := history[string(s.key())]
 		if h == nil {
@@ -651,6 +674,10 @@ func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
 		if ch.Actor == ActorSeed || ch.Actor == ActorSeedForce {
 			h.bySeed, h.seedWrote = true, ch.After
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	candidates := map[string]stmt{}
 	for k := range history {
@@ -719,7 +746,7 @@ func (t *Tx) adoptSeeded(d *tupu.Dataset) (int, error) {
 		if record == nil {
 			continue
 		}
-		if err := t.bucket(bucketSeeded).Put([]byte(k), record); err != nil {
+		if err := t.put(bucketSeeded, []byte(k), record); err != nil {
 			return 0, err
 		}
 		n++

@@ -67,7 +67,9 @@ func syncV2() *tupu.Dataset {
 	)
 }
 
-func TestStore_Sync(t *testing.T) {
+func TestStore_Sync(t *testing.T) { eachEngine(t, testStore_Sync) }
+
+func testStore_Sync(t *testing.T) {
 	t.Run("into_empty_store", func(t *testing.T) {
 		s := MustOpen(t)
 		d := syncV1()
@@ -589,6 +591,10 @@ func keepingV1sWords() *tupu.Dataset {
 // writers seed, import and restore, and seeding reads it to tell its
 // statements from curators': no token may take those names.
 func TestCreateToken_refusesTheProgramsActors(t *testing.T) {
+	eachEngine(t, testCreateToken_refusesTheProgramsActors)
+}
+
+func testCreateToken_refusesTheProgramsActors(t *testing.T) {
 	s := MustOpen(t)
 	for _, name := range []string{store.ActorSeed, store.ActorImport, store.ActorRestore} {
 		err := s.Update(func(tx *store.Tx) error {

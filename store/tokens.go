@@ -54,17 +54,12 @@ const (
 // rebuilt whole for a change that is not in it.
 const ActorOffline = "token --db"
 
-// tokensDependency is what a change of tokens touches (see Tx.touch):
-// nothing a cached answer reads by key.
-const tokensDependency = "tokens\x00"
-
 // recordToken records a change of tokens by actor in history, unless the
 // actor is ActorOffline.
 func (t *Tx) recordToken(actor, op string, before, after *tokenRecord) error {
 	if actor == ActorOffline {
 		return nil
 	}
-	t.touch(tokensDependency)
 	if before == nil {
 		return t.record(actor, op, "", "", nil, after)
 	}
@@ -115,12 +110,11 @@ func (t *Tx) CreateToken(actor, name string, role Role) (tok *Token, secret stri
 	if role != RoleEditor && role != RoleAdmin {
 		return nil, "", tupu.Errorf(tupu.BadUserInput, "role: %q is neither editor nor admin", role)
 	}
-	b := t.tx.Bucket(bucketTokens)
-	if b.Get(tokenKey(name)) != nil {
+	if t.has(bucketTokens, tokenKey(name)) {
 		return nil, "", tupu.Errorf(tupu.Conflict, "name: a token named %q exists; revoke it first", name)
 	}
 	n := 0
-	b.ForEach(func(_, _ []byte) error { n++; return nil })
+	t.each(bucketTokens, func(_, _ []byte) error { n++; return nil })
 	if n >= MaxTokens {
 		return nil, "", tupu.Errorf(tupu.Conflict, "there are %d tokens, as many as a database holds; revoke some first", n)
 	}
@@ -134,10 +128,10 @@ func (t *Tx) CreateToken(actor, name string, role Role) (tok *Token, secret stri
 	if err != nil {
 		return nil, "", err
 	}
-	if err := b.Put(tokenKey(name), v); err != nil {
+	if err := t.put(bucketTokens, tokenKey(name), v); err != nil {
 		return nil, "", err
 	}
-	if err := t.tx.Bucket(bucketTokenHashes).Put(tokenHashKey(tok.Hash), []byte(name)); err != nil {
+	if err := t.put(bucketTokenHashes, tokenHashKey(tok.Hash), []byte(name)); err != nil {
 		return nil, "", err
 	}
 	return tok, secret, t.recordToken(actor, OpCreateToken, nil, tok.record())
@@ -146,7 +140,7 @@ func (t *Tx) CreateToken(actor, name string, role Role) (tok *Token, secret stri
 // Tokens lists the tokens by name.
 func (t *Tx) Tokens() ([]Token, error) {
 	var out []Token
-	err := t.tx.Bucket(bucketTokens).ForEach(func(_, v []byte) error {
+	err := t.each(bucketTokens, func(_, v []byte) error {
 		var tok Token
 		if err := json.Unmarshal(v, &tok); err != nil {
 			return fmt.Errorf("decode token: %w", err)
@@ -159,7 +153,7 @@ func (t *Tx) Tokens() ([]Token, error) {
 
 // Token returns the token named name, or NOT_FOUND.
 func (t *Tx) Token(name string) (*Token, error) {
-	v := t.tx.Bucket(bucketTokens).Get(tokenKey(name))
+	v := t.get(bucketTokens, tokenKey(name))
 	if v == nil {
 		return nil, tupu.Errorf(tupu.NotFound, "no token is named %q", name)
 	}
@@ -172,19 +166,19 @@ func (t *Tx) Token(name string) (*Token, error) {
 
 // RevokeToken deletes a token on behalf of actor and returns it as it
 // was, or NOT_FOUND. Requests with it fail from the next on, and the
-// streams opened with it end once the transaction commits (AfterRevoke).
+// streams opened with it end once the transaction commits (AfterRevoke;
+// the store learns of it from the commit, on every server of a cluster).
 func (t *Tx) RevokeToken(actor, name string) (*Token, error) {
 	tok, err := t.Token(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.tx.Bucket(bucketTokenHashes).Delete(tokenHashKey(tok.Hash)); err != nil {
+	if err := t.del(bucketTokenHashes, tokenHashKey(tok.Hash)); err != nil {
 		return nil, err
 	}
-	if err := t.tx.Bucket(bucketTokens).Delete(tokenKey(name)); err != nil {
+	if err := t.del(bucketTokens, tokenKey(name)); err != nil {
 		return nil, err
 	}
-	t.revoked = append(t.revoked, tok.Hash)
 	return tok, t.recordToken(actor, OpRevokeToken, tok.record(), nil)
 }
 
@@ -193,12 +187,12 @@ func (t *Tx) Authenticate(secret string) (*Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "the bearer token is not a tupu token")
 	}
-	name := t.tx.Bucket(bucketTokenHashes).Get(tokenHashKey(hashSecret(secret)))
+	name := t.get(bucketTokenHashes, tokenHashKey(hashSecret(secret)))
 	if name == nil {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "the bearer token is unknown or revoked")
 	}
 	var tok Token
-	if err := json.Unmarshal(t.tx.Bucket(bucketTokens).Get(tokenKey(string(name))), &tok); err != nil {
+	if err := json.Unmarshal(t.get(bucketTokens, tokenKey(string(name))), &tok); err != nil {
 		return nil, fmt.Errorf("decode token: %w", err)
 	}
 	return &tok, nil

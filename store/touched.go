@@ -7,9 +7,10 @@ import "sync"
 //
 // A commit touches the entities whose record or relations (at either end)
 // it wrote, the facts of an entity (as FactsDependency) and the documents
-// (as DocumentDependency) it wrote.
-// A commit that changed the graph without naming what it touched counts
-// as touching everything.
+// (as DocumentDependency) it wrote: touchedBy reads that off the keys it
+// wrote, so it is the same for a commit of this process and one another
+// process made on a shared engine. A commit that starts a new graph or
+// history (a load, an import, a restore) touches everything.
 
 // The prefixes of touched keys that are not entity keys (which never
 // hold a 0 byte).
@@ -26,10 +27,27 @@ func DocumentDependency(key string) string { return documentDependency + key }
 // keys: a fact changes neither the entity's record nor its relations.
 func FactsDependency(entity string) string { return factsDependency + entity }
 
-// touch records that this transaction changed the graph at keys.
-func (t *Tx) touch(keys ...string) {
-	t.changed = true
-	t.touched = append(t.touched, keys...)
+// touchedBy returns what a write of key k in bucket b touches, if
+// anything: the records, relations, facts and documents answers show.
+// Indexes, counters, history and tokens follow from those writes or are
+// not shown.
+func touchedBy(b bucket, k []byte) (string, bool) {
+	switch b {
+	case bucketEntities:
+		return decodeEntityKey(k), true
+	case bucketEdges:
+		// Each end's key, from the edge written at that end.
+		if e, ok := decodeEdgeKey(k); ok {
+			return string(e.entity), true
+		}
+	case bucketFacts:
+		if entity, _, _, ok := decodeFactKey(k); ok {
+			return FactsDependency(string(entity)), true
+		}
+	case bucketDocuments:
+		return DocumentDependency(decodeDocumentKey(k)), true
+	}
+	return "", false
 }
 
 // recentCommits is how many commits' touched keys the store remembers.
@@ -37,10 +55,10 @@ const recentCommits = 256
 
 type commitLog struct {
 	mu      sync.Mutex
-	commits [recentCommits]commit // ring, indexed by version % recentCommits
+	commits [recentCommits]touchedAt // ring, indexed by version % recentCommits
 }
 
-type commit struct {
+type touchedAt struct {
 	version uint64
 	touched []string // nil: everything
 }
@@ -48,7 +66,7 @@ type commit struct {
 func (l *commitLog) add(version uint64, touched []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.commits[version%recentCommits] = commit{version: version, touched: touched}
+	l.commits[version%recentCommits] = touchedAt{version: version, touched: touched}
 }
 
 // Touched returns the keys touched by the commits after graph version

@@ -11,7 +11,9 @@ import (
 // TestTouched checks what each kind of commit says it touched: an entity
 // its key, a relation both ends, a fact its entity, a document its own
 // name; and that the store says so only for commits it remembers.
-func TestTouched(t *testing.T) {
+func TestTouched(t *testing.T) { eachEngine(t, testTouched) }
+
+func testTouched(t *testing.T) {
 	s := MustOpen(t)
 	v0 := MustGraphVersion(t, s)
 	a, b := entity("a", tupu.KindCompany, "甲"), entity("b", tupu.KindLab, "乙")

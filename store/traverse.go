@@ -37,7 +37,7 @@ type rawEdge struct {
 // order, reading keys only (values are handed over undecoded).
 func (t *Tx) eachEdge(entity string, f EdgeFilter, fn func(rawEdge) error) error {
 	groups, _ := t.edgeGroups(entity, f)
-	c := t.bucket(bucketEdges).Cursor()
+	c := t.r.cursor(bucketEdges)
 	for _, g := range groups {
 		for k, v := c.Seek(g.prefix); k != nil && bytes.HasPrefix(k, g.prefix); k, v = c.Next() {
 			if err := fn(rawEdge{g.id.dir, g.id.pred, g.id.far, string(edgeOther(g.prefix, k)), v}); err != nil {
@@ -358,7 +358,7 @@ type pathStep struct {
 // index's own, valid for the transaction, and must not be changed.
 func (t *Tx) scanEdges(entity string, preds []tupu.Predicate, fn func(dir byte, pred tupu.Predicate, other, value []byte) error) error {
 	groups, _ := t.edgeGroups(entity, EdgeFilter{Predicates: preds})
-	c := t.bucket(bucketEdges).Cursor()
+	c := t.r.cursor(bucketEdges)
 	for _, g := range groups {
 		for k, v := c.Seek(g.prefix); k != nil && bytes.HasPrefix(k, g.prefix); k, v = c.Next() {
 			if err := fn(g.id.dir, g.id.pred, edgeOther(g.prefix, k), v); err != nil {

@@ -251,7 +251,9 @@ func checkPathsAgainstReference(t *testing.T, d *tupu.Dataset, pairs int) {
 	t.Logf("%d entities, %d pairs; pairs by shortest length (-1: none): %v", len(keys), pairs, found)
 }
 
-func TestPaths_matchReference(t *testing.T) {
+func TestPaths_matchReference(t *testing.T) { eachEngine(t, testPaths_matchReference) }
+
+func testPaths_matchReference(t *testing.T) {
 	t.Run("seed", func(t *testing.T) {
 		d, err := seed.Load(seed.Data())
 		if err != nil {
@@ -260,6 +262,12 @@ func TestPaths_matchReference(t *testing.T) {
 		checkPathsAgainstReference(t, d, 3000)
 	})
 	t.Run("synth", func(t *testing.T) {
+		if engineOf(t) == onEtcd {
+			// Paths read a cluster's graph from its mirror, a bbolt file
+			// read as the file engine's is: the seed shows the mirror holds
+			// what paths need, and a larger graph tests the file again.
+			t.Skip("the traversal over a larger graph runs on the file")
+		}
 		d, err := synth.Dataset(synth.Options{Entities: 600, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
@@ -320,7 +328,9 @@ func pathsFixture() *tupu.Dataset {
 	return newDataset(es, rs, nil)
 }
 
-func TestPaths_fixture(t *testing.T) {
+func TestPaths_fixture(t *testing.T) { eachEngine(t, testPaths_fixture) }
+
+func testPaths_fixture(t *testing.T) {
 	d := pathsFixture()
 	s := MustOpen(t)
 	MustSync(t, s, d)
@@ -465,7 +475,9 @@ func TestPaths_fixture(t *testing.T) {
 // TestNeighborhood_relationsCap: a neighbourhood may hold at most
 // MaxRelationsPerEntity relations per entity allowed, however few
 // entities it holds.
-func TestNeighborhood_relationsCap(t *testing.T) {
+func TestNeighborhood_relationsCap(t *testing.T) { eachEngine(t, testNeighborhood_relationsCap) }
+
+func testNeighborhood_relationsCap(t *testing.T) {
 	es := []tupu.Entity{entity("a", tupu.KindCompany, "甲公司"), entity("b", tupu.KindCompany, "乙公司")}
 	var rs []tupu.Relation
 	for i, p := range tupu.Predicates[:2*store.MaxRelationsPerEntity+1] {

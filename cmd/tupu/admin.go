@@ -26,13 +26,14 @@ const tokenUsage = `tupu token manages the tokens that authenticate requests: ed
 the graph, admins also delete, add documents and manage tokens.
 
 Usage:
-  tupu token create --name NAME [--role editor|admin] (--url URL --token ADMIN_TOKEN | --db PATH)
-  tupu token list (--url URL --token ADMIN_TOKEN | --db PATH)
-  tupu token revoke --name NAME (--url URL --token ADMIN_TOKEN | --db PATH)
+  tupu token create --name NAME [--role editor|admin] (--url URL --token ADMIN_TOKEN | --db PATH | --store URL)
+  tupu token list (--url URL --token ADMIN_TOKEN | --db PATH | --store URL)
+  tupu token revoke --name NAME (--url URL --token ADMIN_TOKEN | --db PATH | --store URL)
 
 With --url, a running server does it (an admin token is needed) and a
 revoked token fails from its next request on, including the subscriptions
-opened with it. With --db, the server must be stopped. create prints the
+opened with it. With --db, the server must be stopped. With --store, the
+graph's cluster (docs/cluster.md) takes it while its servers run. create prints the
 new token's secret on standard output, once: it is not stored, only its
 hash is.
 `
@@ -48,6 +49,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	db := fs.String("db", "", "database file of a stopped server (default: TUPU_DB, else ./data/tupu.db, unless --url)")
 	url := fs.String("url", envOr(getenv, "TUPU_URL", ""), "base URL of a running server, such as http://127.0.0.1:8080 [TUPU_URL]")
 	token := fs.String("token", envOr(getenv, "TUPU_TOKEN", ""), "an admin token, for --url [TUPU_TOKEN]")
+	cluster := storeFlag(fs, getenv)
 	name := fs.String("name", "", "the token's name, shown in history as who made each change")
 	role := fs.String("role", "editor", "editor (create and change) or admin (also delete, add documents, manage tokens)")
 	if err := parse(fs, args, stdout); err != nil {
@@ -65,8 +67,8 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return usagef("token %s: name the token: --name NAME", verb)
 	}
 	switch {
-	case *url != "" && *db != "":
-		return usagef("token %s: give --url (a running server) or --db (a stopped server's file), not both", verb)
+	case *url != "" && (*db != "" || *cluster != ""):
+		return usagef("token %s: give --url (a running server), --db (a stopped server's file) or --store (a cluster), one of them", verb)
 	case *url == "" && *db == "":
 		*db = envOr(getenv, "TUPU_DB", "./data/tupu.db")
 	}
@@ -74,7 +76,11 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if *url != "" {
 		m = &remoteTokens{url: *url, token: *token}
 	} else {
-		s, err := openOffline(*db, false, "tupu token ... --url URL --token ADMIN_TOKEN")
+		loc, err := location(*db, *cluster)
+		if err != nil {
+			return usagef("token %s: %v", verb, err)
+		}
+		s, err := openOffline(loc, false, "tupu token ... --url URL --token ADMIN_TOKEN")
 		if err != nil {
 			return fmt.Errorf("token %s: %w", verb, err)
 		}
@@ -112,7 +118,8 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 
 // openOffline opens the database file of a stopped server, which must
 // exist. A running server holds the file's lock; the error then says how
-// to do it through the server instead (online).
+// to do it through the server instead (online). A cluster (--store) is
+// shared with its running servers: it is opened as it is.
 func openOffline(path string, readOnly bool, online string) (*store.Store, error) {
 	if err := mustExist(path); err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ version (written before a rule tightened), each with how to fix it, and
 fails when it finds any. The server must be stopped: it holds the file.
 
 Usage:
-  tupu check [--db PATH]
+  tupu check [--db PATH | --store URL]
 `
 
 // runCheck lists the stored statements that do not pass the rules every
@@ -30,16 +30,21 @@ Usage:
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("tupu check", checkUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file [TUPU_DB]")
+	cluster := storeFlag(fs, getenv)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("check: unexpected argument %q (see tupu check --help)", fs.Arg(0))
 	}
-	if err := mustExist(*db); err != nil {
+	loc, err := location(*db, *cluster)
+	if err != nil {
+		return usagef("check: %v", err)
+	}
+	if err := mustExist(loc); err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
-	s, err := store.Open(*db, store.Options{})
+	s, err := store.Open(loc, store.Options{})
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
@@ -57,7 +62,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		if err := s.RecordRulesPassed(); err != nil {
 			return fmt.Errorf("check: %w", err)
 		}
-		fmt.Fprintf(stdout, "checked %d statements in %s: all pass the rules (version %d)\n", n, *db, tupu.RulesVersion)
+		fmt.Fprintf(stdout, "checked %d statements in %s: all pass the rules (version %d)\n", n, s.Path(), tupu.RulesVersion)
 		return nil
 	}
 	fmt.Fprintf(stdout, "\n%d problems in %d statements read: they were written before the rules (version %d) tightened.\n", found, n, tupu.RulesVersion)
@@ -82,7 +87,7 @@ var fixes = map[string]string{
 // not checked yet, while the service serves, and logs what it finds: each
 // problem (the first few) and how many there are. It returns a function
 // that stops the check and waits for it.
-func checkRulesInBackground(s *store.Store, db string, log *slog.Logger) (stop func()) {
+func checkRulesInBackground(s *store.Store, log *slog.Logger) (stop func()) {
 	if v, err := s.RulesChecked(); err != nil || v >= tupu.RulesVersion {
 		return func() {}
 	}
@@ -105,7 +110,7 @@ func checkRulesInBackground(s *store.Store, db string, log *slog.Logger) (stop f
 			log.Error("checking the stored statements against the rules", "error", err)
 		case found > 0:
 			log.Warn("stored statements do not pass the rules of this version: they are served as they are, a write to one must fix it, and import refuses an export that holds them",
-				"problems", found, "rules", tupu.RulesVersion, "list", "tupu check --db "+db)
+				"problems", found, "rules", tupu.RulesVersion, "list", "tupu check "+storeArg(s))
 		default:
 			log.Info("every stored statement passes the rules", "rules", tupu.RulesVersion)
 			s.RulesPassed()

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"tupu/store"
 )
 
 // How the commands read their arguments, in one place: help goes to
@@ -61,6 +63,9 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 // import, generate and restore create a database, so that a mistyped path
 // is an error rather than a new, empty database.
 func mustExist(path string) error {
+	if store.IsClusterURL(path) {
+		return nil // a cluster holds a graph or is empty: see store.Open
+	}
 	if path == "" {
 		return usagef("name the database: --db PATH")
 	}

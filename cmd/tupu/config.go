@@ -22,6 +22,7 @@ import (
 	"tupu/explorer"
 	"tupu/graph/limits"
 	"tupu/httpapi"
+	"tupu/store"
 )
 
 // config is every setting of the program, in one place. Each comes from,
@@ -31,6 +32,7 @@ import (
 type config struct {
 	Addr             string        `yaml:"addr"`
 	DB               string        `yaml:"db"`
+	Store            string        `yaml:"store"`
 	SearchIndex      string        `yaml:"searchIndex"`
 	LogFormat        string        `yaml:"logFormat"`
 	LogLevel         string        `yaml:"logLevel"`
@@ -91,6 +93,7 @@ func (c *config) settings() []setting {
 	return []setting{
 		{"addr", "TUPU_ADDR", "address to listen on", (*stringValue)(&c.Addr)},
 		{"db", "TUPU_DB", "path of the database file", (*stringValue)(&c.DB)},
+		{"store", "TUPU_STORE", storeHelp, (*stringValue)(&c.Store)},
 		{"search-index", "TUPU_SEARCH_INDEX", "directory of the search index (default: the database path + .search)", (*stringValue)(&c.SearchIndex)},
 		{"log-format", "TUPU_LOG_FORMAT", "log format: text or json", (*stringValue)(&c.LogFormat)},
 		{"log-level", "TUPU_LOG_LEVEL", "least level logged: debug, info, warn, error", (*stringValue)(&c.LogLevel)},
@@ -218,12 +221,19 @@ func (c *config) check() error {
 	case c.DB == "":
 		return fmt.Errorf("db: name the database file")
 	}
+	if _, err := c.location(); err != nil {
+		return err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
 	}
 	return nil
 }
+
+// location returns where the graph is: the cluster of --store, or the
+// file of --db.
+func (c *config) location() (string, error) { return location(c.DB, c.Store) }
 
 // logger returns the logger the settings ask for.
 func (c *config) logger(w io.Writer) *slog.Logger {
@@ -378,11 +388,14 @@ func (v *byteSize) String() string {
 // UnmarshalText reads a size from the config file.
 func (v *byteSize) UnmarshalText(b []byte) error { return v.Set(string(b)) }
 
-// searchDir is where the search index lives: beside the database file
-// unless set.
-func (c *config) searchDir() string {
-	if c.SearchIndex != "" {
+// searchDir is where the search index of s lives: beside the database
+// file unless set (for a cluster, see clusterIndexDir).
+func (c *config) searchDir(s *store.Store) string {
+	switch {
+	case c.SearchIndex != "":
 		return c.SearchIndex
+	case !s.IsFile():
+		return clusterIndexDir(c.DB, s)
 	}
 	return c.DB + ".search"
 }

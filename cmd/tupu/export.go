@@ -22,9 +22,11 @@ written whole or not at all.
 Usage:
   tupu export [--format json|jsonld|ntriples] [--base IRI] --db PATH [--out FILE]
   tupu export [--format ...] --url URL --token ADMIN_TOKEN [--out FILE]
+  tupu export [--format ...] --store URL [--out FILE]
 
 With --db the database is opened read-only, and must not be in use: a
-running server holds its lock. With --url the export is taken from a running
+running server holds its lock. With --store the graph is read from its
+cluster (docs/cluster.md) at one revision, while its servers run. With --url the export is taken from a running
 server: it sends a consistent copy of its database (GET /admin/backup, an
 admin token needed), which is checked and exported here.
 `
@@ -36,6 +38,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	db := fs.String("db", "", "database file of a stopped server (default: TUPU_DB, else ./data/tupu.db, unless --url)")
 	url := fs.String("url", envOr(getenv, "TUPU_URL", ""), "base URL of a running server [TUPU_URL]")
 	token := fs.String("token", envOr(getenv, "TUPU_TOKEN", ""), "an admin token, for --url [TUPU_TOKEN]")
+	cluster := storeFlag(fs, getenv)
 	out := fs.String("out", "", "file to write (default: standard output)")
 	base := fs.String("base", export.DefaultBase, "base IRI of the graph's entities, documents, facts and relations in jsonld and ntriples")
 	if err := parse(fs, args, stdout); err != nil {
@@ -45,10 +48,14 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return usagef("export: unexpected argument %q", fs.Arg(0))
 	}
 	switch {
-	case *url != "" && *db != "":
-		return usagef("export: give --url (a running server) or --db (a stopped server's file), not both")
+	case *url != "" && (*db != "" || *cluster != ""):
+		return usagef("export: give --url (a running server), --db (a stopped server's file) or --store (a cluster), one of them")
 	case *url == "" && *db == "":
 		*db = envOr(getenv, "TUPU_DB", "./data/tupu.db")
+	}
+	loc, err := location(*db, *cluster)
+	if err != nil {
+		return usagef("export: %v", err)
 	}
 	opts := export.Options{Base: *base}
 	var write func(io.Writer, *export.Graph) (string, error)
@@ -72,9 +79,11 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("export: --base: %w", err)
 	}
 
-	from := *db
+	from, checkArg := store.Redact(loc), "--db "+loc
+	if *cluster != "" {
+		checkArg = "--store " + from
+	}
 	var d *store.Dump
-	var err error
 	if *url != "" {
 		from = *url
 		dir := os.TempDir()
@@ -83,13 +92,16 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		d, err = dumpFromServer(ctx, *url, *token, dir)
 	} else {
-		d, err = dumpFile(*db)
+		d, err = dumpFile(loc)
 	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	g := (*export.Graph)(d)
-	warnProblems(stderr, *db, &g.Dataset)
+	if *url != "" {
+		checkArg = "--db PATH" // exported from a running server: check its file once it is stopped
+	}
+	warnProblems(stderr, checkArg, &g.Dataset)
 
 	if *out == "" {
 		w := bufio.NewWriter(stdout)
@@ -171,19 +183,24 @@ goes on in a new epoch. A database that holds anything is refused, as is
 one a running server has open.
 
 Usage:
-  tupu import FILE [--db PATH]      (FILE - reads standard input)
+  tupu import FILE [--db PATH | --store URL]      (FILE - reads standard input)
 `
 
 // runImport reads a JSON export into an empty database.
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("tupu import", importUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file to create or fill; it must be empty [TUPU_DB]")
+	cluster := storeFlag(fs, getenv)
 	file, err := parseWithFile(fs, args, stdout)
 	if err != nil {
 		return err
 	}
 	if file == "" {
 		return usagef("import: name the file to read: tupu import FILE [--db PATH]")
+	}
+	loc, err := location(*db, *cluster)
+	if err != nil {
+		return usagef("import: %v", err)
 	}
 
 	var in io.Reader = os.Stdin
@@ -204,39 +221,37 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("import %s: the data set is not valid: %w", file, err)
 	}
 
-	_, statErr := os.Stat(*db)
-	created := errors.Is(statErr, os.ErrNotExist)
-	s, err := store.Open(*db, store.Options{})
+	_, statErr := os.Stat(loc)
+	created := !store.IsClusterURL(loc) && errors.Is(statErr, os.ErrNotExist)
+	s, err := store.Open(loc, store.Options{})
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
+	where := s.Path()
 	err = s.Import((*store.Dump)(g))
 	s.Close()
 	if err != nil {
 		if created {
-			os.Remove(*db) // leave no empty database behind where there was none
+			os.Remove(loc) // leave no empty database behind where there was none
 		}
 		if tupu.ErrorCode(err) == tupu.Conflict {
-			return fmt.Errorf("import: %s is not empty: %w; import into a new file, or remove this one first", *db, err)
+			return fmt.Errorf("import: %s is not empty: %w; import into a new file, or remove this one first", where, err)
 		}
 		return fmt.Errorf("import %s: %w", file, err)
 	}
 	fmt.Fprintf(stderr, "imported %s into %s: %d documents, %d entities, %d relations, %d facts, %d changes\n",
-		file, *db, len(g.Dataset.Documents), len(g.Dataset.Entities), len(g.Dataset.Relations), len(g.Dataset.Facts), len(g.History))
+		file, where, len(g.Dataset.Documents), len(g.Dataset.Entities), len(g.Dataset.Relations), len(g.Dataset.Facts), len(g.History))
 	return nil
 }
 
 // warnProblems says, on stderr, when the graph holds statements that do
 // not pass the rules (written before a rule tightened): the export is
 // written all the same, but import refuses it until they are fixed.
-func warnProblems(stderr io.Writer, db string, d *tupu.Dataset) {
+func warnProblems(stderr io.Writer, checkArg string, d *tupu.Dataset) {
 	problems := d.Problems()
 	if len(problems) == 0 {
 		return
 	}
-	if db == "" {
-		db = "PATH" // exported from a running server: check its file once it is stopped
-	}
-	fmt.Fprintf(stderr, "warning: %d problems in statements that do not pass the rules of this version (%d); `tupu import` refuses this export until they are fixed. The first: %s\nList them all, with how to fix them: tupu check --db %s\n",
-		len(problems), tupu.RulesVersion, problems[0], db)
+	fmt.Fprintf(stderr, "warning: %d problems in statements that do not pass the rules of this version (%d); `tupu import` refuses this export until they are fixed. The first: %s\nList them all, with how to fix them: tupu check %s\n",
+		len(problems), tupu.RulesVersion, problems[0], checkArg)
 }

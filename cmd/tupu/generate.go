@@ -19,13 +19,14 @@ counties, with facts and the reports that state them) into a new database,
 for load tests. The same seed gives the same graph.
 
 Usage:
-  tupu generate --db FILE --entities N [--seed 1] [--batch 50000]
+  tupu generate (--db FILE | --store URL) --entities N [--seed 1] [--batch 50000]
 `
 
 // runGenerate is the generate command.
 func runGenerate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("tupu generate", generateUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "path of the database file, which must hold no entities [TUPU_DB]")
+	cluster := storeFlag(fs, getenv)
 	entities := fs.Int("entities", 0, "about how many entities to generate (required)")
 	seed := fs.Uint64("seed", 1, "the seed: the same seed gives the same graph")
 	batch := fs.Int("batch", synth.DefaultBatch, "keys per write transaction (over all buckets)")
@@ -39,11 +40,16 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 	if *entities <= 0 {
 		return usagef("generate: --entities must be a positive number (see tupu generate --help)")
 	}
-	s, err := store.Open(*db, store.Options{})
+	loc, err := location(*db, *cluster)
+	if err != nil {
+		return usagef("generate: %v", err)
+	}
+	s, err := store.Open(loc, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	where := s.Path()
 	opts := synth.WriteOptions{Batch: *batch}
 	if !*quiet {
 		opts.Progress = func(st synth.Stats) {
@@ -59,7 +65,7 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	size := int64(0)
-	if fi, err := os.Stat(*db); err == nil {
+	if fi, err := os.Stat(loc); err == nil && !store.IsClusterURL(loc) {
 		size = fi.Size()
 	}
 	kinds := make([]string, 0, len(st.Kinds))
@@ -69,7 +75,7 @@ func runGenerate(ctx context.Context, args []string, getenv func(string) string,
 	slices.Sort(kinds)
 	secs := st.Elapsed.Seconds()
 	fmt.Fprintf(stdout, "generated %s (seed %d): %d entities (%s), %d relations, %d facts, %d documents in %d transactions, %.2fs, %.0f entities/s, %.1f MB\n",
-		*db, *seed, st.Entities, strings.Join(kinds, ", "), st.Relations, st.Facts, st.Documents,
+		where, *seed, st.Entities, strings.Join(kinds, ", "), st.Relations, st.Facts, st.Documents,
 		st.Transactions, secs, float64(st.Entities)/secs, float64(size)/(1<<20))
 	return nil
 }

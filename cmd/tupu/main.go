@@ -65,7 +65,9 @@ Usage:
   tupu --version                          the version and the revision it was built from
 
 Only serve, seed, import, generate and restore create a database; the other
-commands refuse a path where there is none. Run 'tupu COMMAND --help' for a
+commands refuse a path where there is none. Every command but backup,
+restore and verify takes --store etcd://host:2379/prefix (TUPU_STORE)
+instead of --db: the graph in an etcd cluster (docs/cluster.md). Run 'tupu COMMAND --help' for a
 command's flags.
 `
 
@@ -204,7 +206,11 @@ func runSeed(c *config, f seedFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(c.DB, store.Options{})
+	loc, err := c.location()
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(loc, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -218,7 +224,7 @@ func runSeed(c *config, f seedFlags, stdout io.Writer) error {
 		verb = "would seed"
 	}
 	fmt.Fprintf(stdout, "%s %s from %s: %d added, %d updated, %d removed, %d unchanged; %d left as curators changed them, %d conflicts, %d kept\n",
-		verb, c.DB, seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged,
+		verb, s.Path(), seed.Describe(d), res.Added, res.Updated, res.Removed, res.Unchanged,
 		res.Count(store.SyncLeave), res.Count(store.SyncConflict)+res.Count(store.SyncForce), res.Count(store.SyncKeep))
 	if res.Adopted > 0 {
 		fmt.Fprintf(stdout, "this database was seeded before seeding kept a record: the history says it wrote %d statements, now on record\n", res.Adopted)
@@ -273,7 +279,11 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	}
 
 	metrics := observe.NewMetrics()
-	s, err := store.Open(c.DB, store.Options{ObserveTx: metrics.ObserveStoreTx})
+	loc, err := c.location()
+	if err != nil {
+		return err
+	}
+	s, err := store.Open(loc, store.Options{ObserveTx: metrics.ObserveStoreTx})
 	if err != nil {
 		return err
 	}
@@ -281,8 +291,8 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	if err := seedIfEmpty(s, log); err != nil {
 		return err
 	}
-	defer checkRulesInBackground(s, c.DB, log)()
-	x, err := indexer.Start(c.searchDir(), s, log)
+	defer checkRulesInBackground(s, log)()
+	x, err := indexer.Start(c.searchDir(s), s, log)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
@@ -357,11 +367,13 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	// A client still sending a request the server has answered early (413,
 	// 415, 431) gets the answer instead of a reset.
 	ln = httpapi.Linger(srv, ln, httpapi.LingerBounds{})
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", c.DB)
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", s.Path())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	dropPreRestore(c.DB, log)
+	if s.IsFile() {
+		dropPreRestore(c.DB, log)
+	}
 	select {
 	case err := <-errc:
 		return err

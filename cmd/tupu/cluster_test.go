@@ -1,0 +1,143 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tupu/export"
+	"tupu/graph"
+	"tupu/internal/etcdtest"
+)
+
+// End-to-end tests of tupu over an etcd cluster (an embedded member, so
+// that no etcd binary is needed): the real binary, serving with --store.
+
+// clusterServer starts `tupu serve` over the cluster at url, with a
+// directory of its own for its search index, and returns its base URL.
+func clusterServer(tb testing.TB, url string) string {
+	tb.Helper()
+	_, log, exited := start(tb, "serve", "--addr", "127.0.0.1:0", "--store", url, "--db", filepath.Join(tb.TempDir(), "tupu.db"))
+	return waitForURL(tb, log.String, exited)
+}
+
+// entityNote reads the version and note of an entity from the server at base.
+func entityNote(tb testing.TB, base, key string) (version int, note string) {
+	tb.Helper()
+	var out struct {
+		Entity struct {
+			Version int
+			Note    *string
+		}
+	}
+	curMust(tb, base, "", `query($k: String) { entity(key: $k) { version note } }`, map[string]any{"k": key}, &out)
+	if out.Entity.Note != nil {
+		note = *out.Entity.Note
+	}
+	return out.Entity.Version, note
+}
+
+const clusterUpdate = `mutation($in: UpdateEntityInput!) { updateEntity(input: $in) { entity { version note } } }`
+
+// TestBinary_cluster runs two servers over one cluster beside one over a
+// file: the first to start seeds the cluster; both answer the example
+// query byte for byte as the file's server does; a token the CLI makes
+// with --store writes through either; a write on one is read on it at
+// once and on the other within a second (its response cache held the
+// answer before); expectedVersion is CONFLICT across servers; and the CLI
+// exports what they serve.
+func TestBinary_cluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	c, err := etcdtest.New(1, t.TempDir(), etcdtest.Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	url := c.URL("graph", "")
+
+	file := clusterServerFile(t)
+	a := clusterServer(t, url)
+	b := clusterServer(t, url)
+
+	want, err := curPost(file, "", graph.ExampleQuery, nil)
+	if err != nil || !want.ok() {
+		t.Fatalf("the file's server: %v %s", err, want.raw)
+	}
+	for name, base := range map[string]string{"a": a, "b": b} {
+		got, err := curPost(base, "", graph.ExampleQuery, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.raw) != string(want.raw) {
+			t.Errorf("server %s over the cluster answers the example query otherwise than over a file:\n%s\nwant:\n%s", name, got.raw, want.raw)
+		}
+	}
+
+	secret := curTokenAt(t, "editor", "--store", url)
+	v, _ := entityNote(t, a, "yunyang-county")
+	if bv, _ := entityNote(t, b, "yunyang-county"); bv != v { // now in b's response cache
+		t.Fatalf("a reads version %d, b %d", v, bv)
+	}
+	var upd struct {
+		UpdateEntity struct{ Entity struct{ Version int } }
+	}
+	curMust(t, a, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v, "note": "written on a"}}, &upd)
+	if got, note := entityNote(t, a, "yunyang-county"); got != v+1 || note != "written on a" {
+		t.Errorf("a does not read its own write at once: version %d, note %q", got, note)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		got, note := entityNote(t, b, "yunyang-county")
+		if got == v+1 && note == "written on a" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b shows a's write not within a second: version %d, note %q", got, note)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// The version a client saw before a's write is stale on b too.
+	r, err := curPost(b, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v, "note": "stale"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.code() != "CONFLICT" {
+		t.Errorf("a stale expectedVersion on b: %s, want CONFLICT", r.raw)
+	}
+	curMust(t, b, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v + 1, "note": "written on b"}}, nil)
+
+	stdout, _ := curMustCLI(t, "export", "--store", url)
+	dump, err := export.ReadJSON(strings.NewReader(stdout))
+	if err != nil {
+		t.Fatalf("export --store: %v", err)
+	}
+	found := false
+	for _, e := range dump.Dataset.Entities {
+		found = found || e.Key == "yunyang-county" && e.Note == "written on b"
+	}
+	if !found {
+		t.Errorf("export --store lacks the last write: %.300s", stdout)
+	}
+}
+
+// clusterServerFile starts `tupu serve` over a new file.
+func clusterServerFile(tb testing.TB) string {
+	tb.Helper()
+	_, log, exited := start(tb, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(tb.TempDir(), "tupu.db"))
+	return waitForURL(tb, log.String, exited)
+}
+
+// curTokenAt creates a token with the CLI, the store named by where
+// (--db PATH or --store URL), and returns its secret.
+func curTokenAt(tb testing.TB, role string, where ...string) string {
+	tb.Helper()
+	stdout, stderr := curMustCLI(tb, append([]string{"token", "create", "--name", "cluster-" + role, "--role", role}, where...)...)
+	secret := strings.TrimSuffix(stdout, "\n")
+	if !curSecret.MatchString(secret) {
+		tb.Fatalf("token create: %q (stderr %q)", stdout, stderr)
+	}
+	return secret
+}

@@ -1,0 +1,272 @@
+// Package etcdtest runs etcd inside a test's process, one member or a
+// cluster of several on 127.0.0.1, with go.etcd.io/etcd/server/v3/embed:
+// tests of the etcd engine need no etcd binary. A member starts in well
+// under a second; three form a cluster in a few.
+package etcdtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// Cluster is a set of embedded etcd members that form one cluster.
+type Cluster struct {
+	dir     string
+	initial string // the initial-cluster setting: name=peerURL,...
+	Members []*Member
+}
+
+// Member is one embedded etcd member.
+type Member struct {
+	Name      string
+	ClientURL string // http://127.0.0.1:PORT
+	peerURL   string
+	dir       string
+	opts      Options
+	mu        sync.Mutex
+	etcd      *embed.Etcd // nil while stopped
+}
+
+// Options tune New.
+type Options struct {
+	// NoFsync skips etcd's fsyncs: for tests that never stop a member.
+	NoFsync bool
+	// MaxTxnOps and MaxRequestBytes raise the cluster's limits on one
+	// transaction (zero: etcd's defaults, 128 and 1.5 MiB).
+	MaxTxnOps       uint
+	MaxRequestBytes uint
+	// ElectionMs is the members' election timeout (zero: 500, so that a
+	// cluster that loses its leader elects another within a second or
+	// two). etcd gives up on a request after 5s and twice this: a member
+	// that takes transactions of many megabytes on a busy machine needs
+	// more.
+	ElectionMs uint
+}
+
+// New starts a cluster of n members with their data under dir, and
+// returns once it has a leader.
+func New(n int, dir string, opts Options) (*Cluster, error) {
+	c := &Cluster{dir: dir}
+	var peers []string
+	for i := range n {
+		cp, pp, err := freePorts()
+		if err != nil {
+			return nil, err
+		}
+		m := &Member{Name: fmt.Sprintf("m%d", i), ClientURL: "http://" + cp, peerURL: "http://" + pp,
+			dir: filepath.Join(dir, fmt.Sprintf("m%d", i)), opts: opts}
+		c.Members = append(c.Members, m)
+		peers = append(peers, m.Name+"="+m.peerURL)
+	}
+	c.initial = strings.Join(peers, ",")
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, m := range c.Members {
+		wg.Go(func() { errs[i] = m.start(c.initial, embed.ClusterStateFlagNew) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// freePorts returns two free ports on 127.0.0.1 as host:port.
+func freePorts() (string, string, error) {
+	var addrs []string
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", "", err
+		}
+		addrs = append(addrs, l.Addr().String())
+		defer l.Close()
+	}
+	return addrs[0], addrs[1], nil
+}
+
+func (m *Member) start(initial, state string) error {
+	cfg := embed.NewConfig()
+	cfg.Name = m.Name
+	cfg.Dir = m.dir
+	cu, _ := url.Parse(m.ClientURL)
+	pu, _ := url.Parse(m.peerURL)
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
+	cfg.InitialCluster = initial
+	cfg.InitialClusterToken = "tupu-test"
+	cfg.ClusterState = state
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	// Elections in about a second when a leader stops, not ten.
+	cfg.TickMs = 50
+	cfg.ElectionMs = 500
+	if m.opts.ElectionMs > 0 {
+		cfg.ElectionMs = m.opts.ElectionMs
+	}
+	cfg.UnsafeNoFsync = m.opts.NoFsync
+	if m.opts.MaxTxnOps > 0 {
+		cfg.MaxTxnOps = m.opts.MaxTxnOps
+	}
+	if m.opts.MaxRequestBytes > 0 {
+		cfg.MaxRequestBytes = m.opts.MaxRequestBytes
+	}
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return fmt.Errorf("start etcd member %s: %w", m.Name, err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+	case err := <-e.Err():
+		e.Close()
+		return fmt.Errorf("etcd member %s: %w", m.Name, err)
+	case <-time.After(60 * time.Second):
+		e.Close()
+		return fmt.Errorf("etcd member %s is not ready after 60s", m.Name)
+	}
+	m.mu.Lock()
+	m.etcd = e
+	m.mu.Unlock()
+	return nil
+}
+
+// Endpoints returns the members' client addresses, host:port.
+func (c *Cluster) Endpoints() []string {
+	var eps []string
+	for _, m := range c.Members {
+		eps = append(eps, strings.TrimPrefix(m.ClientURL, "http://"))
+	}
+	return eps
+}
+
+// URL returns tupu's store URL for the cluster with prefix and settings
+// (query, without "?"; may be empty).
+func (c *Cluster) URL(prefix, settings string) string {
+	u := "etcd://" + strings.Join(c.Endpoints(), ",") + "/" + strings.Trim(prefix, "/")
+	if settings != "" {
+		u += "?" + settings
+	}
+	return u
+}
+
+// Leader returns the index of the member that leads, or -1.
+func (c *Cluster) Leader() int {
+	for i, m := range c.Members {
+		m.mu.Lock()
+		e := m.etcd
+		m.mu.Unlock()
+		if e != nil && e.Server.Leader() == e.Server.MemberID() {
+			return i
+		}
+	}
+	return -1
+}
+
+// WaitLeader waits until a member leads and returns it.
+func (c *Cluster) WaitLeader(ctx context.Context) (int, error) {
+	for {
+		if i := c.Leader(); i >= 0 {
+			return i, nil
+		}
+		select {
+		case <-ctx.Done():
+			return -1, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Stop stops member i, as a member that goes away does.
+func (c *Cluster) Stop(i int) {
+	m := c.Members[i]
+	m.mu.Lock()
+	e := m.etcd
+	m.etcd = nil
+	m.mu.Unlock()
+	if e != nil {
+		e.Close()
+	}
+}
+
+// Restart starts member i again, with the data it had.
+func (c *Cluster) Restart(i int) error {
+	return c.Members[i].start(c.initial, embed.ClusterStateFlagExisting)
+}
+
+// Close stops every member and removes their data.
+func (c *Cluster) Close() {
+	for i := range c.Members {
+		c.Stop(i)
+	}
+	os.RemoveAll(c.dir)
+}
+
+// The shared member: one per test process, started at first use.
+var shared struct {
+	once sync.Once
+	c    *Cluster
+	err  error
+}
+
+// The limits of the shared member: large, so that tests write graphs of
+// any size in one commit.
+const (
+	SharedMaxTxnOps       = 1 << 20
+	SharedMaxRequestBytes = 64 << 20
+)
+
+// Shared returns a one-member cluster shared by the tests of a process,
+// started at the first call (without fsyncs, with SharedMaxTxnOps and
+// SharedMaxRequestBytes, and a long election timeout, which a member
+// alone never needs, so that its request timeout is long). CloseShared
+// stops it; call it from TestMain after the tests.
+func Shared() (*Cluster, error) {
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "tupu-etcd-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.c, shared.err = New(1, dir, Options{NoFsync: true, MaxTxnOps: SharedMaxTxnOps, MaxRequestBytes: SharedMaxRequestBytes, ElectionMs: 2500})
+	})
+	return shared.c, shared.err
+}
+
+// CloseShared stops the shared member, if one started.
+func CloseShared() {
+	if shared.c != nil {
+		shared.c.Close()
+	}
+}
+
+// prefixes numbers the prefixes Prefix hands out.
+var prefixes struct {
+	sync.Mutex
+	n int
+}
+
+// Prefix returns a key prefix no other caller in this process gets: a
+// graph of its own on a shared cluster.
+func Prefix(name string) string {
+	prefixes.Lock()
+	defer prefixes.Unlock()
+	prefixes.n++
+	name = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+	return fmt.Sprintf("t%d-%s", prefixes.n, name)
+}

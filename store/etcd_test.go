@@ -1,0 +1,275 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"tupu"
+	"tupu/internal/etcdtest"
+	"tupu/store"
+)
+
+// Tests of what only the etcd engine has: a cluster's limits on one
+// transaction, several stores (servers) over one graph, and a cluster
+// that loses its leader. The rest of the store's tests run on it too
+// (eachEngine).
+
+// newCluster starts a cluster of n members of its own, with etcd's
+// default limits, for tb.
+func newCluster(tb testing.TB, n int, opts etcdtest.Options) *etcdtest.Cluster {
+	tb.Helper()
+	c, err := etcdtest.New(n, tb.TempDir(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Close)
+	return c
+}
+
+// bigHub is a dataset with a hub that hosts n companies.
+func bigHub(n int) *tupu.Dataset {
+	es := []tupu.Entity{entity("hub", tupu.KindPark, "前沿科技城")}
+	var rs []tupu.Relation
+	for i := range n {
+		c := fmt.Sprintf("c%03d", i)
+		es = append(es, entity(c, tupu.KindCompany, fmt.Sprintf("企业%03d", i)))
+		rs = append(rs, relation("hub", tupu.PredHosts, c))
+	}
+	return newDataset(es, rs, nil)
+}
+
+// TestEtcd_limits: on a cluster with etcd's default limits (128
+// operations, 1.5 MiB per transaction), a graph of any size is seeded
+// (a copy in batches), an ordinary write commits, and a cascade delete of
+// an entity with 500 relations, which needs thousands of operations in
+// one transaction, is refused with COMPLEXITY_LIMIT and leaves everything
+// as it was: never half applied.
+func TestEtcd_limits(t *testing.T) {
+	c := newCluster(t, 1, etcdtest.Options{NoFsync: true})
+	s := mustOpenLocation(t, c.URL("limits", ""))
+	d := bigHub(500)
+	MustSync(t, s, d)
+	assertHolds(t, s, d, nil)
+
+	MustUpdate(t, s, func(tx *store.Tx) error {
+		_, err := tx.UpdateEntity("test", "c001", 1, func(e *tupu.Entity) { e.Note = "an ordinary write" })
+		return err
+	})
+	v := MustGraphVersion(t, s)
+	err := s.Update(func(tx *store.Tx) error {
+		_, err := tx.RemoveEntity("test", "hub", 1, true)
+		return err
+	})
+	assertCode(t, err, tupu.ComplexityLimit)
+	if got := MustGraphVersion(t, s); got != v {
+		t.Errorf("graph version %d after the refused delete, want %d", got, v)
+	}
+	d.Entities[2].Note = "an ordinary write" // c001
+	assertHolds(t, s, d, map[string]int{"c001": 2})
+}
+
+// TestEtcd_sharedGraph: two stores over one graph (two servers) see each
+// other's commits through the watch: versions, subscriptions and reads;
+// a version checked in a write is checked against the other's commits
+// (two writers at the same expected version: one wins, one is CONFLICT);
+// and CatchUp makes a read see every commit made before it.
+func TestEtcd_sharedGraph(t *testing.T) {
+	url := clusterURL(t, etcdtest.Prefix(t.Name()))
+	a := mustOpenLocation(t, url)
+	d := hubDataset()
+	MustSync(t, a, d)
+	b := mustOpenLocation(t, url)
+	assertHolds(t, b, d, nil)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := b.Subscribe(ctx)
+	MustUpdate(t, a, func(tx *store.Tx) error {
+		_, err := tx.UpdateEntity("alice", "c01", 1, func(e *tupu.Entity) { e.Note = "from a" })
+		return err
+	})
+	select {
+	case ch := <-changes:
+		if ch.Entity != "c01" || ch.Actor != "alice" {
+			t.Errorf("b's subscriber got %+v, want alice's change of c01", ch)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("b's subscriber got no change of a's write")
+	}
+	if err := b.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if av, bv := a.Version(), b.Version(); av != bv {
+		t.Errorf("versions after catching up: a %d, b %d", av, bv)
+	}
+	MustView(t, b, func(tx *store.Tx) error {
+		e, err := tx.Entity("c01")
+		if err != nil || e.Note != "from a" || e.Version != 2 {
+			t.Errorf("b reads c01 as %+v, %v", e, err)
+		}
+		return nil
+	})
+
+	// Commits of another graph on the cluster move its revision, which
+	// this graph's watch never brings: catching up still ends at once.
+	other := mustOpenLocation(t, clusterURL(t, etcdtest.Prefix(t.Name()+"-other")))
+	MustSync(t, other, d)
+	quick, cancelQuick := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelQuick()
+	if err := b.CatchUp(quick); err != nil {
+		t.Fatalf("catching up past another graph's commits: %v", err)
+	}
+
+	// Both at version 2, at once: exactly one commits.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []*store.Store{a, b} {
+		wg.Go(func() {
+			errs[i] = s.Update(func(tx *store.Tx) error {
+				_, err := tx.UpdateEntity("w", "c01", 2, func(e *tupu.Entity) { e.Note = fmt.Sprint("writer ", i) })
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case tupu.ErrorCode(err) != tupu.Conflict:
+			t.Errorf("a concurrent writer: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d writers at the same expected version committed (%v), want 1", won, errs)
+	}
+	for _, s := range []*store.Store{a, b} {
+		if err := s.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		MustView(t, s, func(tx *store.Tx) error {
+			if e, err := tx.Entity("c01"); err != nil || e.Version != 3 {
+				t.Errorf("c01 after the race: %+v, %v; want version 3", e, err)
+			}
+			return nil
+		})
+	}
+}
+
+// TestEtcd_leaderLost: a 3-member cluster loses its leader during a burst
+// of writes. Reads keep being answered (from the mirror); writes are
+// accepted again once a new leader is elected; no acknowledged write is
+// lost.
+func TestEtcd_leaderLost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 3-member cluster")
+	}
+	c := newCluster(t, 3, etcdtest.Options{})
+	s := mustOpenLocation(t, c.URL("leader", ""))
+	d := hubDataset()
+	MustSync(t, s, d)
+
+	var (
+		mu    sync.Mutex
+		acked []string // the notes whose write was acknowledged
+		fails int
+	)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			note := fmt.Sprintf("burst %04d", i)
+			err := s.Update(func(tx *store.Tx) error {
+				e, err := tx.Entity("lonely")
+				if err != nil {
+					return err
+				}
+				_, err = tx.UpdateEntity("burst", "lonely", e.Version, func(e *tupu.Entity) { e.Note = note })
+				return err
+			})
+			mu.Lock()
+			if err == nil {
+				acked = append(acked, note)
+			} else {
+				fails++
+			}
+			mu.Unlock()
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	leader, err := c.WaitLeader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	before := len(acked)
+	mu.Unlock()
+	c.Stop(leader)
+	// Reads answer while the cluster elects.
+	MustView(t, s, func(tx *store.Tx) error {
+		_, err := tx.Entity("hub")
+		return err
+	})
+	if _, err := c.WaitLeader(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Writes are accepted again: the burst goes on past the election.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n > before+20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("writes were not accepted again after the election: %d acknowledged before, %d now", before, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	<-done
+	if err := s.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Every acknowledged write is there, in the history a store opened
+	// afresh reads.
+	fresh := mustOpenLocation(t, c.URL("leader", ""))
+	written := map[string]bool{}
+	MustView(t, fresh, func(tx *store.Tx) error {
+		p, err := tx.History("lonely", 0, 1_000_000)
+		if err != nil {
+			return err
+		}
+		for _, ch := range p.Changes {
+			var e tupu.Entity
+			if json.Unmarshal(ch.After, &e) == nil {
+				written[e.Note] = true
+			}
+		}
+		return nil
+	})
+	for _, note := range acked {
+		if !written[note] {
+			t.Errorf("acknowledged write %q lost", note)
+		}
+	}
+	t.Logf("%d writes acknowledged, %d refused during the election", len(acked), fails)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Error("the test ran out of time")
+	}
+}
