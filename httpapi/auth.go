@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,10 +25,22 @@ func authenticate(s *store.Store, r *http.Request) (*store.Token, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "send the token as Authorization: Bearer <token>")
 	}
+	return authenticateSecret(r.Context(), s, strings.TrimSpace(secret))
+}
+
+// authenticateSecret returns the token whose secret this is. On a cluster
+// the store first catches up with every commit made so far, on any
+// server: a token another server has just issued or revoked counts here
+// at once (one round trip to the cluster per request with a token; none
+// on a file).
+func authenticateSecret(ctx context.Context, s *store.Store, secret string) (*store.Token, error) {
+	if err := s.CatchUp(ctx); err != nil {
+		return nil, err
+	}
 	var tok *store.Token
 	err := s.View(func(tx *store.Tx) error {
 		var err error
-		tok, err = tx.Authenticate(strings.TrimSpace(secret))
+		tok, err = tx.Authenticate(secret)
 		return err
 	})
 	return tok, err

@@ -63,12 +63,7 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 				}
 				return ctx, nil, nil
 			}
-			var tok *store.Token
-			err := s.View(func(tx *store.Tx) error {
-				var err error
-				tok, err = tx.Authenticate(secret)
-				return err
-			})
+			tok, err := authenticateSecret(ctx, s, secret)
 			if err != nil {
 				return refuse(ctx, err)
 			}

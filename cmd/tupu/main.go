@@ -61,14 +61,16 @@ Usage:
   tupu import FILE [--db PATH]            read a JSON export into a new database
   tupu check [--db PATH]                  list stored statements that no longer pass the rules
   tupu generate --db PATH --entities N    build a synthetic graph, for load tests
+  tupu migrate --from PATH|URL --to URL|PATH   copy a graph between a file and an etcd cluster
   tupu help [COMMAND]                     this help, or a command's
   tupu --version                          the version and the revision it was built from
 
 Only serve, seed, import, generate and restore create a database; the other
 commands refuse a path where there is none. Every command but backup,
 restore and verify takes --store etcd://host:2379/prefix (TUPU_STORE)
-instead of --db: the graph in an etcd cluster (docs/cluster.md). Run 'tupu COMMAND --help' for a
-command's flags.
+instead of --db: the graph in an etcd cluster (docs/cluster.md); migrate
+moves a graph there and back. Run 'tupu COMMAND --help' for a command's
+flags.
 `
 
 // serviceUsage is the help of serve and seed, followed by their flags.
@@ -113,6 +115,7 @@ var commands = map[string]command{
 	"export":   runExport,
 	"import":   runImport,
 	"check":    runCheck,
+	"migrate":  runMigrate,
 }
 
 // run is the whole program; main only wires it to the process.
