@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -48,9 +52,10 @@ const clusterUpdate = `mutation($in: UpdateEntityInput!) { updateEntity(input: $
 // query byte for byte as the file's server does; a token the CLI makes
 // with --store writes through either; a write on one is read on it at
 // once and on the other within a second (its response cache held the
-// answer before); expectedVersion is CONFLICT across servers; a token
-// revoked with the CLI fails on both at once; and the CLI exports what
-// they serve.
+// answer before), and a subscriber on the other hears of it;
+// expectedVersion is CONFLICT across servers; a token revoked with the CLI
+// fails on both at once and ends the streams opened with it; and the CLI
+// exports what they serve.
 func TestBinary_cluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -88,7 +93,10 @@ func TestBinary_cluster(t *testing.T) {
 	var upd struct {
 		UpdateEntity struct{ Entity struct{ Version int } }
 	}
+	// A subscriber on b, with the token, hears of a's write.
+	events := clusterEvents(t, b, secret, `subscription { entityChanged(keys: ["yunyang-county"]) { entityKey actor } }`)
 	curMust(t, a, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v, "note": "written on a"}}, &upd)
+	waitEvent(t, events, `"entityKey":"yunyang-county"`)
 	if got, note := entityNote(t, a, "yunyang-county"); got != v+1 || note != "written on a" {
 		t.Errorf("a does not read its own write at once: version %d, note %q", got, note)
 	}
@@ -116,6 +124,8 @@ func TestBinary_cluster(t *testing.T) {
 	// A token revoked through the cluster fails on both servers from the
 	// next request on.
 	curMustCLI(t, "token", "revoke", "--name", "cluster-editor", "--store", url)
+	// b's stream opened with it ends, saying why.
+	waitEvent(t, events, `"code":"UNAUTHENTICATED"`)
 	for name, base := range map[string]string{"a": a, "b": b} {
 		r, err := curPost(base, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v + 2, "note": "revoked"}})
 		if err != nil {
@@ -259,4 +269,60 @@ func TestBinary_migrate(t *testing.T) {
 	b := clusterServerFile(t, back)
 	v, _ := entityNote(t, b, "yunyang-county")
 	curMust(t, b, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v, "note": "moved"}}, nil)
+}
+
+// clusterEvents opens an event stream (server-sent events) of subscription
+// on the server at base, with a token, and returns its event and data
+// lines as they come; the channel closes when the stream ends.
+func clusterEvents(tb testing.TB, base, secret, subscription string) <-chan string {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": subscription})
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(base, "/")+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		tb.Fatalf("event stream: %s", resp.Status)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if l := sc.Text(); strings.HasPrefix(l, "event: ") || strings.HasPrefix(l, "data: ") {
+				lines <- l
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // the subscription starts
+	return lines
+}
+
+// waitEvent waits up to five seconds for a line of events holding want.
+func waitEvent(tb testing.TB, events <-chan string, want string) {
+	tb.Helper()
+	deadline := time.After(5 * time.Second)
+	var seen []string
+	for {
+		select {
+		case l, ok := <-events:
+			if !ok {
+				tb.Fatalf("the event stream ended without %s:\n%s", want, strings.Join(seen, "\n"))
+			}
+			if strings.Contains(l, want) {
+				return
+			}
+			seen = append(seen, l)
+		case <-deadline:
+			tb.Fatalf("no event with %s within 5s:\n%s", want, strings.Join(seen, "\n"))
+		}
+	}
 }

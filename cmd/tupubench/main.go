@@ -4,10 +4,15 @@
 //
 //	go run ./cmd/tupubench [--entities 100000] [--workloads W1,W2,W3,W6] [--out bench.md]
 //	go run ./cmd/tupubench --baseline ./tupu-before --workloads W1
+//	go run ./cmd/tupubench --etcd 3 --entities 10000 --workloads W1,W2
 //
 // With --baseline, another build of tupu (the one before a change) is
 // measured in the same alternating windows, on a copy of the database:
-// before and after in one run, so the machine's noise hits both.
+// before and after in one run, so the machine's noise hits both. With
+// --etcd N, tupu is measured as well over an etcd cluster of N members
+// that the harness runs inside itself, holding a copy of the graph
+// (tupu migrate), served with tupu serve --store; it must answer every
+// request byte for byte as tupu over the file did.
 //
 // It builds tupu, creates a fresh database (the built-in seed, or a
 // generated graph of --entities entities), starts `tupu serve` on
@@ -54,6 +59,7 @@ import (
 	"syscall"
 	"time"
 	"tupu/graph"
+	"tupu/internal/etcdtest"
 )
 
 type config struct {
@@ -67,6 +73,7 @@ type config struct {
 	out          string
 	tupuBin      string
 	baselineBin  string
+	etcd         int // members of the etcd cluster to measure tupu over too; 0: none
 	requests     int
 	token        string
 	keep         bool
@@ -109,6 +116,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.out, "out", "", "also write the table as Markdown to this file")
 	fs.StringVar(&c.tupuBin, "tupu", "", "use this tupu binary instead of building ./cmd/tupu")
 	fs.StringVar(&c.baselineBin, "baseline", "", "also measure this tupu binary (an earlier build, say), on a copy of the same database, in the same alternating windows: before and after a change in one run")
+	fs.IntVar(&c.etcd, "etcd", 0, "also measure tupu over an etcd cluster of this many members (run inside the harness), holding a copy of the graph")
 	fs.IntVar(&c.requests, "requests", 300, "distinct requests per workload (W2–W5)")
 	fs.StringVar(&c.token, "token", os.Getenv("TUPU_BENCH_TOKEN"), "bearer token for W5's writes [TUPU_BENCH_TOKEN]")
 	fs.DurationVar(&c.startTimeout, "start-timeout", 15*time.Minute, "how long tupu may take to start listening (it may build a search index first)")
@@ -132,6 +140,8 @@ func parseFlags(args []string) (*config, error) {
 		return nil, fmt.Errorf("--entities must be 0 to 50,000,000")
 	case c.startTimeout < time.Second || c.startTimeout > time.Hour:
 		return nil, fmt.Errorf("--start-timeout must be 1s to 1h")
+	case c.etcd < 0 || c.etcd > 7:
+		return nil, fmt.Errorf("--etcd must be 0 to 7 members")
 	case c.requests < 1 || c.requests > 100_000:
 		return nil, fmt.Errorf("--requests must be 1 to 100,000")
 	}
@@ -157,8 +167,10 @@ type harness struct {
 	// baseline is another build of tupu measured beside it (--baseline);
 	// nil when none.
 	baseline *server
-	header   http.Header // sent with every request to every server
-	out      io.Writer
+	// cluster is tupu over an etcd cluster (--etcd); nil when none.
+	cluster *server
+	header  http.Header // sent with every request to every server
+	out     io.Writer
 }
 
 // row is one line of the table.
@@ -250,6 +262,25 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
+	// The cluster's graph: a copy of tupu's database, made before tupu
+	// opens it (a fresh cluster is seeded by its server, as a fresh file).
+	var clusterURL string
+	if cfg.etcd > 0 {
+		status(fmt.Sprintf("starting %d etcd members", cfg.etcd))
+		c, err := etcdtest.New(cfg.etcd, filepath.Join(dir, "etcd"), etcdtest.Options{})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		clusterURL = c.URL("bench", "")
+		if _, err := os.Stat(db); err == nil {
+			status("copying the graph into the cluster")
+			if out, err := exec.CommandContext(ctx, bin, "migrate", "--from", db, "--to", clusterURL, "--quiet").CombinedOutput(); err != nil {
+				return fmt.Errorf("tupu migrate: %v\n%s", err, out)
+			}
+		}
+	}
+
 	logFile, err := os.Create(filepath.Join(dir, "tupu.log"))
 	if err != nil {
 		return err
@@ -272,6 +303,19 @@ func run(ctx context.Context, args []string) error {
 		}
 		defer h.baseline.stop(10 * time.Second)
 		if err := waitHealthy(ctx, h.client, h.baseline.url); err != nil {
+			return err
+		}
+	}
+	if clusterURL != "" {
+		status("starting tupu serve --store")
+		// --db only places its search index.
+		h.cluster, err = startServer(ctx, "tupu etcd", cfg.startTimeout, logFile, bin, "serve", "--addr", "127.0.0.1:0",
+			"--store", clusterURL, "--db", filepath.Join(dir, "cluster-server", "tupu.db"))
+		if err != nil {
+			return err
+		}
+		defer h.cluster.stop(10 * time.Second)
+		if err := waitHealthy(ctx, h.client, h.cluster.url); err != nil {
 			return err
 		}
 	}
@@ -539,6 +583,20 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 	if h.baseline != nil {
 		servers = []*server{h.tupu, h.baseline, ceiling}
 		names = []string{"tupu", "baseline", "ceiling"}
+	}
+	if h.cluster != nil {
+		// It must answer as tupu over the file did, byte for byte.
+		for _, r := range reqs {
+			if r.write {
+				continue
+			}
+			_, got, err := post(ctx, h.client, h.cluster.url, r.body, h.header)
+			if err != nil || string(got) != string(r.want) {
+				return nil, fmt.Errorf("tupu over etcd answers %s otherwise than over the file (%v):\n%s\nwant:\n%s", r.body, err, truncate(string(got), 600), truncate(string(r.want), 600))
+			}
+		}
+		servers = append(servers[:len(servers)-1], h.cluster, ceiling)
+		names = append(names[:len(names)-1], fmt.Sprintf("tupu etcd×%d", h.cfg.etcd), "ceiling")
 	}
 	results := make([][]window, len(servers))
 	for i, s := range servers {
