@@ -383,16 +383,28 @@ func (s *Store) holdsGraph() (bool, error) {
 	return holds, err
 }
 
-// waitLoaded waits while another process copies a graph into the store.
-func (s *Store) waitLoaded() error {
+// IsLoading reports whether err is a read refused because another process
+// is copying a graph into the cluster (a load, an import, the seeding of
+// an empty cluster, a migrate): WaitLoaded, then read again.
+func IsLoading(err error) bool { return errors.Is(err, errGraphLoading) }
+
+// WaitLoaded waits while another process copies a graph into the store;
+// on a file it returns at once.
+func (s *Store) WaitLoaded() error {
 	e, ok := s.eng.(*etcdEngine)
 	if !ok {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	// First everything committed so far: the marker of a load that began
+	// a moment ago may not have reached this process yet.
+	if err := e.catchUp(ctx); err != nil {
+		return err
+	}
 	return e.waitLoaded(ctx)
 }
 
-// isRaced reports whether err is a fill that lost a race.
-func isRaced(err error) bool { return errors.Is(err, errFillRaced) }
+// isRaced reports whether err is a fill that lost a race: another process
+// began writing, or copying a graph, first.
+func isRaced(err error) bool { return errors.Is(err, errFillRaced) || IsLoading(err) }

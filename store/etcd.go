@@ -463,12 +463,16 @@ func (e *etcdEngine) waitLoaded(ctx context.Context) error {
 
 // Reads.
 
+// errGraphLoading is a read of a cluster another process is copying a
+// graph into (see IsLoading).
+var errGraphLoading = tupu.Errorf(tupu.Unavailable, "the graph is being loaded into the cluster; try again shortly")
+
 // mirrorRead is a read transaction of the mirror, refused while a load
 // into the cluster is under way.
 func mirrorRead(tx *bolt.Tx) (*boltTx, int64, error) {
 	t := &boltTx{tx: tx}
 	if v, _ := t.get(bucketMeta, keySchemaVersion); string(v) == string(loadingSchema) {
-		return nil, 0, tupu.Errorf(tupu.Unavailable, "the graph is being loaded into the cluster; try again shortly")
+		return nil, 0, errGraphLoading
 	}
 	return t, int64(readU64(tx.Bucket(mirrorBucket).Get(keyMirrorRev))), nil
 }

@@ -273,3 +273,46 @@ func TestEtcd_leaderLost(t *testing.T) {
 		t.Error("the test ran out of time")
 	}
 }
+
+// TestEtcd_seedTogether: servers started together on an empty cluster all
+// seed it at once; one copies the graph in, the others wait for it and
+// find nothing left to do, and every one of them reads the graph whole.
+func TestEtcd_seedTogether(t *testing.T) {
+	url := clusterURL(t, etcdtest.Prefix(t.Name()))
+	d := hubDataset()
+	var stores []*store.Store
+	for range 3 {
+		stores = append(stores, mustOpenLocation(t, url))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(stores))
+	for i, s := range stores {
+		wg.Go(func() {
+			for {
+				// As a server's start does: read, and seed what is empty.
+				empty := false
+				err := s.View(func(tx *store.Tx) error { empty = tx.CountEntities("") == 0; return nil })
+				if store.IsLoading(err) {
+					err = s.WaitLoaded()
+					continue
+				}
+				if err == nil && empty {
+					_, err = s.Sync(clone(d), store.SyncOptions{})
+				}
+				errs[i] = err
+				return
+			}
+		})
+	}
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Errorf("store %d: %v", i, errs[i])
+			continue
+		}
+		if err := s.CatchUp(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		assertHolds(t, s, d, nil)
+	}
+}

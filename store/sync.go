@@ -109,6 +109,12 @@ func (s *Store) Sync(d *tupu.Dataset, opts SyncOptions) (SyncResult, error) {
 		// A cluster takes a whole graph only as a copy (see throughFile):
 		// an empty one is seeded so, as a file would be in one commit.
 		holds, err := s.holdsGraph()
+		if IsLoading(err) { // another server is seeding it: sync with what it wrote
+			if err := s.WaitLoaded(); err != nil {
+				return SyncResult{}, err
+			}
+			holds, err = true, nil
+		}
 		if err != nil {
 			return SyncResult{}, err
 		}
@@ -124,7 +130,7 @@ func (s *Store) Sync(d *tupu.Dataset, opts SyncOptions) (SyncResult, error) {
 			}
 			// Another server is seeding it: once it has, sync with what
 			// it wrote, as usual.
-			if err := s.waitLoaded(); err != nil {
+			if err := s.WaitLoaded(); err != nil {
 				return SyncResult{}, err
 			}
 		}

@@ -246,7 +246,13 @@ func runSeed(c *config, f seedFlags, stdout io.Writer) error {
 // seedIfEmpty loads the built-in data set into a database with no entities.
 func seedIfEmpty(s *store.Store, log *slog.Logger) error {
 	empty := false
-	if err := s.View(func(tx *store.Tx) error { empty = tx.CountEntities("") == 0; return nil }); err != nil {
+	err := s.View(func(tx *store.Tx) error { empty = tx.CountEntities("") == 0; return nil })
+	if store.IsLoading(err) {
+		// Another server is seeding the cluster: serve what it writes.
+		log.Info("waiting while another process loads the graph into the cluster")
+		return s.WaitLoaded()
+	}
+	if err != nil {
 		return err
 	}
 	if !empty {

@@ -53,7 +53,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer dst.Close()
-	var last time.Time
+	last := time.Now() // progress once a second, not for a copy shorter than that
 	var opts store.CopyOptions
 	if !*quiet {
 		opts.Progress = func(st store.CopyStats) {
