@@ -224,10 +224,11 @@ func (t *boltTx) get(b bucket, k []byte) ([]byte, bool) {
 	if bk == nil {
 		return nil, false
 	}
-	if v := bk.Get(k); v != nil {
-		return v, true
+	if v := bk.Get(k); v != nil || !holdsEmptyValues(b) {
+		return v, v != nil
 	}
-	// bbolt's Get says nil for an empty value as for no key at all.
+	// bbolt's Get says nil for an empty value as for no key at all: a
+	// bucket that holds empty values needs a look at the key.
 	if found, v := bk.Cursor().Seek(k); found != nil && bytes.Equal(found, k) {
 		return v, true
 	}

@@ -122,6 +122,17 @@ func versioned(b bucket) bool {
 	return b != bucketTokens && b != bucketTokenHashes && b != bucketSeeded
 }
 
+// holdsEmptyValues reports whether bucket b has keys with an empty value:
+// the indexes above whose keys say everything (-> nil). A read of any
+// other bucket that finds no value found no key.
+func holdsEmptyValues(b bucket) bool {
+	switch b {
+	case bucketKinds, bucketByName, bucketFactProps, bucketFactValues, bucketHistoryIndex, bucketStats:
+		return true
+	}
+	return false
+}
+
 // allBuckets lists every bucket.
 var allBuckets = func() []bucket {
 	all := make([]bucket, numBuckets)

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"tupu"
+	"tupu/internal/etcdtest"
 	"tupu/store"
 	"tupu/synth"
 )
@@ -154,13 +155,18 @@ func testStatistics_Sync(t *testing.T) {
 	}
 }
 
-func TestStatistics_Load(t *testing.T) {
+func TestStatistics_Load(t *testing.T) { eachEngine(t, testStatistics_Load) }
+
+func testStatistics_Load(t *testing.T) {
 	gen := synth.Options{Entities: 3000, Seed: 5}
 	d, err := synth.Dataset(gen)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "tupu.db")
+	if engineOf(t) == onEtcd {
+		path = clusterURL(t, etcdtest.Prefix(t.Name()))
+	}
 	s, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +178,7 @@ func TestStatistics_Load(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = MustOpenFile(t, path)
+	s = mustOpenLocation(t, path)
 	assertStatistics(t, s.Statistics(), d)
 }
 

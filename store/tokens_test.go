@@ -13,7 +13,9 @@ import (
 // TestTokens_lifecycle: a token is created by someone, authenticates until
 // it is revoked, and history records both acts by who did them, with the
 // token as listed: no secret, no hash.
-func TestTokens_lifecycle(t *testing.T) {
+func TestTokens_lifecycle(t *testing.T) { eachEngine(t, testTokens_lifecycle) }
+
+func testTokens_lifecycle(t *testing.T) {
 	s := MustOpen(t)
 	var secret string
 	var tok *store.Token
@@ -73,7 +75,9 @@ func TestTokens_lifecycle(t *testing.T) {
 }
 
 // TestTokens_bounded: a database holds at most MaxTokens tokens.
-func TestTokens_bounded(t *testing.T) {
+func TestTokens_bounded(t *testing.T) { eachEngine(t, testTokens_bounded) }
+
+func testTokens_bounded(t *testing.T) {
 	s := MustOpen(t)
 	MustUpdate(t, s, func(tx *store.Tx) error {
 		for i := range store.MaxTokens {
@@ -94,7 +98,9 @@ func TestTokens_bounded(t *testing.T) {
 // commits, and only then: not for another token, not for a revocation
 // rolled back; a watch of a token already revoked fires at once; a
 // stopped watch never fires and leaves nothing behind.
-func TestTokens_afterRevoke(t *testing.T) {
+func TestTokens_afterRevoke(t *testing.T) { eachEngine(t, testTokens_afterRevoke) }
+
+func testTokens_afterRevoke(t *testing.T) {
 	s := MustOpen(t)
 	toks := map[string]*store.Token{}
 	MustUpdate(t, s, func(tx *store.Tx) error {
