@@ -138,9 +138,12 @@ an existing FILE unless --force.
 Usage:
   tupu backup FILE --url URL --token ADMIN_TOKEN [--force]   from a running server
   tupu backup FILE --db PATH [--force]                       from a stopped one
+  tupu backup FILE --store URL [--force]                     from an etcd cluster
 
 From a running server the copy is taken in one read transaction while it
-goes on serving and writing. Put it back with tupu restore.
+goes on serving and writing. Put it back with tupu restore. From a cluster
+the graph is copied at one revision into FILE, a database file (as tupu
+migrate copies it), while its servers run.
 `
 
 // runBackup writes a consistent copy of the database to FILE.
@@ -149,6 +152,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	db := fs.String("db", envOr(getenv, "TUPU_DB", ""), "database file of a stopped server [TUPU_DB]")
 	url := fs.String("url", envOr(getenv, "TUPU_URL", ""), "base URL of a running server [TUPU_URL]")
 	token := fs.String("token", envOr(getenv, "TUPU_TOKEN", ""), "an admin token, for --url [TUPU_TOKEN]")
+	cluster := storeFlag(fs, getenv)
 	force := fs.Bool("force", false, "replace FILE if it exists")
 	file, err := parseWithFile(fs, args, stdout)
 	if err != nil {
@@ -157,11 +161,14 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if file == "" {
 		return usagef("backup: name the file to write: tupu backup FILE ... (see tupu backup --help)")
 	}
-	if *url != "" {
-		*db = "" // --url wins over TUPU_DB from the environment
+	if *url != "" || *cluster != "" {
+		*db = "" // --url and --store win over TUPU_DB from the environment
 	}
-	if (*db == "") == (*url == "") {
-		return usagef("backup: give --db (a stopped server's file) or --url (a running server)")
+	if n := btoi(*db != "") + btoi(*url != "") + btoi(*cluster != ""); n != 1 {
+		return usagef("backup: give --db (a stopped server's file), --url (a running server) or --store (a cluster)")
+	}
+	if *cluster != "" && !store.IsClusterURL(*cluster) {
+		return usagef("backup: --store %q: name an etcd cluster, etcd://host:2379/prefix", *cluster)
 	}
 	if _, err := os.Lstat(file); err == nil && !*force {
 		return fmt.Errorf("backup: %s exists; choose another name, or add --force to replace it", file)
@@ -173,9 +180,12 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer os.Remove(tmp.Name())
 	var n int64
-	if *url != "" {
+	switch {
+	case *url != "":
 		n, err = backupFromServer(ctx, *url, *token, tmp)
-	} else {
+	case *cluster != "":
+		n, err = backupFromCluster(ctx, *cluster, tmp.Name())
+	default:
 		var s *store.Store
 		if s, err = openOffline(*db, true, "tupu backup FILE --url URL --token ADMIN_TOKEN"); err == nil {
 			n, err = s.Backup(tmp, nil)
@@ -494,4 +504,37 @@ func runVerify(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintf(stdout, "%s: sound: %s\n", file, &verified{r})
 	return nil
+}
+
+// backupFromCluster copies the graph in the cluster at loc into the empty
+// file at path, as tupu migrate does, and returns the file's size.
+func backupFromCluster(ctx context.Context, loc, path string) (int64, error) {
+	src, err := store.Open(loc, store.Options{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	dst, err := store.Open(path, store.Options{})
+	if err != nil {
+		return 0, err
+	}
+	if err := store.Copy(ctx, dst, src, store.CopyOptions{}); err != nil {
+		dst.Close()
+		return 0, err
+	}
+	if err := dst.Close(); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -234,8 +234,9 @@ func TestBinary_clusterKill(t *testing.T) {
 }
 
 // TestBinary_migrate moves a graph from a file to a cluster and back with
-// tupu migrate: the exports of the three are byte-identical, tokens move
-// with the graph, and a target that holds a graph is refused.
+// tupu migrate, and backs the cluster up with tupu backup --store: the
+// exports of all four are byte-identical, tokens move with the graph, and
+// a target that holds a graph is refused.
 func TestBinary_migrate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -258,6 +259,14 @@ func TestBinary_migrate(t *testing.T) {
 	}
 	if _, stderr, _, err := curCLI(t, 30*time.Second, "migrate", "--from", file, "--to", url); err == nil || !strings.Contains(stderr, "CONFLICT") && !strings.Contains(stderr, "not empty") {
 		t.Errorf("a second migrate into the same cluster: %v, %s", err, stderr)
+	}
+
+	// A backup of the cluster is a database file restore and verify take.
+	backup := filepath.Join(dir, "backup.db")
+	curMustCLI(t, "backup", backup, "--store", url)
+	curMustCLI(t, "verify", backup)
+	if got, _ := curMustCLI(t, "export", "--db", backup); got != before {
+		t.Errorf("the export of the cluster's backup differs (%d bytes, %d before)", len(got), len(before))
 	}
 
 	curMustCLI(t, "migrate", "--from", url, "--to", back)
