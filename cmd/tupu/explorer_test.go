@@ -134,9 +134,16 @@ func TestBrowser_explorer(t *testing.T) {
 	}
 	// choose picks an option of a select, as a person does: the change
 	// event follows.
+	// choose waits for a select, then sets its value and tells the page in
+	// one turn of the page's script: a node looked up first and set after
+	// can be replaced by a redraw in between ("No node with given id
+	// found").
 	choose := func(sel, value string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(chromedp.SetValue(chromedp.CSS(sel), value),
-			chromedp.Evaluate[chromedp.Void](`document.querySelector('`+sel+`').dispatchEvent(new Event('change', {bubbles: true}))`))
+		return chromedp.Steps(chromedp.WaitReady(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](`(() => {
+			const s = document.querySelector('`+sel+`');
+			s.value = '`+value+`';
+			s.dispatchEvent(new Event('change', {bubbles: true}));
+		})()`))
 	}
 	shoot := func(name string) {
 		t.Helper()
