@@ -3,6 +3,9 @@ package search
 import (
 	"context"
 	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // TestExpandedQuery: a prefix whose terms the search has read (its
@@ -10,20 +13,7 @@ import (
 // same scores, on every field a search expands prefixes of.
 func TestExpandedQuery(t *testing.T) {
 	ix := seedIndex(t)
-	bi, release, err := ix.index()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	adv, err := bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	bi, r := readerOf(t, ix)
 	matches := func(t *testing.T, s *searcher, p, field string) map[string]float64 {
 		t.Helper()
 		hits, _, _, err := s.collect(s.prefix(p, field), true, 10_000)
@@ -73,4 +63,25 @@ func TestExpandedQuery(t *testing.T) {
 	if expanded < 8 || matched < 7 {
 		t.Errorf("%d prefixes expanded, %d matched: too few to compare", expanded, matched)
 	}
+}
+
+// readerOf returns ix's bleve index and a reader of its snapshot, both
+// released when the test ends.
+func readerOf(t *testing.T, ix *Index) (bleve.Index, index.IndexReader) {
+	t.Helper()
+	bi, release, err := ix.index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(release)
+	adv, err := bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return bi, r
 }

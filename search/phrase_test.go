@@ -20,24 +20,11 @@ func TestPhraseQueryMatchesBleve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	t.Cleanup(func() { ix.Close() }) // after the reader is released
 	if err := ix.Rebuild(context.Background(), slices.Values(es), 1); err != nil {
 		t.Fatal(err)
 	}
-	bi, release, err := ix.index()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
-	adv, err := bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	bi, r := readerOf(t, ix)
 	ana := bi.Mapping().AnalyzerNamed(textAna)
 	stream := func(q query.Query) []scored {
 		t.Helper()

@@ -60,11 +60,7 @@ func TestBinary_cluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	c, err := etcdtest.New(1, t.TempDir(), etcdtest.Options{NoFsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := oneMember(t, etcdtest.Options{NoFsync: true})
 	url := c.URL("graph", "")
 
 	file := clusterServerFile(t, filepath.Join(t.TempDir(), "tupu.db"))
@@ -177,11 +173,7 @@ func TestBinary_clusterKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	c, err := etcdtest.New(1, t.TempDir(), etcdtest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := oneMember(t, etcdtest.Options{})
 	url := c.URL("graph", "")
 	cmd, log, exited := start(t, "serve", "--addr", "127.0.0.1:0", "--store", url, "--db", filepath.Join(t.TempDir(), "tupu.db"))
 	a := waitForURL(t, log.String, exited)
@@ -241,11 +233,7 @@ func TestBinary_migrate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	c, err := etcdtest.New(1, t.TempDir(), etcdtest.Options{NoFsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := oneMember(t, etcdtest.Options{NoFsync: true})
 	dir := t.TempDir()
 	file, back, url := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db"), c.URL("moved", "")
 	curMustCLI(t, "seed", "--db", file)
@@ -334,4 +322,16 @@ func waitEvent(tb testing.TB, events <-chan string, want string) {
 			tb.Fatalf("no event with %s within 5s:\n%s", want, strings.Join(seen, "\n"))
 		}
 	}
+}
+
+// oneMember starts an embedded etcd cluster of one member for a test,
+// stopped when it ends.
+func oneMember(t *testing.T, opts etcdtest.Options) *etcdtest.Cluster {
+	t.Helper()
+	c, err := etcdtest.New(1, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
