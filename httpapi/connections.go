@@ -100,8 +100,12 @@ func (c *limitedConn) Close() error {
 
 // CloseWrite shuts the sending side of the connection, which net/http and
 // Linger do before they close one they have not read to its end.
-func (c *limitedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+func (c *limitedConn) CloseWrite() error { return closeWrite(c.Conn) }
+
+// closeWrite shuts the sending side of c, if it has one (a TCP
+// connection, or a wrapper of one that passes it on).
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
 	return nil

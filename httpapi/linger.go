@@ -135,12 +135,7 @@ type lingerConn struct {
 
 // CloseWrite shuts the sending side (a FIN for TCP). net/http calls it
 // itself before some closes; it must reach the TCP connection.
-func (c *lingerConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
-}
+func (c *lingerConn) CloseWrite() error { return closeWrite(c.Conn) }
 
 // Close closes the connection, lingering first if the server closes it
 // in the middle of a request.
