@@ -7,8 +7,9 @@
 //	go run ./cmd/tupubench --etcd 3 --entities 10000 --workloads W1,W2
 //
 // With --baseline, another build of tupu (the one before a change) is
-// measured in the same alternating windows, on a copy of the database:
-// before and after in one run, so the machine's noise hits both. With
+// measured in the same alternating windows, on the same data (a graph it
+// generates itself from the same --seed, or the seed): before and after
+// in one run, so the machine's noise hits both. With
 // --etcd N, tupu is measured as well over an etcd cluster of N members
 // that the harness runs inside itself, holding a copy of the graph
 // (tupu migrate), served with tupu serve --store; it must answer every
@@ -115,7 +116,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&workloads, "workloads", "W1,W2,W3,W4,W5,W6", "workloads to run, comma-separated")
 	fs.StringVar(&c.out, "out", "", "also write the table as Markdown to this file")
 	fs.StringVar(&c.tupuBin, "tupu", "", "use this tupu binary instead of building ./cmd/tupu")
-	fs.StringVar(&c.baselineBin, "baseline", "", "also measure this tupu binary (an earlier build, say), on a copy of the same database, in the same alternating windows: before and after a change in one run")
+	fs.StringVar(&c.baselineBin, "baseline", "", "also measure this tupu binary (an earlier build, say), on the same data (a graph it generates from the same --seed), in the same alternating windows: before and after a change in one run")
 	fs.IntVar(&c.etcd, "etcd", 0, "also measure tupu over an etcd cluster of this many members (run inside the harness), holding a copy of the graph")
 	fs.IntVar(&c.requests, "requests", 300, "distinct requests per workload (W2–W5)")
 	fs.StringVar(&c.token, "token", os.Getenv("TUPU_BENCH_TOKEN"), "bearer token for W5's writes [TUPU_BENCH_TOKEN]")
@@ -226,21 +227,11 @@ func run(ctx context.Context, args []string) error {
 	genNote := ""
 	if cfg.entities > 0 {
 		status(fmt.Sprintf("generating %d entities", cfg.entities))
-		cmd := exec.Command(bin, "generate", "--db", db, "--entities", fmt.Sprint(cfg.entities), "--seed", fmt.Sprint(cfg.seed), "--quiet")
-		var outBuf strings.Builder
-		cmd.Stdout, cmd.Stderr = &outBuf, &outBuf
-		if err := startChild(cmd); err != nil {
+		note, err := generate(ctx, bin, db, cfg)
+		if err != nil {
 			return err
 		}
-		err := cmd.Wait()
-		unregister(cmd)
-		if err != nil {
-			return fmt.Errorf("tupu generate: %v\n%s", err, outBuf.String())
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		genNote = strings.TrimSpace(outBuf.String())
+		genNote = note
 		dataset = fmt.Sprintf("a generated graph of %d entities (seed %d)", cfg.entities, cfg.seed)
 	}
 
@@ -253,12 +244,17 @@ func run(ctx context.Context, args []string) error {
 		}
 	}
 
-	// The baseline's database: a copy of tupu's, made before tupu opens
-	// it (a fresh one is seeded by each server alike).
+	// The baseline's database: a graph its own build generates from the
+	// same seed, as a build from before a change of the storage schema
+	// cannot open a copy of tupu's (a fresh one is seeded by each server
+	// alike). Its answers are compared with tupu's all the same: a
+	// generator that changed between the builds shows as differing
+	// answers in the table.
 	baselineDB := filepath.Join(dir, "baseline.db")
-	if cfg.baselineBin != "" {
-		if err := copyFile(db, baselineDB); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+	if cfg.baselineBin != "" && cfg.entities > 0 {
+		status(fmt.Sprintf("generating %d entities with the baseline's build", cfg.entities))
+		if _, err := generate(ctx, cfg.baselineBin, baselineDB, cfg); err != nil {
+			return fmt.Errorf("the baseline: %w", err)
 		}
 	}
 
@@ -742,11 +738,19 @@ func startBaseline(ctx context.Context, cfg *config, dir, db string) (*server, e
 	return startServer(ctx, "baseline", cfg.startTimeout, logFile, cfg.baselineBin, "serve", "--addr", "127.0.0.1:0", "--db", db)
 }
 
-// copyFile copies the file from to a new file to.
-func copyFile(from, to string) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
+// generate has the tupu binary bin generate the graph of --entities and
+// --seed into db, and returns what it printed.
+func generate(ctx context.Context, bin, db string, cfg *config) (string, error) {
+	cmd := exec.Command(bin, "generate", "--db", db, "--entities", fmt.Sprint(cfg.entities), "--seed", fmt.Sprint(cfg.seed), "--quiet")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := startChild(cmd); err != nil {
+		return "", err
 	}
-	return os.WriteFile(to, data, 0o600)
+	err := cmd.Wait()
+	unregister(cmd)
+	if err != nil {
+		return "", fmt.Errorf("%s generate: %v\n%s", bin, err, out.String())
+	}
+	return strings.TrimSpace(out.String()), ctx.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -83,13 +84,20 @@ func New(n int, dir string, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
-// freePorts returns two free ports on 127.0.0.1 as host:port.
+// freePorts returns two free ports on 127.0.0.1 as host:port, chosen
+// below Linux's ephemeral range (32768 and up): a port the kernel hands
+// out for ":0" may be taken by another process's outgoing connection
+// between this check and the member's listen, one below it only by
+// another listener.
 func freePorts() (string, string, error) {
 	var addrs []string
-	for range 2 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for try := 0; len(addrs) < 2; try++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12768)))
 		if err != nil {
-			return "", "", err
+			if try > 1000 {
+				return "", "", err
+			}
+			continue // taken: another
 		}
 		addrs = append(addrs, l.Addr().String())
 		defer l.Close()
