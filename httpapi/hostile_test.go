@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"tupu/graph"
 	"tupu/httpapi/apitest"
 )
 
@@ -71,7 +72,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "parse error, legacy JSON", body: `{"query": "{ entities("}`, status: 200, code: "GRAPHQL_PARSE_FAILED"},
 		{name: "token limit", accept: gqlResponse, body: apitest.QueryBody(tokens), status: 400, code: "GRAPHQL_PARSE_FAILED"},
 		{name: "doubling fragments", accept: gqlResponse, body: apitest.QueryBody(doubling(30)), status: 400, code: "COMPLEXITY_LIMIT"},
-		{name: "fan-out cost", accept: gqlResponse, body: apitest.QueryBody(`{ entities(first: 100) { nodes { relations(first: 100) { nodes { relations(first: 100) { nodes { name } } } } } } }`), status: 400, code: "COMPLEXITY_LIMIT"},
+		{name: "fan-out cost", accept: gqlResponse, body: apitest.QueryBody(graph.RelationsOfRelationsQuery), status: 400, code: "COMPLEXITY_LIMIT"},
 		{name: "14 deep", accept: gqlResponse, body: apitest.QueryBody(deep), status: 400, code: "DEPTH_LIMIT"},
 		{name: "200 aliases", accept: gqlResponse, body: apitest.QueryBody(aliases), status: 400, code: "ALIAS_LIMIT"},
 		{name: "300 directives", accept: gqlResponse, body: apitest.QueryBody(directives), status: 400, code: "DIRECTIVE_LIMIT"},

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tupu/graph"
 	"tupu/httpapi"
 	"tupu/httpapi/apitest"
 	"tupu/store"
@@ -141,7 +142,7 @@ func TestPolicy_everyTransport(t *testing.T) {
 		{"limits", httpapi.Options{}, []policyCase{
 			{name: "14 deep", op: func(map[string]string) operation { return operation{query: deep} }, want: expect{code: "DEPTH_LIMIT"}},
 			{name: "fan-out cost", op: func(map[string]string) operation {
-				return operation{query: `{ entities(first: 100) { nodes { relations(first: 100) { nodes { relations(first: 100) { nodes { name } } } } } } }`}
+				return operation{query: graph.RelationsOfRelationsQuery}
 			}, want: expect{code: "COMPLEXITY_LIMIT"}},
 		}},
 		{"deadline", httpapi.Options{Timeout: time.Nanosecond}, []policyCase{
