@@ -44,24 +44,33 @@ type readsKey struct{}
 // resolved after the first part, through the same Reads, one after
 // another, so every part shows the graph at one version. Close the Reads
 // once the last part is made.
-type Parts struct{ d *sequential.Deferral }
+type Parts struct {
+	d     *sequential.Deferral
+	later bool // the first part is sent
+}
 
 // InParts returns ctx in which a query's @defer fragments are resolved
 // after the first part of its answer. Without it a deferred fragment is
 // resolved in place, in an answer sent whole.
 func InParts(ctx context.Context) (context.Context, *Parts) {
 	ctx, d := sequential.WithDeferral(ctx)
-	return ctx, &Parts{d}
+	return ctx, &Parts{d: d}
 }
 
 // Start lets the deferred fragments resolve: call it once the first part
 // is sent.
 func (p *Parts) Start() { p.d.Start() }
 
-// Trim takes out of a part the deferred fields that resolve later, which
-// it shows as null (see sequential.Deferral.Trim).
-func (p *Parts) Trim(resp *graphql.Response) {
+// Send readies a part for its transport: it takes out the deferred
+// fields that resolve later, which the part shows as null (see
+// sequential.Deferral.Trim), and lets the fields deferred inside the
+// part's own resolve, now that it goes out before theirs.
+func (p *Parts) Send(resp *graphql.Response) {
 	resp.Data = p.d.Trim(resp.Data, resp.Path)
+	if p.later {
+		p.d.Sent(resp.Path, resp.Label)
+	}
+	p.later = true
 }
 
 // BeginReads returns ctx carrying the read side of one response over s:

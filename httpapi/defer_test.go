@@ -47,20 +47,26 @@ func merge(t *testing.T, parts []part) map[string]any {
 	if data == nil {
 		t.Fatalf("the first part has no data: %+v", parts[0])
 	}
-	for _, p := range parts[1:] {
+	for i, p := range parts[1:] {
 		for _, inc := range p.Incremental {
 			var at any = data
 			for _, step := range inc.Path {
 				switch s := step.(type) {
 				case string:
-					at = at.(map[string]any)[s]
+					obj, _ := at.(map[string]any)
+					at = obj[s]
 				case float64:
-					at = at.([]any)[int(s)]
+					list, _ := at.([]any)
+					if int(s) >= len(list) {
+						at = nil
+						break
+					}
+					at = list[int(s)]
 				}
 			}
 			obj, ok := at.(map[string]any)
 			if !ok || obj == nil {
-				t.Fatalf("path %v leads to %v", inc.Path, at)
+				t.Fatalf("part %d (%q) adds to %v, which the parts before it do not bring: %+v", i+1, inc.Label, inc.Path, parts)
 			}
 			for k, v := range inc.Data {
 				obj[k] = v

@@ -115,7 +115,7 @@ func (op *operation) respond(ctx context.Context) *graphql.Response {
 	}
 	resp := op.responses(ctx)
 	if op.parts != nil && resp != nil {
-		op.parts.Trim(resp)
+		op.parts.Send(resp)
 	}
 	if resp == nil && !op.asked && !op.deadline.IsZero() && ctx.Err() != nil {
 		// gqlgen ends an operation whose context is done before it starts

@@ -84,7 +84,9 @@ func Deferred(ctx context.Context, field graphql.CollectedField) bool {
 // Later readies the object's deferred group for field (what
 // NewDeferredGroup left out, as gqlgen's own would have it), records
 // where field was left out of its part, and returns resolve made to wait
-// for the Deferral's turn.
+// for the Deferral's turn; and, for a field deferred inside a field that
+// was itself deferred, for the part that brings the outer field to be on
+// its way, so that no part arrives before the object it adds to.
 func Later(ctx context.Context, deferred *graphql.DeferredGroup, field graphql.CollectedField, resolve func(ctx context.Context) graphql.Marshaler) func(ctx context.Context) graphql.Marshaler {
 	d := deferralFrom(ctx)
 	if deferred.FieldSet == nil {
@@ -92,12 +94,39 @@ func Later(ctx context.Context, deferred *graphql.DeferredGroup, field graphql.C
 		deferred.Defers = map[string]*graphql.FieldSetView{}
 		deferred.Path = graphql.GetPath(deferred.Context)
 	}
+	labels := make([]string, len(field.Deferrables))
+	for i, df := range field.Deferrables {
+		labels[i] = df.Label
+	}
 	// gqlgen leaves null in its place, which Trim takes out.
-	d.omit(append(slices.Clone(deferred.Path), ast.PathName(field.Alias)))
+	outer := d.omit(&omission{
+		at:     append(slices.Clone(deferred.Path), ast.PathName(field.Alias)),
+		group:  deferred.Path,
+		labels: labels,
+		sent:   make(chan struct{}),
+	})
 	return func(ctx context.Context) graphql.Marshaler {
+		if outer != nil {
+			// gqlgen sends each deferred fragment's part as soon as its
+			// fields are resolved: this one's, resolved first, could
+			// overtake the outer part still on its way.
+			select {
+			case <-outer.sent:
+			case <-ctx.Done():
+			}
+		}
 		defer d.take(ctx)()
 		return resolve(ctx)
 	}
+}
+
+// omission is a deferred field, left out of the part its object is in.
+type omission struct {
+	at     ast.Path      // where the field was left out
+	group  ast.Path      // the object whose deferred fragments bring it
+	labels []string      // the labels of those fragments
+	sent   chan struct{} // closed when the first part that brings it is sent
+	closed bool
 }
 
 // Deferral holds the deferred fields of an operation back until the
@@ -107,13 +136,36 @@ type Deferral struct {
 	start sync.Once
 
 	mu      sync.Mutex
-	omitted []ast.Path // where deferred fields were left out of a part
+	omitted []*omission
 }
 
-func (d *Deferral) omit(at ast.Path) {
+// omit records o, and returns the omission o is nested in: the deferred
+// field whose value holds o's object, or nil when o's object is in the
+// first part.
+func (d *Deferral) omit(o *omission) (outer *omission) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.omitted = append(d.omitted, at)
+	for _, p := range d.omitted {
+		if len(p.at) <= len(o.group) && pathHasPrefix(o.group, p.at) && (outer == nil || len(p.at) > len(outer.at)) {
+			outer = p
+		}
+	}
+	d.omitted = append(d.omitted, o)
+	return outer
+}
+
+// Sent records that the part at path at with label is sent (handed to
+// the transport, which sends parts in order): the fields deferred inside
+// what it brings may now resolve.
+func (d *Deferral) Sent(at ast.Path, label string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, o := range d.omitted {
+		if !o.closed && slices.Equal(o.group, at) && slices.Contains(o.labels, label) {
+			o.closed = true
+			close(o.sent)
+		}
+	}
 }
 
 // Trim takes out of data, a part of the answer at path at (nil for the
@@ -123,11 +175,11 @@ func (d *Deferral) omit(at ast.Path) {
 func (d *Deferral) Trim(data json.RawMessage, at ast.Path) json.RawMessage {
 	d.mu.Lock()
 	var under []ast.Path
-	for _, p := range d.omitted {
+	for _, o := range d.omitted {
 		// A field deferred on the object at at is what this part brings;
 		// those deferred deeper were left out of it.
-		if len(p) > len(at)+1 && pathHasPrefix(p, at) {
-			under = append(under, p[len(at):])
+		if len(o.at) > len(at)+1 && pathHasPrefix(o.at, at) {
+			under = append(under, o.at[len(at):])
 		}
 	}
 	d.mu.Unlock()
