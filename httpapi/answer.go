@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"tupu"
+	"tupu/clientaddr"
 	"tupu/graph/limits"
 	"tupu/observe"
 )
@@ -111,15 +112,16 @@ func encodeResponse(resp *graphql.Response) ([]byte, error) {
 }
 
 // serveStream serves a request that holds a stream open: a WebSocket, or
-// server-sent events. Each client address holds at most
-// MaxStreamsPerClient of them at once.
+// server-sent events. Each client address (the forwarded one behind a
+// trusted proxy: clientaddr.Of) holds at most MaxStreamsPerClient of them
+// at once.
 func (srv *Server) serveStream(w http.ResponseWriter, r *http.Request, req *request) {
 	if req.transport == transportWebsocket && !originAllowed(r, srv.opts.AllowedOrigins) && !srv.cors.allows(r.Header.Get("Origin")) {
 		writeError(w, r, mediaJSON, http.StatusForbidden, "FORBIDDEN",
 			"a page from this origin may not open a WebSocket here (see --allowed-origins)")
 		return
 	}
-	release, ok := srv.streams.take(r.RemoteAddr)
+	release, ok := srv.streams.take(clientaddr.Of(r).Key())
 	if !ok {
 		w.Header().Set("Retry-After", "10")
 		writeError(w, r, mediaJSON, http.StatusTooManyRequests, "TOO_MANY_STREAMS",

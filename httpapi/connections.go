@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"tupu/clientaddr"
 )
 
 // DefaultConnectionsPerClient is how many connections one client address
@@ -25,13 +27,18 @@ const DefaultConnectionsPerClient = 1024
 // server's timeouts bound how long one connection is held, this bounds
 // how many one client holds, so it cannot exhaust the server's memory or
 // file descriptors by opening connections and sending nothing.
-func LimitConnections(l net.Listener, max int) net.Listener {
-	return &limitedListener{Listener: l, conns: newPerAddress(max), refusal: connectionRefusal(max)}
+//
+// The connections of a trusted proxy are not bounded here: each carries
+// the requests of many clients. LimitForwarded bounds those clients, one
+// by one, by the requests they have in flight.
+func LimitConnections(l net.Listener, max int, trusted *clientaddr.Trusted) net.Listener {
+	return &limitedListener{Listener: l, conns: newPerAddress(max), trusted: trusted, refusal: connectionRefusal(max)}
 }
 
 type limitedListener struct {
 	net.Listener
 	conns   *perAddress
+	trusted *clientaddr.Trusted
 	refusal []byte
 }
 
@@ -42,7 +49,13 @@ func (l *limitedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		release, ok := l.conns.take(c.RemoteAddr().String())
+		// Who the peer is, as every request on the connection will decide
+		// it before reading its X-Forwarded-For.
+		peer := l.trusted.Decide(c.RemoteAddr().String(), nil)
+		if l.trusted.Contains(peer.Addr) {
+			return c, nil
+		}
+		release, ok := l.conns.take(peer.Key())
 		if ok {
 			return &limitedConn{Conn: c, release: release}, nil
 		}
@@ -63,6 +76,33 @@ func refuseConnection(c net.Conn, refusal []byte) {
 			func(t time.Time) bool { return c.SetReadDeadline(t) == nil })
 	}
 	c.Close()
+}
+
+// LimitForwarded lets each client behind a trusted proxy (a request that
+// clientaddr.Handler decided is Forwarded) have at most max requests in
+// flight at once, streams included: each holds one of the proxy's
+// connections to the server, so this is the bound LimitConnections keeps
+// for a client that connects itself, kept per forwarded address. A
+// request past it is answered 429 TOO_MANY_CONNECTIONS. Other requests
+// pass; their connections are bounded by the listener.
+func LimitForwarded(max int, next http.Handler) http.Handler {
+	inFlight := newPerAddress(max)
+	msg := fmt.Sprintf("this address has %d requests in flight through the proxy, as many as it may; wait for one to end", max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := clientaddr.Of(r)
+		if !c.Forwarded {
+			next.ServeHTTP(w, r)
+			return
+		}
+		release, ok := inFlight.take(c.Key())
+		if !ok {
+			w.Header().Set("Retry-After", "10")
+			writeError(w, r, mediaJSON, http.StatusTooManyRequests, "TOO_MANY_CONNECTIONS", msg)
+			return
+		}
+		defer release()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // connectionRefusal is the HTTP answer to a connection over the bound.

@@ -1,13 +1,11 @@
 package httpapi
 
-import (
-	"net"
-	"sync"
-)
+import "sync"
 
-// perAddress counts what each client address holds open (its streams, or
-// its connections) and bounds it. An address is a host: every port of
-// one machine, or of one proxy, is one client.
+// perAddress counts what each client address holds open (its streams, its
+// connections, or its requests through a proxy) and bounds it. The
+// address is a client's key (clientaddr.Client.Key): a host, so every
+// port of one machine is one client.
 type perAddress struct {
 	max    int
 	mu     sync.Mutex
@@ -29,13 +27,9 @@ func (c *perAddress) open() int {
 	return n
 }
 
-// take counts one more of the client at remoteAddr (host:port), and
-// reports whether it may hold it; release uncounts it.
-func (c *perAddress) take(remoteAddr string) (release func(), ok bool) {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
+// take counts one more of the client whose key is host, and reports
+// whether it may hold it; release uncounts it.
+func (c *perAddress) take(host string) (release func(), ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byAddr[host] >= c.max {

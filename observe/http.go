@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"tupu/clientaddr"
 )
 
 // RequestIDHeader is the header that carries a request's id, both ways.
@@ -101,8 +103,9 @@ func WithRequestID(ctx context.Context, log *slog.Logger, id string) context.Con
 //
 // The log line, "http request", has method, path (never the query string,
 // which may hold a whole GraphQL document; cut to 256 bytes), status, bytes
-// (of the body written), duration, remote (r.RemoteAddr, as the connection
-// saw it; X-Forwarded-For is not trusted) and request_id; for a request
+// (of the body written), duration, remote (the client, as
+// clientaddr.Of decided it: the peer's host:port, or the address a trusted
+// proxy forwarded, with that proxy's host:port in proxy) and request_id; for a request
 // that ran a GraphQL operation (NoteOperation), also operation,
 // operation_type, code, cost_estimate, cost_objects and cache_hit. It is
 // at level Info, or Warn for a 5xx status. A nil log means slog.Default(); a nil m
@@ -121,6 +124,7 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 		note := &request{id: id, base: log}
 		ctx := context.WithValue(r.Context(), requestKey{}, note)
 		rw := &responseWriter{w: w}
+		client := clientaddr.Of(r)
 
 		defer func() {
 			p := recover()
@@ -143,7 +147,7 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 			if status >= 500 {
 				level = slog.LevelWarn
 			}
-			attrs := make([]slog.Attr, 0, 14)
+			attrs := make([]slog.Attr, 0, 15)
 			attrs = append(attrs,
 				slog.String("request_id", id),
 				slog.String("method", truncate(r.Method, 32)),
@@ -151,8 +155,11 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 				slog.Int("status", status),
 				slog.Int64("bytes", rw.bytes),
 				slog.Duration("duration", d),
-				slog.String("remote", r.RemoteAddr),
+				slog.String("remote", client.String()),
 			)
+			if client.Forwarded {
+				attrs = append(attrs, slog.String("proxy", client.Peer))
+			}
 			if op := note.op.Load(); op != nil {
 				attrs = append(attrs,
 					slog.String("operation", truncate(op.Name, 128)),

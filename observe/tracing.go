@@ -60,6 +60,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"tupu/clientaddr"
 )
 
 // TracerName is the instrumentation scope of the spans this package makes.
@@ -244,6 +246,11 @@ func TraceHTTP(next http.Handler) http.Handler {
 		}
 		if route := httpRoute(r); route != "" {
 			span.SetAttributes(semconv.HTTPRoute(route))
+		}
+		// otelhttp takes client.address from the left-most X-Forwarded-For,
+		// which any client can write; the decision every rule uses wins.
+		if c := clientaddr.Of(r); c.Addr.IsValid() {
+			span.SetAttributes(semconv.ClientAddress(c.Addr.String()))
 		}
 		defer func() {
 			if id := w.Header().Get(RequestIDHeader); id != "" {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"tupu/clientaddr"
 	"tupu/explorer"
 	"tupu/graph/limits"
 	"tupu/httpapi"
@@ -56,6 +57,7 @@ type config struct {
 	MaxSubscriptions int64         `yaml:"maxSubscriptions"`
 	MaxStreams       int           `yaml:"maxStreamsPerClient"`
 	MaxConnections   int           `yaml:"maxConnectionsPerClient"`
+	TrustedProxies   string        `yaml:"trustedProxies"`
 }
 
 // defaults are the production settings.
@@ -116,6 +118,7 @@ func (c *config) settings() []setting {
 		{"max-subscriptions", "TUPU_MAX_SUBSCRIPTIONS", "most subscriptions open at once on the server", (*int64Value)(&c.MaxSubscriptions)},
 		{"max-streams-per-client", "TUPU_MAX_STREAMS_PER_CLIENT", "most WebSockets and event streams one client address holds open", (*intValue)(&c.MaxStreams)},
 		{"max-connections-per-client", "TUPU_MAX_CONNECTIONS_PER_CLIENT", "most connections one client address holds open", (*intValue)(&c.MaxConnections)},
+		{"trusted-proxies", "TUPU_TRUSTED_PROXIES", "comma-separated addresses and CIDR prefixes (127.0.0.1/32,10.0.0.0/8) of proxies whose X-Forwarded-For names the client (default: none, every client is its peer)", (*stringValue)(&c.TrustedProxies)},
 		{"debug-addr", "TUPU_DEBUG_ADDR", "address of a second listener serving Go's profiler at /debug/pprof/ (default: none)", (*stringValue)(&c.DebugAddr)},
 	}
 }
@@ -224,11 +227,20 @@ func (c *config) check() error {
 	if _, err := c.location(); err != nil {
 		return err
 	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
 	}
 	return nil
+}
+
+// trustedProxies returns the proxies whose X-Forwarded-For the server
+// reads (none by default).
+func (c *config) trustedProxies() (*clientaddr.Trusted, error) {
+	return clientaddr.Parse(c.TrustedProxies)
 }
 
 // location returns where the graph is: the cluster of --store, or the

@@ -60,6 +60,8 @@ func TestLoadConfig_refusals(t *testing.T) {
 		{"negative max aliases in the environment", nil, map[string]string{"TUPU_MAX_ALIASES": "-2"}, "--max-aliases -2"},
 		{"address without a port", []string{"--addr", "localhost"}, nil, `addr "localhost"`},
 		{"bad log level", []string{"--log-level", "loud"}, nil, `log level "loud"`},
+		{"a trusted proxy by name", []string{"--trusted-proxies", "127.0.0.1/32,proxy.local"}, nil, `trusted proxies: "proxy.local"`},
+		{"a bad prefix in the environment", nil, map[string]string{"TUPU_TRUSTED_PROXIES": "10.0.0.0/40"}, `trusted proxies: "10.0.0.0/40"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := loadConfig("tupu", tc.args, func(k string) string { return tc.env[k] }, io.Discard)

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"tupu"
+	"tupu/clientaddr"
 	"tupu/explorer"
 	"tupu/graph"
 	"tupu/httpapi"
@@ -272,11 +273,15 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	// Listen first: an address that is taken or cannot be had is found
 	// before any file is created or seeded. Connections wait in the
 	// listen queue until the server serves.
+	trusted, err := c.trustedProxies()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return tupu.Errorf(tupu.Unavailable, "listen on %s: %v", c.Addr, err)
 	}
-	ln = httpapi.LimitConnections(ln, c.MaxConnections)
+	ln = httpapi.LimitConnections(ln, c.MaxConnections, trusted)
 	defer ln.Close()
 	if c.DebugAddr != "" {
 		stop, err := serveProfiler(c.DebugAddr, log)
@@ -364,7 +369,9 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	explorer.Mount(mux)
 
 	srv := &http.Server{
-		Handler:           observe.TraceHTTP(metrics.Middleware(log, mux)),
+		// Where each request comes from is decided once, first; the
+		// traces, the access log and every per-client bound read it.
+		Handler:           clientaddr.Handler(trusted, observe.TraceHTTP(metrics.Middleware(log, httpapi.LimitForwarded(c.MaxConnections, mux)))),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      c.WriteTimeout,
@@ -376,6 +383,9 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	// 415, 431) gets the answer instead of a reset.
 	ln = httpapi.Linger(srv, ln, httpapi.LingerBounds{})
 	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", s.Path())
+	if !trusted.Empty() {
+		log.Info("taking the client's address from X-Forwarded-For when the peer is a trusted proxy", "trusted_proxies", trusted.String())
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
