@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -149,20 +151,48 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 	h.Set("Content-Type", mediaEventStream+"; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	flush := http.NewResponseController(w).Flush
-	io.WriteString(w, ":\n\n") // the stream is open before the first event comes
-	flush()
+	rc := http.NewResponseController(w)
+	var mu sync.Mutex // the keep-alive and the events write in turn
+	write := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		// The server's write timeout would end the stream that long after
+		// it opened; a stream lives as long as its operation, and each
+		// write has that long to reach the client instead.
+		rc.SetWriteDeadline(time.Now().Add(srv.opts.WriteTimeout))
+		io.WriteString(w, s)
+		rc.Flush()
+	}
+	write(":\n\n") // the stream is open before the first event comes
 	send := func(b []byte, err error) {
 		if err != nil {
 			b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
 		}
-		fmt.Fprintf(w, "event: next\ndata: %s\n\n", b)
-		flush()
+		write("event: next\ndata: " + string(b) + "\n\n")
 	}
 	event := func(data any) { send(json.Marshal(data)) }
+	// A comment every KeepAlive, as a WebSocket is pinged: a proxy that
+	// ends a stream silent for a while (nginx's proxy_read_timeout, 60 s
+	// by default) keeps a quiet subscription, and a client gone away is
+	// found when the write fails.
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(srv.opts.KeepAlive)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				write(":\n\n")
+			}
+		}
+	}()
 	defer func() {
-		io.WriteString(w, "event: complete\ndata:\n\n")
-		flush()
+		close(stop)
+		<-stopped
+		write("event: complete\ndata:\n\n")
 	}()
 	ctx := r.Context()
 	params, msg := req.params(r)

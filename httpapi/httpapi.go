@@ -80,6 +80,14 @@ type Options struct {
 	// ResponseCacheBytes bounds the response cache in bytes; zero means
 	// DefaultResponseCacheBytes, negative turns it off.
 	ResponseCacheBytes int64
+	// KeepAlive is how often a stream with nothing to say says something
+	// all the same (a WebSocket ping, an event-stream comment), so that
+	// proxies and clients see it alive; default 15 s.
+	KeepAlive time.Duration
+	// WriteTimeout is the server's write timeout (http.Server's): an
+	// event stream gives each of its writes this long to reach the client,
+	// rather than ending that long after it opened; default 60 s.
+	WriteTimeout time.Duration
 	// WebsocketInitTimeout bounds the wait for a WebSocket's
 	// connection_init; default 5 s.
 	WebsocketInitTimeout time.Duration
@@ -140,6 +148,8 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	opts.Timeout = cmp.Or(opts.Timeout, 10*time.Second)
 	opts.ResponseCacheBytes = cmp.Or(opts.ResponseCacheBytes, DefaultResponseCacheBytes)
 	opts.WebsocketInitTimeout = cmp.Or(opts.WebsocketInitTimeout, 5*time.Second)
+	opts.KeepAlive = cmp.Or(opts.KeepAlive, 15*time.Second)
+	opts.WriteTimeout = cmp.Or(opts.WriteTimeout, 60*time.Second)
 	opts.MaxSubscriptions = cmp.Or(opts.MaxSubscriptions, 5000)
 	opts.MaxOperationsPerConnection = cmp.Or(opts.MaxOperationsPerConnection, 100)
 	opts.MaxStreamsPerClient = cmp.Or(opts.MaxStreamsPerClient, 256)
@@ -196,7 +206,7 @@ func New(s *store.Store, opts Options) (*Server, error) {
 		opts:      opts,
 		store:     s,
 		exec:      exec,
-		websocket: newWebsocket(s, opts.ReadsNeedToken, opts.MaxBodyBytes, opts.WebsocketInitTimeout, opts.MaxOperationsPerConnection, opts.Logger),
+		websocket: newWebsocket(s, opts.ReadsNeedToken, opts.MaxBodyBytes, opts.WebsocketInitTimeout, opts.KeepAlive, opts.MaxOperationsPerConnection, opts.Logger),
 		streams:   newPerAddress(opts.MaxStreamsPerClient),
 		cors:      cors,
 		schema:    http.NotFoundHandler(),

@@ -36,12 +36,13 @@ func connectionFrom(ctx context.Context) *connection {
 // connection_init within initTimeout is closed, init authenticates (the
 // token in the payload as "Authorization" or "authToken"; without one the
 // connection is anonymous, enough to subscribe unless reads need a
-// token), and each connection holds at most perConnection operations.
+// token), each connection holds at most perConnection operations, and it
+// is pinged every keepAlive.
 // Origins are checked before (see originAllowed), so the upgrade itself
 // skips coder/websocket's check.
-func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTimeout time.Duration, perConnection int64, log *slog.Logger) gqltransport.Websocket {
+func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTimeout, keepAlive time.Duration, perConnection int64, log *slog.Logger) gqltransport.Websocket {
 	return gqltransport.Websocket{
-		KeepAlivePingInterval: 15 * time.Second,
+		KeepAlivePingInterval: keepAlive,
 		InitTimeout:           initTimeout,
 		PayloadReadLimit:      &maxMessage,
 		Implementation: closeOnRevoke{gqltransport.CoderWebsocketImplementation{

@@ -271,7 +271,7 @@ func (c *config) graphOptions(log *slog.Logger) (httpapi.Options, error) {
 	l := limits.Default()
 	l.MaxCost, l.MaxDepth, l.MaxAliases, l.MaxDirectives = c.MaxCost, c.MaxDepth, c.MaxAliases, c.MaxDirectives
 	opts := httpapi.Options{
-		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, Limits: &l,
+		Logger: log, MaxBodyBytes: c.MaxBodyBytes, Timeout: c.Timeout, WriteTimeout: c.WriteTimeout, Limits: &l,
 		NoIntrospection: !c.Introspection, HideSchema: !c.SchemaURL, Development: c.Development, ReadsNeedToken: c.ReadsNeedToken,
 		ResponseCacheBytes: int64(c.ResponseCache),
 		MaxSubscriptions:   c.MaxSubscriptions, MaxStreamsPerClient: c.MaxStreams,
