@@ -5,11 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -163,66 +161,6 @@ func curTokenAt(tb testing.TB, role string, where ...string) string {
 		tb.Fatalf("token create: %q (stderr %q)", stdout, stderr)
 	}
 	return secret
-}
-
-// TestBinary_clusterKill: a server over a cluster killed (SIGKILL) in the
-// middle of a burst of writes loses none it acknowledged: each was
-// committed by the cluster before the answer, and the history the
-// cluster holds afterwards has every one.
-func TestBinary_clusterKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	c := oneMember(t, etcdtest.Options{})
-	url := c.URL("graph", "")
-	cmd, log, exited := start(t, "serve", "--addr", "127.0.0.1:0", "--store", url, "--db", filepath.Join(t.TempDir(), "tupu.db"))
-	a := waitForURL(t, log.String, exited)
-	secret := curTokenAt(t, "editor", "--store", url)
-
-	var (
-		mu    sync.Mutex
-		acked = map[string]bool{}
-	)
-	var wg sync.WaitGroup
-	for _, key := range []string{"yunyang-county", "liangjiang", "changshou", "chongqing"} {
-		v, _ := entityNote(t, a, key)
-		wg.Go(func() {
-			for i := 0; ; i++ {
-				note := fmt.Sprintf("%s write %d", key, i)
-				r, err := curPost(a, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": key, "expectedVersion": v, "note": note}})
-				if err != nil {
-					return // the server is gone
-				}
-				if r.ok() {
-					mu.Lock()
-					acked[note] = true
-					mu.Unlock()
-					v++
-				}
-			}
-		})
-	}
-	time.Sleep(time.Second)
-	cmd.Process.Kill()
-	wg.Wait()
-	if len(acked) == 0 {
-		t.Fatalf("no write acknowledged before the kill:\n%s", log.String())
-	}
-
-	stdout, _ := curMustCLI(t, "export", "--store", url)
-	dump, err := export.ReadJSON(strings.NewReader(stdout))
-	if err != nil {
-		t.Fatalf("export --store: %v", err)
-	}
-	for _, ch := range dump.History {
-		var e struct{ Note string }
-		if json.Unmarshal(ch.After, &e) == nil {
-			delete(acked, e.Note)
-		}
-	}
-	if len(acked) > 0 {
-		t.Errorf("%d acknowledged writes lost with the server: %v", len(acked), acked)
-	}
 }
 
 // TestBinary_migrate moves a graph from a file to a cluster and back with

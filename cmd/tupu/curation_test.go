@@ -77,6 +77,11 @@ func (r *curReply) ok() bool {
 // curPost posts a GraphQL request with an optional bearer token. It returns
 // an error instead of failing the test, so goroutines may call it.
 func curPost(url, secret, query string, vars map[string]any) (*curReply, error) {
+	return curPostWith(curClient, url, secret, query, vars)
+}
+
+// curPostWith is curPost with client.
+func curPostWith(client *http.Client, url, secret, query string, vars map[string]any) (*curReply, error) {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return nil, err
@@ -89,7 +94,7 @@ func curPost(url, secret, query string, vars map[string]any) (*curReply, error) 
 	if secret != "" {
 		req.Header.Set("Authorization", "Bearer "+secret)
 	}
-	resp, err := curClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
@@ -37,6 +38,9 @@ type Member struct {
 	opts      Options
 	mu        sync.Mutex
 	etcd      *embed.Etcd // nil while stopped
+	// closed is closed when a member Kill stopped has closed its
+	// connections and files, so that it can start again.
+	closed chan struct{}
 }
 
 // Options tune New.
@@ -106,6 +110,12 @@ func freePorts() (string, string, error) {
 }
 
 func (m *Member) start(initial, state string) error {
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed != nil {
+		<-closed
+	}
 	cfg := embed.NewConfig()
 	cfg.Name = m.Name
 	cfg.Dir = m.dir
@@ -195,21 +205,121 @@ func (c *Cluster) WaitLeader(ctx context.Context) (int, error) {
 	}
 }
 
-// Stop stops member i, as a member that goes away does.
+// Stop stops member i as a member shut down does: it finishes the
+// requests under way and, when it leads, hands its leadership to another
+// member first.
 func (c *Cluster) Stop(i int) {
 	m := c.Members[i]
 	m.mu.Lock()
-	e := m.etcd
+	e, closed := m.etcd, m.closed
 	m.etcd = nil
 	m.mu.Unlock()
 	if e != nil {
 		e.Close()
 	}
+	if closed != nil {
+		<-closed
+	}
+}
+
+// Kill stops member i as a crash does: its Raft stops at once, without a
+// word to the others, so a leader's followers find out only when its
+// heartbeats stop coming, and elect a leader among themselves after the
+// election timeout. (Stop would hand the leadership over, and before that
+// finish the requests under way, the watches too, for up to etcd's
+// request timeout, still leading meanwhile.) Its connections and files
+// close in the background; Restart waits for that.
+func (c *Cluster) Kill(i int) {
+	m := c.Members[i]
+	m.mu.Lock()
+	e := m.etcd
+	m.etcd = nil
+	if e != nil {
+		e.Server.HardStop()
+		closed := make(chan struct{})
+		m.closed = closed
+		go func() {
+			defer close(closed)
+			e.Close()
+		}()
+	}
+	m.mu.Unlock()
 }
 
 // Restart starts member i again, with the data it had.
 func (c *Cluster) Restart(i int) error {
 	return c.Members[i].start(c.initial, embed.ClusterStateFlagExisting)
+}
+
+// WaitWhole waits until every member runs, all of them follow one leader,
+// and all hold the same keys and values, history included, at the
+// cluster's latest revision (etcd's HashKV of each member): a member
+// that was stopped has caught up with what the others committed without
+// it.
+func (c *Cluster) WaitWhole(ctx context.Context) error {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	for {
+		err := c.whole(ctx, cli)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the cluster is not whole: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// whole says why the cluster is not whole, or nil when it is.
+func (c *Cluster) whole(ctx context.Context, cli *clientv3.Client) error {
+	for _, m := range c.Members {
+		m.mu.Lock()
+		running := m.etcd != nil
+		m.mu.Unlock()
+		if !running {
+			return fmt.Errorf("member %s is stopped", m.Name)
+		}
+	}
+	// The latest revision, read through the leader (a linearizable read).
+	resp, err := cli.Get(ctx, "\x00", clientv3.WithCountOnly())
+	if err != nil {
+		return err
+	}
+	rev := resp.Header.Revision
+	var (
+		leader uint64
+		hash   uint32
+	)
+	for i, m := range c.Members {
+		ep := strings.TrimPrefix(m.ClientURL, "http://")
+		st, err := cli.Status(ctx, ep)
+		if err != nil {
+			return fmt.Errorf("member %s: %w", m.Name, err)
+		}
+		h, err := cli.HashKV(ctx, ep, rev)
+		if err != nil {
+			return fmt.Errorf("member %s at revision %d: %w", m.Name, rev, err)
+		}
+		if i == 0 {
+			leader, hash = st.Leader, h.Hash
+			continue
+		}
+		if st.Leader != leader {
+			return fmt.Errorf("member %s follows leader %x, member %s %x", m.Name, st.Leader, c.Members[0].Name, leader)
+		}
+		if h.Hash != hash {
+			return fmt.Errorf("member %s holds other keys or values at revision %d than member %s", m.Name, rev, c.Members[0].Name)
+		}
+	}
+	if leader == 0 {
+		return errors.New("no leader")
+	}
+	return nil
 }
 
 // Close stops every member and removes their data.
