@@ -81,8 +81,14 @@ func (s *Store) fill(ctx context.Context, src *Store, withTokens bool, progress 
 
 // errNotEmpty refuses a fill of a store that holds something.
 func errNotEmpty(loc string, b bucket) error {
-	return tupu.Errorf(tupu.Conflict, "%s is not empty (bucket %s holds data): a whole graph goes only into an empty store", loc, b.name())
+	return notEmptyError{tupu.Errorf(tupu.Conflict, "%s is not empty (bucket %s holds data): a whole graph goes only into an empty store", loc, b.name())}
 }
+
+// notEmptyError is errNotEmpty's: a CONFLICT that isRaced knows.
+type notEmptyError struct{ err *tupu.Error }
+
+func (e notEmptyError) Error() string { return e.err.Error() }
+func (e notEmptyError) Unwrap() error { return e.err }
 
 // checkFillable returns CONFLICT unless r holds no graph, history, record
 // of seeding (and no tokens, when they are to be copied too).
@@ -405,6 +411,9 @@ func (s *Store) WaitLoaded() error {
 	return e.waitLoaded(ctx)
 }
 
-// isRaced reports whether err is a fill that lost a race: another process
-// began writing, or copying a graph, first.
-func isRaced(err error) bool { return errors.Is(err, errFillRaced) || IsLoading(err) }
+// isRaced reports whether err is a fill, of a store found empty a moment
+// before, that lost a race: another process began writing, or copying a
+// graph, first, or has already copied it whole.
+func isRaced(err error) bool {
+	return errors.Is(err, errFillRaced) || IsLoading(err) || errors.As(err, new(notEmptyError))
+}

@@ -15,8 +15,11 @@ import "bytes"
 // and deletes, which commit atomically and only if nothing the
 // transaction read has changed meanwhile (an engine with concurrent
 // writers checks that at commit, and runs the transaction again on a
-// newer snapshot when it has); every commit raises the graph version
-// (meta "graph") by one; and every commit, this process's or another's,
+// newer snapshot when it has); every commit that changes the graph
+// writes the graph version (meta "graph"), which grows with every such
+// commit (by one on a file; on a cluster it is the commit's revision, see
+// etcdEngine's mirrored, so it grows by as many commits as the cluster
+// made meanwhile); and every commit, this process's or another's,
 // reaches the store in commit order, as the puts and deletes it made
 // (commit), from which the store derives what changed for its
 // subscribers, caches and statistics.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -232,7 +233,7 @@ func (e *etcdEngine) fillMirror(ctx context.Context) (int64, error) {
 				}
 				bk := t.bucket(b)
 				bk.FillPercent = 1 // keys come in order
-				if err := bk.Put(k, kv.Value); err != nil {
+				if err := bk.Put(k, mirrored(b, k, kv)); err != nil {
 					return err
 				}
 			}
@@ -246,6 +247,20 @@ func (e *etcdEngine) fillMirror(ctx context.Context) (int64, error) {
 		}
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
+}
+
+// mirrored returns what the mirror keeps for the cluster's key kv, key k
+// of bucket b: its value, but for the graph version, which is the
+// revision of the commit that last wrote it (its mod revision), so that
+// `etcdctl get --rev=N` reads the graph at version N. (Every commit that
+// changes the graph writes meta "graph", so its mod revision moves with
+// the graph's commits alone: not with a token's, nor with those of other
+// prefixes.)
+func mirrored(b bucket, k []byte, kv *mvccpb.KeyValue) []byte {
+	if b == bucketMeta && string(k) == string(keyGraphVersion) {
+		return u64(uint64(kv.ModRevision))
+	}
+	return kv.Value
 }
 
 // follow applies the cluster's changes to the mirror until ctx ends.
@@ -338,8 +353,9 @@ func (e *etcdEngine) apply(events []*clientv3.Event) error {
 			c := &commits[len(commits)-1]
 			var err error
 			if ev.Type == clientv3.EventTypePut {
-				err = t.put(b, k, ev.Kv.Value)
-				c.ops = append(c.ops, op{bucket: b, key: k, value: ev.Kv.Value})
+				v := mirrored(b, k, ev.Kv)
+				err = t.put(b, k, v)
+				c.ops = append(c.ops, op{bucket: b, key: k, value: v})
 			} else {
 				err = t.delete(b, k)
 				c.ops = append(c.ops, op{bucket: b, key: k, delete: true})
@@ -663,8 +679,8 @@ func (e *etcdEngine) check() error {
 					continue
 				}
 				counts[b]++
-				if v, ok := t.get(b, k); !ok || string(v) != string(kv.Value) {
-					problems = append(problems, fmt.Sprintf("%s %q: the cluster holds %q, the mirror %q (held: %v)", b.name(), k, kv.Value, v, ok))
+				if v, ok := t.get(b, k); !ok || string(v) != string(mirrored(b, k, kv)) {
+					problems = append(problems, fmt.Sprintf("%s %q: the cluster holds %q, the mirror %q (held: %v)", b.name(), k, mirrored(b, k, kv), v, ok))
 				}
 			}
 			if !resp.More || len(resp.Kvs) == 0 {

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 
 	"tupu"
 	"tupu/internal/etcdtest"
@@ -160,6 +164,130 @@ func TestEtcd_sharedGraph(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+// TestEtcd_graphVersionIsRevision: over a cluster, the graph version is
+// the etcd revision of the last commit that changed the graph (the mod
+// revision of its meta "graph" key, as etcdctl shows it), whichever
+// server made it: writes through two stores, each read afresh from etcd
+// and reported alike by both. A token's commit and another graph's
+// commits move the cluster's revision, not the version; and the graph as
+// it was at a version is there to read with etcdctl get --rev.
+func TestEtcd_graphVersionIsRevision(t *testing.T) {
+	c, err := etcdtest.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := etcdtest.Prefix(t.Name())
+	url := clusterURL(t, prefix)
+	a, b := mustOpenLocation(t, url), mustOpenLocation(t, url)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx := context.Background()
+	graphKey := "/" + prefix + "/meta/graph"
+	// revision reads the graph version's key from etcd, as an operator
+	// would, and returns its mod revision and the cluster's revision.
+	revision := func() (mod, cluster int64) {
+		t.Helper()
+		resp, err := cli.Get(ctx, graphKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Kvs) != 1 {
+			t.Fatalf("etcd holds no %s", graphKey)
+		}
+		return resp.Kvs[0].ModRevision, resp.Header.Revision
+	}
+	// bothAt checks both stores report the version etcd shows.
+	bothAt := func(what string) int64 {
+		t.Helper()
+		mod, _ := revision()
+		for name, s := range map[string]*store.Store{"a": a, "b": b} {
+			if err := s.CatchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if v, want := MustGraphVersion(t, s), uint64(mod); v != want || s.Version() != want {
+				t.Errorf("%s: store %s reports graph version %d (Version() %d), etcd's mod revision of %s is %d", what, name, v, s.Version(), graphKey, mod)
+			}
+		}
+		return mod
+	}
+
+	MustSync(t, a, hubDataset())
+	first := bothAt("after a's load")
+	MustUpdate(t, b, func(tx *store.Tx) error {
+		_, err := tx.UpdateEntity("bob", "c01", 1, func(e *tupu.Entity) { e.Note = "from b" })
+		return err
+	})
+	second := bothAt("after b's write")
+	if second <= first {
+		t.Errorf("graph version %d after b's write, %d before", second, first)
+	}
+	MustUpdate(t, a, func(tx *store.Tx) error {
+		_, err := tx.UpdateEntity("alice", "c01", 2, func(e *tupu.Entity) { e.Note = "from a" })
+		return err
+	})
+	third := bothAt("after a's write")
+
+	// A token made offline, and another graph's load: the cluster's
+	// revision moves on, the graph's version does not.
+	MustUpdate(t, b, func(tx *store.Tx) error {
+		_, _, err := tx.CreateToken(store.ActorOffline, "ops", store.RoleEditor)
+		return err
+	})
+	MustSync(t, mustOpenLocation(t, clusterURL(t, etcdtest.Prefix(t.Name()+"-other"))), hubDataset())
+	if got := bothAt("after a token and another graph"); got != third {
+		t.Errorf("graph version %d after a token's and another graph's commits, want %d", got, third)
+	}
+	if _, cluster := revision(); cluster <= third+1 {
+		t.Errorf("cluster at revision %d, graph at %d: the other commits did not happen", cluster, third)
+	}
+
+	// etcdctl get --rev=N: c01 as it was at version second.
+	resp, err := cli.Get(ctx, "/"+prefix+"/entities/c01", clientv3.WithRev(second))
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("c01 at revision %d: %v, %v", second, resp, err)
+	}
+	var e tupu.Entity
+	if err := json.Unmarshal(resp.Kvs[0].Value, &e); err != nil || e.Note != "from b" || e.Version != 2 {
+		t.Errorf("c01 at revision %d: %+v, %v; want b's write", second, e, err)
+	}
+}
+
+// TestEtcd_copyVersions: a graph copied from a cluster into a file goes
+// on from the cluster's revision (the file's next commit is one more),
+// and copied back into another prefix takes that commit's revision: the
+// version never goes back where a copy lands.
+func TestEtcd_copyVersions(t *testing.T) {
+	ctx := context.Background()
+	cluster := mustOpenLocation(t, clusterURL(t, etcdtest.Prefix(t.Name())))
+	MustSync(t, cluster, hubDataset())
+	rev := MustGraphVersion(t, cluster)
+	file := MustOpenFile(t, filepath.Join(t.TempDir(), "copy.db"))
+	if err := store.Copy(ctx, file, cluster, store.CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if v := MustGraphVersion(t, file); v != rev || file.Version() != rev {
+		t.Errorf("the file's graph version after the copy: %d (Version() %d), want the cluster's %d", v, file.Version(), rev)
+	}
+	MustUpdate(t, file, func(tx *store.Tx) error {
+		_, err := tx.UpdateEntity("test", "c01", 1, func(e *tupu.Entity) { e.Note = "in the file" })
+		return err
+	})
+	if v := MustGraphVersion(t, file); v != rev+1 {
+		t.Errorf("the file's graph version after a write: %d, want %d", v, rev+1)
+	}
+	back := mustOpenLocation(t, clusterURL(t, etcdtest.Prefix(t.Name()+"-back")))
+	if err := store.Copy(ctx, back, file, store.CopyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if v := MustGraphVersion(t, back); v <= rev || back.Version() != v {
+		t.Errorf("the graph version copied back into the cluster: %d (Version() %d), want a revision after %d", v, back.Version(), rev)
+	}
+	assertSameBuckets(t, file, back)
 }
 
 // TestEtcd_leaderLost: a 3-member cluster loses its leader during a burst

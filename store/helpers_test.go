@@ -145,6 +145,28 @@ func MustGraphVersion(tb testing.TB, s *store.Store) uint64 {
 	return v
 }
 
+// assertVersionAfter fails unless s's graph version, after n commits
+// that changed the graph since it was before, is what s's engine makes
+// of them: before+n on a file; on a cluster, where it is etcd's revision
+// (which other keys' commits move too), before when n is 0 and more
+// when it is not. It returns the version.
+func assertVersionAfter(tb testing.TB, s *store.Store, before uint64, n int, what string) uint64 {
+	tb.Helper()
+	got := MustGraphVersion(tb, s)
+	switch {
+	case engineOf(tb) == onBolt && got != before+uint64(n):
+		tb.Errorf("%s: graph version %d, want %d (%d commits after %d)", what, got, before+uint64(n), n, before)
+	case engineOf(tb) == onEtcd && n == 0 && got != before:
+		tb.Errorf("%s: graph version %d, want %d (no commit)", what, got, before)
+	case engineOf(tb) == onEtcd && n > 0 && got <= before:
+		tb.Errorf("%s: graph version %d, want more than %d (%d commits)", what, got, before, n)
+	}
+	if v := s.Version(); v != got {
+		tb.Errorf("%s: Version() %d, GraphVersion() %d", what, v, got)
+	}
+	return got
+}
+
 // assertCode fails unless err is a tupu error with code want.
 func assertCode(tb testing.TB, err error, want tupu.Code) {
 	tb.Helper()

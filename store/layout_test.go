@@ -90,6 +90,9 @@ func writeLayout(t *testing.T, b *strings.Builder, title string, s *store.Store)
 				v = ""
 			case name == "meta" && string(k) == "epoch":
 				v = " = (random)"
+			case name == "meta" && string(k) == "graph":
+				// The graph version: on a cluster, etcd's revision.
+				v = " = (the graph version)"
 			case name == "tokenhashes":
 				k, v = []byte("(the hash of a random secret)"), " = "+string(values[i])
 			}

@@ -120,7 +120,10 @@ func (s *Store) start() error {
 	}
 	return s.eng.view(func(r readTx) error {
 		t := &Tx{r: r}
-		s.version.Store(t.GraphVersion())
+		// Raised, never lowered: on a cluster, a newer commit may have
+		// been applied meanwhile.
+		for v := s.version.Load(); v < t.GraphVersion() && !s.version.CompareAndSwap(v, t.GraphVersion()); v = s.version.Load() {
+		}
 		s.stats.Store(readStatistics(t))
 		return nil
 	})
@@ -241,7 +244,9 @@ func (s *Store) timed(kind string) func() {
 
 // Update runs fn in a write transaction: all of fn's writes commit, or
 // none. A commit that changes the graph or its history raises the graph
-// version by one (see versioned).
+// version (see versioned): by one on a file; on a cluster to the commit's
+// revision (the value written is only what makes the commit touch the
+// version's key).
 // On an engine shared by several processes, fn may run more than once:
 // when another process committed first, it runs again on the graph as
 // that left it (so that, say, a version checked in fn is checked again);
@@ -332,8 +337,7 @@ func (s *Store) apply(c commit) {
 		touched = []string{}
 	}
 	if versioned {
-		s.commits.add(version, touched)
-		s.version.Store(version)
+		s.commits.add(s.version.Swap(version), version, touched)
 	}
 	if statistics || everything {
 		s.eng.view(func(r readTx) error {
@@ -358,7 +362,9 @@ func (s *Store) Version() uint64 { return s.version.Load() }
 // the measure of how well callers batch their reads.
 func (s *Store) ReadTransactions() uint64 { return s.reads.Load() }
 
-// GraphVersion returns a number that grows with every committed change.
+// GraphVersion returns a number that grows with every committed change:
+// on a cluster, the etcd revision of the last commit that changed the
+// graph.
 func (s *Store) GraphVersion() (uint64, error) {
 	var v uint64
 	err := s.eng.view(func(r readTx) error {

@@ -53,20 +53,29 @@ func touchedBy(b bucket, k []byte) (string, bool) {
 // recentCommits is how many commits' touched keys the store remembers.
 const recentCommits = 256
 
+// commitLog is a ring of the last commits that changed the graph, in
+// commit order. Each remembers the version it came after: graph versions
+// grow with every commit but need not grow by one (over a cluster they
+// are etcd's revisions, which other keys' commits move too), so the log
+// knows it holds every commit between two versions only when their
+// links join.
 type commitLog struct {
 	mu      sync.Mutex
-	commits [recentCommits]touchedAt // ring, indexed by version % recentCommits
+	commits [recentCommits]touchedAt
+	next    int // where the next commit goes
 }
 
 type touchedAt struct {
-	version uint64
+	after   uint64   // the version before this commit
+	version uint64   // 0: no commit here yet
 	touched []string // nil: everything
 }
 
-func (l *commitLog) add(version uint64, touched []string) {
+func (l *commitLog) add(after, version uint64, touched []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.commits[version%recentCommits] = touchedAt{version: version, touched: touched}
+	l.commits[l.next] = touchedAt{after: after, version: version, touched: touched}
+	l.next = (l.next + 1) % recentCommits
 }
 
 // Touched returns the keys touched by the commits after graph version
@@ -74,18 +83,38 @@ func (l *commitLog) add(version uint64, touched []string) {
 // false when one of those commits is no longer remembered, was not made
 // through Update (a bulk load), or touched everything.
 func (s *Store) Touched(since, until uint64) ([]string, bool) {
-	if until < since || until-since > recentCommits {
+	if until < since {
 		return nil, false
 	}
-	s.commits.mu.Lock()
-	defer s.commits.mu.Unlock()
+	if until == since {
+		return nil, true
+	}
+	l := &s.commits
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	var keys []string
-	for v := since + 1; v <= until; v++ {
-		c := s.commits.commits[v%recentCommits]
-		if c.version != v || c.touched == nil {
+	want := until // the version of the commit to find next, newest first
+	for i := range recentCommits {
+		c := l.commits[(l.next-1-i+2*recentCommits)%recentCommits]
+		switch {
+		case c.version == 0 || c.version < want:
+			return nil, false // forgotten, or never known
+		case c.version > want:
+			if want != until {
+				return nil, false
+			}
+			continue // after until
+		case c.touched == nil || c.after >= c.version:
 			return nil, false
 		}
 		keys = append(keys, c.touched...)
+		if c.after == since {
+			return keys, true
+		}
+		if c.after < since {
+			return nil, false
+		}
+		want = c.after
 	}
-	return keys, true
+	return nil, false
 }
