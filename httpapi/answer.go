@@ -234,7 +234,16 @@ func (srv *Server) serveEvents(w http.ResponseWriter, r *http.Request, req *requ
 // (params asked for it, oc is what it became) and how its (first)
 // response went: its first error's code and its cost figures.
 func noteOperation(ctx context.Context, params *graphql.RawParams, oc *graphql.OperationContext, resp *graphql.Response) *observe.Operation {
-	op := &observe.Operation{Name: params.OperationName}
+	op := operationOf(params.OperationName, oc, resp)
+	observe.NoteOperation(ctx, op)
+	return op
+}
+
+// operationOf is what the access log says of an operation: its name (the
+// one the client asked for, or the one oc ran), its type, and how its
+// (first) response went: its first error's code and its cost figures.
+func operationOf(name string, oc *graphql.OperationContext, resp *graphql.Response) *observe.Operation {
+	op := &observe.Operation{Name: name}
 	if oc != nil && oc.Operation != nil {
 		op.Type = string(oc.Operation.Operation)
 		if oc.Operation.Name != "" {
@@ -249,6 +258,5 @@ func noteOperation(ctx context.Context, params *graphql.RawParams, oc *graphql.O
 			op.Estimate, op.Objects = f.Estimate, f.Objects
 		}
 	}
-	observe.NoteOperation(ctx, op)
 	return op
 }

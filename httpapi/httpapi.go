@@ -196,6 +196,7 @@ func New(s *store.Store, opts Options) (*Server, error) {
 	exec.Use(limits.New(lim))
 	ops := &operations{store: s, timeout: opts.Timeout, subscriptions: &slots{max: opts.MaxSubscriptions}}
 	exec.AroundOperations(ops.intercept)
+	exec.AroundResponses(ops.unrun)
 	exec.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	exec.SetParserTokenLimit(opts.ParserTokenLimit)
 	exec.SetDisableSuggestion(!opts.Development)

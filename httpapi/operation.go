@@ -12,6 +12,7 @@ import (
 
 	"tupu"
 	"tupu/graph"
+	"tupu/observe"
 	"tupu/store"
 )
 
@@ -48,10 +49,15 @@ func (s *slots) take() bool {
 func (s *slots) give() { s.held.Add(-1) }
 
 func (o *operations) intercept(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	kind := graphql.GetOperationContext(ctx).Operation.Operation
+	oc := graphql.GetOperationContext(ctx)
+	kind := oc.Operation.Operation
 	release, err := o.takeSlots(ctx, kind)
 	if err != nil {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{err}})
+		resp := &graphql.Response{Errors: gqlerror.List{err}}
+		if connectionFrom(ctx) != nil {
+			(&operationLog{oc: oc, start: time.Now()}).saw(ctx, resp, true)
+		}
+		return graphql.OneShot(resp)
 	}
 	if release != nil {
 		// The operation's context ends with it, on every transport: with
@@ -59,10 +65,14 @@ func (o *operations) intercept(ctx context.Context, next graphql.OperationHandle
 		context.AfterFunc(ctx, release)
 	}
 	op := &operation{store: o.store, kind: kind}
-	if req := requestFrom(ctx); req != nil && req.transport != transportWebsocket {
-		// A WebSocket's request is its connection's, shared by the
-		// operations it runs at once: none is recorded in it.
+	switch req := requestFrom(ctx); {
+	case req != nil && req.transport != transportWebsocket:
 		op.req = req
+	case connectionFrom(ctx) != nil:
+		// A WebSocket's request is its connection's, shared by the
+		// operations it runs at once: none is recorded in it, nor in its
+		// access log line; each has a line of its own.
+		op.log = &operationLog{oc: oc, start: time.Now()}
 	}
 	if kind != ast.Subscription {
 		// A deadline for the operation, not for each of its responses.
@@ -84,9 +94,10 @@ type operation struct {
 	inParts   bool
 	responses graphql.ResponseHandler
 
-	asked  bool         // a response was asked for before
-	reads  *graph.Reads // the reads of the answer, across its parts
-	parts  *graph.Parts // an answer in parts
+	log    *operationLog // the operation's own access log line (over a WebSocket)
+	asked  bool          // a response was asked for before
+	reads  *graph.Reads  // the reads of the answer, across its parts
+	parts  *graph.Parts  // an answer in parts
 	cancel []context.CancelFunc
 }
 
@@ -113,6 +124,9 @@ func (op *operation) respond(ctx context.Context) *graphql.Response {
 	case op.parts != nil:
 		op.parts.Start() // the transport sent the first part before asking for more
 	}
+	if op.log != nil {
+		ctx = context.WithValue(ctx, operationLogKey{}, op.log)
+	}
 	resp := op.responses(ctx)
 	if op.parts != nil && resp != nil {
 		op.parts.Send(resp)
@@ -123,6 +137,9 @@ func (op *operation) respond(ctx context.Context) *graphql.Response {
 		resp = &graphql.Response{Errors: gqlerror.List{coded(string(tupu.Unavailable), "the request was cancelled or ran out of time")}}
 	}
 	op.asked = true
+	if op.log != nil {
+		op.log.saw(ctx, resp, resp == nil || op.kind != ast.Subscription && (resp.HasNext == nil || !*resp.HasNext))
+	}
 	if resp != nil && resp.HasNext != nil && *resp.HasNext {
 		return resp // more parts to come, on the same reads
 	}
@@ -168,4 +185,61 @@ func (o *operations) takeSlots(ctx context.Context, kind ast.Operation) (release
 			}
 		})
 	}, nil
+}
+
+// operationLog is the access log line of an operation that has none of
+// its own request's: one over a WebSocket. It is written once the
+// operation's last response is made: the answer of a query or mutation,
+// the end of a subscription's stream.
+type operationLog struct {
+	oc        *graphql.OperationContext
+	start     time.Time
+	op        *observe.Operation // what the first response said
+	responses int
+	written   bool
+}
+
+// saw counts resp, the operation's next response (nil at the end of its
+// responses), and writes the line when it is the last.
+func (l *operationLog) saw(ctx context.Context, resp *graphql.Response, last bool) {
+	if l.written {
+		return
+	}
+	if l.op == nil && (resp != nil || last) {
+		name := ""
+		if l.oc != nil {
+			name = l.oc.OperationName
+		}
+		l.op = operationOf(name, l.oc, resp)
+	}
+	if resp != nil {
+		l.responses++
+	}
+	if last {
+		l.written = true
+		observe.LogOperation(ctx, l.op, l.responses, time.Since(l.start))
+	}
+}
+
+type operationLogKey struct{}
+
+// unrun logs the response to a WebSocket request that never became an
+// operation (a document that does not parse or validate, variables that
+// do not fit): gqlgen answers it without running intercept. Over HTTP the
+// request's own line tells of it (noteOperation).
+func (o *operations) unrun(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if connectionFrom(ctx) == nil || ctx.Value(operationLogKey{}) != nil {
+		return resp
+	}
+	var oc *graphql.OperationContext
+	if graphql.HasOperationContext(ctx) {
+		oc = graphql.GetOperationContext(ctx)
+	}
+	l := &operationLog{oc: oc, start: time.Now()}
+	if oc != nil && !oc.Stats.OperationStart.IsZero() {
+		l.start = oc.Stats.OperationStart
+	}
+	l.saw(ctx, resp, true)
+	return resp
 }

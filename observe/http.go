@@ -60,6 +60,37 @@ func NoteOperation(ctx context.Context, op *Operation) {
 	}
 }
 
+// appendAttrs appends op's fields, as a log line names them.
+func (op *Operation) appendAttrs(attrs []slog.Attr) []slog.Attr {
+	return append(attrs,
+		slog.String("operation", truncate(op.Name, 128)),
+		slog.String("operation_type", op.Type),
+		slog.String("code", truncate(op.Code, 64)),
+		slog.Int("cost_estimate", op.Estimate),
+		slog.Int("cost_objects", op.Objects),
+		slog.Bool("cache_hit", op.CacheHit),
+	)
+}
+
+// LogOperation logs one line, "graphql operation", for an operation that
+// ran over a WebSocket: its connection's "http request" line, written when
+// the connection closes, is shared by every operation the connection ran.
+// The line has the connection's request_id, op's fields as an "http
+// request" line has them, responses (the answers or events sent) and
+// duration (from the operation's start to its last response or its
+// stream's end). Outside a request (Middleware's) it does nothing.
+func LogOperation(ctx context.Context, op *Operation, responses int, d time.Duration) {
+	r, ok := ctx.Value(requestKey{}).(*request)
+	if !ok {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("request_id", r.id), slog.String("transport", "websocket"))
+	attrs = op.appendAttrs(attrs)
+	attrs = append(attrs, slog.Int("responses", responses), slog.Duration("duration", d))
+	r.base.LogAttrs(ctx, slog.LevelInfo, "graphql operation", attrs...)
+}
+
 type requestKey struct{}
 
 // RequestID returns the id Middleware gave the request of ctx, or "".
@@ -107,7 +138,8 @@ func WithRequestID(ctx context.Context, log *slog.Logger, id string) context.Con
 // clientaddr.Of decided it: the peer's host:port, or the address a trusted
 // proxy forwarded, with that proxy's host:port in proxy) and request_id; for a request
 // that ran a GraphQL operation (NoteOperation), also operation,
-// operation_type, code, cost_estimate, cost_objects and cache_hit. It is
+// operation_type, code, cost_estimate, cost_objects and cache_hit (an
+// operation over a WebSocket has a line of its own: LogOperation). It is
 // at level Info, or Warn for a 5xx status. A nil log means slog.Default(); a nil m
 // logs without recording metrics.
 func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
@@ -161,14 +193,7 @@ func (m *Metrics) Middleware(log *slog.Logger, next http.Handler) http.Handler {
 				attrs = append(attrs, slog.String("proxy", client.Peer))
 			}
 			if op := note.op.Load(); op != nil {
-				attrs = append(attrs,
-					slog.String("operation", truncate(op.Name, 128)),
-					slog.String("operation_type", op.Type),
-					slog.String("code", truncate(op.Code, 64)),
-					slog.Int("cost_estimate", op.Estimate),
-					slog.Int("cost_objects", op.Objects),
-					slog.Bool("cache_hit", op.CacheHit),
-				)
+				attrs = op.appendAttrs(attrs)
 			}
 			log.LogAttrs(ctx, level, "http request", attrs...)
 			if p != nil {

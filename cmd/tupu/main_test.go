@@ -19,6 +19,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
+
 	"tupu/graph"
 )
 
@@ -341,23 +344,7 @@ func TestBinary_profiler(t *testing.T) {
 // which operation ran, its type, its outcome's code, its cost figures and
 // whether the response cache answered, with the duration in seconds.
 func TestRun_accessLog(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "tupu.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr syncBuffer
-	exited := make(chan error, 1)
-	go func() {
-		exited <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, func(string) string { return "" }, io.Discard, &stderr)
-	}()
-	var url string
-	for deadline := time.Now().Add(20 * time.Second); url == ""; time.Sleep(20 * time.Millisecond) {
-		if m := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+/)"`).FindStringSubmatch(stderr.String()); m != nil {
-			url = m[1]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not serving:\n%s", stderr.String())
-		}
-	}
+	url, stderr, stop := runJSONLogged(t)
 	postQuery(t, url, graph.ExampleQuery)
 	postQuery(t, url, graph.ExampleQuery) // from the response cache
 	body, _ := json.Marshal(map[string]string{"query": "query Nope { nope }", "operationName": "Nope"})
@@ -375,16 +362,9 @@ func TestRun_accessLog(t *testing.T) {
 		resp.Body.Close()
 	}
 	get(t, url+"healthz")
-	cancel()
-	<-exited
+	stop()
 
-	var lines []map[string]any
-	for _, line := range strings.Split(stderr.String(), "\n") {
-		var rec map[string]any
-		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "http request" {
-			lines = append(lines, rec)
-		}
-	}
+	lines := logRecords(stderr.String(), "http request")
 	if len(lines) != 5 {
 		t.Fatalf("%d access lines, want 5:\n%s", len(lines), stderr.String())
 	}
@@ -412,5 +392,132 @@ func TestRun_accessLog(t *testing.T) {
 	}
 	if lines[0]["cost_objects"] != lines[1]["cost_objects"] {
 		t.Errorf("the cached answer's line has other figures: %v, %v", lines[0], lines[1])
+	}
+}
+
+// runJSONLogged runs the program on a new database with JSON logs, and
+// returns its URL, its log, and what stops it and waits until it has.
+func runJSONLogged(t *testing.T) (url string, log *syncBuffer, stop func()) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "tupu.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	log = &syncBuffer{}
+	exited := make(chan error, 1)
+	go func() {
+		exited <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, func(string) string { return "" }, io.Discard, log)
+	}()
+	stop = sync.OnceFunc(func() {
+		cancel()
+		<-exited
+	})
+	t.Cleanup(stop)
+	for deadline := time.Now().Add(20 * time.Second); url == ""; time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`"url":"(http://127\.0\.0\.1:\d+/)"`).FindStringSubmatch(log.String()); m != nil {
+			url = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving:\n%s", log.String())
+		}
+	}
+	return url, log, stop
+}
+
+// logRecords returns the JSON log's records whose msg is msg.
+func logRecords(log, msg string) []map[string]any {
+	var recs []map[string]any
+	for _, line := range strings.Split(log, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
+			recs = append(recs, rec)
+		}
+	}
+	return recs
+}
+
+// TestRun_websocketAccessLog: each operation over a WebSocket gets an
+// access log line of its own, "graphql operation", with the connection's
+// request_id and what an "http request" line says of an operation: a
+// query when it is answered, a subscription when its stream ends, and an
+// operation that fails validation.
+func TestRun_websocketAccessLog(t *testing.T) {
+	url, stderr, stop := runJSONLogged(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(1 << 20)
+	send := func(m map[string]any) {
+		b, _ := json.Marshal(m)
+		if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// next reads messages until one of type typ for id.
+	next := func(typ, id string) {
+		for {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %s %s: %v", typ, id, err)
+			}
+			var m struct{ Type, ID string }
+			json.Unmarshal(b, &m)
+			if m.Type == typ && m.ID == id {
+				return
+			}
+		}
+	}
+	send(map[string]any{"type": "connection_init"})
+	next("connection_ack", "")
+	send(map[string]any{"type": "subscribe", "id": "q", "payload": map[string]any{"query": graph.ExampleQuery}})
+	next("complete", "q")
+	send(map[string]any{"type": "subscribe", "id": "s", "payload": map[string]any{"query": `subscription Watch { entityChanged { entityKey } }`}})
+	send(map[string]any{"type": "subscribe", "id": "bad", "payload": map[string]any{"query": `query Nope { nope }`, "operationName": "Nope"}})
+	next("error", "bad")
+	send(map[string]any{"type": "complete", "id": "s"})
+	// The subscription's line is written when its stream ends, which the
+	// client's complete starts; the connection's when it closes.
+	for deadline := time.Now().Add(10 * time.Second); len(logRecords(stderr.String(), "graphql operation")) < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("operation lines:\n%s", stderr.String())
+		}
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	stop()
+
+	conns := logRecords(stderr.String(), "http request")
+	if len(conns) != 1 || conns[0]["status"] != float64(101) {
+		t.Fatalf("connection lines %v, want one with status 101", conns)
+	}
+	ops := map[string]map[string]any{}
+	for _, rec := range logRecords(stderr.String(), "graphql operation") {
+		if rec["request_id"] != conns[0]["request_id"] || rec["transport"] != "websocket" {
+			t.Errorf("operation line %v: not the connection's request_id %v over websocket", rec, conns[0]["request_id"])
+		}
+		ops[fmt.Sprint(rec["operation"])] = rec
+	}
+	for name, want := range map[string]map[string]any{
+		"DistrictToPartners": {"operation_type": "query", "code": "", "responses": float64(1)},
+		"Watch":              {"operation_type": "subscription", "code": "", "responses": float64(0)},
+		"Nope":               {"code": "GRAPHQL_VALIDATION_FAILED", "responses": float64(1)},
+	} {
+		rec, ok := ops[name]
+		if !ok {
+			t.Errorf("no operation line for %s:\n%s", name, stderr.String())
+			continue
+		}
+		for k, v := range want {
+			if rec[k] != v {
+				t.Errorf("%s: %s = %v, want %v (%v)", name, k, rec[k], v, rec)
+			}
+		}
+		if d, ok := rec["duration"].(float64); !ok || d <= 0 || d > 10 {
+			t.Errorf("%s: duration %v, want seconds as a float", name, rec["duration"])
+		}
+	}
+	if e, o := ops["DistrictToPartners"]["cost_estimate"].(float64), ops["DistrictToPartners"]["cost_objects"].(float64); e <= 0 || o <= 0 {
+		t.Errorf("the query's line has no cost figures: %v", ops["DistrictToPartners"])
 	}
 }
