@@ -187,6 +187,11 @@ type contextKey struct{}
 // decision in the request's context for Of. Put it outermost, so that
 // every handler and log sees the decision.
 func Handler(t *Trusted, next http.Handler) http.Handler {
+	if t.Empty() {
+		// Every client is its peer, which Of reads from the request
+		// itself: no copy of every request to carry the decision.
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := t.Decide(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), contextKey{}, c)))
