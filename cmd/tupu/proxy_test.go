@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,6 +172,11 @@ func TestPackaging_nginx(t *testing.T) {
 	}
 	if status, body := rawPost(t, client, proxy, pad(64<<10+1)); status != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"PAYLOAD_TOO_LARGE"`) {
 		t.Errorf("a body over 64 KiB through the proxy: %d %.200s", status, body)
+	}
+	// A GET's URL query may be as long as a body: 60,000 bytes pass.
+	long := "query=" + strings.Repeat("+", 60000) + url.QueryEscape(query)
+	if status, body := rawGet(t, client, proxy+"graphql?"+long); status != http.StatusOK || !strings.Contains(body, `"totalCount"`) {
+		t.Errorf("a GET query of %d bytes through the proxy: %d %.200s", len(long), status, body)
 	}
 	if status, _ := rawGet(t, client, proxy+"metrics"); status != http.StatusNotFound {
 		t.Errorf("/metrics through the proxy: %d, want 404", status)
