@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -32,7 +33,11 @@ type Cluster struct {
 // Member is one embedded etcd member.
 type Member struct {
 	Name      string
-	ClientURL string // http://127.0.0.1:PORT
+	ClientURL string // http://127.0.0.1:PORT: the member's proxy
+	// listenURL is where the member itself listens for clients, behind
+	// its proxy.
+	listenURL string
+	proxy     *proxy
 	peerURL   string
 	dir       string
 	opts      Options
@@ -65,11 +70,11 @@ func New(n int, dir string, opts Options) (*Cluster, error) {
 	c := &Cluster{dir: dir}
 	var peers []string
 	for i := range n {
-		cp, pp, err := freePorts()
+		ports, err := freePorts(3)
 		if err != nil {
 			return nil, err
 		}
-		m := &Member{Name: fmt.Sprintf("m%d", i), ClientURL: "http://" + cp, peerURL: "http://" + pp,
+		m := &Member{Name: fmt.Sprintf("m%d", i), ClientURL: "http://" + ports[0], listenURL: "http://" + ports[1], peerURL: "http://" + ports[2],
 			dir: filepath.Join(dir, fmt.Sprintf("m%d", i)), opts: opts}
 		c.Members = append(c.Members, m)
 		peers = append(peers, m.Name+"="+m.peerURL)
@@ -88,25 +93,25 @@ func New(n int, dir string, opts Options) (*Cluster, error) {
 	return c, nil
 }
 
-// freePorts returns two free ports on 127.0.0.1 as host:port, chosen
+// freePorts returns n free ports on 127.0.0.1 as host:port, chosen
 // below Linux's ephemeral range (32768 and up): a port the kernel hands
 // out for ":0" may be taken by another process's outgoing connection
 // between this check and the member's listen, one below it only by
 // another listener.
-func freePorts() (string, string, error) {
+func freePorts(n int) ([]string, error) {
 	var addrs []string
-	for try := 0; len(addrs) < 2; try++ {
+	for try := 0; len(addrs) < n; try++ {
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+rand.IntN(12768)))
 		if err != nil {
 			if try > 1000 {
-				return "", "", err
+				return nil, err
 			}
 			continue // taken: another
 		}
 		addrs = append(addrs, l.Addr().String())
 		defer l.Close()
 	}
-	return addrs[0], addrs[1], nil
+	return addrs, nil
 }
 
 func (m *Member) start(initial, state string) error {
@@ -120,8 +125,9 @@ func (m *Member) start(initial, state string) error {
 	cfg.Name = m.Name
 	cfg.Dir = m.dir
 	cu, _ := url.Parse(m.ClientURL)
+	lu, _ := url.Parse(m.listenURL)
 	pu, _ := url.Parse(m.peerURL)
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*lu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = initial
 	cfg.InitialClusterToken = "tupu-test"
@@ -140,21 +146,28 @@ func (m *Member) start(initial, state string) error {
 	if m.opts.MaxRequestBytes > 0 {
 		cfg.MaxRequestBytes = m.opts.MaxRequestBytes
 	}
+	px, err := startProxy(cu.Host, lu.Host)
+	if err != nil {
+		return fmt.Errorf("etcd member %s: %w", m.Name, err)
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
+		px.cut()
 		return fmt.Errorf("start etcd member %s: %w", m.Name, err)
 	}
 	select {
 	case <-e.Server.ReadyNotify():
 	case err := <-e.Err():
 		e.Close()
+		px.cut()
 		return fmt.Errorf("etcd member %s: %w", m.Name, err)
 	case <-time.After(60 * time.Second):
 		e.Close()
+		px.cut()
 		return fmt.Errorf("etcd member %s is not ready after 60s", m.Name)
 	}
 	m.mu.Lock()
-	m.etcd = e
+	m.etcd, m.proxy = e, px
 	m.mu.Unlock()
 	return nil
 }
@@ -211,30 +224,32 @@ func (c *Cluster) WaitLeader(ctx context.Context) (int, error) {
 func (c *Cluster) Stop(i int) {
 	m := c.Members[i]
 	m.mu.Lock()
-	e, closed := m.etcd, m.closed
-	m.etcd = nil
+	e, px, closed := m.etcd, m.proxy, m.closed
+	m.etcd, m.proxy = nil, nil
 	m.mu.Unlock()
 	if e != nil {
 		e.Close()
+		px.cut()
 	}
 	if closed != nil {
 		<-closed
 	}
 }
 
-// Kill stops member i as a crash does: its Raft stops at once, without a
-// word to the others, so a leader's followers find out only when its
-// heartbeats stop coming, and elect a leader among themselves after the
-// election timeout. (Stop would hand the leadership over, and before that
-// finish the requests under way, the watches too, for up to etcd's
-// request timeout, still leading meanwhile.) Its connections and files
-// close in the background; Restart waits for that.
+// Kill stops member i as a crash does: its clients' connections are cut
+// (reset), and its Raft stops at once, without a word to the others, so a
+// leader's followers find out only when its heartbeats stop coming, and
+// elect a leader among themselves after the election timeout. (Stop would
+// finish the requests under way first, the watches too, for up to etcd's
+// request timeout, and hand the leadership over, leading meanwhile.) Its
+// files close in the background; Restart waits for that.
 func (c *Cluster) Kill(i int) {
 	m := c.Members[i]
 	m.mu.Lock()
-	e := m.etcd
-	m.etcd = nil
+	e, px := m.etcd, m.proxy
+	m.etcd, m.proxy = nil, nil
 	if e != nil {
+		px.cut()
 		e.Server.HardStop()
 		closed := make(chan struct{})
 		m.closed = closed
@@ -387,4 +402,79 @@ func Prefix(name string) string {
 		return '_'
 	}, name)
 	return fmt.Sprintf("t%d-%s", prefixes.n, name)
+}
+
+// proxy forwards the connections of a member's clients to it, so that
+// Kill can cut them at once, as a crashed process's are cut.
+type proxy struct {
+	ln    net.Listener
+	to    string
+	mu    sync.Mutex
+	conns map[net.Conn]bool // nil once cut
+}
+
+// startProxy listens at addr and forwards every connection to to.
+func startProxy(addr, to string) (*proxy, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	p := &proxy{ln: ln, to: to, conns: map[net.Conn]bool{}}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.forward(c)
+		}
+	}()
+	return p, nil
+}
+
+func (p *proxy) forward(c net.Conn) {
+	m, err := net.Dial("tcp", p.to)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.conns == nil {
+		p.mu.Unlock()
+		c.Close()
+		m.Close()
+		return
+	}
+	p.conns[c], p.conns[m] = true, true
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(m, c); done <- struct{}{} }()
+	go func() { io.Copy(c, m); done <- struct{}{} }()
+	<-done // either side closed: so does the other
+	p.mu.Lock()
+	if p.conns != nil {
+		delete(p.conns, c)
+		delete(p.conns, m)
+	}
+	p.mu.Unlock()
+	c.Close()
+	m.Close()
+}
+
+// cut stops listening and resets every connection.
+func (p *proxy) cut() {
+	if p == nil {
+		return
+	}
+	p.ln.Close()
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = nil
+	p.mu.Unlock()
+	for c := range conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		c.Close()
+	}
 }
