@@ -28,6 +28,11 @@ import (
 type CopyOptions struct {
 	// Progress, when set, is called after every batch of keys written.
 	Progress func(CopyStats)
+	// Replace copies over whatever the destination holds (a graph, its
+	// history, tokens), which the copy's first commit deletes, instead of
+	// refusing it. No process may be serving the destination meanwhile:
+	// its caches and search index would not learn of the new graph.
+	Replace bool
 }
 
 // CopyStats count what a copy wrote so far.
@@ -42,17 +47,27 @@ type CopyStats struct {
 // record of seeding, the tokens) into dst, which must hold no graph, no
 // history and no tokens. The graph version goes on from the larger of the
 // two stores', so no cache keyed by dst's versions mistakes the copy for
-// what dst held before. CONFLICT when dst holds anything, or another
-// process starts filling it at the same time.
+// what dst held before. CONFLICT when dst holds anything (unless
+// opts.Replace), or another process starts filling it at the same time.
 func Copy(ctx context.Context, dst, src *Store, opts CopyOptions) error {
-	return dst.fill(ctx, src, true, opts.Progress)
+	return dst.fill(ctx, src, fillOptions{withTokens: true, replace: opts.Replace, progress: opts.Progress})
 }
 
 // filler is an engine that can take a whole store's keys.
 type filler interface {
 	// fill writes every key of src's buckets (the tokens only when
-	// withTokens) into the engine, which must hold no graph.
-	fill(ctx context.Context, src readTx, withTokens bool, progress func(CopyStats)) error
+	// o.withTokens) into the engine, which must hold no graph unless
+	// o.replace.
+	fill(ctx context.Context, src readTx, o fillOptions) error
+}
+
+// fillOptions say what a fill copies, and over what.
+type fillOptions struct {
+	withTokens bool
+	// replace deletes what the store holds in the fill's first commit
+	// (see CopyOptions.Replace).
+	replace  bool
+	progress func(CopyStats)
 }
 
 // copiedBuckets are the buckets a fill writes, meta aside: the data
@@ -66,7 +81,7 @@ func copiedBuckets(withTokens bool) []bucket {
 }
 
 // fill copies src into s; see Copy.
-func (s *Store) fill(ctx context.Context, src *Store, withTokens bool, progress func(CopyStats)) error {
+func (s *Store) fill(ctx context.Context, src *Store, o fillOptions) error {
 	f, ok := s.eng.(filler)
 	if !ok {
 		return fmt.Errorf("%s cannot be filled", s.Path())
@@ -75,7 +90,7 @@ func (s *Store) fill(ctx context.Context, src *Store, withTokens bool, progress 
 		if err := checkSchema(t.r); err != nil {
 			return fmt.Errorf("%s: %w", src.Path(), err)
 		}
-		return f.fill(ctx, t.r, withTokens, progress)
+		return f.fill(ctx, t.r, o)
 	})
 }
 
@@ -89,6 +104,13 @@ type notEmptyError struct{ err *tupu.Error }
 
 func (e notEmptyError) Error() string { return e.err.Error() }
 func (e notEmptyError) Unwrap() error { return e.err }
+
+// CheckEmpty returns CONFLICT, naming what it found, unless s holds no
+// graph, history, record of seeding or tokens: what Copy asks of its
+// destination (but with Replace).
+func (s *Store) CheckEmpty() error {
+	return s.View(func(t *Tx) error { return checkFillable(s.Path(), t.r, true) })
+}
 
 // checkFillable returns CONFLICT unless r holds no graph, history, record
 // of seeding (and no tokens, when they are to be copied too).
@@ -131,13 +153,16 @@ const (
 	fillBatchBytes = 1 << 20
 )
 
-func (e *boltEngine) fill(ctx context.Context, src readTx, withTokens bool, progress func(CopyStats)) error {
+func (e *boltEngine) fill(ctx context.Context, src readTx, o fillOptions) error {
+	withTokens, progress := o.withTokens, o.progress
 	start := time.Now()
 	var st CopyStats
 	var meta [][2][]byte
 	err := e.view(func(r readTx) error {
-		if err := checkFillable(e.location(), r, withTokens); err != nil {
-			return err
+		if !o.replace {
+			if err := checkFillable(e.location(), r, withTokens); err != nil {
+				return err
+			}
 		}
 		meta = metaOf(src, r)
 		return nil
@@ -148,8 +173,20 @@ func (e *boltEngine) fill(ctx context.Context, src readTx, withTokens bool, prog
 	db := e.db
 	noSync := db.NoSync
 	defer func() { db.NoSync = noSync }()
-	// The marker first, durably; then the keys without a sync per commit.
+	// The marker first, durably (with what it replaces deleted); then the
+	// keys without a sync per commit.
 	err = db.Update(func(tx *bolt.Tx) error {
+		if o.replace {
+			t := &boltTx{tx: tx}
+			for _, b := range copiedBuckets(withTokens) {
+				if err := t.clear(b); err != nil {
+					return err
+				}
+			}
+			if err := t.delete(bucketMeta, keyRulesChecked); err != nil {
+				return err
+			}
+		}
 		return tx.Bucket([]byte(bucketMeta.name())).Put(keySchemaVersion, loadingSchema)
 	})
 	if err != nil {
@@ -234,7 +271,8 @@ func clearGraph(withTokens bool) func(writeTx) error {
 	}
 }
 
-func (e *etcdEngine) fill(ctx context.Context, src readTx, withTokens bool, progress func(CopyStats)) error {
+func (e *etcdEngine) fill(ctx context.Context, src readTx, o fillOptions) error {
+	withTokens, progress := o.withTokens, o.progress
 	start := time.Now()
 	var (
 		st   CopyStats
@@ -246,8 +284,10 @@ func (e *etcdEngine) fill(ctx context.Context, src readTx, withTokens bool, prog
 		if err != nil {
 			return err
 		}
-		if err := checkFillable(e.location(), t, withTokens); err != nil {
-			return err
+		if !o.replace {
+			if err := checkFillable(e.location(), t, withTokens); err != nil {
+				return err
+			}
 		}
 		rev, meta = r, metaOf(src, t)
 		return nil
@@ -256,10 +296,19 @@ func (e *etcdEngine) fill(ctx context.Context, src readTx, withTokens bool, prog
 		return err
 	}
 	commitKey := etcdCommitKey(e.cfg.prefix)
-	// The marker, if no commit came since the check.
+	// The marker, if no commit came since the check, with what it
+	// replaces deleted (a range delete per bucket).
+	var marker []clientv3.Op
+	if o.replace {
+		for _, b := range copiedBuckets(withTokens) {
+			marker = append(marker, clientv3.OpDelete(etcdBucketPrefix(e.cfg.prefix, b), clientv3.WithPrefix()))
+		}
+		marker = append(marker, clientv3.OpDelete(etcdKey(e.cfg.prefix, bucketMeta, keyRulesChecked)))
+	}
+	marker = append(marker, clientv3.OpPut(etcdKey(e.cfg.prefix, bucketMeta, keySchemaVersion), string(loadingSchema)), clientv3.OpPut(commitKey, newCommitID()))
 	resp, err := e.cli.Txn(ctx).
 		If(clientv3.Compare(clientv3.ModRevision(commitKey), "<", rev+1)).
-		Then(clientv3.OpPut(etcdKey(e.cfg.prefix, bucketMeta, keySchemaVersion), string(loadingSchema)), clientv3.OpPut(commitKey, newCommitID())).
+		Then(marker...).
 		Commit()
 	if err != nil {
 		return e.unavailable(err)
@@ -375,7 +424,7 @@ func (s *Store) throughFile(ctx context.Context, build func(*Store) error) error
 	if err := build(tmp); err != nil {
 		return err
 	}
-	return s.fill(ctx, tmp, false, nil)
+	return s.fill(ctx, tmp, fillOptions{})
 }
 
 // holdsGraph reports whether the store holds anything a fill would

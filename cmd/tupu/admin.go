@@ -272,15 +272,25 @@ func backupFromServer(ctx context.Context, url, token string, w io.Writer) (int6
 // the restored one until a server has started on it.
 const preRestoreSuffix = ".pre-restore"
 
-const restoreUsage = `tupu restore puts a backup in place of a stopped server's database.
+const restoreUsage = `tupu restore puts a backup in place of a stopped server's database, or
+copies it into an etcd cluster.
 
 Usage:
   tupu restore FILE --db PATH [--search-index DIR]
+  tupu restore FILE --store etcd://host:2379/prefix [--force]
 
 Nothing is replaced until the backup has proved sound (every page checked,
 in a process of its own). The replaced database is kept as PATH.pre-restore
 until a server has started on the restored one. History goes on in a new
 epoch, and the search index is built before the swap.
+
+Into a cluster (--store), the backup is copied into the prefix as tupu
+migrate copies a graph, with progress; until the copy is whole the
+cluster's servers answer UNAVAILABLE. A prefix that holds a graph (or
+tokens) is refused unless --force: then stop every server over the prefix
+first, as for a file; the copy's first commit deletes what the prefix held
+(etcdctl get --rev reads it back until the cluster compacts that revision),
+and each server builds its search index again when it starts.
 `
 
 // runRestore puts a backup in place of a stopped server's database.
@@ -297,12 +307,31 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	fs := newFlags("tupu restore", restoreUsage)
 	db := fs.String("db", envOr(getenv, "TUPU_DB", "./data/tupu.db"), "the database file to replace [TUPU_DB]")
 	index := fs.String("search-index", envOr(getenv, "TUPU_SEARCH_INDEX", ""), "the search index directory (default: the database path + .search) [TUPU_SEARCH_INDEX]")
+	cluster := storeFlag(fs, getenv)
+	force := fs.Bool("force", false, "with --store: replace the graph the prefix holds (stop its servers first)")
 	file, err := parseWithFile(fs, args, stdout)
 	if err != nil {
 		return err
 	}
 	if file == "" {
-		return usagef("restore: name the backup first: tupu restore FILE --db PATH")
+		return usagef("restore: name the backup first: tupu restore FILE --db PATH (or --store URL)")
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	switch {
+	case given["db"] && given["store"]:
+		return usagef("restore: give --db (a file) or --store (a cluster), not both")
+	case *cluster != "" && !given["db"]:
+		// --store (or TUPU_STORE) names where the graph is, as for serve.
+		if given["search-index"] {
+			return usagef("restore: --search-index goes with --db; over a cluster each server builds its own index when it starts")
+		}
+		if !store.IsClusterURL(*cluster) {
+			return usagef("restore: --store %q: name an etcd cluster, etcd://host:2379/prefix (a file goes with --db)", *cluster)
+		}
+		return restoreIntoCluster(ctx, file, *cluster, *force, stderr)
+	case *force:
+		return usagef("restore: --force goes with --store; a restore into --db always replaces the file (keeping it as PATH%s)", preRestoreSuffix)
 	}
 	if *index == "" {
 		*index = *db + ".search"
@@ -393,6 +422,68 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		*db, file, report, epoch)
 	if kept != "" {
 		fmt.Fprintf(stderr, "the database it replaced is kept as %s until a server has started on the restored one\n", kept)
+	}
+	return nil
+}
+
+// restoreIntoCluster copies the backup FILE into the cluster at loc, once
+// a copy of it has proved sound, with the same copy as tupu migrate's,
+// refusing a prefix that holds a graph unless force. As a restore into a
+// file does, it starts a new epoch of history, recorded as a change that
+// names the history it replaced.
+func restoreIntoCluster(ctx context.Context, file, loc string, force bool, stderr io.Writer) error {
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	dst, err := store.Open(loc, store.Options{})
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer dst.Close()
+	var replacedEpoch string
+	var replacedSeq, replacedVersion uint64
+	err = dst.View(func(tx *store.Tx) error {
+		replacedEpoch, replacedSeq, replacedVersion = tx.HistoryEpoch(), tx.LastSeq(), tx.GraphVersion()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("restore: reading %s: %w", dst.Path(), err)
+	}
+	replacing := dst.CheckEmpty()
+	if replacing != nil && !force {
+		return fmt.Errorf("restore: %w; to replace the graph there, stop every server over it and add --force (or restore into another prefix)", replacing)
+	}
+
+	dir, err := os.MkdirTemp("", "tupu-restore-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	tmp, err := copyBeside(file, filepath.Join(dir, "backup.db"))
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	report, err := verifyFile(ctx, tmp)
+	if err != nil {
+		return fmt.Errorf("restore: %s is not a sound backup, and %s was left as it was: %w", file, dst.Path(), err)
+	}
+	src, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	defer src.Close()
+	epoch, err := src.Restored(replacedEpoch, replacedSeq)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := store.Copy(ctx, dst, src, store.CopyOptions{Progress: copyProgress(stderr), Replace: force}); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	fmt.Fprintf(stderr, "restored %s from %s (%s); its history goes on in a new epoch (%s), at graph version %d\n",
+		dst.Path(), file, report, epoch, dst.Version())
+	if replacing != nil {
+		fmt.Fprintf(stderr, "the graph it replaced was at graph version %d: etcdctl get --rev=%d reads it until the cluster compacts that revision\n",
+			replacedVersion, replacedVersion)
 	}
 	return nil
 }

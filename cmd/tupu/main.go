@@ -56,7 +56,7 @@ Usage:
   tupu seed [flags]                       apply the built-in data set to the database
   tupu token create|list|revoke ...       manage tokens, on a running server (--url) or a stopped one (--db)
   tupu backup FILE (--url URL | --db PATH | --store URL) [--force]   write a checked copy of the database
-  tupu restore FILE --db PATH             put a backup in place (server stopped)
+  tupu restore FILE (--db PATH | --store URL [--force])   put a backup in place (servers stopped)
   tupu verify FILE                        check a database file, every page
   tupu export [--format json|jsonld|ntriples] (--url URL | --db PATH) [--out FILE]   write the whole graph
   tupu import FILE [--db PATH]            read a JSON export into a new database
@@ -67,8 +67,8 @@ Usage:
   tupu --version                          the version and the revision it was built from
 
 Only serve, seed, import, generate and restore create a database; the other
-commands refuse a path where there is none. Every command but restore and
-verify takes --store etcd://host:2379/prefix (TUPU_STORE) instead of --db:
+commands refuse a path where there is none. Every command but verify takes
+--store etcd://host:2379/prefix (TUPU_STORE) instead of --db:
 the graph in an etcd cluster (docs/cluster.md); migrate moves a graph
 there and back. Run 'tupu COMMAND --help' for a command's flags.
 `

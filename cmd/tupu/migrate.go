@@ -53,16 +53,9 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer dst.Close()
-	last := time.Now() // progress once a second, not for a copy shorter than that
 	var opts store.CopyOptions
 	if !*quiet {
-		opts.Progress = func(st store.CopyStats) {
-			if time.Since(last) < time.Second {
-				return
-			}
-			last = time.Now()
-			fmt.Fprintf(stderr, "  %d keys, %.1f MB in %s (now %s)\n", st.Keys, float64(st.Bytes)/(1<<20), st.Elapsed.Round(time.Millisecond), st.Bucket)
-		}
+		opts.Progress = copyProgress(stderr)
 	}
 	start := time.Now()
 	if err := store.Copy(ctx, dst, src, opts); err != nil {
@@ -75,4 +68,17 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	fmt.Fprintf(stdout, "copied %s to %s: %d entities, with their relations, facts, documents, history and tokens, in %s\n",
 		src.Path(), dst.Path(), entities, time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// copyProgress prints a copy's progress (store.Copy's) to w once a
+// second, and nothing for a copy shorter than that.
+func copyProgress(w io.Writer) func(store.CopyStats) {
+	last := time.Now()
+	return func(st store.CopyStats) {
+		if time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "  %d keys, %.1f MB in %s (now %s)\n", st.Keys, float64(st.Bytes)/(1<<20), st.Elapsed.Round(time.Millisecond), st.Bucket)
+	}
 }

@@ -7,19 +7,23 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"tupu/graph"
 	"tupu/indexer"
+	"tupu/internal/etcdtest"
 	"tupu/search"
 	"tupu/store"
 )
@@ -389,4 +393,109 @@ func sseEvents(t *testing.T, url, query string, vars map[string]any, want int) (
 		t.Errorf("the subscription gave %d of %d events within the deadline", len(seqs), want)
 	}
 	return seqs, ""
+}
+
+// TestRestore_intoCluster restores a backup of a file into an etcd
+// cluster (tupu restore FILE --store URL): the graph exported from the
+// cluster is the backup's (N-Triples byte for byte; in JSON too, but for
+// the history, which goes on in a new epoch with the restore recorded);
+// a second restore into the prefix, which now holds a graph, is refused
+// with a message that says what to do, exit status 1 and the graph left
+// as it was; with --force, servers stopped, it replaces the graph and the
+// tokens there; and a server started over the prefix serves the restored
+// graph as a server over the backup does.
+func TestRestore_intoCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	c := oneMember(t, etcdtest.Options{NoFsync: true})
+	dir := t.TempDir()
+	file, backup, url := filepath.Join(dir, "a.db"), filepath.Join(dir, "a.bak"), c.URL("restored", "")
+	curMustCLI(t, "seed", "--db", file)
+	curMustCLI(t, "backup", backup, "--db", file)
+	wantNT, _ := curMustCLI(t, "export", "--format", "ntriples", "--db", backup)
+	wantJSON, _ := curMustCLI(t, "export", "--db", backup)
+
+	_, stderr := curMustCLI(t, "restore", backup, "--store", url)
+	if !strings.Contains(stderr, "every page checked") || !strings.Contains(stderr, "new epoch") {
+		t.Errorf("restore said: %s", stderr)
+	}
+	restoreSameGraph(t, url, wantNT, wantJSON)
+	restored, _ := curMustCLI(t, "export", "--store", url)
+
+	// Again, into the prefix that now holds the graph: refused.
+	_, stderr, _, err := curCLI(t, time.Minute, "restore", backup, "--store", url)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("a restore into a prefix that holds a graph: %v, want exit status 1", err)
+	}
+	if !strings.Contains(stderr, "is not empty") || !strings.Contains(stderr, "--force") || !strings.Contains(stderr, "stop every server") {
+		t.Errorf("a restore into a prefix that holds a graph said: %s", stderr)
+	}
+	if got, _ := curMustCLI(t, "export", "--store", url); got != restored {
+		t.Error("a refused restore changed the graph in the cluster")
+	}
+	// Both --db and --store: a usage error.
+	if _, _, _, err := curCLI(t, time.Minute, "restore", backup, "--store", url, "--db", file); !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Errorf("restore with --db and --store: %v, want exit status 2", err)
+	}
+
+	// A server over the prefix serves the restored graph, as one over the
+	// backup does; a write and a token later, with the server stopped,
+	// --force puts the backup back whole.
+	srv := curServe(t, filepath.Join(t.TempDir(), "tupu.db"), "--store", url)
+	fromFile := clusterServerFile(t, backup)
+	want, err := curPost(fromFile, "", graph.ExampleQuery, nil)
+	if err != nil || !want.ok() {
+		t.Fatalf("the backup's server: %v %s", err, want.raw)
+	}
+	if got, err := curPost(srv.url, "", graph.ExampleQuery, nil); err != nil || string(got.raw) != string(want.raw) {
+		t.Errorf("the server over the restored cluster answers the example query otherwise than over the backup (%v):\n%s\nwant:\n%s", err, got.raw, want.raw)
+	}
+	secret := curTokenAt(t, "editor", "--store", url)
+	v, _ := entityNote(t, srv.url, "yunyang-county")
+	curMust(t, srv.url, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v, "note": "after the restore"}}, nil)
+	srv.stop(t)
+	_, stderr = curMustCLI(t, "restore", backup, "--store", url, "--force")
+	if !strings.Contains(stderr, "etcdctl get --rev=") {
+		t.Errorf("a restore with --force does not say where the graph it replaced is: %s", stderr)
+	}
+	restoreSameGraph(t, url, wantNT, wantJSON)
+	if tokens, _ := curMustCLI(t, "token", "list", "--store", url); strings.Contains(tokens, "cluster-editor") {
+		t.Errorf("the token made after the backup is still there:\n%s", tokens)
+	}
+	srv = curServe(t, filepath.Join(t.TempDir(), "tupu.db"), "--store", url)
+	if _, note := entityNote(t, srv.url, "yunyang-county"); note == "after the restore" {
+		t.Error("the server over the cluster serves the write made before the restore")
+	}
+	curWaitSearch(t, srv.url)
+}
+
+// restoreSameGraph fails unless the cluster at url holds the graph of the
+// exports wantNT (N-Triples, byte for byte) and wantJSON (JSON, but for
+// the history, which holds one more change: the restore's).
+func restoreSameGraph(t *testing.T, url, wantNT, wantJSON string) {
+	t.Helper()
+	if got, _ := curMustCLI(t, "export", "--format", "ntriples", "--store", url); got != wantNT {
+		t.Errorf("the cluster's N-Triples export differs from the backup's (%d bytes, want %d)", len(got), len(wantNT))
+	}
+	gotJSON, _ := curMustCLI(t, "export", "--store", url)
+	var got, want map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(gotJSON), &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(wantJSON), &want); err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if k != "history" && string(got[k]) != string(want[k]) {
+			t.Errorf("the cluster's export differs from the backup's in %q", k)
+		}
+	}
+	var gh, wh []map[string]any
+	json.Unmarshal(got["history"], &gh)
+	json.Unmarshal(want["history"], &wh)
+	if len(gh) != len(wh)+1 || gh[len(gh)-1]["actor"] != "restore" {
+		t.Errorf("the cluster's history has %d changes, the backup's %d; want one more, the restore's", len(gh), len(wh))
+	}
 }
