@@ -98,13 +98,22 @@ func (s *Store) IsFile() bool {
 // call, by any process: on a cluster, reads come from a copy the
 // cluster's changes reach a few milliseconds after they commit, which is
 // too late for a token another server has just revoked. On a file it
-// returns at once.
+// returns at once. On a cluster it needs the cluster's leader: when there
+// is none for catchUpTimeout (the cluster lost its quorum), it returns
+// UNAVAILABLE, so that a request with a token is answered, not held.
 func (s *Store) CatchUp(ctx context.Context) error {
 	if e, ok := s.eng.(*etcdEngine); ok {
+		ctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+		defer cancel()
 		return e.catchUp(ctx)
 	}
 	return nil
 }
+
+// catchUpTimeout bounds CatchUp: far longer than a cluster takes to elect
+// a leader (a second or two), and as long as a request may work (the
+// server's default --timeout).
+const catchUpTimeout = 10 * time.Second
 
 // start brings the storage schema up to date (or, read-only, checks that
 // it can be read) and reads the graph version and statistics.

@@ -90,6 +90,7 @@ func TestBinary_clusterFailover(t *testing.T) {
 
 	t.Run("searchFollowsRemoteWrites", p.searchFollows)
 	t.Run("leaderLost", p.leaderLost)
+	t.Run("quorumLost", p.quorumLost)
 	t.Run("serverKilled", p.serverKilled) // last: the server it starts again ends with it
 }
 
@@ -237,6 +238,114 @@ func (p *clusterPair) leaderLost(t *testing.T) {
 	// Both servers still write, and read each other's writes.
 	p.writeAndSee(t, a, b, "liangjiang", "after the restart, written on a")
 	p.writeAndSee(t, b, a, "changshou", "after the restart, written on b")
+}
+
+// clusterRefusalBound is the longest a request with a token may take to
+// be refused when the cluster has no leader: the store's bound on
+// catching up with the cluster (10 s), and time to spare on a busy
+// machine.
+const clusterRefusalBound = 15 * time.Second
+
+// quorumLost: two of the three members crash, the leader one of them, and
+// the cluster can neither commit nor elect a leader. Reads without a
+// token are answered on both servers from their mirrors; a read with a
+// token and a write are answered UNAVAILABLE within a bound, not held;
+// the write was not applied: once the members are back, the same write
+// (at the same expectedVersion) is acknowledged, and read on the other
+// server.
+func (p *clusterPair) quorumLost(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	leader, err := p.c.WaitLeader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[*clusterNode]string{p.servers[0]: "liangjiang", p.servers[1]: "changshou"}
+	versions := map[*clusterNode]int{}
+	for n, key := range keys {
+		versions[n], _ = entityNote(t, n.url, key)
+	}
+	down := []int{leader, (leader + 1) % len(p.c.Members)}
+	for _, i := range down {
+		p.c.Kill(i)
+	}
+	type answer struct {
+		what string
+		r    *curReply
+		err  error
+		took time.Duration
+	}
+	answers := make(chan answer, 4)
+	var wg sync.WaitGroup
+	for n, key := range keys {
+		write := map[string]any{"in": map[string]any{"id": key, "expectedVersion": versions[n], "note": "quorum lost: written on " + n.name}}
+		for what, req := range map[string][2]any{
+			"a read with a token on " + n.name: {`query($k: String) { entity(key: $k) { version } }`, map[string]any{"k": key}},
+			"a write on " + n.name:             {clusterUpdate, write},
+		} {
+			wg.Go(func() {
+				began := time.Now()
+				r, err := curPostWith(clusterWriteClient, n.url, p.secret, req[0].(string), req[1].(map[string]any))
+				answers <- answer{what, r, err, time.Since(began)}
+			})
+		}
+	}
+	// Reads without a token are answered meanwhile.
+	reads := 0
+	for done := false; !done; {
+		for _, n := range p.servers {
+			began := time.Now()
+			r, err := curPost(n.url, "", `query($k: String) { entity(key: $k) { version } }`, map[string]any{"k": keys[n]})
+			if err != nil || !r.ok() {
+				t.Fatalf("a read without a token on %s while the cluster has no quorum: %v %s", n.name, err, replyRaw(r))
+			}
+			if took := time.Since(began); took > clusterReadBound {
+				t.Errorf("a read without a token on %s took %s while the cluster has no quorum", n.name, took.Round(time.Millisecond))
+			}
+			reads++
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the requests with a token are not answered")
+		case <-time.After(10 * time.Millisecond):
+		}
+		done = len(answers) == cap(answers)
+	}
+	wg.Wait()
+	close(answers)
+	for a := range answers {
+		switch {
+		case a.err != nil:
+			t.Errorf("%s while the cluster has no quorum: %v after %s", a.what, a.err, a.took.Round(time.Millisecond))
+		case a.r.code() != "UNAVAILABLE":
+			t.Errorf("%s while the cluster has no quorum: %s, want UNAVAILABLE", a.what, a.r.raw)
+		case a.took > clusterRefusalBound:
+			t.Errorf("%s while the cluster has no quorum: refused after %s, more than %s", a.what, a.took.Round(time.Millisecond), clusterRefusalBound)
+		default:
+			t.Logf("%s: UNAVAILABLE after %s", a.what, a.took.Round(time.Millisecond))
+		}
+	}
+	t.Logf("%d reads without a token answered meanwhile", reads)
+
+	for _, i := range down {
+		if err := p.c.Restart(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.c.WaitWhole(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The refused writes were not applied: at the same versions, they are
+	// acknowledged now, and read on the other server.
+	for n, key := range keys {
+		note := "quorum lost: written on " + n.name
+		curMust(t, n.url, p.secret, clusterUpdate, map[string]any{"in": map[string]any{"id": key, "expectedVersion": versions[n], "note": note}}, nil)
+		other := p.servers[0]
+		if other == n {
+			other = p.servers[1]
+		}
+		clusterSees(t, other, key, versions[n]+1, note)
+	}
 }
 
 // serverKilled: server a is killed (SIGKILL) in the middle of a burst of
