@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -96,7 +98,7 @@ func openEtcd(loc string, opts Options, deliver func(commit)) (*etcdEngine, erro
 	}
 	e := &etcdEngine{cfg: cfg, cli: cli, deliver: deliver, ids: map[string]int64{}, idRing: make([]string, 4096), done: make(chan struct{})}
 	e.cond = sync.NewCond(&e.mu)
-	if err := e.openMirror(); err != nil {
+	if err := e.openMirror(opts.MirrorDir); err != nil {
 		cli.Close()
 		return nil, err
 	}
@@ -153,8 +155,8 @@ func (e *etcdEngine) unavailable(err error) error {
 
 // The mirror.
 
-func (e *etcdEngine) openMirror() error {
-	dir := e.cfg.mirror
+func (e *etcdEngine) openMirror(defaultDir string) error {
+	dir := cmp.Or(e.cfg.mirror, defaultDir)
 	if dir == "" {
 		d, err := os.MkdirTemp("", "tupu-mirror-")
 		if err != nil {
@@ -166,11 +168,23 @@ func (e *etcdEngine) openMirror() error {
 	}
 	path := filepath.Join(dir, "mirror.db")
 	// A mirror is read afresh at every open: what a file left behind holds
-	// may be far behind the cluster, or from another cluster.
+	// may be far behind the cluster, or from another cluster, or damaged
+	// by a crash of the machine (a mirror is written without syncs). But
+	// not one another process is using.
+	opts := &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true, InitialMmapSize: 1 << 30}
+	if _, err := os.Stat(path); err == nil {
+		old, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true})
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return tupu.Errorf(tupu.Unavailable, "the mirror %s is in use by another process (gave up after %s): two servers over one cluster on one machine need two --db directories, or mirror= in the store URL", path, opts.Timeout)
+		}
+		if err == nil {
+			old.Close()
+		}
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true, InitialMmapSize: 1 << 30})
+	db, err := bolt.Open(path, 0o600, opts)
 	if err != nil {
 		return fmt.Errorf("open the mirror %s: %w", path, err)
 	}

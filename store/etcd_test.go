@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -288,6 +291,68 @@ func TestEtcd_copyVersions(t *testing.T) {
 		t.Errorf("the graph version copied back into the cluster: %d (Version() %d), want a revision after %d", v, back.Version(), rev)
 	}
 	assertSameBuckets(t, file, back)
+}
+
+// TestEtcd_mirrorDir: a store told where to keep its mirror keeps it
+// there, leaves it at close, and the next store over the cluster reads it
+// afresh in the same place (one file, whatever the last one left); a
+// second store at once is refused while the first uses it. Without a
+// place, the mirror is in a temporary directory, removed at close.
+func TestEtcd_mirrorDir(t *testing.T) {
+	url := clusterURL(t, etcdtest.Prefix(t.Name()))
+	dir := filepath.Join(t.TempDir(), "mirror")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	open := func() (*store.Store, error) { return store.Open(url, store.Options{MirrorDir: dir}) }
+	a, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustSync(t, a, hubDataset())
+	_, err = open()
+	assertCode(t, err, tupu.Unavailable)
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("a second store on one mirror: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertHolds(t, b, hubDataset(), nil)
+	mustCheckAndClose(t, b)
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"mirror.db"}) {
+		t.Errorf("the mirror's directory holds %q, want mirror.db alone", names)
+	}
+	// A command's store: a temporary mirror, gone at close.
+	c, err := store.Open(url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertHolds(t, c, hubDataset(), nil)
+	if len(dirNames(t, tmp)) != 1 {
+		t.Errorf("the temporary directory holds %q, want one mirror", dirNames(t, tmp))
+	}
+	mustCheckAndClose(t, c)
+	if names := dirNames(t, tmp); len(names) != 0 {
+		t.Errorf("a store without a mirror directory left %q behind", names)
+	}
+}
+
+// dirNames returns the names in dir.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
 
 // TestEtcd_leaderLost: a 3-member cluster loses its leader during a burst

@@ -175,6 +175,20 @@ func (c *etcdConfig) location() string {
 	return "etcd://" + strings.Join(c.endpoints, ",") + strings.TrimSuffix(c.prefix, "/")
 }
 
+// Location names the store at loc for people, as Store.Path does once it
+// is open: a file's path, or a cluster's endpoints and prefix, never its
+// credentials.
+func Location(loc string) (string, error) {
+	if !IsClusterURL(loc) {
+		return loc, nil
+	}
+	c, err := parseEtcdURL(loc, func(string) string { return "" })
+	if err != nil {
+		return "", err
+	}
+	return c.location(), nil
+}
+
 // Redact returns loc without a password: a file's path as it is, a
 // cluster's URL with its password starred, for messages and logs.
 func Redact(loc string) string { return redact(loc) }

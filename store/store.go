@@ -54,6 +54,12 @@ type Options struct {
 	// Getenv reads the environment (TUPU_ETCD_PASSWORD, for a cluster);
 	// nil means os.Getenv.
 	Getenv func(string) string
+	// MirrorDir is the directory a cluster's mirror (the copy reads come
+	// from) is kept in when the cluster's URL sets no mirror=: a server's
+	// own, which it reuses at every start, so that a server killed
+	// leaves one behind at most. Empty: a new temporary directory,
+	// removed at close (for commands that are not servers).
+	MirrorDir string
 }
 
 // Open opens or creates the database at loc: a file's path, or a

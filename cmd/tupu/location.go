@@ -37,13 +37,31 @@ func location(db, cluster string) (string, error) {
 // index, unless told: in the file's directory, named after the cluster
 // (s.Path() holds no credentials). Every server keeps an index of its own.
 func clusterIndexDir(db string, s *store.Store) string {
-	name := strings.Map(func(r rune) rune {
+	return besideDB(db, s.Path(), ".search")
+}
+
+// clusterMirrorDir is where a server over the cluster at loc keeps its
+// mirror (the copy of the graph reads come from), unless the URL says
+// (mirror=): beside its search index, named alike.
+func clusterMirrorDir(db, loc string) (string, error) {
+	name, err := store.Location(loc)
+	if err != nil {
+		return "", err
+	}
+	return besideDB(db, name, ".mirror"), nil
+}
+
+// besideDB names a server's own directory for the cluster named name
+// (its endpoints and prefix): in the directory of its file db, after the
+// cluster, with suffix.
+func besideDB(db, name, suffix string) string {
+	name = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
 			return r
 		}
 		return '_'
-	}, strings.TrimPrefix(s.Path(), "etcd://"))
-	return filepath.Join(filepath.Dir(db), "etcd-"+name+".search")
+	}, strings.TrimPrefix(name, "etcd://"))
+	return filepath.Join(filepath.Dir(db), "etcd-"+name+suffix)
 }
 
 // storeArg is the flag that names s to a command: --db PATH, or --store

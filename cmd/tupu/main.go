@@ -296,7 +296,16 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 	if err != nil {
 		return err
 	}
-	s, err := store.Open(loc, store.Options{ObserveTx: metrics.ObserveStoreTx})
+	storeOpts := store.Options{ObserveTx: metrics.ObserveStoreTx}
+	if store.IsClusterURL(loc) {
+		// The mirror beside the server's other files, reused at every
+		// start: a server killed leaves none behind in a temporary
+		// directory.
+		if storeOpts.MirrorDir, err = clusterMirrorDir(c.DB, loc); err != nil {
+			return err
+		}
+	}
+	s, err := store.Open(loc, storeOpts)
 	if err != nil {
 		return err
 	}
