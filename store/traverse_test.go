@@ -262,12 +262,6 @@ func testPaths_matchReference(t *testing.T) {
 		checkPathsAgainstReference(t, d, 3000)
 	})
 	t.Run("synth", func(t *testing.T) {
-		if engineOf(t) == onEtcd {
-			// Paths read a cluster's graph from its mirror, a bbolt file
-			// read as the file engine's is: the seed shows the mirror holds
-			// what paths need, and a larger graph tests the file again.
-			t.Skip("the traversal over a larger graph runs on the file")
-		}
 		d, err := synth.Dataset(synth.Options{Entities: 600, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
