@@ -132,7 +132,7 @@ func (x *Indexer) check() (current bool, err error) {
 	err = x.s.View(func(tx *store.Tx) error {
 		want := tx.GraphVersion()
 		if have > want {
-			return x.ahead(have, want)
+			return x.ahead(have, want) // nil over a cluster: rebuilt
 		}
 		current = have == want && want != 0
 		if current {
@@ -145,8 +145,16 @@ func (x *Indexer) check() (current bool, err error) {
 }
 
 // ahead is the error of an index that saw commits the database no longer
-// has: its newest meta page was lost, and with it the last writes.
+// has: its newest meta page was lost, and with it the last writes. Over a
+// cluster, whose graph versions are etcd's revisions, it is nil: the
+// cluster is another one at the same address (made anew, or restored
+// from a snapshot), whose graph the index is rebuilt for.
 func (x *Indexer) ahead(have, want uint64) error {
+	if !x.s.IsFile() {
+		x.log.Warn("the search index saw a later graph version than the cluster holds (a cluster made anew or restored at this address): rebuilding it",
+			"index_version", have, "graph_version", want, "cluster", x.s.Path())
+		return nil
+	}
 	return fmt.Errorf("the database %s is at graph version %d but its search index saw version %d: "+
 		"the database lost committed writes (a damaged file?); restore it from a backup, "+
 		"or delete the index directory %s to accept the loss", x.s.Path(), want, have, x.dir)
@@ -178,7 +186,9 @@ func (x *Indexer) catchUp(ctx context.Context) error {
 		want := tx.GraphVersion()
 		x.lastSeq = tx.LastSeq()
 		if have > want {
-			return x.ahead(have, want)
+			if err := x.ahead(have, want); err != nil {
+				return err
+			}
 		}
 		if have == want && want != 0 {
 			x.applied.Store(want)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"tupu"
 	"tupu/indexer"
+	"tupu/internal/etcdtest"
 	"tupu/search"
 	"tupu/seed"
 	"tupu/store"
@@ -268,4 +270,86 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestStart_indexAhead: an index that saw a later graph version than the
+// store holds is refused over a file (the file lost committed writes),
+// and rebuilt over a cluster, whose graph versions are etcd's revisions:
+// there it means another cluster at the same address, made anew.
+func TestStart_indexAhead(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, engine := range []string{"bbolt", "etcd"} {
+		t.Run(engine, func(t *testing.T) {
+			open := func() *store.Store {
+				loc := filepath.Join(t.TempDir(), "tupu.db")
+				if engine == "etcd" {
+					c, err := etcdtest.New(1, t.TempDir(), etcdtest.Options{NoFsync: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(c.Close)
+					loc = c.URL("graph", "")
+				}
+				s, err := store.Open(loc, store.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				d, err := seed.Load(seed.Data())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			dir := filepath.Join(t.TempDir(), "search")
+			old := open()
+			for i := range 20 {
+				create(t, old, fmt.Sprintf("later-%02d", i), fmt.Sprintf("后来的项目%02d", i))
+			}
+			x, err := indexer.Open(dir, old, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.Close()
+
+			s := open()
+			if s.Version() >= old.Version() {
+				t.Fatalf("the new store is at graph version %d, the index at %d: not ahead", s.Version(), old.Version())
+			}
+			x, err = indexer.Start(dir, s, log)
+			if engine == "bbolt" {
+				if err == nil || !strings.Contains(err.Error(), "lost committed writes") {
+					t.Errorf("an index ahead of a file: %v, want it refused", err)
+				}
+				if x != nil {
+					x.Close()
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("an index ahead of a cluster: %v, want it rebuilt", err)
+			}
+			defer x.Close()
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { x.Follow(ctx); close(done) }()
+			defer func() { stop(); <-done }()
+			deadline := time.Now().Add(10 * time.Second)
+			for !x.State().Ready {
+				if time.Now().After(deadline) {
+					t.Fatal("not rebuilt 10 s after Follow started")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !found(t, x, "数据谷", "xiantao-data-valley") {
+				t.Error("the rebuilt index does not find the new cluster's graph")
+			}
+			if res, err := x.Search(search.Query{Text: "后来的项目"}); err != nil || len(res.Hits) != 0 {
+				t.Errorf("the rebuilt index finds the other cluster's entities: %v, %v", res, err)
+			}
+		})
+	}
 }

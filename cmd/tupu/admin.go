@@ -481,7 +481,7 @@ func restoreIntoCluster(ctx context.Context, file, loc string, force bool, stder
 	}
 	fmt.Fprintf(stderr, "restored %s from %s (%s); its history goes on in a new epoch (%s), at graph version %d\n",
 		dst.Path(), file, report, epoch, dst.Version())
-	if replacing != nil {
+	if replacing != nil && replacedVersion > 0 {
 		fmt.Fprintf(stderr, "the graph it replaced was at graph version %d: etcdctl get --rev=%d reads it until the cluster compacts that revision\n",
 			replacedVersion, replacedVersion)
 	}
