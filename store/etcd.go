@@ -596,7 +596,9 @@ func (e *etcdEngine) update(fn func(writeTx) error) error {
 			// now.
 			at, rerr := e.resolve(ctx, id)
 			if rerr != nil {
-				return errors.Join(e.unavailable(err), rerr)
+				// The cluster may still commit it, once it has a leader
+				// again: the client must not take this for a refusal.
+				return errors.Join(tupu.Errorf(tupu.Unavailable, "the cluster %s lost its leader while this change was being committed, and has not said since whether it was made: it may yet be, once the cluster has a leader again; read what it changes before making it again", e.cfg.location()), err, rerr)
 			}
 			if at > 0 {
 				return e.waitRev(ctx, at)
