@@ -157,19 +157,23 @@ func clusterIndexCurrent(tb testing.TB, n *clusterNode) {
 }
 
 // leaderLost: while both servers take a burst of writes and answer reads,
-// the cluster's leader crashes. Reads go on being answered on both
+// and a subscriber on each listens to the writes of the other, the
+// cluster's leader crashes. Reads go on being answered on both
 // servers, quickly, during the election (those with a token once there is
 // a leader again: they catch up with the cluster first); every write is
 // answered, either
 // acknowledged or refused with UNAVAILABLE; writes are acknowledged again
 // on both servers after the election; every acknowledged write is there
 // afterwards, read through either server, and no refused one is, in
-// whole or in part; the crashed member, started again, catches up.
+// whole or in part; each subscriber heard of every write acknowledged on
+// the other server; the crashed member, started again, catches up.
 func (p *clusterPair) leaderLost(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	a, b := p.servers[0], p.servers[1]
 	keys := map[*clusterNode][]string{a: {"yunyang-county", "liangjiang"}, b: {"changshou", "chongqing"}}
+	// A subscriber on each server to the entities the other writes.
+	heard := map[*clusterNode]*clusterHeard{a: listen(t, a, p.secret, keys[b]), b: listen(t, b, p.secret, keys[a])}
 	w := p.startBurst(t, "leader lost", keys)
 	rd := startReaders(t, keys, p.secret)
 	if !w.waitAcked(30*time.Second, func(n map[string]int) bool { return n[a.name] >= 10 && n[b.name] >= 10 }) {
@@ -235,6 +239,18 @@ func (p *clusterPair) leaderLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.mustHold(t, p.servers[:])
+	// Each server's subscriber heard of every write acknowledged on the
+	// other, through the election.
+	for n, other := range map[*clusterNode]*clusterNode{a: b, b: a} {
+		var missing []string
+		clusterPoll(5*time.Second, func() bool {
+			missing = w.notHeard(other.name, heard[n])
+			return len(missing) == 0
+		})
+		if len(missing) > 0 {
+			t.Errorf("a subscriber on %s did not hear of %d writes acknowledged on %s: %v", n.name, len(missing), other.name, missing[:min(len(missing), 5)])
+		}
+	}
 	// Both servers still write, and read each other's writes.
 	p.writeAndSee(t, a, b, "liangjiang", "after the restart, written on a")
 	p.writeAndSee(t, b, a, "changshou", "after the restart, written on b")
@@ -444,6 +460,57 @@ func (p *clusterPair) serverKilled(t *testing.T) {
 		loser = a
 	}
 	clusterSees(t, loser, "chongqing", v+1, "race on "+won[0])
+}
+
+// clusterHeard is what a subscriber to entityChanged heard: the notes of
+// the entities the changes wrote.
+type clusterHeard struct {
+	mu    sync.Mutex
+	notes map[string]bool
+}
+
+// listen subscribes to the changes of keys on n (an event stream) and
+// records them until the test ends.
+func listen(t *testing.T, n *clusterNode, secret string, keys []string) *clusterHeard {
+	t.Helper()
+	quoted, _ := json.Marshal(keys)
+	events := clusterEvents(t, n.url, secret, fmt.Sprintf(`subscription { entityChanged(keys: %s) { entityKey after } }`, quoted))
+	h := &clusterHeard{notes: map[string]bool{}}
+	go func() {
+		for l := range events {
+			var ev struct {
+				Data struct {
+					EntityChanged struct{ After *string }
+				}
+			}
+			data, ok := strings.CutPrefix(l, "data: ")
+			if !ok || json.Unmarshal([]byte(data), &ev) != nil || ev.Data.EntityChanged.After == nil {
+				continue
+			}
+			var e struct{ Note string }
+			if json.Unmarshal([]byte(*ev.Data.EntityChanged.After), &e) == nil {
+				h.mu.Lock()
+				h.notes[e.Note] = true
+				h.mu.Unlock()
+			}
+		}
+	}()
+	return h
+}
+
+// notHeard returns the writes acknowledged on server that h did not hear of.
+func (w *burst) notHeard(server string, h *clusterHeard) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var missing []string
+	for note, wr := range w.acked {
+		if wr.server == server && !h.notes[note] {
+			missing = append(missing, note)
+		}
+	}
+	return missing
 }
 
 // writeAndSee writes note on key through from, and waits (a second at
