@@ -120,6 +120,12 @@ func (e *etcdEngine) run() error {
 	followCtx, stop := context.WithCancel(context.Background())
 	e.stop = stop
 	go e.follow(followCtx)
+	return e.awaitLoad()
+}
+
+// awaitLoad waits while another process loads a graph into the cluster,
+// for up to ten minutes (a large graph's load).
+func (e *etcdEngine) awaitLoad() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	return e.waitLoaded(ctx)

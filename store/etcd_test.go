@@ -355,7 +355,7 @@ func dirNames(t *testing.T, dir string) []string {
 	return names
 }
 
-// TestEtcd_leaderLost: a 3-member cluster loses its leader during a burst
+// TestEtcd_leaderLost: a 3-member cluster's leader crashes during a burst
 // of writes. Reads keep being answered (from the mirror); writes are
 // accepted again once a new leader is elected; no acknowledged write is
 // lost.
@@ -411,7 +411,7 @@ func TestEtcd_leaderLost(t *testing.T) {
 	mu.Lock()
 	before := len(acked)
 	mu.Unlock()
-	c.Stop(leader)
+	c.Kill(leader) // as a crash: no leadership handed over, connections cut
 	// Reads answer while the cluster elects.
 	MustView(t, s, func(tx *store.Tx) error {
 		_, err := tx.Entity("hub")
@@ -508,4 +508,63 @@ func TestEtcd_seedTogether(t *testing.T) {
 		}
 		assertHolds(t, s, d, nil)
 	}
+}
+
+// TestEtcd_openDuringLoad: a store opened while no load is under way, on
+// a cluster another process begins loading a graph into before the store
+// has started (two servers started at once on an empty cluster, one
+// seeding it), waits for the load and opens on what it loaded, instead of
+// failing with the load's UNAVAILABLE.
+func TestEtcd_openDuringLoad(t *testing.T) {
+	c, err := etcdtest.Shared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := etcdtest.Prefix(t.Name())
+	url := clusterURL(t, prefix)
+	first := mustOpenLocation(t, url)
+	MustSync(t, first, hubDataset())
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx := context.Background()
+	schemaKey, commitKey := "/"+prefix+"/meta/schema", "/"+prefix+"/commit"
+	loaded := make(chan struct{})
+	store.AfterRun(t, func(s *store.Store) {
+		// The load's marker, as a load writes it (with the commit key, so
+		// that a write begun before it runs again and finds it) ...
+		resp, err := cli.Get(ctx, schemaKey)
+		if err != nil || len(resp.Kvs) != 1 {
+			t.Errorf("the schema version's key: %v %v", resp, err)
+			close(loaded)
+			return
+		}
+		schema := string(resp.Kvs[0].Value)
+		if _, err := cli.Txn(ctx).Then(clientv3.OpPut(schemaKey, "loading"), clientv3.OpPut(commitKey, "load-began")).Commit(); err != nil {
+			t.Error(err)
+		}
+		if err := s.CatchUp(ctx); err != nil { // the store starts on a graph being loaded
+			t.Error(err)
+		}
+		// ... and its end, a little later.
+		go func() {
+			defer close(loaded)
+			time.Sleep(300 * time.Millisecond)
+			if _, err := cli.Txn(ctx).Then(clientv3.OpPut(schemaKey, schema), clientv3.OpPut(commitKey, "load-ended")).Commit(); err != nil {
+				t.Error(err)
+			}
+		}()
+	})
+	s, err := store.Open(url, store.Options{Timeout: testTimeout})
+	<-loaded
+	if err != nil {
+		t.Fatalf("open during a load: %v", err)
+	}
+	defer s.Close()
+	if err := s.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertHolds(t, s, hubDataset(), nil)
 }

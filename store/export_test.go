@@ -38,3 +38,10 @@ func ForgetSeeded(tb interface{ Fatal(...any) }, s *Store) {
 
 // Watching returns how many watches of revocations s holds.
 func Watching(s *Store) int { return s.revocations.watching() }
+
+// AfterRun sets what Open calls between the engine's start and the
+// store's, until the test ends.
+func AfterRun(tb interface{ Cleanup(func()) }, fn func(*Store)) {
+	afterRun = fn
+	tb.Cleanup(func() { afterRun = func(*Store) {} })
+}

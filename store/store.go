@@ -87,12 +87,28 @@ func Open(loc string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.start(); err != nil {
+	afterRun(s)
+	err = s.start()
+	if e, ok := s.eng.(*etcdEngine); ok {
+		// Another process may have begun loading a graph into the
+		// cluster after run waited for loads (two servers started at once
+		// on an empty cluster, one seeding it): wait for that load too.
+		for IsLoading(err) {
+			if err = e.awaitLoad(); err == nil {
+				err = s.start()
+			}
+		}
+	}
+	if err != nil {
 		s.eng.close()
 		return nil, fmt.Errorf("open %s: %w", s.eng.location(), err)
 	}
 	return s, nil
 }
+
+// afterRun is called by Open between the engine's start and the store's:
+// tests make that the moment another process begins a load.
+var afterRun = func(*Store) {}
 
 // IsFile reports whether the store is a bbolt file (not a cluster).
 func (s *Store) IsFile() bool {
