@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"tupu"
 	"tupu/indexer"
 	"tupu/internal/etcdtest"
+	"tupu/internal/syncbuf"
 	"tupu/search"
 	"tupu/seed"
 	"tupu/store"
@@ -203,7 +203,7 @@ func TestStart_progress(t *testing.T) {
 	}
 	var entities uint64
 	s.View(func(tx *store.Tx) error { entities = uint64(tx.CountEntities("")); return nil })
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	x, err := indexer.Start(filepath.Join(t.TempDir(), "search"), s, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -251,25 +251,6 @@ func TestStart_progress(t *testing.T) {
 	if len(percents) < 2 || !slices.IsSorted(percents) {
 		t.Errorf("progress lines: percents %v, want several, rising", percents)
 	}
-}
-
-// lockedBuffer is a log destination safe for the indexer's goroutine and
-// the test's.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestStart_indexAhead: an index that saw a later graph version than the

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tupu/internal/nodetest"
+	"tupu/internal/syncbuf"
 )
 
 // auditDir holds the graphql-http audit script and its pinned packages.
@@ -28,7 +29,7 @@ func TestGraphQLHTTPAudit(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "tupu.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	exited := make(chan error, 1)
 	go func() {
 		exited <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db},

@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"tupu/internal/syncbuf"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser; .ci/run
@@ -202,13 +204,13 @@ func needChromium(t *testing.T) {
 // and a fresh database, with args added to its command line, and returns
 // the URL it serves and its log. It stops when the test ends, and the test
 // fails if it does not stop cleanly.
-func startProgram(t *testing.T, ctx context.Context, args ...string) (base string, serverLog *syncBuffer) {
+func startProgram(t *testing.T, ctx context.Context, args ...string) (base string, serverLog *syncbuf.Buffer) {
 	t.Helper()
 	// Made before anything that writes into it, so that it is removed only
 	// after the server has stopped (cleanups run last first).
 	db := filepath.Join(t.TempDir(), "tupu.db")
 	srvCtx, stopServer := context.WithCancel(ctx)
-	serverLog = &syncBuffer{}
+	serverLog = &syncbuf.Buffer{}
 	exited := make(chan error, 1)
 	go func() {
 		exited <- run(srvCtx, append([]string{"--addr", "127.0.0.1:0", "--db", db}, args...), func(string) string { return "" }, io.Discard, serverLog)
@@ -230,7 +232,7 @@ func startProgram(t *testing.T, ctx context.Context, args ...string) (base strin
 // waitForSearch waits until the program's log says its search index is
 // built: until then search answers UNAVAILABLE, and on a loaded machine
 // the build can outlast a page's first search.
-func waitForSearch(t *testing.T, serverLog *syncBuffer) {
+func waitForSearch(t *testing.T, serverLog *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for !strings.Contains(serverLog.String(), "the search index is built") {
@@ -244,10 +246,10 @@ func waitForSearch(t *testing.T, serverLog *syncBuffer) {
 // startBrowser starts a headless Chromium with a fresh profile (so pages
 // find nothing saved) that makes no requests of its own, and returns a
 // context for driving one tab of it. It stops when the test ends.
-func startBrowser(t *testing.T, ctx context.Context) (context.Context, *syncBuffer) {
+func startBrowser(t *testing.T, ctx context.Context) (context.Context, *syncbuf.Buffer) {
 	t.Helper()
 	profile := t.TempDir()
-	browserLog := &syncBuffer{}
+	browserLog := &syncbuf.Buffer{}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,

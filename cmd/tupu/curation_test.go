@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"tupu"
+	"tupu/internal/syncbuf"
 	"tupu/store"
 )
 
@@ -179,7 +180,7 @@ func curToken(tb testing.TB, db, name, role string) string {
 // curServer is a running `tupu serve`.
 type curServer struct {
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 	exited <-chan error
 	url    string // http://127.0.0.1:PORT/
 }

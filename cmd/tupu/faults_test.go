@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"tupu"
+	"tupu/internal/syncbuf"
 	"tupu/store"
 )
 
@@ -323,7 +324,7 @@ func TestBinary_fullDisk(t *testing.T) {
 
 // faultsLogged waits up to two seconds for the log to hold s: the log
 // comes through a pipe, behind the answer.
-func faultsLogged(log *syncBuffer, s string) bool {
+func faultsLogged(log *syncbuf.Buffer, s string) bool {
 	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if strings.Contains(log.String(), s) {
 			return true
@@ -367,7 +368,7 @@ func faultsServing(log func() string, exited <-chan error, bound time.Duration) 
 }
 
 // faultsStart starts serve on path and waits for it to serve or exit.
-func faultsStart(t *testing.T, path string) (url string, log *syncBuffer, exited <-chan error, err error, took time.Duration) {
+func faultsStart(t *testing.T, path string) (url string, log *syncbuf.Buffer, exited <-chan error, err error, took time.Duration) {
 	t.Helper()
 	if _, err := buildBinary(); err != nil { // not part of the time to start
 		t.Fatal(err)
@@ -384,7 +385,7 @@ func faultsStart(t *testing.T, path string) (url string, log *syncBuffer, exited
 
 // faultsCheckRefusal checks a refused start: quick, non-zero, naming the
 // file, no panic or fault.
-func faultsCheckRefusal(t *testing.T, path string, log *syncBuffer, err error, took time.Duration) {
+func faultsCheckRefusal(t *testing.T, path string, log *syncbuf.Buffer, err error, took time.Duration) {
 	t.Helper()
 	t.Logf("exits after %s: %v: %.400s", took, err, strings.TrimSpace(log.String()))
 	if took > faultsStartBound {
@@ -570,7 +571,7 @@ var faultsProbes = []string{
 // faultsProbe runs faultsProbes on a server over a damaged file: each must
 // be answered, with data or an error, and the server must stay up. It
 // reports whether any answer was an error.
-func faultsProbe(t *testing.T, url string, log *syncBuffer, exited <-chan error) (errored bool) {
+func faultsProbe(t *testing.T, url string, log *syncbuf.Buffer, exited <-chan error) (errored bool) {
 	t.Helper()
 	for _, q := range faultsProbes {
 		r, err := curPost(url, "", q, nil)

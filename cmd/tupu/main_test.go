@@ -23,26 +23,8 @@ import (
 	"github.com/coder/websocket"
 
 	"tupu/graph"
+	"tupu/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from the server's goroutines
-// while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 var servingURL = regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/)`)
 
@@ -100,7 +82,7 @@ func TestRun(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "sub", "tupu.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	exited := make(chan error, 1)
 	go func() {
 		exited <- run(ctx, []string{"--addr", "127.0.0.1:0"}, func(name string) string {
@@ -231,14 +213,14 @@ func (e *buildError) Error() string { return "go build: " + string(e.out) }
 
 // start runs the built program with args and returns it with its log and
 // a channel that receives its exit status once.
-func start(tb testing.TB, args ...string) (*exec.Cmd, *syncBuffer, <-chan error) {
+func start(tb testing.TB, args ...string) (*exec.Cmd, *syncbuf.Buffer, <-chan error) {
 	tb.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cmd := exec.Command(bin, args...)
-	var log syncBuffer
+	var log syncbuf.Buffer
 	cmd.Stderr, cmd.Stdout = &log, &log
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -397,11 +379,11 @@ func TestRun_accessLog(t *testing.T) {
 
 // runJSONLogged runs the program on a new database with JSON logs, and
 // returns its URL, its log, and what stops it and waits until it has.
-func runJSONLogged(t *testing.T) (url string, log *syncBuffer, stop func()) {
+func runJSONLogged(t *testing.T) (url string, log *syncbuf.Buffer, stop func()) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "tupu.db")
 	ctx, cancel := context.WithCancel(context.Background())
-	log = &syncBuffer{}
+	log = &syncbuf.Buffer{}
 	exited := make(chan error, 1)
 	go func() {
 		exited <- run(ctx, []string{"--addr", "127.0.0.1:0", "--db", db, "--log-format", "json"}, func(string) string { return "" }, io.Discard, log)

@@ -26,6 +26,7 @@ import (
 
 	"tupu/graph"
 	"tupu/internal/etcdtest"
+	"tupu/internal/syncbuf"
 )
 
 // TestPackaging_nginx runs packaging/nginx/tupu.conf as shipped (only the
@@ -255,7 +256,7 @@ func needNginx(t *testing.T) string {
 // proxied is a `tupu serve` behind the proxy.
 type proxied struct {
 	cmd    *exec.Cmd
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 	exited <-chan error
 	url    string // http://127.0.0.1:PORT/
 	addr   string // 127.0.0.1:PORT
@@ -327,7 +328,7 @@ http {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(nginx, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", main, "-g", "daemon off;")
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tupu/internal/syncbuf"
 )
 
 // TestDocs_clusterWalkthrough runs the commands of docs/cluster.md's
@@ -60,7 +62,7 @@ func TestDocs_clusterWalkthrough(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PATH="+path+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var log syncBuffer
+	var log syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -131,7 +133,7 @@ func walkthroughScript(tb testing.TB, doc, heading string) string {
 
 // waitReady waits until the server at base reports ready (/readyz), or
 // the script it runs in ends.
-func waitReady(tb testing.TB, base string, exited <-chan error, log *syncBuffer) {
+func waitReady(tb testing.TB, base string, exited <-chan error, log *syncbuf.Buffer) {
 	tb.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for {

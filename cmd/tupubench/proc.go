@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"tupu/internal/syncbuf"
 )
 
 // children are the processes the harness started; killChildren ends them
@@ -53,24 +55,7 @@ type server struct {
 	name string
 	url  string // http://127.0.0.1:PORT
 	cmd  *exec.Cmd
-	log  *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	log  *syncbuf.Buffer
 }
 
 var listenURL = regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/?`)
@@ -80,7 +65,7 @@ var listenURL = regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/?`)
 func startServer(ctx context.Context, name string, timeout time.Duration, logFile io.Writer, path string, args ...string) (*server, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=") // the server's own default
-	s := &server{name: name, cmd: cmd, log: &lockedBuffer{}}
+	s := &server{name: name, cmd: cmd, log: &syncbuf.Buffer{}}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := startChild(cmd); err != nil {
