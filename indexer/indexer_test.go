@@ -24,7 +24,13 @@ import (
 
 func mustStore(t *testing.T) *store.Store {
 	t.Helper()
-	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
+	return seededStore(t, filepath.Join(t.TempDir(), "tupu.db"))
+}
+
+// seededStore opens the store at loc, a file or a cluster, and seeds it.
+func seededStore(t *testing.T, loc string) *store.Store {
+	t.Helper()
+	s, err := store.Open(loc, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,19 +277,7 @@ func TestStart_indexAhead(t *testing.T) {
 					t.Cleanup(c.Close)
 					loc = c.URL("graph", "")
 				}
-				s, err := store.Open(loc, store.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { s.Close() })
-				d, err := seed.Load(seed.Data())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
-					t.Fatal(err)
-				}
-				return s
+				return seededStore(t, loc)
 			}
 			dir := filepath.Join(t.TempDir(), "search")
 			old := open()

@@ -306,8 +306,7 @@ func (p *clusterPair) quorumLost(t *testing.T) {
 	lost := time.Now()
 
 	// Reads without a token are answered meanwhile, on both servers.
-	stopReading := make(chan struct{})
-	rd := &readers{stop: stopReading, per: map[string]*readStats{}}
+	rd := &readers{goroutines: newGoroutines(), per: map[string]*readStats{}}
 	for n, key := range keys {
 		st := &readStats{}
 		rd.per[n.name] = st
@@ -557,8 +556,7 @@ func clusterPoll(within time.Duration, cond func() bool) bool {
 
 // burst records every write of the writers and its answer.
 type burst struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
+	goroutines
 
 	mu         sync.Mutex
 	acked      map[string]burstWrite // by note
@@ -581,7 +579,7 @@ type burstWrite struct {
 // under; the notes they write begin with label.
 func (p *clusterPair) startBurst(t *testing.T, label string, keys map[*clusterNode][]string) *burst {
 	t.Helper()
-	w := &burst{stop: make(chan struct{}), acked: map[string]burstWrite{}, refused: map[string]burstWrite{}, unanswered: map[string]burstWrite{}}
+	w := &burst{goroutines: newGoroutines(), acked: map[string]burstWrite{}, refused: map[string]burstWrite{}, unanswered: map[string]burstWrite{}}
 	for n, ks := range keys {
 		for _, key := range ks {
 			v, _ := entityNote(t, n.url, key)
@@ -638,13 +636,22 @@ func (w *burst) write(secret, label, server, base, key string, v int) {
 	}
 }
 
-func (w *burst) stopAndWait() {
+// goroutines run until told to stop.
+type goroutines struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newGoroutines() goroutines { return goroutines{stop: make(chan struct{})} }
+
+// stopAndWait tells them to stop, once, and waits until they have.
+func (g *goroutines) stopAndWait() {
 	select {
-	case <-w.stop:
+	case <-g.stop:
 	default:
-		close(w.stop)
+		close(g.stop)
 	}
-	w.wg.Wait()
+	g.wg.Wait()
 }
 
 // waitAcked waits, up to within, until cond holds of the acknowledged
@@ -819,10 +826,9 @@ func readHistory(tb testing.TB, base, key string) clusterHistory {
 // through it, again and again.
 
 type readers struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	per  map[string]*readStats
+	goroutines
+	mu  sync.Mutex
+	per map[string]*readStats
 }
 
 // readStats is what the reads of one server came to.
@@ -846,7 +852,7 @@ func (s readStats) answeredWithin(from, to time.Time) int {
 }
 
 func startReaders(t *testing.T, keys map[*clusterNode][]string, secret string) *readers {
-	rd := &readers{stop: make(chan struct{}), per: map[string]*readStats{}}
+	rd := &readers{goroutines: newGoroutines(), per: map[string]*readStats{}}
 	for n, ks := range keys {
 		st := &readStats{}
 		rd.per[n.name] = st
@@ -888,15 +894,6 @@ func (rd *readers) read(st *readStats, base, secret string, keys []string) {
 		rd.mu.Unlock()
 		time.Sleep(2 * time.Millisecond) // leaves the servers time for the writes
 	}
-}
-
-func (rd *readers) stopAndWait() {
-	select {
-	case <-rd.stop:
-	default:
-		close(rd.stop)
-	}
-	rd.wg.Wait()
 }
 
 func (rd *readers) of(server string) readStats {
