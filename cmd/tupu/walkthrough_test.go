@@ -69,7 +69,12 @@ func TestDocs_clusterWalkthrough(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	// A test that runs out of go test's time panics without cleaning up:
+	// the members and servers would outlive it, on the walk-through's
+	// fixed ports. Well before that, they are ended, and the test fails.
+	watchdog := time.AfterFunc(4*time.Minute, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	t.Cleanup(func() {
+		watchdog.Stop()
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-exited:
