@@ -62,6 +62,9 @@ type etcdEngine struct {
 
 	stop context.CancelFunc
 	done chan struct{}
+
+	// unannounce removes the key that says a server runs (see Announce).
+	unannounce func()
 }
 
 // mirrorBucket is the mirror's own bbolt bucket (beside the layout's):
@@ -134,6 +137,9 @@ func (e *etcdEngine) awaitLoad() error {
 func (e *etcdEngine) location() string { return e.cfg.location() }
 
 func (e *etcdEngine) close() error {
+	if e.unannounce != nil {
+		e.unannounce()
+	}
 	if e.stop != nil {
 		e.stop()
 		<-e.done

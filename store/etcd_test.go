@@ -568,3 +568,40 @@ func TestEtcd_openDuringLoad(t *testing.T) {
 	}
 	assertHolds(t, s, hubDataset(), nil)
 }
+
+// TestEtcd_servers: each server over a cluster says it runs, under a name
+// of its own, for as long as its store is open.
+func TestEtcd_servers(t *testing.T) {
+	url := clusterURL(t, etcdtest.Prefix(t.Name()))
+	a := mustOpenLocation(t, url)
+	b, err := store.Open(url, store.Options{Timeout: testTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if running, err := a.Servers(ctx); err != nil || len(running) != 0 {
+		t.Fatalf("servers before any said it runs: %q, %v", running, err)
+	}
+	for name, s := range map[string]*store.Store{"a": a, "b": b} {
+		if err := s.Announce(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	running, err := a.Servers(ctx)
+	if slices.Sort(running); err != nil || !slices.Equal(running, []string{"a", "b"}) {
+		t.Errorf("servers: %q, %v; want a and b", running, err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := a.Servers(ctx); err != nil || !slices.Equal(running, []string{"a"}) {
+		t.Errorf("servers once b closed: %q, %v; want a", running, err)
+	}
+	file := MustOpen(t)
+	if err := file.Announce("file"); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := file.Servers(ctx); err != nil || len(running) != 0 {
+		t.Errorf("servers over a file: %q, %v; want none", running, err)
+	}
+}

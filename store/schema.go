@@ -616,6 +616,10 @@ func etcdBucketPrefix(prefix string, b bucket) string { return prefix + b.name()
 // etcdCommitKey is the key every commit of the engine writes.
 func etcdCommitKey(prefix string) string { return prefix + "commit" }
 
+// etcdServersPrefix is where the servers over a cluster say they run (see
+// Store.Announce): a key each, outside every bucket.
+func etcdServersPrefix(prefix string) string { return prefix + "servers/" }
+
 // bucketsByName finds a bucket by its name.
 var bucketsByName = func() map[string]bucket {
 	m := make(map[string]bucket, numBuckets)

@@ -288,7 +288,8 @@ Into a cluster (--store), the backup is copied into the prefix as tupu
 migrate copies a graph, with progress; until the copy is whole the
 cluster's servers answer UNAVAILABLE. A prefix that holds a graph (or
 tokens) is refused unless --force: then stop every server over the prefix
-first, as for a file; the copy's first commit deletes what the prefix held
+first, as for a file (the restore refuses while one runs, naming it); the
+copy's first commit deletes what the prefix held
 (etcdctl get --rev reads it back until the cluster compacts that revision),
 and each server builds its search index again when it starts.
 `
@@ -452,6 +453,17 @@ func restoreIntoCluster(ctx context.Context, file, loc string, force bool, stder
 	replacing := dst.CheckEmpty()
 	if replacing != nil && !force {
 		return fmt.Errorf("restore: %w; to replace the graph there, stop every server over it and add --force (or restore into another prefix)", replacing)
+	}
+	running, err := dst.Servers(ctx)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if len(running) > 0 {
+		who := fmt.Sprintf("%d servers run", len(running))
+		if len(running) == 1 {
+			who = "a server runs"
+		}
+		return fmt.Errorf("restore: %s over %s, and would go on with the caches and search index of the graph it replaces: stop them first (%s); a server killed is forgotten %d s after", who, dst.Path(), strings.Join(running, "; "), store.ServerLeaseTTL)
 	}
 
 	dir, err := os.MkdirTemp("", "tupu-restore-")

@@ -310,6 +310,14 @@ func serve(ctx context.Context, c *config, log *slog.Logger, tracing bool) error
 		return err
 	}
 	defer s.Close()
+	if !s.IsFile() {
+		// Said in the cluster for as long as the server runs, so that a
+		// restore that would replace the graph under it refuses.
+		host, _ := os.Hostname()
+		if err := s.Announce(fmt.Sprintf("http://%s/ on %s (pid %d)", ln.Addr(), host, os.Getpid())); err != nil {
+			log.Warn("could not record this server in the cluster: tupu restore --force will not know it runs", "error", err)
+		}
+	}
 	if err := seedIfEmpty(s, log); err != nil {
 		return err
 	}

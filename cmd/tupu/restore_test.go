@@ -455,6 +455,14 @@ func TestRestore_intoCluster(t *testing.T) {
 	secret := curTokenAt(t, "editor", "--store", url)
 	v, _ := entityNote(t, srv.url, "yunyang-county")
 	curMust(t, srv.url, secret, clusterUpdate, map[string]any{"in": map[string]any{"id": "yunyang-county", "expectedVersion": v, "note": "after the restore"}}, nil)
+	// While the server runs, --force is refused, naming it.
+	_, stderr, _, err = curCLI(t, time.Minute, "restore", backup, "--store", url, "--force")
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr, "a server runs over") || !strings.Contains(stderr, srv.url) {
+		t.Errorf("a restore with --force while a server runs over the prefix: %v: %s", err, stderr)
+	}
+	if _, note := entityNote(t, srv.url, "yunyang-county"); note != "after the restore" {
+		t.Error("a refused restore changed the graph in the cluster")
+	}
 	srv.stop(t)
 	_, stderr = curMustCLI(t, "restore", backup, "--store", url, "--force")
 	if !strings.Contains(stderr, "etcdctl get --rev=") {
