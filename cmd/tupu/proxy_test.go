@@ -708,9 +708,12 @@ func (r *relay) pass(c net.Conn) {
 				}
 				r.mu.Unlock()
 				if dropped != nil {
+					// Said before the connection ends: the proxy answers
+					// its client as soon as it sees the end, and the test
+					// asks, once answered, whether this relay dropped it.
+					close(dropped)
 					c.Close()
 					s.Close()
-					close(dropped)
 					return
 				}
 				if _, err := s.Write(buf[:n]); err != nil {
