@@ -198,17 +198,16 @@ func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r
 
 // write runs fn in one write transaction as the request's token, which
 // must allow role. The reads that follow (the payload) see the write: they
-// begin a new snapshot. A request that has run out of time writes nothing.
+// begin a new snapshot. The write ends with the request: one that has run
+// out of time writes nothing, and one under way on a cluster is not
+// waited for past it (see store.Update).
 func (r *mutationResolver) write(ctx context.Context, role store.Role, fn func(tx *store.Tx, actor string) error) error {
 	tok, err := Authorize(ctx, role)
 	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	releaseSnapshot(ctx)
-	return r.store.Update(func(tx *store.Tx) error { return fn(tx, tok.Name) })
+	return r.store.Update(ctx, func(tx *store.Tx) error { return fn(tx, tok.Name) })
 }
 
 func source(in *model.SourceInput) *tupu.Source {

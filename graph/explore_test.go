@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -177,7 +178,7 @@ func TestFactsAcrossGraph(t *testing.T) {
 
 	// Ordering by value compares normalized values across entities and
 	// units: 3 万台 (30,000) ranks above 20,000 台 and 5 台.
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := s.Store.Update(context.Background(), func(tx *store.Tx) error {
 		if _, err := tx.AddDocument("test", tupu.Document{Key: "units-test", Title: "产量", Text: "华为年产20000台。ARM年产3万台。SONY年产5台。"}); err != nil {
 			return err
 		}

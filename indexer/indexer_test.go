@@ -56,7 +56,7 @@ func found(t *testing.T, ix *indexer.Indexer, text, key string) bool {
 
 func create(t *testing.T, s *store.Store, key, name string) {
 	t.Helper()
-	err := s.Update(func(tx *store.Tx) error {
+	err := s.Update(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.CreateEntity("test", tupu.Entity{Key: key, Kind: tupu.KindProject, Name: name, Note: "A test entity the article does not name.",
 			Source: &tupu.Source{Document: "yubei-2021", Quote: "渝北区高质量发展经济做到了领跑"}})
 		return err

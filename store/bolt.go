@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -125,7 +126,10 @@ func (e *boltEngine) begin() (snapshot, error) {
 	return &boltSnapshot{e: e, t: &boltTx{tx: tx}}, nil
 }
 
-func (e *boltEngine) update(fn func(writeTx) error) error {
+func (e *boltEngine) update(ctx context.Context, fn func(writeTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var c commit

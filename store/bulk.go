@@ -702,7 +702,7 @@ func (l *loader) finish(noSync bool) error {
 		return err
 	}
 	l.db.NoSync = noSync // the last commit syncs as every commit does
-	err := l.s.eng.update(func(w writeTx) error {
+	err := l.s.eng.update(context.Background(), func(w writeTx) error {
 		t := &Tx{r: w, w: w}
 		err := writeStatistics(t, func(entity []byte) (tupu.Kind, bool) {
 			return l.kindOfEntity(string(entity))
@@ -728,7 +728,7 @@ func (l *loader) finish(noSync bool) error {
 // clear empties the buckets a failed load may have written, and restores
 // the schema version.
 func (l *loader) clear() error {
-	return l.s.eng.update(func(w writeTx) error {
+	return l.s.eng.update(context.Background(), func(w writeTx) error {
 		t := &Tx{r: w, w: w}
 		for _, b := range dataBuckets {
 			if err := t.clear(b); err != nil {

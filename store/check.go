@@ -158,7 +158,7 @@ func (s *Store) CheckRules(ctx context.Context, report func(tupu.Problem) error)
 // rules of this version (a CheckRules found nothing), so that they are not
 // checked again at start.
 func (s *Store) RecordRulesPassed() error {
-	return s.eng.update(markRulesPassed)
+	return s.eng.update(context.Background(), markRulesPassed)
 }
 
 // RulesPassed records the same with the next write transaction, whatever

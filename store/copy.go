@@ -241,14 +241,14 @@ func (e *boltEngine) fill(ctx context.Context, src readTx, o fillOptions) error 
 	}()
 	db.NoSync = noSync
 	if copyErr != nil {
-		if cerr := e.update(clearGraph(withTokens)); cerr != nil {
+		if cerr := e.update(context.Background(), clearGraph(withTokens)); cerr != nil {
 			return fmt.Errorf("%w (and emptying %s again failed: %v)", copyErr, e.location(), cerr)
 		}
 		return copyErr
 	}
 	// The meta bucket, last, in a commit of the engine: the store learns
 	// from it that it holds a new graph.
-	return e.update(func(w writeTx) error {
+	return e.update(context.Background(), func(w writeTx) error {
 		for _, m := range meta {
 			if err := w.put(bucketMeta, m[0], m[1]); err != nil {
 				return err

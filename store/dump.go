@@ -103,7 +103,7 @@ func (s *Store) Import(d *Dump) error {
 		// A cluster takes a whole graph only as a copy (see throughFile).
 		return s.throughFile(context.Background(), func(tmp *Store) error { return tmp.Import(d) })
 	}
-	return s.Update(func(t *Tx) error {
+	return s.Update(context.Background(), func(t *Tx) error {
 		if t.CountEntities("") > 0 || !t.empty(bucketDocuments) || !t.empty(bucketHistory) {
 			return tupu.Errorf(tupu.Conflict, "import needs an empty database")
 		}

@@ -1,6 +1,9 @@
 package store
 
-import "bytes"
+import (
+	"bytes"
+	"context"
+)
 
 // The engine under the graph.
 //
@@ -139,7 +142,10 @@ type engine interface {
 	// update runs fn in a write transaction and commits its writes, if
 	// any, atomically. It returns once the commit has reached the store
 	// (see commit). fn may run more than once; only its last run commits.
-	update(fn func(writeTx) error) error
+	// When ctx ends first, the commit is not begun, or its outcome may be
+	// unknown (see etcdEngine.update); a file's commits are not waited
+	// for, and ignore it once begun.
+	update(ctx context.Context, fn func(writeTx) error) error
 	// location names the store for people: a file's path, or a cluster's
 	// endpoints and prefix (never its credentials).
 	location() string

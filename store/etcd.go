@@ -74,8 +74,9 @@ var (
 	keyMirrorRev = []byte("rev")
 )
 
-// commitTimeout bounds one write: its attempts, and the wait for a new
-// leader when the cluster is electing one.
+// commitTimeout bounds one write that no request bounds sooner (the
+// API's writes end with their request, --timeout): its attempts, and the
+// wait for a new leader when the cluster is electing one.
 const commitTimeout = 30 * time.Second
 
 // openEtcd connects to the cluster at loc and fills a new mirror; run
@@ -448,7 +449,7 @@ func (e *etcdEngine) waitRev(ctx context.Context, rev int64) error {
 			return e.failed
 		}
 		if err := ctx.Err(); err != nil {
-			return tupu.Errorf(tupu.Unavailable, "the cluster %s committed, but its changes have not reached this server yet; read again shortly", e.cfg.location())
+			return tupu.Errorf(tupu.Unavailable, "this server has not yet received every change the cluster %s made up to revision %d; try again shortly", e.cfg.location(), rev)
 		}
 		e.cond.Wait()
 	}
@@ -550,10 +551,19 @@ func (s *mirrorSnapshot) end() { s.t.tx.Rollback() }
 
 // Writes.
 
-func (e *etcdEngine) update(fn func(writeTx) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+// update commits fn's writes as one etcd transaction whose compare holds
+// only if nothing was committed since the snapshot fn ran on; when
+// another commit came first, fn runs again on the graph it left. When ctx
+// ends while a commit is under way, the commit's outcome may be unknown
+// (the cluster took it, and has not said whether it made it); the answer
+// says so, and never that nothing was written.
+func (e *etcdEngine) update(ctx context.Context, fn func(writeTx) error) error {
+	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
 	defer cancel()
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // no commit of this write is under way: none was made
+		}
 		var (
 			rev  int64
 			ops  []clientv3.Op
@@ -593,7 +603,7 @@ func (e *etcdEngine) update(fn func(writeTx) error) error {
 			Then(ops...).Commit()
 		switch {
 		case err == nil && resp.Succeeded:
-			return e.waitRev(ctx, resp.Header.Revision)
+			return e.waitCommitted(ctx, resp.Header.Revision)
 		case err == nil:
 			// Another commit came after the snapshot: run again on the
 			// graph it left.
@@ -610,13 +620,26 @@ func (e *etcdEngine) update(fn func(writeTx) error) error {
 			if rerr != nil {
 				// The cluster may still commit it, once it has a leader
 				// again: the client must not take this for a refusal.
-				return errors.Join(tupu.Errorf(tupu.Unavailable, "the cluster %s lost its leader while this change was being committed, and has not said since whether it was made: it may yet be, once the cluster has a leader again; read what it changes before making it again", e.cfg.location()), err, rerr)
+				return errors.Join(tupu.Errorf(tupu.Unavailable, "the cluster %s took this change, and has not said whether it was made (it lost its leader, or did not answer within the request's time): it may yet be, once the cluster has a leader again; read what it changes before making it again", e.cfg.location()), err, rerr)
 			}
 			if at > 0 {
-				return e.waitRev(ctx, at)
+				return e.waitCommitted(ctx, at)
 			}
 		}
 	}
+}
+
+// waitCommitted waits until the commit at rev, this server's own, has
+// reached its mirror, so that the writer reads its write. It waits past
+// the end of ctx: the change is made, and an answer that said otherwise
+// would be wrong.
+func (e *etcdEngine) waitCommitted(ctx context.Context, rev int64) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := e.waitRev(ctx, rev); err != nil {
+		return errors.Join(tupu.Errorf(tupu.Unavailable, "the cluster %s made this change, but it has not reached this server yet; read again shortly", e.cfg.location()), err)
+	}
+	return nil
 }
 
 // fits returns COMPLEXITY_LIMIT for a commit of n operations and about

@@ -68,7 +68,7 @@ func TestEtcd_limits(t *testing.T) {
 		return err
 	})
 	v := MustGraphVersion(t, s)
-	err := s.Update(func(tx *store.Tx) error {
+	err := s.Update(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.RemoveEntity("test", "hub", 1, true)
 		return err
 	})
@@ -137,7 +137,7 @@ func TestEtcd_sharedGraph(t *testing.T) {
 	errs := make([]error, 2)
 	for i, s := range []*store.Store{a, b} {
 		wg.Go(func() {
-			errs[i] = s.Update(func(tx *store.Tx) error {
+			errs[i] = s.Update(context.Background(), func(tx *store.Tx) error {
 				_, err := tx.UpdateEntity("w", "c01", 2, func(e *tupu.Entity) { e.Note = fmt.Sprint("writer ", i) })
 				return err
 			})
@@ -384,7 +384,7 @@ func TestEtcd_leaderLost(t *testing.T) {
 			default:
 			}
 			note := fmt.Sprintf("burst %04d", i)
-			err := s.Update(func(tx *store.Tx) error {
+			err := s.Update(context.Background(), func(tx *store.Tx) error {
 				e, err := tx.Entity("lonely")
 				if err != nil {
 					return err

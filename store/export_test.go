@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // Test-only exports: the raw contents of buckets, for tests that compare
 // two stores byte for byte.
 
@@ -31,7 +33,7 @@ func RawBucket(s *Store, name string) (keys, values [][]byte, err error) {
 // ForgetSeeded empties the record of what seeding wrote, as in a database
 // seeded before the record was kept.
 func ForgetSeeded(tb interface{ Fatal(...any) }, s *Store) {
-	if err := s.Update(func(t *Tx) error { return t.clear(bucketSeeded) }); err != nil {
+	if err := s.Update(context.Background(), func(t *Tx) error { return t.clear(bucketSeeded) }); err != nil {
 		tb.Fatal(err)
 	}
 }

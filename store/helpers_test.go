@@ -9,6 +9,7 @@ package store_test
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -112,7 +113,7 @@ func mustCheckAndClose(tb testing.TB, s *store.Store) {
 // MustUpdate runs fn in a write transaction and fails the test on error.
 func MustUpdate(tb testing.TB, s *store.Store, fn func(*store.Tx) error) {
 	tb.Helper()
-	if err := s.Update(fn); err != nil {
+	if err := s.Update(context.Background(), fn); err != nil {
 		tb.Fatalf("Update: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -255,7 +256,7 @@ func (t *Tx) startEpoch() (string, error) {
 // number; both empty when there was none). Clients holding positions in
 // the backup's history or in the replaced one are refused from now on.
 func (s *Store) Restored(replacedEpoch string, replacedSeq uint64) (epoch string, err error) {
-	err = s.Update(func(t *Tx) error {
+	err = s.Update(context.Background(), func(t *Tx) error {
 		previous := t.HistoryEpoch()
 		if epoch, err = t.startEpoch(); err != nil {
 			return err

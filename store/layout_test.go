@@ -29,7 +29,7 @@ func testLayout(t *testing.T) {
 	s := MustOpen(t)
 	MustSync(t, s, syncV1())
 	MustSync(t, s, syncV2())
-	if err := s.Update(func(tx *store.Tx) error {
+	if err := s.Update(context.Background(), func(tx *store.Tx) error {
 		_, _, err := tx.CreateToken(store.ActorOffline, "curator", store.RoleEditor)
 		return err
 	}); err != nil {

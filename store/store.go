@@ -144,7 +144,7 @@ func (s *Store) start() error {
 	if s.readOnly {
 		err = s.eng.view(func(r readTx) error { return checkReadable(r) })
 	} else {
-		err = s.eng.update(func(w writeTx) error { return initSchema(&Tx{r: w, w: w}) })
+		err = s.eng.update(context.Background(), func(w writeTx) error { return initSchema(&Tx{r: w, w: w}) })
 	}
 	if err != nil {
 		return err
@@ -282,13 +282,16 @@ func (s *Store) timed(kind string) func() {
 // when another process committed first, it runs again on the graph as
 // that left it (so that, say, a version checked in fn is checked again);
 // fn must not do anything but read and write through its Tx.
-func (s *Store) Update(fn func(*Tx) error) error {
+// The write ends with ctx (a request's): when ctx has ended, nothing is
+// written; on a cluster, a commit under way when it ends is answered
+// UNAVAILABLE, saying that it may yet be made.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if s.readOnly {
 		return errors.New("the database is open read-only")
 	}
 	defer s.timed("write")()
 	rules := s.rulesPassed.Load()
-	err := s.eng.update(func(w writeTx) error {
+	err := s.eng.update(ctx, func(w writeTx) error {
 		t := &Tx{r: w, w: w}
 		if err := fn(t); err != nil {
 			return err

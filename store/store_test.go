@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -107,7 +108,7 @@ func TestOpen(t *testing.T) {
 		}
 		defer s.Close()
 		assertHolds(t, s, d, nil)
-		err = s.Update(func(tx *store.Tx) error {
+		err = s.Update(context.Background(), func(tx *store.Tx) error {
 			e := entity("other", tupu.KindDistrict, "其他区")
 			e.Version = 1
 			return tx.PutEntity(&e)
@@ -358,7 +359,7 @@ func testStore_Entity(t *testing.T) {
 	})
 
 	t.Run("kind_cannot_change", func(t *testing.T) {
-		err := s.Update(func(tx *store.Tx) error {
+		err := s.Update(context.Background(), func(tx *store.Tx) error {
 			e := park
 			e.Kind = tupu.KindCompany
 			e.Version = 2
@@ -449,12 +450,12 @@ func testStore_Facts(t *testing.T) {
 	})
 
 	t.Run("errors", func(t *testing.T) {
-		err := s.Update(func(tx *store.Tx) error {
+		err := s.Update(context.Background(), func(tx *store.Tx) error {
 			f := fact("nowhere", "gdp", 1, "2021")
 			return tx.PutFact(&f)
 		})
 		assertCode(t, err, tupu.NotFound)
-		err = s.Update(func(tx *store.Tx) error { return tx.DeleteFact("yubei", "gdp", "1999") })
+		err = s.Update(context.Background(), func(tx *store.Tx) error { return tx.DeleteFact("yubei", "gdp", "1999") })
 		assertCode(t, err, tupu.NotFound)
 		MustView(t, s, func(tx *store.Tx) error {
 			got, err := tx.Facts("acme", "", "")
@@ -558,7 +559,7 @@ func testStore_Relations(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				before := MustGraphVersion(t, s)
-				assertCode(t, s.Update(tc.fn), tupu.NotFound)
+				assertCode(t, s.Update(context.Background(), tc.fn), tupu.NotFound)
 				if got := MustGraphVersion(t, s); got != before {
 					t.Errorf("GraphVersion() = %d after a failed Update, want %d", got, before)
 				}
@@ -583,13 +584,13 @@ func testStore_Relations(t *testing.T) {
 	t.Run("to_itself", func(t *testing.T) {
 		s := MustOpen(t)
 		put(t, s, []tupu.Entity{entity("park", tupu.KindPark, "前沿科技城")}, nil, nil)
-		err := s.Update(func(tx *store.Tx) error {
+		err := s.Update(context.Background(), func(tx *store.Tx) error {
 			r := relation("park", tupu.PredPartOf, "park")
 			return tx.PutRelation(&r)
 		})
 		assertCode(t, err, tupu.BadUserInput)
 		// Whatever was written, the entity can still be deleted.
-		if err := s.Update(func(tx *store.Tx) error { return tx.DeleteEntity("park") }); err != nil {
+		if err := s.Update(context.Background(), func(tx *store.Tx) error { return tx.DeleteEntity("park") }); err != nil {
 			t.Errorf("DeleteEntity(park): %v", err)
 		}
 	})
@@ -638,7 +639,7 @@ func testStore_DeleteEntity(t *testing.T) {
 		return nil
 	})
 
-	err := s.Update(func(tx *store.Tx) error { return tx.DeleteEntity("c01") })
+	err := s.Update(context.Background(), func(tx *store.Tx) error { return tx.DeleteEntity("c01") })
 	assertCode(t, err, tupu.NotFound)
 }
 
@@ -670,7 +671,7 @@ func TestStore_Update(t *testing.T) { eachEngine(t, testStore_Update) }
 func testStore_Update(t *testing.T) {
 	t.Run("error_rolls_back", func(t *testing.T) {
 		s := MustOpen(t)
-		err := s.Update(func(tx *store.Tx) error {
+		err := s.Update(context.Background(), func(tx *store.Tx) error {
 			e := entity("yubei", tupu.KindDistrict, "渝北区")
 			e.Version = 1
 			if err := tx.PutEntity(&e); err != nil {
@@ -687,6 +688,26 @@ func testStore_Update(t *testing.T) {
 			}
 			return nil
 		})
+		if got := MustGraphVersion(t, s); got != 0 {
+			t.Errorf("GraphVersion() = %d, want 0", got)
+		}
+	})
+
+	t.Run("ended_context_writes_nothing", func(t *testing.T) {
+		// A write whose request has ended (its client gone, its time run
+		// out) is not begun: the API's writes end with their request.
+		s := MustOpen(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ran := false
+		err := s.Update(ctx, func(tx *store.Tx) error {
+			ran = true
+			e := entity("yubei", tupu.KindDistrict, "渝北区")
+			return tx.PutEntity(&e)
+		})
+		if !errors.Is(err, context.Canceled) || ran {
+			t.Errorf("Update with an ended context: %v (ran: %v), want context.Canceled, not run", err, ran)
+		}
 		if got := MustGraphVersion(t, s); got != 0 {
 			t.Errorf("GraphVersion() = %d, want 0", got)
 		}

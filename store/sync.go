@@ -136,7 +136,7 @@ func (s *Store) Sync(d *tupu.Dataset, opts SyncOptions) (SyncResult, error) {
 		}
 	}
 	var res SyncResult
-	err := s.Update(func(t *Tx) error {
+	err := s.Update(context.Background(), func(t *Tx) error {
 		res = SyncResult{}
 		if err := t.sync(d, opts, &res); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -592,7 +593,7 @@ func TestCreateToken_refusesTheProgramsActors(t *testing.T) {
 func testCreateToken_refusesTheProgramsActors(t *testing.T) {
 	s := MustOpen(t)
 	for _, name := range []string{store.ActorSeed, store.ActorImport, store.ActorRestore} {
-		err := s.Update(func(tx *store.Tx) error {
+		err := s.Update(context.Background(), func(tx *store.Tx) error {
 			_, _, err := tx.CreateToken(store.ActorOffline, name, store.RoleEditor)
 			return err
 		})

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -87,7 +88,7 @@ func testTokens_bounded(t *testing.T) {
 		}
 		return nil
 	})
-	err := s.Update(func(tx *store.Tx) error {
+	err := s.Update(context.Background(), func(tx *store.Tx) error {
 		_, _, err := tx.CreateToken(store.ActorOffline, "one-more", store.RoleEditor)
 		return err
 	})
@@ -132,7 +133,7 @@ func testTokens_afterRevoke(t *testing.T) {
 
 	// Rolled back: nothing fires.
 	rollback := fmt.Errorf("roll back")
-	if err := s.Update(func(tx *store.Tx) error {
+	if err := s.Update(context.Background(), func(tx *store.Tx) error {
 		if _, err := tx.RevokeToken("root", "alice"); err != nil {
 			return err
 		}

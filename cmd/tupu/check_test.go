@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func chkLegacy(t *testing.T, path string) {
 	}
 	defer s.Close()
 	v := 1.0
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(context.Background(), func(tx *store.Tx) error {
 		if err := tx.PutEntity(&tupu.Entity{Key: "rt-company-4", Kind: tupu.KindCompany, Name: "往日公司", Version: 1}); err != nil {
 			return err
 		}
@@ -104,7 +105,7 @@ func TestCheck_fixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := 2009.5
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(context.Background(), func(tx *store.Tx) error {
 		if _, err := tx.UpdateEntity("alice", "rt-company-4", 1, func(e *tupu.Entity) {
 			e.Source = &tupu.Source{Document: "yubei-2021", Quote: "渝北区高质量发展经济做到了领跑"}
 			e.Note = "Named in no quote: a test of an old entity."

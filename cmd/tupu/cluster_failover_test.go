@@ -36,11 +36,11 @@ const clusterElectionMs = 1000
 // request timeout (7 s with this election timeout), or more.
 const clusterReadBound = 2 * time.Second
 
-// clusterWriteClient bounds a write past the server's own bound on a
-// commit (30 s, the wait for a new leader included): a write that is not
-// answered within it is a hung write.
+// clusterWriteClient bounds a write past the server's own bound on it,
+// the request's --timeout (10 s), the wait for a new leader included: a
+// write that is not answered within it is a hung write.
 var clusterWriteClient = &http.Client{
-	Timeout:   45 * time.Second,
+	Timeout:   20 * time.Second,
 	Transport: &http.Transport{MaxIdleConnsPerHost: 16},
 }
 
@@ -256,16 +256,17 @@ func (p *clusterPair) leaderLost(t *testing.T) {
 	p.writeAndSee(t, b, a, "changshou", "after the restart, written on b")
 }
 
-// clusterRefusalBound is the longest a request with a token may take to
-// be refused when the cluster has no leader: the store's bound on
-// catching up with the cluster (10 s), and time to spare on a busy
-// machine.
+// clusterRefusalBound is the longest a request with a token or a write
+// may take to be refused when the cluster has no leader: the store's
+// bound on catching up with the cluster and the request's time (both
+// 10 s), and time to spare on a busy machine.
 const clusterRefusalBound = 15 * time.Second
 
 // clusterOutcomeUnknown is what the answer to a write says when the
-// cluster lost its leader while committing it and has not said since
-// whether it did: the write may yet be made.
-const clusterOutcomeUnknown = "has not said since whether it was made"
+// cluster took it and has not said whether it made it (it lost its
+// leader, or did not answer within the request's time): the write may
+// yet be made.
+const clusterOutcomeUnknown = "has not said whether it was made"
 
 // quorumLost: in the middle of a burst of writes on both servers, the
 // leader's two followers crash, and the cluster can neither commit nor
@@ -274,7 +275,7 @@ const clusterOutcomeUnknown = "has not said since whether it was made"
 // UNAVAILABLE within a bound, not held, and were not made: once the
 // members are back, the same write (at the same expectedVersion) is
 // acknowledged, and read on the other server. The writes the leader had
-// taken are answered too, within the store's bound on a commit (30 s):
+// taken are answered too, within the request's time (--timeout, 10 s):
 // acknowledged, or UNAVAILABLE saying that the outcome is unknown (the
 // leader holds them, and may commit them once it has followers again);
 // any other refused write is not made.
@@ -358,6 +359,9 @@ func (p *clusterPair) quorumLost(t *testing.T) {
 	w.mu.Lock()
 	for note, wr := range w.refused {
 		t.Logf("%s: refused after %s: %s", note, wr.took.Round(time.Millisecond), wr.refusal)
+		if wr.took > clusterRefusalBound {
+			t.Errorf("%s: refused after %s, more than %s: a write is answered within its request's time", note, wr.took.Round(time.Millisecond), clusterRefusalBound)
+		}
 	}
 	w.mu.Unlock()
 	for _, n := range p.servers {

@@ -56,7 +56,7 @@ func expSeed(t *testing.T, path string) {
 	value := 2009.5
 	src := func(q string) tupu.Source { return tupu.Source{Document: "yubei-2021", Quote: q} }
 	labSrc := src("智能座舱联合实验室")
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(context.Background(), func(tx *store.Tx) error {
 		if _, err := tx.CreateEntity("alice", tupu.Entity{
 			Key: "export-test-lab", Kind: tupu.KindLab, Name: "测试“实验室”", NameEn: `Test "Lab" \ A`,
 			Aliases: []string{"TL"}, Description: "line one\nline \"two\" with a \\ backslash and <b>&</b>", Source: &labSrc,
@@ -249,7 +249,7 @@ func TestImport_refusesAndWritesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = s.Update(func(tx *store.Tx) error { _, err := tx.AddDocument("alice", g.Dataset.Documents[0]); return err })
+		err = s.Update(context.Background(), func(tx *store.Tx) error { _, err := tx.AddDocument("alice", g.Dataset.Documents[0]); return err })
 		s.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -413,7 +413,7 @@ func TestExportImport_reCreatedKeyContinuesTheVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.RemoveEntity("root", "export-test-lab", 2, true)
 		return err
 	})
@@ -429,7 +429,7 @@ func TestExportImport_reCreatedKeyContinuesTheVersion(t *testing.T) {
 	}
 	defer s.Close()
 	var e *tupu.Entity
-	err = s.Update(func(tx *store.Tx) error {
+	err = s.Update(context.Background(), func(tx *store.Tx) error {
 		e, err = tx.CreateEntity("alice", tupu.Entity{Key: "export-test-lab", Kind: tupu.KindLab, Name: "新实验室",
 			Note: "A test lab: the quote names another.", Source: &tupu.Source{Document: "yubei-2021", Quote: "智能座舱联合实验室"}})
 		return err

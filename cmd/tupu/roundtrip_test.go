@@ -168,7 +168,7 @@ type rtFigure struct {
 
 func newRTWorld(t *testing.T, s *store.Store, seedNum uint64) *rtWorld {
 	w := &rtWorld{t: t, rng: rand.New(rand.NewPCG(seedNum, 0x726f756e64)), s: s, tally: map[string]int{}}
-	err := s.Update(func(tx *store.Tx) (err error) {
+	err := s.Update(context.Background(), func(tx *store.Tx) (err error) {
 		if _, w.editor, err = tx.CreateToken(store.ActorOffline, "rt-editor", store.RoleEditor); err != nil {
 			return err
 		}

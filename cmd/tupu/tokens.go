@@ -26,7 +26,7 @@ type tokenManager interface {
 type localTokens struct{ s *store.Store }
 
 func (l *localTokens) create(_ context.Context, name string, role store.Role) (secret string, err error) {
-	err = l.s.Update(func(tx *store.Tx) error {
+	err = l.s.Update(context.Background(), func(tx *store.Tx) error {
 		_, secret, err = tx.CreateToken(store.ActorOffline, name, role)
 		return err
 	})
@@ -42,7 +42,7 @@ func (l *localTokens) list(context.Context) (tokens []store.Token, err error) {
 }
 
 func (l *localTokens) revoke(_ context.Context, name string) error {
-	return l.s.Update(func(tx *store.Tx) error {
+	return l.s.Update(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.RevokeToken(store.ActorOffline, name)
 		return err
 	})

@@ -166,7 +166,7 @@ func (s *Server) ErrorCode(tb testing.TB, query string, vars map[string]any) str
 func (s *Server) Token(tb testing.TB, name string, role store.Role) string {
 	tb.Helper()
 	var secret string
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := s.Store.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
 		_, secret, err = tx.CreateToken(store.ActorOffline, name, role)
 		return err
