@@ -47,6 +47,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -170,7 +171,7 @@ type harness struct {
 	baseline *server
 	// cluster is tupu over an etcd cluster (--etcd); nil when none.
 	cluster *server
-	header  http.Header // sent with every request to every server
+	header  http.Header // sent with every request to a server without a token of its own (see server.header)
 	out     io.Writer
 }
 
@@ -235,13 +236,14 @@ func run(ctx context.Context, args []string) error {
 		dataset = fmt.Sprintf("a generated graph of %d entities (seed %d)", cfg.entities, cfg.seed)
 	}
 
-	// W5 writes: a token of our own, when tupu has tokens and none was given.
-	if cfg.token == "" && slices.Contains(cfg.workloads, "W5") {
-		cmd := exec.CommandContext(ctx, bin, "token", "create", "--name", "tupubench", "--role", "editor", "--db", db)
-		if out, err := cmd.Output(); err == nil && len(strings.TrimSpace(string(out))) > 0 {
-			h.header.Set("Authorization", "Bearer "+strings.TrimSpace(string(out)))
-			cfg.token = "(created)"
-		}
+	// W5 writes: with no --token, each server gets a token of its own,
+	// made in its database before it starts (the cluster's comes with the
+	// copy of tupu's database).
+	var notes []string // printed under the table
+	ownTokens := cfg.token == "" && slices.Contains(cfg.workloads, "W5")
+	tupuHeader, baselineHeader := h.header, h.header
+	if ownTokens {
+		tupuHeader = h.ownToken(ctx, bin, db, &notes)
 	}
 
 	// The baseline's database: a graph its own build generates from the
@@ -256,6 +258,9 @@ func run(ctx context.Context, args []string) error {
 		if _, err := generate(ctx, cfg.baselineBin, baselineDB, cfg); err != nil {
 			return fmt.Errorf("the baseline: %w", err)
 		}
+	}
+	if cfg.baselineBin != "" && ownTokens {
+		baselineHeader = h.ownToken(ctx, cfg.baselineBin, baselineDB, &notes)
 	}
 
 	// The cluster's graph: a copy of tupu's database, made before tupu
@@ -289,6 +294,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer h.tupu.stop(10 * time.Second)
+	h.tupu.header = tupuHeader
 	if err := waitHealthy(ctx, h.client, h.tupu.url); err != nil {
 		return err
 	}
@@ -298,6 +304,7 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		defer h.baseline.stop(10 * time.Second)
+		h.baseline.header = baselineHeader
 		if err := waitHealthy(ctx, h.client, h.baseline.url); err != nil {
 			return err
 		}
@@ -311,6 +318,7 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		defer h.cluster.stop(10 * time.Second)
+		h.cluster.header = h.tupu.header // its graph, tokens included, is a copy of tupu's
 		if err := waitHealthy(ctx, h.client, h.cluster.url); err != nil {
 			return err
 		}
@@ -343,7 +351,6 @@ func run(ctx context.Context, args []string) error {
 	}
 
 	var rows []row
-	var notes []string
 	var refusals []refusal
 	// A service may build its search index in the background after it
 	// starts: wait for it, so that no workload measures the build too.
@@ -461,7 +468,7 @@ func (h *harness) waitForSearch(ctx context.Context, timeout time.Duration) (tim
 	start := time.Now()
 	body := gqlBody(`{ search(query: "a", first: 1) { totalCount } }`, nil)
 	for {
-		status, b, err := post(ctx, h.client, h.tupu.url, body, h.header)
+		status, b, err := post(ctx, h.client, h.tupu.url, body, h.tupu.header)
 		if err != nil {
 			return 0, err
 		}
@@ -520,7 +527,7 @@ func (h *harness) w5(ctx context.Context, si *schemaInfo, keys *graphKeys, rnd *
 		if failed > 0 {
 			msg += " (" + firstErr + ")"
 		}
-		if h.cfg.token == "" {
+		if h.tupu.header.Get("Authorization") == "" {
 			msg += "; pass --token (or TUPU_BENCH_TOKEN) if writes need one"
 		}
 		return nil, msg, nil
@@ -568,7 +575,7 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 	defer ceiling.stop(5 * time.Second)
 	// The ceiling must give back what tupu gave.
 	for _, r := range reqs[:min(len(reqs), 5)] {
-		_, got, err := post(ctx, h.client, ceiling.url, r.body, h.header)
+		_, got, err := post(ctx, h.client, ceiling.url, r.body, nil)
 		if err != nil || string(got) != string(r.want) {
 			return nil, fmt.Errorf("the ceiling does not answer as recorded: %v", err)
 		}
@@ -586,7 +593,7 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 			if r.write {
 				continue
 			}
-			_, got, err := post(ctx, h.client, h.cluster.url, r.body, h.header)
+			_, got, err := post(ctx, h.client, h.cluster.url, r.body, h.cluster.header)
 			if err != nil || string(got) != string(r.want) {
 				return nil, fmt.Errorf("tupu over etcd answers %s otherwise than over the file (%v):\n%s\nwant:\n%s", r.body, err, truncate(string(got), 600), truncate(string(r.want), 600))
 			}
@@ -598,7 +605,7 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 	for i, s := range servers {
 		if h.cfg.warmup > 0 {
 			status(fmt.Sprintf("%s: warming up %s", w, names[i]))
-			drive(ctx, h.client, s.url, s.pid(), reqs, h.header, h.cfg.concurrency, h.cfg.warmup)
+			drive(ctx, h.client, s.url, s.pid(), reqs, s.header, h.cfg.concurrency, h.cfg.warmup)
 		}
 	}
 	for k := range h.cfg.windows {
@@ -606,7 +613,7 @@ func (h *harness) measure(ctx context.Context, w string, reqs []request) ([]row,
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			win := drive(ctx, h.client, s.url, s.pid(), reqs, h.header, h.cfg.concurrency, h.cfg.window)
+			win := drive(ctx, h.client, s.url, s.pid(), reqs, s.header, h.cfg.concurrency, h.cfg.window)
 			status(fmt.Sprintf("%s window %d/%d %-7s %8.0f req/s, %s CPU/req", w, k+1, h.cfg.windows, names[i],
 				float64(win.requests)/win.elapsed.Seconds(), fmtDur(win.serverCPU/time.Duration(max(win.requests, 1)))))
 			results[i] = append(results[i], win)
@@ -736,6 +743,36 @@ func startBaseline(ctx context.Context, cfg *config, dir, db string) (*server, e
 	}
 	status("starting the baseline's tupu serve")
 	return startServer(ctx, "baseline", cfg.startTimeout, logFile, cfg.baselineBin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+}
+
+// ownToken makes an editor's token in the database db with the tupu
+// binary bin (seeding db first when there is none yet: the built-in
+// seed's server would seed it when it starts) and returns the header that
+// carries it; when it cannot (a build without tokens), the harness's own
+// header, and a note that says why.
+func (h *harness) ownToken(ctx context.Context, bin, db string, notes *[]string) http.Header {
+	fail := func(err error) http.Header {
+		n := fmt.Sprintf("W5: no token of its own for %s: %v", bin, err)
+		*notes = append(*notes, n)
+		fmt.Println(n)
+		return h.header
+	}
+	if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+		if out, err := exec.CommandContext(ctx, bin, "seed", "--db", db).CombinedOutput(); err != nil {
+			return fail(fmt.Errorf("seed: %v: %s", err, truncate(string(out), 300)))
+		}
+	}
+	var stderr strings.Builder
+	cmd := exec.CommandContext(ctx, bin, "token", "create", "--name", "tupubench", "--role", "editor", "--db", db)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	secret := strings.TrimSpace(string(out))
+	if err != nil || secret == "" {
+		return fail(fmt.Errorf("token create: %v: %s", err, truncate(stderr.String(), 300)))
+	}
+	header := h.header.Clone()
+	header.Set("Authorization", "Bearer "+secret)
+	return header
 }
 
 // generate has the tupu binary bin generate the graph of --entities and

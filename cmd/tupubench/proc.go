@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -52,10 +53,11 @@ func killChildren() {
 
 // server is a child process serving HTTP on 127.0.0.1.
 type server struct {
-	name string
-	url  string // http://127.0.0.1:PORT
-	cmd  *exec.Cmd
-	log  *syncbuf.Buffer
+	name   string
+	url    string // http://127.0.0.1:PORT
+	cmd    *exec.Cmd
+	log    *syncbuf.Buffer
+	header http.Header // sent with every request to it: its token
 }
 
 var listenURL = regexp.MustCompile(`(http://127\.0\.0\.1:\d+)/?`)

@@ -84,7 +84,7 @@ func (h *harness) w6(ctx context.Context, budget time.Duration, notes *[]string)
 		lat := make([]time.Duration, 0, refusalProbes)
 		for range refusalProbes {
 			start := time.Now()
-			status, b, err := post(ctx, h.client, h.tupu.url, r.body, h.header)
+			status, b, err := post(ctx, h.client, h.tupu.url, r.body, h.tupu.header)
 			lat = append(lat, time.Since(start))
 			switch {
 			case ctx.Err() != nil:

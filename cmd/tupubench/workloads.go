@@ -27,7 +27,7 @@ func gqlBody(query string, vars map[string]any) []byte {
 
 // gql runs a setup query against tupu and decodes its data into out.
 func (h *harness) gql(ctx context.Context, query string, vars map[string]any, out any) error {
-	status, b, err := post(ctx, h.client, h.tupu.url, gqlBody(query, vars), h.header)
+	status, b, err := post(ctx, h.client, h.tupu.url, gqlBody(query, vars), h.tupu.header)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (h *harness) record(ctx context.Context, candidates [][]byte, n int, budget
 			break
 		}
 		start := time.Now()
-		status, b, err := post(ctx, h.client, h.tupu.url, body, h.header)
+		status, b, err := post(ctx, h.client, h.tupu.url, body, h.tupu.header)
 		took := time.Since(start)
 		if err != nil {
 			return nil, 0, "", err
@@ -436,7 +436,7 @@ func w4Candidates(k *graphKeys, si *schemaInfo, n int, r *rand.Rand) ([][]byte, 
 
 // W5's writes: setFact on companies, a property no read selects.
 const w5SetFact = `mutation W5SetFact($input: SetFactInput!) {
-  setFact(input: $input) { fact { property value period } }
+  setFact(input: $input) { fact { property text period } }
 }`
 
 // w5Writes returns write requests setting a fact on companies, citing
@@ -460,12 +460,16 @@ func (h *harness) w5Writes(ctx context.Context, k *graphKeys, n int, r *rand.Ran
 		if err := h.gql(ctx, q, map[string]any{"k": c.Key}, &got); err != nil {
 			return nil, err
 		}
-		if got.Entity.Source == nil {
+		if got.Entity.Source == nil || got.Entity.Source.Quote == "" {
 			continue
 		}
+		// A statement in words (a figure must be written in its quote,
+		// and these name a company): some of the quote's first words,
+		// as many as chance says, so that each write changes the fact.
+		words := []rune(got.Entity.Source.Quote)
 		out = append(out, gqlBody(w5SetFact, map[string]any{"input": map[string]any{
 			"entity": got.Entity.ID, "property": "bench_load", "label": "负载测试",
-			"value": float64(r.IntN(1000)), "unit": "个", "period": "2021",
+			"text": string(words[:1+r.IntN(len(words))]), "period": "2021",
 			"source": map[string]any{"document": got.Entity.Source.Document.ID, "quote": got.Entity.Source.Quote},
 		}}))
 	}
