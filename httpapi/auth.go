@@ -31,8 +31,8 @@ func authenticate(s *store.Store, r *http.Request) (*store.Token, error) {
 // authenticateSecret returns the token whose secret this is. On a cluster
 // the store first catches up with every commit made so far, on any
 // server: a token another server has just issued or revoked counts here
-// at once (one round trip to the cluster per request with a token; none
-// on a file).
+// at once (a round trip to the cluster, which the requests with a token
+// that come meanwhile share; none on a file).
 func authenticateSecret(ctx context.Context, s *store.Store, secret string) (*store.Token, error) {
 	if err := s.CatchUp(ctx); err != nil {
 		return nil, err

@@ -65,6 +65,9 @@ type etcdEngine struct {
 
 	// unannounce removes the key that says a server runs (see Announce).
 	unannounce func()
+
+	// latest is the cluster's revision as of a call (catchUp).
+	latest latestRevision
 }
 
 // mirrorBucket is the mirror's own bbolt bucket (beside the layout's):
@@ -102,6 +105,7 @@ func openEtcd(loc string, opts Options, deliver func(commit)) (*etcdEngine, erro
 	}
 	e := &etcdEngine{cfg: cfg, cli: cli, deliver: deliver, ids: map[string]int64{}, idRing: make([]string, 4096), done: make(chan struct{})}
 	e.cond = sync.NewCond(&e.mu)
+	e.latest.read = e.readRevision
 	if err := e.openMirror(opts.MirrorDir); err != nil {
 		cli.Close()
 		return nil, err
@@ -477,11 +481,21 @@ func (e *etcdEngine) askProgress(ctx context.Context) {
 // cluster made before the call: for reads that must not be even a little
 // behind another server's writes (tokens).
 func (e *etcdEngine) catchUp(ctx context.Context) error {
-	resp, err := e.cli.Get(ctx, etcdCommitKey(e.cfg.prefix), clientv3.WithCountOnly())
+	rev, err := e.latest.get(ctx)
 	if err != nil {
 		return e.unavailable(err)
 	}
-	return e.waitRev(ctx, resp.Header.Revision)
+	return e.waitRev(ctx, rev)
+}
+
+// readRevision sends one linearizable read, the smallest there is (a
+// count of one key), and returns the cluster's revision it saw.
+func (e *etcdEngine) readRevision(ctx context.Context) (int64, error) {
+	resp, err := e.cli.Get(ctx, etcdCommitKey(e.cfg.prefix), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, err
+	}
+	return resp.Header.Revision, nil
 }
 
 // waitLoaded waits while a load into the cluster (another process's)
