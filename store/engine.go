@@ -142,9 +142,10 @@ type engine interface {
 	// update runs fn in a write transaction and commits its writes, if
 	// any, atomically. It returns once the commit has reached the store
 	// (see commit). fn may run more than once; only its last run commits.
-	// When ctx ends first, the commit is not begun, or its outcome may be
-	// unknown (see etcdEngine.update); a file's commits are not waited
-	// for, and ignore it once begun.
+	// When ctx has ended, nothing is written. A file's commit, once
+	// begun, takes no notice of ctx; a cluster's commit under way when
+	// ctx ends is answered at once, its outcome perhaps unknown (see
+	// etcdEngine.update).
 	update(ctx context.Context, fn func(writeTx) error) error
 	// location names the store for people: a file's path, or a cluster's
 	// endpoints and prefix (never its credentials).
