@@ -346,6 +346,11 @@ func run(ctx context.Context, args []string) error {
 	if genNote != "" {
 		header = append(header, "generate: "+genNote)
 	}
+	if h.tupu.header.Get("Authorization") != "" {
+		// Over a cluster a request with a token costs more than one
+		// without (it catches up with the cluster first).
+		header = append(header, "auth: every request of every workload carries a bearer token (--token, or an editor's made for W5's writes)")
+	}
 	for _, l := range header {
 		fmt.Println(l)
 	}
