@@ -191,6 +191,13 @@ func (r *queryResolver) Search(ctx context.Context, query string, kinds []model.
 	c := &model.SearchConnection{TotalCount: res.Total, TotalCountIsExact: res.TotalIsExact, Edges: []*model.SearchEdge{}, Nodes: []*model.SearchResult{}}
 	cursors := make([][]byte, 0, len(res.Hits))
 	for i, h := range res.Hits {
+		if entities[i] == nil {
+			// The index follows the graph a moment behind: it has yet to
+			// hear that this entity was deleted (on this server, or on
+			// another over the same cluster). The graph is the answer.
+			c.TotalCount--
+			continue
+		}
 		hl := make([]*model.Highlight, len(h.Highlights))
 		for j, x := range h.Highlights {
 			hl[j] = &model.Highlight{Text: x.Text, Start: x.Start, End: x.End}

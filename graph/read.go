@@ -213,17 +213,21 @@ func loadDocument(ctx context.Context, key string) (*tupu.Document, error) {
 	return readKnownValue(ctx, func(tx *store.Tx) (*tupu.Document, error) { return tx.Document(key) })
 }
 
-// loadEntities reads the entities of keys, in order.
+// loadEntities reads the entities of keys, in order; nil for a key the
+// graph does not hold.
 func loadEntities(ctx context.Context, keys []string) ([]*tupu.Entity, error) {
 	depend(ctx, keys...)
 	return readKnownValue(ctx, func(tx *store.Tx) ([]*tupu.Entity, error) {
 		out := make([]*tupu.Entity, len(keys))
 		for i, k := range keys {
 			e, err := tx.Entity(k)
-			if err != nil {
+			switch {
+			case tupu.ErrorCode(err) == tupu.NotFound:
+			case err != nil:
 				return nil, err
+			default:
+				out[i] = e
 			}
-			out[i] = e
 		}
 		return out, nil
 	})
