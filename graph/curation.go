@@ -202,7 +202,7 @@ func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r
 // out of time writes nothing, and one under way on a cluster is not
 // waited for past it (see store.Update).
 func (r *mutationResolver) write(ctx context.Context, role store.Role, fn func(tx *store.Tx, actor string) error) error {
-	tok, err := Authorize(ctx, role)
+	tok, err := Authorize(ctx, r.store, role)
 	if err != nil {
 		return err
 	}

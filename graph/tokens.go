@@ -14,7 +14,7 @@ import (
 // only; the store keeps its hash, and history the token without either.
 
 func (r *queryResolver) Tokens(ctx context.Context) ([]*model.Token, error) {
-	if _, err := Authorize(ctx, store.RoleAdmin); err != nil {
+	if _, err := Authorize(ctx, r.store, store.RoleAdmin); err != nil {
 		return nil, err
 	}
 	markPrivate(ctx) // an admin's answer is no one else's

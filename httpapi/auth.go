@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,8 +14,11 @@ import (
 
 // authenticate reads the request's bearer token, if any. A request
 // without one is anonymous (nil, nil); one with a token that is not valid
-// is refused with UNAUTHENTICATED, even for reads.
-func authenticate(s *store.Store, r *http.Request) (*store.Token, error) {
+// is refused with UNAUTHENTICATED, even for reads. fresh asks that a token
+// revoked a moment ago on another server be refused too (see
+// store.Authenticate): where reads need a token; a write confirms its
+// token anyway (graph.Authorize).
+func authenticate(s *store.Store, r *http.Request, fresh bool) (*store.Token, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return nil, nil
@@ -25,25 +27,7 @@ func authenticate(s *store.Store, r *http.Request) (*store.Token, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		return nil, tupu.Errorf(tupu.Unauthenticated, "send the token as Authorization: Bearer <token>")
 	}
-	return authenticateSecret(r.Context(), s, strings.TrimSpace(secret))
-}
-
-// authenticateSecret returns the token whose secret this is. On a cluster
-// the store first catches up with every commit made so far, on any
-// server: a token another server has just issued or revoked counts here
-// at once (a round trip to the cluster, which the requests with a token
-// that come meanwhile share; none on a file).
-func authenticateSecret(ctx context.Context, s *store.Store, secret string) (*store.Token, error) {
-	if err := s.CatchUp(ctx); err != nil {
-		return nil, err
-	}
-	var tok *store.Token
-	err := s.View(func(tx *store.Tx) error {
-		var err error
-		tok, err = tx.Authenticate(secret)
-		return err
-	})
-	return tok, err
+	return s.Authenticate(r.Context(), strings.TrimSpace(secret), fresh)
 }
 
 // BackupHandler streams a consistent copy of the database to an admin:
@@ -51,9 +35,9 @@ func authenticateSecret(ctx context.Context, s *store.Store, secret string) (*st
 // transaction while the service goes on serving and writing.
 func BackupHandler(s *store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, err := authenticate(s, r)
+		tok, err := authenticate(s, r, false) // an admin's rights are confirmed
 		if err == nil {
-			_, err = graph.Authorize(graph.WithToken(r.Context(), tok), store.RoleAdmin)
+			_, err = graph.Authorize(graph.WithToken(r.Context(), tok), s, store.RoleAdmin)
 		}
 		if err != nil {
 			status := http.StatusUnauthorized

@@ -265,7 +265,7 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refused.write(w, r, mediaJSON)
 		return
 	}
-	tok, err := authenticate(srv.store, r)
+	tok, err := authenticate(srv.store, r, srv.opts.ReadsNeedToken)
 	// A WebSocket may carry its token in connection_init instead, which
 	// checks it then.
 	if err == nil && tok == nil && srv.opts.ReadsNeedToken && req.transport != transportWebsocket {

@@ -64,7 +64,7 @@ func newWebsocket(s *store.Store, readsNeedToken bool, maxMessage int64, initTim
 				}
 				return ctx, nil, nil
 			}
-			tok, err := authenticateSecret(ctx, s, secret)
+			tok, err := s.Authenticate(ctx, secret, readsNeedToken)
 			if err != nil {
 				return refuse(ctx, err)
 			}

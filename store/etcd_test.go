@@ -605,3 +605,35 @@ func TestEtcd_servers(t *testing.T) {
 		t.Errorf("servers over a file: %q, %v; want none", running, err)
 	}
 }
+
+// TestEtcd_tokensAcrossServers: a token made on one server authenticates
+// on another at once, though the other's copy of the graph may not have
+// it yet (it looks again after catching up); once it is revoked on the
+// first, the other confirms it no more, at once, while a read that asks
+// for no fresh token may still find it for the moment its copy lags.
+func TestEtcd_tokensAcrossServers(t *testing.T) {
+	url := clusterURL(t, etcdtest.Prefix(t.Name()))
+	a := mustOpenLocation(t, url)
+	MustSync(t, a, hubDataset())
+	b := mustOpenLocation(t, url)
+	ctx := context.Background()
+	for i := range 20 {
+		name := fmt.Sprint("editor-", i)
+		var secret string
+		MustUpdate(t, a, func(tx *store.Tx) (err error) {
+			_, secret, err = tx.CreateToken("root", name, store.RoleEditor)
+			return err
+		})
+		tok, err := b.Authenticate(ctx, secret, false)
+		if err != nil || tok.Name != name {
+			t.Fatalf("a token made on a, on b at once: %+v, %v", tok, err)
+		}
+		MustUpdate(t, a, func(tx *store.Tx) error {
+			_, err := tx.RevokeToken("root", name)
+			return err
+		})
+		assertCode(t, b.Confirm(ctx, tok), tupu.Unauthenticated)
+		_, err = b.Authenticate(ctx, secret, true)
+		assertCode(t, err, tupu.Unauthenticated)
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -182,6 +183,59 @@ func (t *Tx) RevokeToken(actor, name string) (*Token, error) {
 	return tok, t.recordToken(actor, OpRevokeToken, tok.record(), nil)
 }
 
+func errUnknownToken() error {
+	return tupu.Errorf(tupu.Unauthenticated, "the bearer token is unknown or revoked")
+}
+
+// Authenticate returns the token whose secret this is, as this server
+// holds the graph: on a cluster, a copy the other servers' commits reach
+// a few milliseconds after they are made. A secret the copy does not know
+// is looked for again once it has caught up with the cluster (a token
+// just made on another server). With fresh, the token is as of the call
+// on every server (it catches up first): for a check that a token just
+// revoked elsewhere must fail (reads that need a token). Whatever a
+// token's role allows is checked with Confirm, which is always fresh.
+func (s *Store) Authenticate(ctx context.Context, secret string, fresh bool) (*Token, error) {
+	if fresh {
+		if err := s.CatchUp(ctx); err != nil {
+			return nil, err
+		}
+	}
+	tok, err := s.lookUpToken(secret)
+	if tupu.ErrorCode(err) == tupu.Unauthenticated && !fresh && !s.IsFile() {
+		if err := s.CatchUp(ctx); err != nil {
+			return nil, err
+		}
+		tok, err = s.lookUpToken(secret)
+	}
+	return tok, err
+}
+
+func (s *Store) lookUpToken(secret string) (tok *Token, err error) {
+	err = s.View(func(tx *Tx) error {
+		tok, err = tx.Authenticate(secret)
+		return err
+	})
+	return tok, err
+}
+
+// Confirm returns UNAUTHENTICATED unless tok, as Authenticate returned it,
+// still holds as of the call on every server: not revoked, nor replaced
+// by a token of the same name. On a cluster it catches up first.
+func (s *Store) Confirm(ctx context.Context, tok *Token) error {
+	if err := s.CatchUp(ctx); err != nil {
+		return err
+	}
+	valid := false
+	if err := s.View(func(tx *Tx) error { valid = tx.Valid(tok); return nil }); err != nil {
+		return err
+	}
+	if !valid {
+		return errUnknownToken()
+	}
+	return nil
+}
+
 // Authenticate returns the token whose secret this is, or UNAUTHENTICATED.
 func (t *Tx) Authenticate(secret string) (*Token, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
@@ -189,7 +243,7 @@ func (t *Tx) Authenticate(secret string) (*Token, error) {
 	}
 	name := t.get(bucketTokenHashes, tokenHashKey(hashSecret(secret)))
 	if name == nil {
-		return nil, tupu.Errorf(tupu.Unauthenticated, "the bearer token is unknown or revoked")
+		return nil, errUnknownToken()
 	}
 	var tok Token
 	if err := json.Unmarshal(t.get(bucketTokens, tokenKey(string(name))), &tok); err != nil {
