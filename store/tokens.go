@@ -202,7 +202,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string, fresh bool) (*T
 		}
 	}
 	tok, err := s.lookUpToken(secret)
-	if tupu.ErrorCode(err) == tupu.Unauthenticated && !fresh && !s.IsFile() && strings.HasPrefix(secret, tokenPrefix) {
+	if tupu.ErrorCode(err) == tupu.Unauthenticated && !fresh && strings.HasPrefix(secret, tokenPrefix) {
 		if err := s.CatchUp(ctx); err != nil {
 			return nil, err
 		}
