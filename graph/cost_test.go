@@ -14,8 +14,6 @@ import (
 	"tupu/graph/limits"
 	"tupu/httpapi"
 	"tupu/httpapi/apitest"
-	"tupu/seed"
-	"tupu/store"
 	"tupu/synth"
 )
 
@@ -186,18 +184,7 @@ func (lowball) Kind(string) string { return "" }
 // root field, since connections are non-null), the data resolved before
 // stays, and the answer holds no more objects than the budget.
 func TestCost_budgetStops(t *testing.T) {
-	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s := apitest.SeededStore(t, filepath.Join(t.TempDir(), "tupu.db"))
 	cfg := limits.Default()
 	cfg.MaxCost, cfg.Graph = 20, lowball{}
 	h, err := httpapi.New(s, httpapi.Options{Limits: &cfg})

@@ -12,8 +12,7 @@ import (
 	"testing"
 
 	"tupu/httpapi"
-	"tupu/seed"
-	"tupu/store"
+	"tupu/httpapi/apitest"
 )
 
 // TestPanicBecomesInternal serves over no store at all: every resolver
@@ -67,18 +66,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // known set, a bounded size, and never a crash. CI runs it for a bounded
 // time (.ci/run); `go test` runs the seed corpus.
 func FuzzGraphQL(f *testing.F) {
-	s, err := store.Open(filepath.Join(f.TempDir(), "tupu.db"), store.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer s.Close()
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		f.Fatal(err)
-	}
-	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
-		f.Fatal(err)
-	}
+	s := apitest.SeededStore(f, filepath.Join(f.TempDir(), "tupu.db"))
 	h, err := httpapi.New(s, httpapi.Options{})
 	if err != nil {
 		f.Fatal(err)

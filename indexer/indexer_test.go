@@ -13,36 +13,18 @@ import (
 	"time"
 
 	"tupu"
+	"tupu/httpapi/apitest"
 	"tupu/indexer"
 	"tupu/internal/etcdtest"
 	"tupu/internal/syncbuf"
 	"tupu/search"
-	"tupu/seed"
 	"tupu/store"
 	"tupu/synth"
 )
 
 func mustStore(t *testing.T) *store.Store {
 	t.Helper()
-	return seededStore(t, filepath.Join(t.TempDir(), "tupu.db"))
-}
-
-// seededStore opens the store at loc, a file or a cluster, and seeds it.
-func seededStore(t *testing.T, loc string) *store.Store {
-	t.Helper()
-	s, err := store.Open(loc, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return apitest.SeededStore(t, filepath.Join(t.TempDir(), "tupu.db"))
 }
 
 func found(t *testing.T, ix *indexer.Indexer, text, key string) bool {
@@ -277,7 +259,7 @@ func TestStart_indexAhead(t *testing.T) {
 					t.Cleanup(c.Close)
 					loc = c.URL("graph", "")
 				}
-				return seededStore(t, loc)
+				return apitest.SeededStore(t, loc)
 			}
 			dir := filepath.Join(t.TempDir(), "search")
 			old := open()

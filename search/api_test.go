@@ -14,7 +14,6 @@ import (
 	"tupu/httpapi"
 	"tupu/httpapi/apitest"
 	"tupu/indexer"
-	"tupu/seed"
 	"tupu/store"
 )
 
@@ -245,18 +244,7 @@ func TestSearch_ranking(t *testing.T) {
 // it, not with an error for the whole search. The index here does not
 // follow the store at all, so the moment lasts.
 func TestSearch_indexBehind(t *testing.T) {
-	s, err := store.Open(filepath.Join(t.TempDir(), "tupu.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s := apitest.SeededStore(t, filepath.Join(t.TempDir(), "tupu.db"))
 	x, err := indexer.Open(filepath.Join(t.TempDir(), "search"), s, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

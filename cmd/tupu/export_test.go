@@ -16,6 +16,7 @@ import (
 
 	"tupu"
 	"tupu/export"
+	"tupu/httpapi/apitest"
 	"tupu/seed"
 	"tupu/store"
 )
@@ -46,11 +47,7 @@ func expSeed(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	d, err := seed.Load(seed.Data())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Sync(d, store.SyncOptions{}); err != nil {
+	if err := apitest.Seed(s); err != nil {
 		t.Fatal(err)
 	}
 	value := 2009.5

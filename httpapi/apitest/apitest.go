@@ -34,14 +34,33 @@ type Server struct {
 // consistency.
 func Serve(tb testing.TB, opts httpapi.Options) *Server {
 	tb.Helper()
-	return serve(tb, opts, func(s *store.Store) error {
-		d, err := seed.Load(seed.Data())
-		if err != nil {
-			return err
-		}
-		_, err = s.Sync(d, store.SyncOptions{})
+	return serve(tb, opts, Seed)
+}
+
+// Seed writes the built-in data set into s, as a server's first start
+// does.
+func Seed(s *store.Store) error {
+	d, err := seed.Load(seed.Data())
+	if err != nil {
 		return err
-	})
+	}
+	_, err = s.Sync(d, store.SyncOptions{})
+	return err
+}
+
+// SeededStore opens the store at loc (a file's path, or a cluster's
+// URL), seeds it, and closes it when the test ends.
+func SeededStore(tb testing.TB, loc string) *store.Store {
+	tb.Helper()
+	s, err := store.Open(loc, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := Seed(s); err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
 // ServeLoaded is Serve over a store holding what src yields, written by
